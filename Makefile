@@ -1,0 +1,170 @@
+# firedrill — build, test, bench. See README.md.
+#
+# Public targets (`all test bench demo`) first make sure the Debian packages
+# are installed (scripts/deps.sh), then re-enter make, so that pkg-config sees
+# libraries installed a moment ago.
+#
+#   make            build build/firedrill
+#   make test       unit + validation + CLI tests, then the unit tests again
+#                   under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench      the benchmarks (engine, world, kernels), one line per figure
+#   make demo       the main job: run a shipped scenario, write HDF5 and a plot
+#   make fmt lint   clang-format in place; cppcheck
+#   make test-gpu bench-gpu   on a machine with an NVIDIA GPU
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+.SUFFIXES:
+
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+
+# --- configuration ---------------------------------------------------------
+GIT_REV := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+VERSION := 0.1.0
+
+PKG_CFLAGS := $(shell pkg-config --cflags gsl hdf5 libcjson libxxhash openblas 2>/dev/null)
+# GSL's .pc adds its reference CBLAS; OpenBLAS provides the CBLAS symbols instead.
+PKG_LIBS := $(filter-out -lgslcblas,$(shell pkg-config --libs gsl hdf5 libcjson libxxhash openblas 2>/dev/null))
+CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+# CUDA is optional at build time: built when nvcc exists (CUDA=0 turns it off).
+NVCC ?= $(shell command -v nvcc 2>/dev/null)
+CUDA ?= $(if $(NVCC),1,0)
+CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
+CUDA_LIBDIR := $(CUDA_HOME)/lib64
+NVCCFLAGS ?= -O3 -std=c++17 -Xcompiler -Wall,-Wextra,-Werror \
+  -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
+  -gencode arch=compute_90,code=compute_90
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -I. $(PKG_CFLAGS) \
+  -DFIREDRILL_VERSION='"$(VERSION)"' -MMD -MP
+CFLAGS ?= -O2 -g
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDLIBS := $(PKG_LIBS) -lpthread -lm
+
+ifeq ($(CUDA),1)
+BASE_CFLAGS += -DFIREDRILL_HAVE_CUDA=1 -I$(CUDA_HOME)/include
+LDLIBS += -L$(CUDA_LIBDIR) -Wl,-rpath,$(CUDA_LIBDIR) -lcublas -lcudart -lstdc++
+endif
+
+# --- sources -----------------------------------------------------------------
+# Every .c under these folders is part of the library; sim/main.c is the program.
+LIB_DIRS := sim/engine sim models kernels analysis
+LIB_SRCS := $(filter-out sim/main.c,$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
+CU_SRCS := $(if $(filter 1,$(CUDA)),$(wildcard kernels/*.cu))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+VALID_SRCS := $(wildcard tests/validation/test_*.c)
+GPU_SRCS := $(wildcard tests/gpu/test_*.c)
+CLI_TESTS := $(wildcard tests/cli/test_*.sh)
+
+objs = $(patsubst %.c,$(1)/obj/%.o,$(LIB_SRCS)) $(patsubst %.cu,$(1)/obj/%.cu.o,$(CU_SRCS))
+LIB := $(BUILD)/libfiredrill.a
+ASAN_LIB := $(ASAN_BUILD)/libfiredrill.a
+UNIT_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+VALID_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(VALID_SRCS))
+GPU_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(GPU_SRCS))
+ASAN_UNIT_BINS := $(patsubst tests/%.c,$(ASAN_BUILD)/tests/%,$(UNIT_SRCS))
+
+# --- public targets ------------------------------------------------------------
+.PHONY: all test bench demo deps fmt lint clean test-gpu bench-gpu
+all: deps
+	@$(MAKE) --no-print-directory build-firedrill
+test: deps
+	@$(MAKE) --no-print-directory run-tests
+bench: deps
+	@$(MAKE) --no-print-directory run-bench
+demo: deps
+	@$(MAKE) --no-print-directory run-demo
+test-gpu: deps
+	@$(MAKE) --no-print-directory run-test-gpu
+bench-gpu: deps
+	@$(MAKE) --no-print-directory run-bench-gpu
+
+deps:
+	@scripts/deps.sh
+
+# --- build -------------------------------------------------------------------
+.PHONY: build-firedrill run-tests run-unit run-validation run-cli run-asan run-bench run-demo \
+  run-test-gpu run-bench-gpu FORCE
+build-firedrill: $(BUILD)/firedrill
+
+# The git revision lives in one generated file, rewritten only when it changes.
+$(BUILD)/gen/version.c: FORCE
+	@mkdir -p $(@D)
+	@printf 'const char firedrill_git_rev[] = "%s";\n' '$(GIT_REV)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
+$(BUILD)/obj/%.cu.o: %.cu
+	@mkdir -p $(@D)
+	$(NVCC) $(NVCCFLAGS) -I. -c $< -o $@
+$(ASAN_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+$(ASAN_BUILD)/obj/%.cu.o: %.cu
+	@mkdir -p $(@D)
+	$(NVCC) $(NVCCFLAGS) -I. -c $< -o $@
+
+$(LIB): $(call objs,$(BUILD))
+	@rm -f $@
+	ar rcs $@ $^
+$(ASAN_LIB): $(call objs,$(ASAN_BUILD))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/firedrill: $(BUILD)/obj/sim/main.o $(BUILD)/gen/version.c $(LIB)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(BUILD)/obj/sim/main.o $(BUILD)/gen/version.c $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(LIB) $(BUILD)/gen/version.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< $(BUILD)/gen/version.c $(LIB) $(CMOCKA_LIBS) $(LDLIBS)
+$(ASAN_BUILD)/tests/%: tests/%.c $(ASAN_LIB) $(BUILD)/gen/version.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) $(CMOCKA_CFLAGS) -o $@ $< $(BUILD)/gen/version.c $(ASAN_LIB) $(CMOCKA_LIBS) $(LDLIBS)
+
+# --- tests -------------------------------------------------------------------
+# Each test binary runs from the repository root; a failing one stops make.
+run-tests: run-unit run-validation run-cli run-asan
+	@echo "make test: all passed"
+run-unit: $(UNIT_BINS)
+	@for t in $^; do echo "== $$t"; $$t || exit 1; done
+run-validation: $(VALID_BINS)
+	@for t in $^; do echo "== $$t"; $$t || exit 1; done
+run-cli: $(BUILD)/firedrill
+	@for t in $(CLI_TESTS); do echo "== $$t"; FIREDRILL=$(BUILD)/firedrill bash $$t || exit 1; done
+# CUDA's runtime maps memory where ASan keeps its shadow gap; the GPU code is
+# not instrumented, so let it through.
+run-asan: $(ASAN_UNIT_BINS)
+	@for t in $^; do echo "== $$t (asan+ubsan)"; \
+	  ASAN_OPTIONS=protect_shadow_gap=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t || exit 1; done
+run-test-gpu: $(GPU_BINS) $(BUILD)/firedrill
+	@for t in $(GPU_BINS); do echo "== $$t"; FIREDRILL_REQUIRE_GPU=1 $$t || exit 1; done
+
+# --- benchmarks ----------------------------------------------------------------
+run-bench: $(BUILD)/firedrill
+	@scripts/bench.sh $(BUILD)/firedrill
+run-bench-gpu: $(BUILD)/firedrill
+	@$(BUILD)/firedrill bench kernels --backend cuda
+
+run-demo: $(BUILD)/firedrill
+	@scripts/demo.sh $(BUILD)/firedrill
+
+# --- hygiene -------------------------------------------------------------------
+FMT_FILES = $(shell git ls-files '*.c' '*.h' '*.cu')
+fmt:
+	clang-format -i $(FMT_FILES)
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --std=c11 --inline-suppr -I. $(filter-out %.cu,$(FMT_FILES))
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
+
+FORCE:
+
+-include $(shell find $(BUILD)/obj $(ASAN_BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,47 @@
+#include "sim/cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+bool cli_parse_u64(const char *cmd, const char *option, const char *text, uint64_t min, uint64_t max,
+                   uint64_t *out) {
+    char *end = NULL;
+    errno = 0;
+    /* strtod first so that "1e7" is accepted for event counts, then require
+     * an exact integer. */
+    double v = strtod(text, &end);
+    if (errno || end == text || *end != '\0' || v != floor(v) || v < (double)min || v > (double)max) {
+        fprintf(stderr, "firedrill %s: %s: expected an integer in [%llu, %llu], got '%s'\n", cmd, option,
+                (unsigned long long)min, (unsigned long long)max, text);
+        return false;
+    }
+    *out = (uint64_t)v;
+    return true;
+}
+
+bool cli_parse_double(const char *cmd, const char *option, const char *text, double min, double max,
+                      double *out) {
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end != '\0' || !isfinite(v) || v < min || v > max) {
+        fprintf(stderr, "firedrill %s: %s: expected a number in [%g, %g], got '%s'\n", cmd, option, min, max,
+                text);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "firedrill %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'firedrill %s --help'.\n", cmd);
+    va_end(ap);
+    return CLI_EXIT_USAGE;
+}

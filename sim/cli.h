@@ -1,0 +1,24 @@
+/* Small helpers shared by the subcommands: strict number parsing with a
+ * message naming the option, and the exit codes. */
+#ifndef SIM_CLI_H
+#define SIM_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILED = 1, CLI_EXIT_USAGE = 2 };
+
+extern const char firedrill_git_rev[];
+
+/* Each parses the whole string or prints "firedrill CMD: OPTION: reason" to
+ * stderr and returns false. */
+bool cli_parse_u64(const char *cmd, const char *option, const char *text, uint64_t min, uint64_t max,
+                   uint64_t *out);
+bool cli_parse_double(const char *cmd, const char *option, const char *text, double min, double max,
+                      double *out);
+
+/* Prints "firedrill CMD: <message>\nTry 'firedrill CMD --help'." and returns
+ * CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

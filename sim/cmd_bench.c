@@ -1,0 +1,103 @@
+/* `firedrill bench WHAT ...`: benchmarks that print one parseable line each. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "models/phold.h"
+#include "sim/cli.h"
+#include "sim/commands.h"
+
+static const char bench_usage[] =
+    "usage: firedrill bench phold [--lps N] [--init M] [--remote P] [--lookahead L]\n"
+    "                             [--mean X] [--events E] [--seed S]\n"
+    "       firedrill bench kernels [--backend auto|cpu|cuda] [--quick]\n"
+    "\n"
+    "phold: the PHOLD workload on the engine; prints one line\n"
+    "  phold lps=N init=M remote=P lookahead=L events=E sim_time_s=T wall_s=W\n"
+    "        events_per_s=R peak_rss_kb=K engine_bytes_per_pending=B\n"
+    "  defaults: --lps 1000 --init 1 --remote 1 --lookahead 0 --mean 1 --events 1e6 --seed 1\n"
+    "  (times L and X in seconds)\n"
+    "kernels: the recommendation kernels against memcpy and bare BLAS bounds\n";
+
+static long peak_rss_kb(void) {
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+}
+
+static int bench_phold(int argc, char **argv) {
+    phold_config cfg = {.lps = 1000, .init_per_lp = 1, .remote = 1.0, .lookahead_s = 0, .mean_s = 1,
+                        .events = 1000000, .seed = 1};
+    static const struct option opts[] = {
+        {"lps", required_argument, 0, 'n'},       {"init", required_argument, 0, 'm'},
+        {"remote", required_argument, 0, 'r'},    {"lookahead", required_argument, 0, 'l'},
+        {"mean", required_argument, 0, 'x'},      {"events", required_argument, 0, 'e'},
+        {"seed", required_argument, 0, 's'},      {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    optind = 0;
+    opterr = 0;
+    int c;
+    uint64_t u;
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if (!cli_parse_u64("bench phold", "--lps", optarg, 1, UINT32_MAX, &u)) return CLI_EXIT_USAGE;
+            cfg.lps = (uint32_t)u;
+            break;
+        case 'm':
+            if (!cli_parse_u64("bench phold", "--init", optarg, 1, UINT32_MAX, &u)) return CLI_EXIT_USAGE;
+            cfg.init_per_lp = (uint32_t)u;
+            break;
+        case 'r':
+            if (!cli_parse_double("bench phold", "--remote", optarg, 0, 1, &cfg.remote)) return CLI_EXIT_USAGE;
+            break;
+        case 'l':
+            if (!cli_parse_double("bench phold", "--lookahead", optarg, 0, 1e9, &cfg.lookahead_s))
+                return CLI_EXIT_USAGE;
+            break;
+        case 'x':
+            if (!cli_parse_double("bench phold", "--mean", optarg, 1e-9, 1e9, &cfg.mean_s)) return CLI_EXIT_USAGE;
+            break;
+        case 'e':
+            if (!cli_parse_u64("bench phold", "--events", optarg, 1, UINT64_MAX / 2, &cfg.events))
+                return CLI_EXIT_USAGE;
+            break;
+        case 's':
+            if (!cli_parse_u64("bench phold", "--seed", optarg, 0, UINT64_MAX / 2, &cfg.seed)) return CLI_EXIT_USAGE;
+            break;
+        case 'h': fputs(bench_usage, stdout); return CLI_EXIT_OK;
+        default: return cli_usage_error("bench phold", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error("bench phold", "unexpected argument '%s'", argv[optind]);
+    if ((uint64_t)cfg.lps * cfg.init_per_lp > UINT32_MAX)
+        return cli_usage_error("bench phold", "--lps x --init must stay below 2^32 pending events");
+
+    phold_result r;
+    char err[256];
+    if (phold_run(&cfg, &r, err, sizeof err) != 0) {
+        fprintf(stderr, "firedrill bench %s\n", err);
+        return CLI_EXIT_FAILED;
+    }
+    printf("phold lps=%u init=%u remote=%g lookahead=%g events=%llu sim_time_s=%.6f wall_s=%.6f "
+           "events_per_s=%.0f peak_rss_kb=%ld engine_bytes_per_pending=%.1f checksum=%016llx\n",
+           cfg.lps, cfg.init_per_lp, cfg.remote, cfg.lookahead_s, (unsigned long long)r.events, r.sim_time_s,
+           r.wall_s, r.events_per_s, peak_rss_kb(),
+           r.pending_at_end ? (double)r.engine_bytes / (double)r.pending_at_end : 0.0,
+           (unsigned long long)r.checksum);
+    return CLI_EXIT_OK;
+}
+
+int cmd_bench(int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(bench_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "phold") == 0) return bench_phold(argc - 1, argv + 1);
+    if (strcmp(argv[1], "kernels") == 0) {
+        fprintf(stderr, "firedrill bench kernels: not available in this version\n");
+        return CLI_EXIT_FAILED;
+    }
+    return cli_usage_error("bench", "unknown benchmark '%s' (phold, kernels)", argv[1]);
+}

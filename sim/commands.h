@@ -1,0 +1,15 @@
+/* Subcommands of the firedrill program. Each takes the arguments after its
+ * own name (argv[0] is the subcommand) and returns the process exit status:
+ * 0 success, 1 the work failed, 2 bad usage or bad input. */
+#ifndef FIREDRILL_COMMANDS_H
+#define FIREDRILL_COMMANDS_H
+
+int cmd_run(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
+
+/* `firedrill bench kernels ...`, called by cmd_bench. */
+int cmd_bench_kernels(int argc, char **argv);
+
+#endif
