@@ -1,0 +1,406 @@
+#include "models/cfg.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void doc_fail_at(cfg_doc *doc, const char *path, const char *key, const char *fmt, va_list ap) {
+    if (doc->failed) return;
+    doc->failed = true;
+    int n = snprintf(doc->err, sizeof doc->err, "%s: %s%s%s: ", doc->file, path, *path && key ? "." : "",
+                     key ? key : "");
+    if (n < 0 || (size_t)n >= sizeof doc->err) return;
+    vsnprintf(doc->err + n, sizeof doc->err - (size_t)n, fmt, ap);
+}
+
+void cfg_fail(cfg_obj *o, const char *key, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    doc_fail_at(o->doc, o->path, key, fmt, ap);
+    va_end(ap);
+}
+
+/* Registry line: "path\tunit\tdefault\tdoc"; kept once per path. */
+static void register_key(cfg_obj *o, const char *key, const char *unit, const char *def, const char *doc) {
+    cfg_doc *d = o->doc;
+    char line[512];
+    snprintf(line, sizeof line, "%s%s%s\t%s\t%s\t%s", o->key_path, *o->key_path ? "." : "", key, unit ? unit : "",
+             def ? def : "", doc ? doc : "");
+    size_t plen = strcspn(line, "\t");
+    for (size_t i = 0; i < d->n_known; i++)
+        if (strncmp(d->known_keys[i], line, plen) == 0 && d->known_keys[i][plen] == '\t') return;
+    if (d->n_known == d->cap_known) {
+        size_t cap = d->cap_known ? 2 * d->cap_known : 64;
+        char **grown = realloc(d->known_keys, cap * sizeof *grown);
+        if (!grown) return;
+        d->known_keys = grown;
+        d->cap_known = cap;
+    }
+    char *copy = strdup(line);
+    if (copy) d->known_keys[d->n_known++] = copy;
+}
+
+static void mark_used(cfg_obj *o, const char *key) {
+    if (o->n_used < CFG_MAX_KEYS_PER_OBJECT) o->used[o->n_used++] = key;
+}
+
+static void init_obj(cfg_obj *o, cfg_doc *doc, const cJSON *json, cJSON *resolved, const char *path,
+                     const char *key_path) {
+    memset(o, 0, sizeof *o);
+    o->doc = doc;
+    o->json = json;
+    o->resolved = resolved;
+    snprintf(o->path, sizeof o->path, "%s", path);
+    snprintf(o->key_path, sizeof o->key_path, "%s", key_path);
+}
+
+bool cfg_open(cfg_doc *doc, const char *file, const char *text, cJSON **json_out, cfg_obj *root) {
+    memset(doc, 0, sizeof *doc);
+    doc->file = file;
+    *json_out = NULL;
+    const char *end = NULL;
+    cJSON *json = cJSON_ParseWithOpts(text, &end, true);
+    if (!json) {
+        /* Report line and column of the parse error, as editors show them. */
+        size_t line = 1, col = 1;
+        for (const char *p = text; end && p < end && *p; p++) {
+            if (*p == '\n') line++, col = 1;
+            else col++;
+        }
+        snprintf(doc->err, sizeof doc->err, "%s: line %zu, column %zu: not valid JSON", file, line, col);
+        doc->failed = true;
+        return false;
+    }
+    doc->resolved = cJSON_CreateObject();
+    *json_out = json;
+    init_obj(root, doc, json, doc->resolved, "", "");
+    if (!cJSON_IsObject(json)) {
+        snprintf(doc->err, sizeof doc->err, "%s: the top level must be a JSON object", file);
+        doc->failed = true;
+        return false;
+    }
+    return true;
+}
+
+void cfg_close(cfg_doc *doc, cJSON *json) {
+    cJSON_Delete(json);
+    cJSON_Delete(doc->resolved);
+    for (size_t i = 0; i < doc->n_known; i++) free(doc->known_keys[i]);
+    free(doc->known_keys);
+    memset(doc, 0, sizeof *doc);
+}
+
+static const cJSON *lookup(cfg_obj *o, const char *key) {
+    mark_used(o, key);
+    return o->json ? cJSON_GetObjectItemCaseSensitive(o->json, key) : NULL;
+}
+
+bool cfg_has(const cfg_obj *o, const char *key) {
+    return o->json && cJSON_GetObjectItemCaseSensitive(o->json, key) != NULL;
+}
+
+static void child_path(char *out, size_t len, const char *base, const char *key) {
+    /* Paths longer than CFG_PATH_MAX are cut; they only appear in messages. */
+    if (snprintf(out, len, "%s%s%s", base, *base ? "." : "", key) >= (int)len) out[len - 1] = '\0';
+}
+
+bool cfg_enter(cfg_obj *parent, const char *key, cfg_obj *child) {
+    const cJSON *j = lookup(parent, key);
+    char path[CFG_PATH_MAX], kpath[CFG_PATH_MAX];
+    child_path(path, sizeof path, parent->path, key);
+    child_path(kpath, sizeof kpath, parent->key_path, key);
+    cJSON *res = NULL;
+    if (parent->resolved) {
+        res = cJSON_CreateObject();
+        cJSON_AddItemToObject(parent->resolved, key, res);
+    }
+    init_obj(child, parent->doc, NULL, res, path, kpath);
+    if (j && !cJSON_IsObject(j)) {
+        cfg_fail(parent, key, "must be an object");
+        return false;
+    }
+    child->json = j;
+    return !parent->doc->failed;
+}
+
+size_t cfg_array_size(cfg_obj *o, const char *key, size_t min_items, const char *doc) {
+    const cJSON *j = lookup(o, key);
+    register_key(o, key, "", "", doc);
+    if (!j) {
+        if (min_items) cfg_fail(o, key, "is required: a list of at least %zu item(s)", min_items);
+        return 0;
+    }
+    if (!cJSON_IsArray(j)) {
+        cfg_fail(o, key, "must be a list");
+        return 0;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(j);
+    if (n < min_items) cfg_fail(o, key, "needs at least %zu item(s), got %zu", min_items, n);
+    if (o->resolved && !cJSON_GetObjectItemCaseSensitive(o->resolved, key))
+        cJSON_AddItemToObject(o->resolved, key, cJSON_CreateArray());
+    return o->doc->failed ? 0 : n;
+}
+
+bool cfg_enter_item(cfg_obj *parent, const char *key, size_t i, cfg_obj *child) {
+    const cJSON *arr = parent->json ? cJSON_GetObjectItemCaseSensitive(parent->json, key) : NULL;
+    const cJSON *j = arr ? cJSON_GetArrayItem(arr, (int)i) : NULL;
+    char path[CFG_PATH_MAX], kpath[CFG_PATH_MAX], item[CFG_PATH_MAX + 24];
+    if (snprintf(item, sizeof item, "%s[%zu]", key, i) >= (int)sizeof item) item[sizeof item - 1] = '\0';
+    child_path(path, sizeof path, parent->path, item);
+    snprintf(item, sizeof item, "%s[]", key);
+    child_path(kpath, sizeof kpath, parent->key_path, item);
+    cJSON *res = NULL;
+    cJSON *res_arr = parent->resolved ? cJSON_GetObjectItemCaseSensitive(parent->resolved, key) : NULL;
+    if (res_arr) {
+        res = cJSON_CreateObject();
+        cJSON_AddItemToArray(res_arr, res);
+    }
+    init_obj(child, parent->doc, NULL, res, path, kpath);
+    if (!j || !cJSON_IsObject(j)) {
+        cfg_fail(parent, item, "must be an object");
+        return false;
+    }
+    child->json = j;
+    return !parent->doc->failed;
+}
+
+bool cfg_leave(cfg_obj *o) {
+    if (o->doc->failed || !o->json) return !o->doc->failed;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, o->json) {
+        bool known = false;
+        for (size_t i = 0; i < o->n_used && !known; i++) known = strcmp(o->used[i], item->string) == 0;
+        /* Keys starting with '_' are comments, as in many JSON configs. */
+        if (!known && item->string[0] != '_') {
+            cfg_fail(o, item->string, "unknown key");
+            break;
+        }
+    }
+    return !o->doc->failed;
+}
+
+static void resolve_number(cfg_obj *o, const char *key, double v) {
+    if (o->resolved && !o->doc->failed) cJSON_AddNumberToObject(o->resolved, key, v);
+}
+
+static const char *fmt_num(char *buf, size_t len, double v) {
+    if (isinf(v)) snprintf(buf, len, "inf");
+    else snprintf(buf, len, "%g", v);
+    return buf;
+}
+
+static double check_range(cfg_obj *o, const char *key, double v, double def, double min, double max,
+                          const char *unit) {
+    if (!(v >= min && v <= max)) {
+        char lo[32], hi[32];
+        if (min > -CFG_INF && max < CFG_INF)
+            cfg_fail(o, key, "must be in [%s, %s]%s%s, got %g", fmt_num(lo, sizeof lo, min),
+                     fmt_num(hi, sizeof hi, max), unit && *unit ? " " : "", unit ? unit : "", v);
+        else if (min == CFG_GT0)
+            cfg_fail(o, key, "must be > 0, got %g", v);
+        else if (min > -CFG_INF)
+            cfg_fail(o, key, "must be >= %s, got %g", fmt_num(lo, sizeof lo, min), v);
+        else
+            cfg_fail(o, key, "must be <= %s, got %g", fmt_num(hi, sizeof hi, max), v);
+        return def;
+    }
+    return v;
+}
+
+/* A number, or a string that `parse` turns into one. */
+static double read_quantity(cfg_obj *o, const char *key, double def, double min, double max, const char *unit,
+                            const char *doc, bool (*parse)(const char *, double *), const char *what) {
+    char defbuf[32];
+    register_key(o, key, unit, fmt_num(defbuf, sizeof defbuf, def), doc);
+    const cJSON *j = lookup(o, key);
+    if (o->doc->failed) return def;
+    double v = def;
+    if (j) {
+        if (cJSON_IsNumber(j)) v = j->valuedouble;
+        else if (cJSON_IsString(j) && parse) {
+            if (!parse(j->valuestring, &v)) {
+                cfg_fail(o, key, "expected %s, got \"%s\"", what, j->valuestring);
+                return def;
+            }
+        } else {
+            cfg_fail(o, key, "expected %s, got %s", what,
+                     cJSON_IsString(j) ? "a string" : cJSON_IsBool(j) ? "a boolean" : "a non-number");
+            return def;
+        }
+        v = check_range(o, key, v, def, min, max, unit);
+    }
+    resolve_number(o, key, v);
+    return v;
+}
+
+double cfg_number(cfg_obj *o, const char *key, double def, double min, double max, const char *unit,
+                  const char *doc) {
+    return read_quantity(o, key, def, min, max, unit, doc, NULL, "a number");
+}
+
+/* Splits "12.5xyz" into 12.5 and "xyz" (leading spaces allowed before the unit). */
+static bool split_number(const char *text, double *v, const char **suffix) {
+    char *end;
+    *v = strtod(text, &end);
+    if (end == text || !isfinite(*v)) return false;
+    while (isspace((unsigned char)*end)) end++;
+    *suffix = end;
+    return true;
+}
+
+bool cfg_parse_duration(const char *text, double *seconds) {
+    static const struct { const char *unit; double s; } units[] = {
+        {"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1}, {"m", 60}, {"min", 60},
+        {"h", 3600}, {"d", 86400}, {"w", 604800},
+    };
+    double v;
+    const char *suffix;
+    if (!split_number(text, &v, &suffix)) return false;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(suffix, units[i].unit) == 0) {
+            *seconds = v * units[i].s;
+            return true;
+        }
+    return false;
+}
+
+static bool parse_bytes(const char *text, double *bytes) {
+    static const struct { const char *unit; double b; } units[] = {
+        {"B", 1}, {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"PB", 1e15},
+        {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0},
+    };
+    double v;
+    const char *suffix;
+    if (!split_number(text, &v, &suffix)) return false;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(suffix, units[i].unit) == 0) {
+            *bytes = v * units[i].b;
+            return true;
+        }
+    return false;
+}
+
+static bool parse_rate(const char *text, double *bps) {
+    static const struct { const char *unit; double f; } bits[] = {
+        {"bps", 1}, {"kbps", 1e3}, {"Mbps", 1e6}, {"Gbps", 1e9}, {"bit/s", 1}, {"kbit/s", 1e3},
+        {"Mbit/s", 1e6}, {"Gbit/s", 1e9}, {"Tbit/s", 1e12},
+    };
+    double v;
+    const char *suffix;
+    if (!split_number(text, &v, &suffix)) return false;
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if (strcmp(suffix, bits[i].unit) == 0) {
+            *bps = v * bits[i].f / 8.0;
+            return true;
+        }
+    size_t n = strlen(suffix);
+    if (n > 2 && strcmp(suffix + n - 2, "/s") == 0) {
+        char unit[16];
+        if (n - 2 >= sizeof unit) return false;
+        memcpy(unit, suffix, n - 2);
+        unit[n - 2] = '\0';
+        char with_number[64];
+        snprintf(with_number, sizeof with_number, "%.17g%s", v, unit);
+        return parse_bytes(with_number, bps);
+    }
+    return false;
+}
+
+double cfg_duration(cfg_obj *o, const char *key, double def_s, double min_s, double max_s, const char *doc) {
+    return read_quantity(o, key, def_s, min_s, max_s, "s", doc, cfg_parse_duration,
+                         "a duration (seconds, or a string like \"15m\", \"2h\", \"30d\")");
+}
+
+double cfg_bytes(cfg_obj *o, const char *key, double def, double min, double max, const char *doc) {
+    return read_quantity(o, key, def, min, max, "bytes", doc, parse_bytes,
+                         "a size (bytes, or a string like \"100GB\", \"512MiB\")");
+}
+
+double cfg_rate_bps(cfg_obj *o, const char *key, double def, double min, double max, const char *doc) {
+    return read_quantity(o, key, def, min, max, "bytes/s", doc, parse_rate,
+                         "a bandwidth (bytes/s, or a string like \"10MB/s\", \"1Gbit/s\")");
+}
+
+long cfg_int(cfg_obj *o, const char *key, long def, long min, long max, const char *doc) {
+    char defbuf[32];
+    snprintf(defbuf, sizeof defbuf, "%ld", def);
+    register_key(o, key, "", defbuf, doc);
+    const cJSON *j = lookup(o, key);
+    if (o->doc->failed) return def;
+    long v = def;
+    if (j) {
+        if (!cJSON_IsNumber(j) || j->valuedouble != floor(j->valuedouble)) {
+            cfg_fail(o, key, "expected an integer");
+            return def;
+        }
+        if (j->valuedouble < (double)min || j->valuedouble > (double)max) {
+            cfg_fail(o, key, "must be in [%ld, %ld], got %g", min, max, j->valuedouble);
+            return def;
+        }
+        v = (long)j->valuedouble;
+    }
+    resolve_number(o, key, (double)v);
+    return v;
+}
+
+bool cfg_bool(cfg_obj *o, const char *key, bool def, const char *doc) {
+    register_key(o, key, "", def ? "true" : "false", doc);
+    const cJSON *j = lookup(o, key);
+    if (o->doc->failed) return def;
+    bool v = def;
+    if (j) {
+        if (!cJSON_IsBool(j)) {
+            cfg_fail(o, key, "expected true or false");
+            return def;
+        }
+        v = cJSON_IsTrue(j);
+    }
+    if (o->resolved) cJSON_AddBoolToObject(o->resolved, key, v);
+    return v;
+}
+
+const char *cfg_string(cfg_obj *o, const char *key, const char *def, const char *doc) {
+    register_key(o, key, "", def ? def : "", doc);
+    const cJSON *j = lookup(o, key);
+    if (o->doc->failed) return def;
+    const char *v = def;
+    if (j) {
+        if (!cJSON_IsString(j)) {
+            cfg_fail(o, key, "expected a string");
+            return def;
+        }
+        v = j->valuestring;
+    }
+    if (o->resolved && v) cJSON_AddStringToObject(o->resolved, key, v);
+    return v;
+}
+
+int cfg_enum(cfg_obj *o, const char *key, const char *const *names, int def, const char *doc) {
+    char choices[256] = "";
+    for (size_t i = 0; names[i]; i++) {
+        size_t len = strlen(choices);
+        snprintf(choices + len, sizeof choices - len, "%s%s", i ? "|" : "", names[i]);
+    }
+    char full_doc[512];
+    snprintf(full_doc, sizeof full_doc, "%s (%s)", doc, choices);
+    register_key(o, key, "", names[def], full_doc);
+    const cJSON *j = lookup(o, key);
+    if (o->doc->failed) return def;
+    int v = def;
+    if (j) {
+        v = -1;
+        if (cJSON_IsString(j))
+            for (int i = 0; names[i]; i++)
+                if (strcmp(names[i], j->valuestring) == 0) v = i;
+        if (v < 0) {
+            cfg_fail(o, key, "must be one of %s, got %s%s%s", choices, cJSON_IsString(j) ? "\"" : "",
+                     cJSON_IsString(j) ? j->valuestring : "a non-string", cJSON_IsString(j) ? "\"" : "");
+            return def;
+        }
+    }
+    if (o->resolved) cJSON_AddStringToObject(o->resolved, key, names[v]);
+    return v;
+}

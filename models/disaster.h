@@ -1,0 +1,72 @@
+/* Disasters: what fails, how often, for how long. Each spec is a renewal
+ * process per unit it applies to (each server, rack, zone or region, or the
+ * fleet as a whole): a unit fails after an up-time drawn from `interarrival`,
+ * stays failed for a time drawn from `duration`, then starts over. Scripted
+ * disasters happen at fixed times instead. */
+#ifndef MODELS_DISASTER_H
+#define MODELS_DISASTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "models/cfg.h"
+
+typedef enum disaster_kind {
+    DIS_SERVER_FAILURE,
+    DIS_GPU_FAILURE,
+    DIS_RACK_POWER,
+    DIS_ZONE_OUTAGE,
+    DIS_REGION_OUTAGE,
+    DIS_WAN_PARTITION,
+    DIS_NETWORK_FLAP,
+    DIS_BACKUP_CORRUPTION,
+    DIS_BAD_MODEL_PUSH,
+    DIS_TRAFFIC_SURGE,
+    DIS_KIND_COUNT
+} disaster_kind;
+
+typedef enum dist_law { LAW_FIXED, LAW_EXPONENTIAL, LAW_WEIBULL, LAW_LOGNORMAL } dist_law;
+
+/* A positive random duration given by its mean (and shape / cv). */
+typedef struct dist_spec {
+    dist_law law;
+    double mean_s;
+    double shape; /* Weibull k */
+    double cv;    /* lognormal coefficient of variation */
+} dist_spec;
+
+typedef enum disaster_unit { UNIT_SERVER, UNIT_RACK, UNIT_ZONE, UNIT_REGION, UNIT_FLEET } disaster_unit;
+
+#define DISASTER_MAX_SCRIPTED 16
+#define DISASTER_REGION_LEN 64
+
+typedef struct disaster_spec {
+    disaster_kind kind;
+    disaster_unit per;          /* the unit each renewal process belongs to */
+    char region[DISASTER_REGION_LEN]; /* "" = any region */
+    bool stochastic;
+    dist_spec interarrival;     /* up-time of one unit */
+    dist_spec duration;
+    double multiplier;          /* traffic_surge: rate factor */
+    size_t n_scripted;
+    double scripted_at_s[DISASTER_MAX_SCRIPTED];
+} disaster_spec;
+
+typedef struct disaster_set {
+    size_t n;
+    disaster_spec *items;
+} disaster_set;
+
+extern const char *const disaster_kind_names[];
+extern const char *const disaster_unit_names[];
+
+/* Parses the "disasters" list. Region names are checked by the caller. */
+bool disaster_parse(cfg_obj *root, disaster_set *set);
+void disaster_set_free(disaster_set *set);
+
+/* A draw from the law (seconds, > 0). Weibull's scale is derived from the mean. */
+double dist_sample(const dist_spec *d, gsl_rng *rng);
+
+#endif

@@ -1,0 +1,74 @@
+#include "models/metrics.h"
+
+#include <math.h>
+#include <string.h>
+
+#define F(st, member, t, unit, doc) {#member, unit, t, offsetof(st, member), sizeof(((st *)0)->member), doc}
+
+const metric_field replica_metric_fields[] = {
+    F(replica_metrics, seed, METRIC_U64, "1", "replica seed"),
+    F(replica_metrics, incidents, METRIC_U32, "1", "faults that hit serving or model state"),
+    F(replica_metrics, failovers, METRIC_U32, "1", "switchovers to a standby, true or false"),
+    F(replica_metrics, false_failovers, METRIC_U32, "1", "failovers triggered without a real fault"),
+    F(replica_metrics, horizon_s, METRIC_F64, "s", "simulated time"),
+    F(replica_metrics, rto_mean_s, METRIC_F64, "s", "mean RTO over incidents with an outage"),
+    F(replica_metrics, rto_p95_s, METRIC_F64, "s", "95th percentile of RTO over incidents"),
+    F(replica_metrics, rto_max_s, METRIC_F64, "s", "largest RTO"),
+    F(replica_metrics, rpo_mean_s, METRIC_F64, "s", "mean RPO over incidents that lost state"),
+    F(replica_metrics, rpo_max_s, METRIC_F64, "s", "largest RPO"),
+    F(replica_metrics, lost_updates, METRIC_F64, "updates", "trainer updates lost over all incidents"),
+    F(replica_metrics, availability_time, METRIC_F64, "1", "fraction of time meeting the SLO"),
+    F(replica_metrics, availability_requests, METRIC_F64, "1", "1 - failed/offered requests"),
+    F(replica_metrics, requests_total, METRIC_F64, "requests", "offered requests"),
+    F(replica_metrics, requests_failed, METRIC_F64, "requests", "failed or timed-out requests"),
+    F(replica_metrics, slo_violation_min, METRIC_F64, "min", "minutes not meeting the SLO"),
+    F(replica_metrics, latency_p50_s, METRIC_F64, "s", "median latency of served requests"),
+    F(replica_metrics, latency_p99_s, METRIC_F64, "s", "99th percentile latency of served requests"),
+    F(replica_metrics, latency_p99_incident_s, METRIC_F64, "s", "p99 latency while an incident is open"),
+    F(replica_metrics, lost_revenue, METRIC_F64, "currency", "failed requests x conversion x order value"),
+    F(replica_metrics, backup_bytes_moved, METRIC_F64, "bytes", "bytes transferred by backups"),
+    F(replica_metrics, backup_bytes_stored_peak, METRIC_F64, "bytes", "peak bytes held by backup targets"),
+    F(replica_metrics, backup_cost, METRIC_F64, "currency", "transfer plus storage cost of backups"),
+    F(replica_metrics, backups_completed, METRIC_U32, "1", "backups that completed"),
+    F(replica_metrics, backups_corrupt, METRIC_U32, "1", "backups silently corrupted"),
+    F(replica_metrics, wall_s, METRIC_F64, "s", "wall-clock time of the replica"),
+    F(replica_metrics, events, METRIC_U64, "1", "engine events processed"),
+};
+const size_t replica_metric_field_count = sizeof replica_metric_fields / sizeof replica_metric_fields[0];
+
+const metric_field incident_fields[] = {
+    F(incident_record, seed, METRIC_U64, "1", "replica seed"),
+    F(incident_record, id, METRIC_U32, "1", "order of onset in the replica"),
+    F(incident_record, kind, METRIC_STR, "", "disaster kind"),
+    F(incident_record, scope, METRIC_STR, "", "what it hit"),
+    F(incident_record, onset_s, METRIC_F64, "s", "fault onset since replica start"),
+    F(incident_record, duration_s, METRIC_F64, "s", "duration of the fault itself"),
+    F(incident_record, outage, METRIC_U8, "1", "service stopped meeting its SLO"),
+    F(incident_record, failed_over, METRIC_U8, "1", "a switchover happened"),
+    F(incident_record, false_alarm, METRIC_U8, "1", "failover without a real fault"),
+    F(incident_record, failover_failed, METRIC_U8, "1", "standby failed; fell back to restore"),
+    F(incident_record, rto_s, METRIC_F64, "s", "recovery time (NaN without outage)"),
+    F(incident_record, detection_s, METRIC_F64, "s", "RTO part: onset to detection"),
+    F(incident_record, fencing_s, METRIC_F64, "s", "RTO part: decision and fencing"),
+    F(incident_record, switchover_s, METRIC_F64, "s", "RTO part: load balancer / DNS switch"),
+    F(incident_record, transfer_s, METRIC_F64, "s", "RTO part: fetching model state"),
+    F(incident_record, load_s, METRIC_F64, "s", "RTO part: provisioning and loading"),
+    F(incident_record, warmup_s, METRIC_F64, "s", "RTO part: warm-up and scale-up to SLO"),
+    F(incident_record, rpo_s, METRIC_F64, "s", "onset minus time of newest surviving state"),
+    F(incident_record, lost_updates, METRIC_F64, "updates", "trainer updates lost"),
+    F(incident_record, requests_failed, METRIC_F64, "requests", "requests failed during the incident"),
+    F(incident_record, recall_at_k, METRIC_F64, "1", "recall@k of restored vs live model"),
+};
+const size_t incident_field_count = sizeof incident_fields / sizeof incident_fields[0];
+
+double metric_field_value(const metric_field *f, const void *record) {
+    const char *p = (const char *)record + f->offset;
+    switch (f->type) {
+    case METRIC_F64: { double v; memcpy(&v, p, sizeof v); return v; }
+    case METRIC_U64: { uint64_t v; memcpy(&v, p, sizeof v); return (double)v; }
+    case METRIC_U32: { uint32_t v; memcpy(&v, p, sizeof v); return (double)v; }
+    case METRIC_U8: return (double)(uint8_t)*p;
+    case METRIC_STR: return NAN;
+    }
+    return NAN;
+}

@@ -1,0 +1,86 @@
+/* What one replica measures: a row of /replicas and rows of /incidents.
+ * Definitions (scenarios/README.md has the long form):
+ * - RTO of an incident: fault onset until the service again meets its SLO
+ *   with a model at least as new as the restored one; split into detection,
+ *   fencing, switchover, transfer, load and warm-up.
+ * - RPO: fault onset minus the time of the newest model state that survives
+ *   the fault; lost updates are the trainer updates in that window.
+ * - availability: time-based (fraction of the horizon meeting the SLO) and
+ *   request-based (1 - failed / offered requests).
+ * - lost revenue: failed requests x conversion rate x average order value.
+ * Each struct has a field table (name, unit, type, offset) so that results
+ * writers and summaries handle every field through one code path. */
+#ifndef MODELS_METRICS_H
+#define MODELS_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define METRIC_KIND_LEN 24
+#define METRIC_SCOPE_LEN 40
+
+typedef struct replica_metrics {
+    uint64_t seed;
+    uint32_t incidents;        /* faults that hit serving or state */
+    uint32_t failovers;        /* switchovers to a standby (true or false) */
+    uint32_t false_failovers;  /* triggered by a flap, no real fault */
+    double horizon_s;
+    double rto_mean_s, rto_p95_s, rto_max_s;  /* over incidents with an outage; NaN if none */
+    double rpo_mean_s, rpo_max_s;             /* over incidents that lost state; NaN if none */
+    double lost_updates;
+    double availability_time;
+    double availability_requests;
+    double requests_total;
+    double requests_failed;
+    double slo_violation_min;
+    double latency_p50_s, latency_p99_s;
+    double latency_p99_incident_s; /* p99 of requests served while an incident is open; NaN if none */
+    double lost_revenue;
+    double backup_bytes_moved;
+    double backup_bytes_stored_peak;
+    double backup_cost;
+    uint32_t backups_completed;
+    uint32_t backups_corrupt;
+    double wall_s;
+    uint64_t events;
+} replica_metrics;
+
+typedef struct incident_record {
+    uint64_t seed;
+    uint32_t id;                 /* order of onset within the replica */
+    char kind[METRIC_KIND_LEN];  /* "region_outage", "network_flap", ... */
+    char scope[METRIC_SCOPE_LEN]; /* "region:eu-west", "server:eu-west/17", ... */
+    double onset_s;              /* since the start of the replica */
+    double duration_s;           /* how long the fault itself lasted */
+    uint8_t outage;              /* the service stopped meeting its SLO */
+    uint8_t failed_over;         /* a switchover happened */
+    uint8_t false_alarm;         /* a failover without a real fault */
+    uint8_t failover_failed;     /* the standby did not come up; fell back */
+    double rto_s;                /* NaN when there was no outage */
+    double detection_s, fencing_s, switchover_s, transfer_s, load_s, warmup_s;
+    double rpo_s;                /* 0 when no state was lost */
+    double lost_updates;
+    double requests_failed;
+    double recall_at_k;          /* of the restored model vs the live one; NaN if not measured */
+} incident_record;
+
+typedef enum metric_type { METRIC_F64, METRIC_U64, METRIC_U32, METRIC_U8, METRIC_STR } metric_type;
+
+typedef struct metric_field {
+    const char *name;
+    const char *unit;  /* "s", "min", "bytes", "requests", "1" (dimensionless), "currency", ... */
+    metric_type type;
+    size_t offset;
+    size_t size;       /* bytes, for METRIC_STR the array length */
+    const char *doc;
+} metric_field;
+
+extern const metric_field replica_metric_fields[];
+extern const size_t replica_metric_field_count;
+extern const metric_field incident_fields[];
+extern const size_t incident_field_count;
+
+/* Reads field f of a record as a double (strings: NaN). */
+double metric_field_value(const metric_field *f, const void *record);
+
+#endif

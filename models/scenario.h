@@ -1,0 +1,114 @@
+/* A scenario: the deployment of a recommendation model, its policies, its
+ * traffic and the disasters it meets, as parsed from one JSON file. Each
+ * section's parser lives with the model that uses it (traffic.c, detector.c,
+ * disaster.c, ...); this file assembles them and checks cross-references. */
+#ifndef MODELS_SCENARIO_H
+#define MODELS_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "models/cfg.h"
+#include "models/detector.h"
+#include "models/disaster.h"
+#include "models/traffic.h"
+
+#define SCENARIO_MAX_REGIONS 16
+#define SCENARIO_NAME_LEN 64
+
+typedef enum region_role { ROLE_PRIMARY, ROLE_STANDBY, ROLE_ACTIVE } region_role;
+
+typedef struct region_spec {
+    char name[SCENARIO_NAME_LEN];
+    int servers;
+    int gpus_per_server;
+    int zones;
+    int racks_per_zone;
+    region_role role;
+} region_spec;
+
+typedef enum standby_mode { STANDBY_COLD, STANDBY_PILOT_LIGHT, STANDBY_WARM, STANDBY_HOT } standby_mode;
+typedef enum storage_tier { TIER_LOCAL, TIER_REGIONAL, TIER_CROSS_REGION } storage_tier;
+
+typedef struct model_spec {
+    double logical_bytes;
+    double updates_per_s;
+    double rows_touched_per_update_fraction; /* of all rows: drives incremental sizes */
+} model_spec;
+
+typedef struct storage_spec {
+    double local_bps, regional_bps, cross_region_bps;
+} storage_spec;
+
+typedef struct network_spec {
+    double intra_region_latency_s, inter_region_latency_s;
+} network_spec;
+
+typedef struct backup_spec {
+    bool enabled;
+    double full_period_s, incremental_period_s;
+    storage_tier target;
+    double bandwidth_bps;      /* cap on the backup link */
+    bool verify;
+    double verify_s;
+    double corruption_probability;
+    double verify_detect_probability;
+    int retention_full;
+    double storage_cost_per_gb_month, transfer_cost_per_gb;
+} backup_spec;
+
+typedef struct failover_spec {
+    detector_spec detector;
+    double fencing_s, switchover_s, network_delay_s;
+    standby_mode standby;
+    double standby_capacity_fraction; /* warm: share of servers kept running */
+    double provision_s, load_s, sync_s, warmup_s, scale_up_s;
+    double restore_bps;               /* fetching a backup for a cold/failed standby */
+    double standby_reliability;
+    double replication_lag_s;
+    double min_capacity_fraction;     /* below this share of servers a region counts as failed */
+    bool failback;
+} failover_spec;
+
+typedef struct business_spec {
+    double conversion_rate, order_value;
+} business_spec;
+
+typedef struct scenario {
+    char name[SCENARIO_NAME_LEN];
+    double horizon_s;
+    int n_regions;
+    region_spec regions[SCENARIO_MAX_REGIONS];
+    traffic_spec traffic;
+    model_spec model;
+    storage_spec storage;
+    network_spec network;
+    backup_spec backup;
+    failover_spec failover;
+    disaster_set disasters;
+    business_spec business;
+    char *given_json;     /* the file as given */
+    char *resolved_json;  /* with every default filled in */
+    char **known_keys;    /* "path\tunit\tdefault\tdoc" lines, for --list-keys */
+    size_t n_known_keys;
+} scenario;
+
+/* Parses the text of `file`; on error returns false with
+ * "FILE: JSON.PATH: reason" in err. Free with scenario_free either way. */
+bool scenario_parse(scenario *sc, const char *file, const char *text, char *err, size_t errlen);
+/* Reads and parses a file. */
+bool scenario_load(scenario *sc, const char *file, char *err, size_t errlen);
+void scenario_free(scenario *sc);
+
+/* Index of the region called name, or -1. */
+int scenario_region(const scenario *sc, const char *name);
+
+/* Prints what the scenario simulates (topology, policies, horizon). */
+void scenario_describe(const scenario *sc, FILE *out);
+
+extern const char *const standby_mode_names[];
+extern const char *const storage_tier_names[];
+extern const char *const region_role_names[];
+
+#endif

@@ -1,0 +1,200 @@
+#include "models/traffic.h"
+
+#include <math.h>
+#include <string.h>
+
+const char *const service_law_names[] = {"exponential", "lognormal", "deterministic", NULL};
+const char *const routing_mode_names[] = {"primary", "active_active", NULL};
+
+static bool parse_surges(cfg_obj *o, traffic_spec *t) {
+    size_t n = cfg_array_size(o, "surges", 0, "flash-sale surges (e.g. Singles' Day)");
+    if (n > TRAFFIC_MAX_SURGES) {
+        cfg_fail(o, "surges", "at most %d surges, got %zu", TRAFFIC_MAX_SURGES, n);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cfg_obj s;
+        if (!cfg_enter_item(o, "surges", i, &s)) return false;
+        surge_spec *g = &t->surges[i];
+        g->at_s = cfg_duration(&s, "at_s", 0, 0, 1e12, "surge start");
+        g->ramp_s = cfg_duration(&s, "ramp_s", 3600, 0, 1e9, "linear ramp up and down");
+        g->duration_s = cfg_duration(&s, "duration_s", 4 * 3600, CFG_GT0, 1e9, "time at peak");
+        g->multiplier = cfg_number(&s, "multiplier", 10, CFG_GT0, 1000, "", "peak rate / normal rate");
+        if (!cfg_leave(&s)) return false;
+    }
+    t->n_surges = n;
+    return true;
+}
+
+bool traffic_parse(cfg_obj *root, traffic_spec *t) {
+    memset(t, 0, sizeof *t);
+    cfg_obj o;
+    if (!cfg_enter(root, "traffic", &o)) return false;
+    t->base_qps = cfg_number(&o, "base_qps", 10000, CFG_GT0, 1e9, "requests/s", "mean offered rate");
+    t->diurnal_amplitude = cfg_number(&o, "diurnal_amplitude", 0.5, 0, 0.99, "", "relative daily swing");
+    t->peak_hour = cfg_number(&o, "peak_hour", 21, 0, 24, "h", "hour of the daily peak");
+    t->weekend_factor = cfg_number(&o, "weekend_factor", 1.2, CFG_GT0, 10, "", "rate factor on Sat/Sun");
+    t->routing = (routing_mode)cfg_enum(&o, "routing", routing_mode_names, ROUTING_PRIMARY, "how regions share traffic");
+    t->timeout_s = cfg_duration(&o, "timeout_s", 1, CFG_GT0, 3600, "request timeout: slower requests fail");
+    t->slo_latency_s = cfg_duration(&o, "slo_latency_s", 0.2, CFG_GT0, 3600, "latency objective");
+    t->slo_quantile = cfg_number(&o, "slo_quantile", 0.99, 0.5, 0.99999, "", "quantile the latency SLO applies to");
+    t->slo_max_failed_fraction = cfg_number(&o, "slo_max_failed_fraction", 0.001, 0, 1, "",
+                                            "failed share above which the SLO is violated");
+    t->segment_s = cfg_duration(&o, "segment_s", 600, 1, 86400, "length of constant-rate segments");
+    parse_surges(&o, t);
+    if (!cfg_leave(&o)) return false;
+
+    cfg_obj s;
+    if (!cfg_enter(root, "service", &s)) return false;
+    t->service = (service_law)cfg_enum(&s, "distribution", service_law_names, SERVICE_EXPONENTIAL, "service-time law");
+    t->service_mean_s = cfg_duration(&s, "mean_s", 0.02, CFG_GT0, 3600, "mean service time of one request");
+    t->service_cv = cfg_number(&s, "cv", 1, 0, 20, "", "coefficient of variation (lognormal)");
+    t->slots_per_server = (int)cfg_int(&s, "slots_per_server", 8, 1, 100000, "requests served at once per server");
+    return cfg_leave(&s);
+}
+
+double traffic_rate_qps(const traffic_spec *t, double t_s, double extra_multiplier) {
+    double hour = fmod(t_s / 3600.0, 24.0);
+    double day = fmod(floor(t_s / 86400.0), 7.0);
+    double rate = t->base_qps * (1 + t->diurnal_amplitude * cos(2 * M_PI * (hour - t->peak_hour) / 24.0));
+    if (day >= 5) rate *= t->weekend_factor;
+    double surge = 1;
+    for (size_t i = 0; i < t->n_surges; i++) {
+        const surge_spec *g = &t->surges[i];
+        double into = t_s - g->at_s, end = g->ramp_s + g->duration_s;
+        double f = 0;
+        if (into < 0 || into > end + g->ramp_s) continue;
+        if (into < g->ramp_s) f = into / g->ramp_s;
+        else if (into <= end) f = 1;
+        else f = 1 - (into - end) / g->ramp_s;
+        double m = 1 + (g->multiplier - 1) * f;
+        if (m > surge) surge = m;
+    }
+    return rate * surge * extra_multiplier;
+}
+
+/* Erlang C through the numerically stable Erlang B recursion; servers may be
+ * fractional during scale-up, so the last step interpolates. */
+double traffic_erlang_c(double servers, double a) {
+    if (servers <= 0 || a >= servers) return 1;
+    int c = (int)floor(servers);
+    double b = 1;
+    for (int k = 1; k <= c; k++) b = a * b / (k + a * b);
+    double rho = a / servers;
+    return b / (1 - rho + rho * b);
+}
+
+/* Response time T = W + S: W is 0 with probability 1 - C, else Exp(nu);
+ * S is Exp(mu). P(T > x) in closed form; C is computed once per segment. */
+typedef struct mmc { double pw, mu, nu; } mmc;
+
+static mmc mmc_make(double servers, double lambda, double mu, double wait_scale) {
+    return (mmc){traffic_erlang_c(servers, lambda / mu), mu, (servers * mu - lambda) / wait_scale};
+}
+
+static double mmc_survival(const mmc *q, double x) {
+    double es = exp(-q->mu * x);
+    if (fabs(q->nu - q->mu) < 1e-9 * q->mu) return (1 - q->pw) * es + q->pw * (1 + q->mu * x) * es;
+    return (1 - q->pw) * es + q->pw * (q->nu * es - q->mu * exp(-q->nu * x)) / (q->nu - q->mu);
+}
+
+double traffic_response_survival(double servers, double lambda, double mu, double wait_scale, double x) {
+    if (lambda >= servers * mu) return 1;
+    mmc q = mmc_make(servers, lambda, mu, wait_scale);
+    return mmc_survival(&q, x);
+}
+
+static double bin_edge(int i) { return pow(10.0, -5.0 + i / 25.0); }
+
+static void lathist_add_survival(lathist *h, double weight, const mmc *q) {
+    double prev = 1;
+    for (int i = 0; i < LATHIST_BINS; i++) {
+        double s = mmc_survival(q, bin_edge(i + 1));
+        h->mass[i] += weight * (prev - s);
+        prev = s;
+    }
+    h->mass[LATHIST_BINS - 1] += weight * prev;
+    h->total += weight;
+}
+
+static void lathist_add_point(lathist *h, double weight, double x) {
+    int i = (int)floor((log10(x) + 5.0) * 25.0);
+    if (i < 0) i = 0;
+    if (i >= LATHIST_BINS) i = LATHIST_BINS - 1;
+    h->mass[i] += weight;
+    h->total += weight;
+}
+
+double lathist_quantile(const lathist *h, double p) {
+    if (h->total <= 0) return NAN;
+    double target = p * h->total, cum = 0;
+    for (int i = 0; i < LATHIST_BINS; i++) {
+        if (cum + h->mass[i] >= target && h->mass[i] > 0) {
+            double f = (target - cum) / h->mass[i];
+            /* geometric interpolation inside a log-spaced bin */
+            return bin_edge(i) * pow(bin_edge(i + 1) / bin_edge(i), f);
+        }
+        cum += h->mass[i];
+    }
+    return bin_edge(LATHIST_BINS);
+}
+
+double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, double t1, const serving_state *s) {
+    double failed_here = 0;
+    double mu = 1.0 / t->service_mean_s;
+    /* Allen-Cunneen: waiting scales with (1 + cv^2)/2; folded into an
+     * effective service rate for the waiting part. */
+    double cs2 = t->service == SERVICE_EXPONENTIAL ? 1 : t->service == SERVICE_DETERMINISTIC ? 0 : t->service_cv * t->service_cv;
+    double wait_scale = (1 + cs2) / 2;
+    double servers = s->servers * t->slots_per_server;
+    for (double a = t0; a < t1;) {
+        /* Segments end at multiples of segment_s so that accounting does not
+         * depend on where other events split the interval. */
+        double b = (floor(a / t->segment_s) + 1) * t->segment_s;
+        if (b > t1) b = t1;
+        double dt = b - a;
+        double lambda = traffic_rate_qps(t, 0.5 * (a + b), s->rate_multiplier);
+        double offered = lambda * dt;
+        double failed = offered * s->blackhole_fraction;
+        double lam = lambda * (1 - s->blackhole_fraction);
+        double cap = servers * mu;
+        bool violated = s->blackhole_fraction > t->slo_max_failed_fraction || s->degraded_model;
+        if (s->degraded_model) failed = offered;
+        else if (servers <= 0) {
+            failed = offered;
+            violated = true;
+        } else if (lam >= cap || acc->backlog > 0) {
+            /* Overloaded or draining: the backlog grows or shrinks at
+             * (lam - cap); what would wait beyond the timeout fails. */
+            double limit = cap * t->timeout_s;
+            double backlog = acc->backlog + (lam - cap) * dt;
+            double overflow = backlog > limit ? backlog - limit : 0;
+            failed += overflow;
+            acc->backlog = backlog < 0 ? 0 : backlog - overflow;
+            double served = lam * dt - overflow;
+            double wait = acc->backlog / cap;
+            if (served > 0) {
+                lathist_add_point(&acc->all, served, wait + t->service_mean_s);
+                if (s->incident_open) lathist_add_point(&acc->incident, served, wait + t->service_mean_s);
+            }
+            if (wait + t->service_mean_s > t->slo_latency_s || overflow > t->slo_max_failed_fraction * offered)
+                violated = true;
+        } else {
+            /* Stable M/M/c (waiting part scaled for non-exponential service). */
+            mmc q = mmc_make(servers, lam, mu, wait_scale);
+            double tail = mmc_survival(&q, t->timeout_s);
+            double served = lam * dt * (1 - tail);
+            failed += lam * dt * tail;
+            lathist_add_survival(&acc->all, served, &q);
+            if (s->incident_open) lathist_add_survival(&acc->incident, served, &q);
+            if (mmc_survival(&q, t->slo_latency_s) > 1 - t->slo_quantile) violated = true;
+            if (failed > t->slo_max_failed_fraction * offered) violated = true;
+        }
+        acc->offered += offered;
+        acc->failed += failed;
+        failed_here += failed;
+        if (violated) acc->slo_violation_s += dt;
+        a = b;
+    }
+    return failed_here;
+}

@@ -1,0 +1,82 @@
+/* Traffic and service: the offered request rate over time (diurnal and
+ * weekly shape, flash-sale surges), the servers' service-time law, the SLO,
+ * and the accounting of requests over rate segments with analytic M/M/c
+ * queueing (Allen-Cunneen correction for non-exponential service), backlog
+ * carried over while overloaded. */
+#ifndef MODELS_TRAFFIC_H
+#define MODELS_TRAFFIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "models/cfg.h"
+
+#define TRAFFIC_MAX_SURGES 8
+#define LATHIST_BINS 200 /* 25 per decade over 1e-5 .. 1e3 s */
+
+typedef struct surge_spec {
+    double at_s, ramp_s, duration_s, multiplier;
+} surge_spec;
+
+typedef enum service_law { SERVICE_EXPONENTIAL, SERVICE_LOGNORMAL, SERVICE_DETERMINISTIC } service_law;
+typedef enum routing_mode { ROUTING_PRIMARY, ROUTING_ACTIVE_ACTIVE } routing_mode;
+
+typedef struct traffic_spec {
+    double base_qps;          /* mean offered rate over a normal day */
+    double diurnal_amplitude; /* relative: rate = base (1 + a cos(2 pi (h - peak)/24)) */
+    double peak_hour;
+    double weekend_factor;
+    routing_mode routing;
+    double timeout_s;
+    double slo_latency_s, slo_quantile, slo_max_failed_fraction;
+    double segment_s;
+    size_t n_surges;
+    surge_spec surges[TRAFFIC_MAX_SURGES];
+    /* service */
+    service_law service;
+    double service_mean_s, service_cv;
+    int slots_per_server;    /* requests a server processes at once */
+} traffic_spec;
+
+extern const char *const service_law_names[];
+extern const char *const routing_mode_names[];
+
+bool traffic_parse(cfg_obj *root, traffic_spec *t);
+
+/* Offered rate (requests/s) at time t from the start (day 0 is a Monday),
+ * times `extra_multiplier` (stochastic surges). */
+double traffic_rate_qps(const traffic_spec *t, double t_s, double extra_multiplier);
+
+/* Latency histogram with log-spaced bins, weights in requests. */
+typedef struct lathist {
+    double mass[LATHIST_BINS];
+    double total;
+} lathist;
+double lathist_quantile(const lathist *h, double p);
+
+/* What the serving side looks like over an interval. */
+typedef struct serving_state {
+    double servers;          /* usable servers (may be fractional during scale-up) */
+    double blackhole_fraction; /* share of requests routed to a dead target */
+    bool degraded_model;     /* a bad model serves: requests count as failed */
+    bool incident_open;
+    double rate_multiplier;  /* stochastic surges */
+} serving_state;
+
+typedef struct traffic_acc {
+    double offered, failed;
+    double slo_violation_s;
+    double backlog;  /* requests queued beyond capacity, carried between segments */
+    lathist all, incident;
+} traffic_acc;
+
+/* Accounts requests in [t0_s, t1_s) under state s. Returns the failed
+ * requests of this interval. */
+double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0_s, double t1_s, const serving_state *s);
+
+/* M/M/c pieces, exposed for tests: Erlang C and P(response > x). */
+double traffic_erlang_c(double servers, double offered_erlangs);
+/* wait_scale = (1 + cv^2)/2 stretches the waiting time (Allen-Cunneen); 1 for M/M/c. */
+double traffic_response_survival(double servers, double lambda, double mu, double wait_scale, double x_s);
+
+#endif
