@@ -23,9 +23,9 @@ ASAN_BUILD ?= build-asan
 GIT_REV := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
 VERSION := 0.1.0
 
-PKG_CFLAGS := $(shell pkg-config --cflags gsl hdf5 libcjson libxxhash openblas 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags gsl hdf5 libcjson libxxhash openblas libcrypto 2>/dev/null)
 # GSL's .pc adds its reference CBLAS; OpenBLAS provides the CBLAS symbols instead.
-PKG_LIBS := $(filter-out -lgslcblas,$(shell pkg-config --libs gsl hdf5 libcjson libxxhash openblas 2>/dev/null))
+PKG_LIBS := $(filter-out -lgslcblas,$(shell pkg-config --libs gsl hdf5 libcjson libxxhash openblas libcrypto 2>/dev/null))
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 

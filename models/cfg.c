@@ -196,7 +196,9 @@ static double check_range(cfg_obj *o, const char *key, double v, double def, dou
                           const char *unit) {
     if (!(v >= min && v <= max)) {
         char lo[32], hi[32];
-        if (min > -CFG_INF && max < CFG_INF)
+        if (min == CFG_GT0 && !(v > 0))
+            cfg_fail(o, key, "must be > 0, got %g", v);
+        else if (min > -CFG_INF && max < CFG_INF)
             cfg_fail(o, key, "must be in [%s, %s]%s%s, got %g", fmt_num(lo, sizeof lo, min),
                      fmt_num(hi, sizeof hi, max), unit && *unit ? " " : "", unit ? unit : "", v);
         else if (min == CFG_GT0)

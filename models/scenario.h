@@ -68,7 +68,6 @@ typedef struct failover_spec {
     double standby_reliability;
     double replication_lag_s;
     double min_capacity_fraction;     /* below this share of servers a region counts as failed */
-    bool failback;
 } failover_spec;
 
 typedef struct business_spec {

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential pkg-config git
-  libgsl-dev libhdf5-dev hdf5-tools libcjson-dev libxxhash-dev
+  libgsl-dev libhdf5-dev hdf5-tools libcjson-dev libxxhash-dev libssl-dev
   libopenblas-dev gnuplot-nox libcmocka-dev
   libopenmpi-dev openmpi-bin
   clang-format cppcheck

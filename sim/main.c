@@ -14,8 +14,8 @@ typedef struct subcommand {
 } subcommand;
 
 static const subcommand subcommands[] = {
-    {"run", "simulate seeded replicas of a scenario, write HDF5", NULL},
-    {"validate", "check a scenario file and print what it would simulate", NULL},
+    {"run", "simulate seeded replicas of a scenario, write HDF5", cmd_run},
+    {"validate", "check a scenario file and print what it would simulate", cmd_validate},
     {"sweep", "run a grid of scenarios x seeds over threads, MPI ranks or shards", NULL},
     {"merge", "join shard files of a sweep", NULL},
     {"summarize", "per-point means, CIs and quantiles of a results file", NULL},

@@ -1,0 +1,561 @@
+#include "models/world.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "sim/engine/sim.h"
+
+#define MAX_BACKUPS 4096
+#define MAX_UNITS 4096
+
+typedef struct backup_rec {
+    double taken_s, completed_s, bytes;
+    bool full, corrupt;
+} backup_rec;
+
+typedef struct unit_proc { /* one renewal process of one disaster spec */
+    struct world *w;
+    const disaster_spec *spec;
+    int region;      /* -1: fleet-wide */
+    int servers;     /* servers taken down by one failure */
+    gsl_rng *rng;
+} unit_proc;
+
+typedef struct world {
+    const scenario *sc;
+    sim *s;
+    gsl_rng *rng_detect, *rng_failover, *rng_backup;
+    int servers_up[SCENARIO_MAX_REGIONS];
+    int region_faults[SCENARIO_MAX_REGIONS]; /* open region-level faults */
+    int primary;
+    double surge_multiplier;
+    bool model_degraded;
+    /* the open outage of the serving region */
+    bool outage_open, failover_started;
+    size_t outage_incident;
+    sim_handle detection_timer;
+    double standby_capacity; /* warm standby share, during scale-up */
+    /* accounting */
+    traffic_acc acc;
+    double accounted_to_s;
+    int open_incidents;
+    /* backups */
+    backup_rec backups[MAX_BACKUPS];
+    size_t n_backups;
+    double bytes_moved, bytes_stored_peak;
+    uint32_t backups_completed, backups_corrupt;
+    /* results */
+    incident_record *inc;
+    size_t n_inc, cap_inc;
+    unit_proc units[MAX_UNITS];
+    size_t n_units;
+    bool oom;
+} world;
+
+/* ---- accounting ---------------------------------------------------------- */
+static bool region_serving_ok(const world *w, int r) {
+    const scenario *sc = w->sc;
+    return w->region_faults[r] == 0 &&
+           w->servers_up[r] >= sc->failover.min_capacity_fraction * sc->regions[r].servers && w->servers_up[r] > 0;
+}
+
+static serving_state current_serving(const world *w) {
+    const scenario *sc = w->sc;
+    serving_state st = {.rate_multiplier = w->surge_multiplier, .degraded_model = w->model_degraded,
+                        .incident_open = w->open_incidents > 0};
+    if (sc->traffic.routing == ROUTING_ACTIVE_ACTIVE) {
+        double total = 0, dead = 0, up = 0;
+        for (int r = 0; r < sc->n_regions; r++) {
+            if (sc->regions[r].role == ROLE_STANDBY) continue;
+            total += sc->regions[r].servers;
+            if (w->region_faults[r]) dead += sc->regions[r].servers;
+            else up += w->servers_up[r];
+        }
+        /* Until the load balancer learns of a dead region, its share is lost. */
+        st.blackhole_fraction = w->outage_open && !w->failover_started ? dead / total : 0;
+        st.servers = up;
+    } else {
+        int p = w->primary;
+        bool up = w->region_faults[p] == 0;
+        st.servers = up ? w->servers_up[p] : 0;
+        if (w->standby_capacity > 0) st.servers = w->standby_capacity;
+        if (w->outage_open && !up && w->standby_capacity <= 0) st.blackhole_fraction = 1;
+    }
+    return st;
+}
+
+static void account_to_now(world *w) {
+    double now = simtime_to_s(sim_now(w->s));
+    if (now <= w->accounted_to_s) return;
+    serving_state st = current_serving(w);
+    double failed = traffic_account(&w->acc, &w->sc->traffic, w->accounted_to_s, now, &st);
+    if (w->outage_open && w->outage_incident < w->n_inc) w->inc[w->outage_incident].requests_failed += failed;
+    w->accounted_to_s = now;
+}
+
+/* ---- incidents ------------------------------------------------------------- */
+static size_t open_incident(world *w, const disaster_spec *d, int region, int unit_index, double duration_s) {
+    if (w->n_inc == w->cap_inc) {
+        size_t cap = w->cap_inc ? 2 * w->cap_inc : 64;
+        incident_record *grown = realloc(w->inc, cap * sizeof *grown);
+        if (!grown) {
+            w->oom = true;
+            sim_stop(w->s);
+            return SIZE_MAX;
+        }
+        w->inc = grown;
+        w->cap_inc = cap;
+    }
+    incident_record *r = &w->inc[w->n_inc];
+    memset(r, 0, sizeof *r);
+    r->seed = sim_seed(w->s);
+    r->id = (uint32_t)w->n_inc;
+    snprintf(r->kind, sizeof r->kind, "%s", disaster_kind_names[d->kind]);
+    if (region >= 0)
+        snprintf(r->scope, sizeof r->scope, "%s:%s/%d", disaster_unit_names[d->per], w->sc->regions[region].name, unit_index);
+    else
+        snprintf(r->scope, sizeof r->scope, "fleet");
+    r->onset_s = simtime_to_s(sim_now(w->s));
+    r->duration_s = duration_s;
+    r->rto_s = r->detection_s = r->fencing_s = r->switchover_s = r->transfer_s = r->load_s = r->warmup_s = NAN;
+    r->recall_at_k = NAN;
+    return w->n_inc++;
+}
+
+/* Newest state a restore can rebuild from backups completed by `at`: the
+ * newest uncorrupted full plus its increments up to the first corrupt one. */
+static double backup_recovery_point(const world *w, double at, double *bytes) {
+    *bytes = 0;
+    for (size_t i = w->n_backups; i-- > 0;) {
+        const backup_rec *b = &w->backups[i];
+        if (!b->full || b->corrupt || b->completed_s > at) continue;
+        double point = b->taken_s, sum = b->bytes;
+        for (size_t k = i + 1; k < w->n_backups; k++) {
+            const backup_rec *inc = &w->backups[k];
+            if (inc->full) break;
+            if (inc->completed_s > at || inc->corrupt) break;
+            point = inc->taken_s;
+            sum += inc->bytes;
+        }
+        *bytes = sum;
+        return point;
+    }
+    return -1; /* nothing restorable: the model restarts from its initial state */
+}
+
+static void failover_complete(sim *s, void *ctx, sim_payload p);
+static void scale_up_done(sim *s, void *ctx, sim_payload p);
+
+/* Detection fired: fence, switch, and bring the standby to serve. */
+static void detection_fired(sim *s, void *ctx, sim_payload p) {
+    (void)p;
+    world *w = ctx;
+    account_to_now(w);
+    const scenario *sc = w->sc;
+    const failover_spec *f = &sc->failover;
+    incident_record *r = &w->inc[w->outage_incident];
+    double now = simtime_to_s(sim_now(s));
+    w->failover_started = true;
+    r->failed_over = 1;
+    r->detection_s = now - r->onset_s;
+    r->fencing_s = f->fencing_s;
+    r->switchover_s = f->switchover_s + f->network_delay_s;
+    r->transfer_s = r->load_s = 0;
+    r->warmup_s = f->warmup_s;
+    if (strcmp(r->kind, "network_flap") == 0) r->false_alarm = 1;
+
+    standby_mode mode = f->standby;
+    bool standby_fails = gsl_rng_uniform(w->rng_failover) >= f->standby_reliability;
+    double stages = 0;
+    if (sc->traffic.routing == ROUTING_ACTIVE_ACTIVE) mode = STANDBY_HOT;
+    if (standby_fails) {
+        /* The attempt costs its load time, then we restore from backup. */
+        r->failover_failed = 1;
+        stages += f->load_s;
+        mode = STANDBY_COLD;
+    }
+    double rpo = f->replication_lag_s;
+    switch (mode) {
+    case STANDBY_HOT: break;
+    case STANDBY_WARM: r->load_s = f->sync_s; break;
+    case STANDBY_PILOT_LIGHT: r->load_s = f->provision_s + f->load_s + f->sync_s; break;
+    case STANDBY_COLD: {
+        double bytes;
+        double point = backup_recovery_point(w, r->onset_s, &bytes);
+        double bps = f->restore_bps > 0 ? f->restore_bps : sc->storage.cross_region_bps;
+        r->transfer_s = bytes / bps;
+        r->load_s += f->provision_s + f->load_s + f->sync_s;
+        rpo = point >= 0 ? r->onset_s - point : r->onset_s;
+        break;
+    }
+    }
+    r->rpo_s = rpo;
+    r->lost_updates = rpo * sc->model.updates_per_s;
+    stages += r->fencing_s + r->switchover_s + r->transfer_s + r->load_s + r->warmup_s;
+    sim_schedule_in(s, simtime_from_s(stages), failover_complete, w, sim_payload_u64(mode));
+}
+
+static int pick_standby(const world *w) {
+    for (int r = 0; r < w->sc->n_regions; r++)
+        if (r != w->primary && region_serving_ok(w, r)) return r;
+    return -1;
+}
+
+static void failover_complete(sim *s, void *ctx, sim_payload p) {
+    world *w = ctx;
+    account_to_now(w);
+    const failover_spec *f = &w->sc->failover;
+    incident_record *r = &w->inc[w->outage_incident];
+    double now = simtime_to_s(sim_now(s));
+    int standby = pick_standby(w);
+    if (w->sc->traffic.routing == ROUTING_ACTIVE_ACTIVE || standby < 0) {
+        /* Active-active: survivors already carry the traffic. Without a
+         * healthy standby the old primary's repair ends the outage. */
+        if (standby < 0 && w->sc->traffic.routing != ROUTING_ACTIVE_ACTIVE) return;
+    } else {
+        w->primary = standby;
+        if (p.u64 == STANDBY_WARM && f->standby_capacity_fraction < 1) {
+            w->standby_capacity = f->standby_capacity_fraction * w->servers_up[standby];
+            sim_schedule_in(s, simtime_from_s(f->scale_up_s), scale_up_done, w, SIM_PAYLOAD_NONE);
+            /* The SLO is met once capacity suffices: check at the current rate. */
+            const traffic_spec *t = &w->sc->traffic;
+            double lambda = traffic_rate_qps(t, now, w->surge_multiplier);
+            double cap = w->standby_capacity * t->slots_per_server / t->service_mean_s;
+            if (lambda >= 0.9 * cap) {
+                r->warmup_s += f->scale_up_s;
+                now += f->scale_up_s;
+            }
+        }
+    }
+    r->outage = 1;
+    r->rto_s = now - r->onset_s;
+    w->outage_open = false;
+    w->failover_started = false;
+    w->open_incidents--;
+}
+
+static void scale_up_done(sim *s, void *ctx, sim_payload p) {
+    (void)s, (void)p;
+    world *w = ctx;
+    account_to_now(w);
+    w->standby_capacity = 0;
+}
+
+/* Called after every capacity change: opens or closes the serving outage. */
+static void check_serving(world *w, const disaster_spec *cause, int region, int unit_index, double duration_s) {
+    bool ok = region_serving_ok(w, w->primary);
+    if (w->sc->traffic.routing == ROUTING_ACTIVE_ACTIVE) {
+        ok = true;
+        for (int r = 0; r < w->sc->n_regions; r++)
+            if (w->sc->regions[r].role != ROLE_STANDBY && w->region_faults[r]) ok = false;
+    }
+    if (!ok && !w->outage_open) {
+        w->outage_open = true;
+        w->failover_started = false;
+        w->open_incidents++;
+        w->outage_incident = open_incident(w, cause, region, unit_index, duration_s);
+        if (w->outage_incident == SIZE_MAX) return;
+        bool missed;
+        double d = detector_delay_s(&w->sc->failover.detector, w->rng_detect, &missed);
+        w->detection_timer = sim_schedule_in(w->s, simtime_from_s(d), detection_fired, w, SIM_PAYLOAD_NONE);
+    } else if (ok && w->outage_open && !w->failover_started) {
+        /* Repaired before anyone failed over: the outage was the fault itself. */
+        sim_cancel(w->s, w->detection_timer);
+        incident_record *r = &w->inc[w->outage_incident];
+        r->outage = 1;
+        r->rto_s = simtime_to_s(sim_now(w->s)) - r->onset_s;
+        r->rpo_s = 0;
+        w->outage_open = false;
+        w->open_incidents--;
+    }
+}
+
+/* ---- disasters --------------------------------------------------------------- */
+static void unit_fail(sim *s, void *ctx, sim_payload p);
+
+static void unit_repair(sim *s, void *ctx, sim_payload p) {
+    unit_proc *u = ctx;
+    world *w = u->w;
+    account_to_now(w);
+    const disaster_spec *d = u->spec;
+    switch (d->kind) {
+    case DIS_REGION_OUTAGE:
+    case DIS_WAN_PARTITION:
+    case DIS_NETWORK_FLAP: w->region_faults[u->region]--; break;
+    case DIS_TRAFFIC_SURGE: w->surge_multiplier /= d->multiplier; break;
+    case DIS_BAD_MODEL_PUSH: w->model_degraded = false; break;
+    case DIS_BACKUP_CORRUPTION: break;
+    default: w->servers_up[u->region] += u->servers; break;
+    }
+    if (u->region >= 0) check_serving(w, d, u->region, (int)p.u32[1], 0);
+    if (d->stochastic && p.u32[0] == 0)
+        sim_schedule_in(s, simtime_from_s(dist_sample(&d->interarrival, u->rng)), unit_fail, u, p);
+}
+
+static void unit_fail(sim *s, void *ctx, sim_payload p) {
+    unit_proc *u = ctx;
+    world *w = u->w;
+    account_to_now(w);
+    const disaster_spec *d = u->spec;
+    double duration = d->kind == DIS_BACKUP_CORRUPTION ? 0 : dist_sample(&d->duration, u->rng);
+    size_t idx = SIZE_MAX;
+    switch (d->kind) {
+    case DIS_REGION_OUTAGE:
+    case DIS_WAN_PARTITION:
+    case DIS_NETWORK_FLAP: w->region_faults[u->region]++; break;
+    case DIS_TRAFFIC_SURGE:
+        w->surge_multiplier *= d->multiplier;
+        idx = open_incident(w, d, -1, 0, duration);
+        break;
+    case DIS_BACKUP_CORRUPTION:
+        for (size_t i = w->n_backups; i-- > 0;)
+            if (!w->backups[i].corrupt) {
+                w->backups[i].corrupt = true;
+                w->backups_corrupt++;
+                break;
+            }
+        idx = open_incident(w, d, -1, 0, 0);
+        break;
+    case DIS_BAD_MODEL_PUSH: {
+        /* Detected like an outage, fixed by rolling back to the newest good backup. */
+        w->model_degraded = true;
+        idx = open_incident(w, d, -1, 0, 0);
+        if (idx == SIZE_MAX) return;
+        incident_record *r = &w->inc[idx];
+        bool missed;
+        double bytes, now = simtime_to_s(sim_now(s));
+        double point = backup_recovery_point(w, now, &bytes);
+        r->detection_s = detector_delay_s(&w->sc->failover.detector, w->rng_detect, &missed);
+        r->fencing_s = r->switchover_s = 0;
+        r->transfer_s = bytes / w->sc->storage.cross_region_bps;
+        r->load_s = w->sc->failover.load_s;
+        r->warmup_s = w->sc->failover.warmup_s;
+        duration = r->detection_s + r->transfer_s + r->load_s + r->warmup_s;
+        r->rto_s = duration;
+        r->duration_s = duration;
+        r->outage = 1;
+        r->rpo_s = point >= 0 ? now - point : now;
+        r->lost_updates = r->rpo_s * w->sc->model.updates_per_s;
+        break;
+    }
+    default:
+        w->servers_up[u->region] -= u->servers;
+        if (w->servers_up[u->region] < 0) w->servers_up[u->region] = 0;
+        break;
+    }
+    bool was_open = w->outage_open;
+    if (u->region >= 0) check_serving(w, d, u->region, (int)p.u32[1], duration);
+    if (u->region >= 0 && !(w->outage_open && !was_open) && idx == SIZE_MAX) {
+        /* A fault that did not stop the service is still an incident. */
+        idx = open_incident(w, d, u->region, (int)p.u32[1], duration);
+        if (idx != SIZE_MAX) w->inc[idx].rpo_s = 0;
+    }
+    sim_schedule_in(s, simtime_from_s(duration), unit_repair, u, p);
+}
+
+static bool add_units(world *w, const disaster_spec *d) {
+    const scenario *sc = w->sc;
+    for (int r = 0; r < sc->n_regions; r++) {
+        if (d->region[0] && strcmp(d->region, sc->regions[r].name) != 0) continue;
+        if (d->per == UNIT_FLEET && r > 0) break;
+        const region_spec *g = &sc->regions[r];
+        int racks = g->zones * g->racks_per_zone;
+        int count = 1, per_unit = 0;
+        switch (d->per) {
+        case UNIT_SERVER: count = g->servers, per_unit = 1; break;
+        case UNIT_RACK: count = racks, per_unit = (g->servers + racks - 1) / racks; break;
+        case UNIT_ZONE: count = g->zones, per_unit = (g->servers + g->zones - 1) / g->zones; break;
+        case UNIT_REGION: count = 1, per_unit = g->servers; break;
+        case UNIT_FLEET: count = 1, per_unit = 0; break;
+        }
+        for (int k = 0; k < count; k++) {
+            if (w->n_units == MAX_UNITS) return false;
+            unit_proc *u = &w->units[w->n_units++];
+            char name[96];
+            /* One stream per disaster spec and unit: the draws do not depend
+             * on policies, so compared policies meet the same disasters. */
+            snprintf(name, sizeof name, "disaster.%s.%s.%d", disaster_kind_names[d->kind], g->name, k);
+            *u = (unit_proc){w, d, d->per == UNIT_FLEET && !d->region[0] && d->kind != DIS_BAD_MODEL_PUSH ? -1 : r,
+                             per_unit, sim_stream(w->s, name)};
+            if (d->per == UNIT_FLEET) u->region = d->region[0] ? r : -1;
+            if (!u->rng) return false;
+            sim_payload p = sim_payload_pair(0, (uint32_t)k);
+            if (d->stochastic)
+                sim_schedule_in(w->s, simtime_from_s(dist_sample(&d->interarrival, u->rng)), unit_fail, u, p);
+            for (size_t i = 0; i < d->n_scripted; i++)
+                sim_schedule_at(w->s, simtime_from_s(d->scripted_at_s[i]), unit_fail, u, sim_payload_pair(1, (uint32_t)k));
+        }
+    }
+    return true;
+}
+
+/* ---- backups -------------------------------------------------------------------- */
+static void backup_done(sim *s, void *ctx, sim_payload p) {
+    world *w = ctx;
+    backup_rec *b = &w->backups[p.u64];
+    b->completed_s = simtime_to_s(sim_now(s));
+    w->backups_completed++;
+    w->bytes_moved += b->bytes;
+    double stored = 0;
+    int fulls = 0;
+    for (size_t i = w->n_backups; i-- > 0;) {
+        if (fulls >= w->sc->backup.retention_full) break;
+        stored += w->backups[i].bytes;
+        fulls += w->backups[i].full;
+    }
+    if (stored > w->bytes_stored_peak) w->bytes_stored_peak = stored;
+}
+
+static void backup_start(sim *s, void *ctx, sim_payload p) {
+    world *w = ctx;
+    const backup_spec *bs = &w->sc->backup;
+    const model_spec *m = &w->sc->model;
+    double now = simtime_to_s(sim_now(s));
+    bool full = p.u64 == 1;
+    double interval = full ? bs->full_period_s : bs->incremental_period_s;
+    if (w->n_backups < MAX_BACKUPS) {
+        backup_rec *b = &w->backups[w->n_backups];
+        /* Rows dirtied in the interval: each update touches a share of rows. */
+        double dirty = 1 - exp(-m->updates_per_s * m->rows_touched_per_update_fraction * bs->incremental_period_s);
+        b->full = full;
+        b->taken_s = now;
+        b->completed_s = INFINITY;
+        b->bytes = full ? m->logical_bytes : m->logical_bytes * dirty;
+        b->corrupt = gsl_rng_uniform(w->rng_backup) < bs->corruption_probability;
+        if (b->corrupt) w->backups_corrupt++;
+        double transfer = b->bytes / bs->bandwidth_bps + (bs->verify ? bs->verify_s : 0);
+        sim_schedule_in(s, simtime_from_s(transfer), backup_done, w, sim_payload_u64(w->n_backups));
+        w->n_backups++;
+    }
+    /* Next backup of the same kind; an incremental falling on a full is skipped. */
+    double next = now + interval;
+    if (!full) {
+        double to_full = fmod(next, bs->full_period_s);
+        if (to_full < 1e-6 || bs->full_period_s - to_full < 1e-6) next += interval;
+    }
+    sim_schedule_at(s, simtime_from_s(next), backup_start, w, p);
+}
+
+/* ---- the replica ------------------------------------------------------------------- */
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void summarise(world *w, replica_metrics *m) {
+    const scenario *sc = w->sc;
+    double horizon = sc->horizon_s;
+    double *rto = malloc((w->n_inc + 1) * sizeof *rto);
+    size_t n_rto = 0, n_rpo = 0;
+    double rpo_sum = 0, rpo_max = 0, lost = 0;
+    m->rto_mean_s = m->rto_max_s = m->rto_p95_s = m->rpo_mean_s = m->rpo_max_s = NAN;
+    for (size_t i = 0; i < w->n_inc; i++) {
+        const incident_record *r = &w->inc[i];
+        if (r->failed_over) m->failovers++;
+        if (r->false_alarm) m->false_failovers++;
+        if (r->outage && !isnan(r->rto_s) && rto) rto[n_rto++] = r->rto_s;
+        if (r->rpo_s > 0) {
+            n_rpo++;
+            rpo_sum += r->rpo_s;
+            if (r->rpo_s > rpo_max) rpo_max = r->rpo_s;
+            lost += r->lost_updates;
+        }
+    }
+    if (n_rto && rto) {
+        qsort(rto, n_rto, sizeof *rto, cmp_double);
+        double sum = 0;
+        for (size_t i = 0; i < n_rto; i++) sum += rto[i];
+        m->rto_mean_s = sum / (double)n_rto;
+        m->rto_max_s = rto[n_rto - 1];
+        m->rto_p95_s = gsl_stats_quantile_from_sorted_data(rto, 1, n_rto, 0.95);
+    }
+    free(rto);
+    if (n_rpo) {
+        m->rpo_mean_s = rpo_sum / (double)n_rpo;
+        m->rpo_max_s = rpo_max;
+    }
+    m->incidents = (uint32_t)w->n_inc;
+    m->lost_updates = lost;
+    m->horizon_s = horizon;
+    m->requests_total = w->acc.offered;
+    m->requests_failed = w->acc.failed;
+    m->availability_requests = w->acc.offered > 0 ? 1 - w->acc.failed / w->acc.offered : 1;
+    m->availability_time = 1 - w->acc.slo_violation_s / horizon;
+    m->slo_violation_min = w->acc.slo_violation_s / 60;
+    m->latency_p50_s = lathist_quantile(&w->acc.all, 0.5);
+    m->latency_p99_s = lathist_quantile(&w->acc.all, 0.99);
+    m->latency_p99_incident_s = lathist_quantile(&w->acc.incident, 0.99);
+    m->lost_revenue = w->acc.failed * sc->business.conversion_rate * sc->business.order_value;
+    m->backup_bytes_moved = w->bytes_moved;
+    m->backup_bytes_stored_peak = w->bytes_stored_peak;
+    m->backup_cost = w->bytes_moved / 1e9 * sc->backup.transfer_cost_per_gb +
+                     w->bytes_stored_peak / 1e9 * sc->backup.storage_cost_per_gb_month * horizon / (30 * 86400.0);
+    m->backups_completed = w->backups_completed;
+    m->backups_corrupt = w->backups_corrupt;
+}
+
+int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, size_t errlen) {
+    memset(out, 0, sizeof *out);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    world *w = calloc(1, sizeof *w);
+    if (!w || !(w->s = sim_create(seed))) {
+        free(w);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    w->sc = sc;
+    w->surge_multiplier = 1;
+    w->rng_detect = sim_stream(w->s, "failover.detector");
+    w->rng_failover = sim_stream(w->s, "failover.standby");
+    w->rng_backup = sim_stream(w->s, "backup.corruption");
+    for (int r = 0; r < sc->n_regions; r++) {
+        w->servers_up[r] = sc->regions[r].servers;
+        if (sc->regions[r].role == ROLE_PRIMARY) w->primary = r;
+    }
+    bool ok = w->rng_detect && w->rng_failover && w->rng_backup;
+    for (size_t i = 0; ok && i < sc->disasters.n; i++) ok = add_units(w, &sc->disasters.items[i]);
+    if (ok && sc->backup.enabled) {
+        sim_schedule_at(w->s, 0, backup_start, w, sim_payload_u64(1));
+        if (sc->backup.incremental_period_s > 0)
+            sim_schedule_at(w->s, simtime_from_s(sc->backup.incremental_period_s), backup_start, w, sim_payload_u64(0));
+    }
+    if (ok) {
+        sim_run_reason why = sim_run(w->s, simtime_from_s(sc->horizon_s), 0);
+        ok = why != SIM_RUN_ERROR && !w->oom;
+        if (!ok) snprintf(err, errlen, "replica %llu: %s", (unsigned long long)seed,
+                          w->oom ? "out of memory" : sim_status_str(sim_error(w->s)));
+    } else {
+        snprintf(err, errlen, "replica %llu: too many failure units (max %d) or out of memory",
+                 (unsigned long long)seed, MAX_UNITS);
+    }
+    if (ok) {
+        account_to_now(w);
+        /* Outages still open at the horizon are censored: RTO stays NaN. */
+        summarise(w, &out->metrics);
+        out->metrics.seed = seed;
+        out->metrics.events = sim_events_processed(w->s);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        out->metrics.wall_s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+        out->incidents = w->inc;
+        out->n_incidents = w->n_inc;
+        w->inc = NULL;
+    }
+    free(w->inc);
+    sim_destroy(w->s);
+    free(w);
+    return ok ? 0 : -1;
+}
+
+void world_result_free(world_result *r) {
+    free(r->incidents);
+    r->incidents = NULL;
+    r->n_incidents = 0;
+}

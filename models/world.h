@@ -1,0 +1,24 @@
+/* One replica of a scenario on the engine: disasters strike, detectors
+ * decide, traffic fails over, backups run, and the replica's metrics and
+ * incidents come out. */
+#ifndef MODELS_WORLD_H
+#define MODELS_WORLD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/metrics.h"
+#include "models/scenario.h"
+
+typedef struct world_result {
+    replica_metrics metrics;
+    incident_record *incidents;
+    size_t n_incidents;
+} world_result;
+
+/* Simulates one replica. Returns 0, or -1 with a message in err. Free the
+ * incidents with world_result_free. */
+int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, size_t errlen);
+void world_result_free(world_result *r);
+
+#endif

@@ -1,0 +1,188 @@
+/* `firedrill run` and `firedrill validate`. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
+#include <openssl/evp.h>
+
+#include "models/scenario.h"
+#include "models/world.h"
+#include "sim/cli.h"
+#include "sim/commands.h"
+#include "sim/h5out.h"
+
+static const char run_usage[] =
+    "usage: firedrill run SCENARIO.json [--seeds N] [--seed S] [-o results/NAME.h5] [--quiet]\n"
+    "\n"
+    "Simulates N replicas (seeds S, S+1, ..., default N=10, S=1) of the scenario, writes\n"
+    "every replica's metrics and every incident to HDF5 (default results/<name>.h5),\n"
+    "and prints the mean and 95% confidence interval of RTO, RPO, availability and\n"
+    "lost revenue. Exit status 2 on a bad scenario (nothing is written).\n";
+
+static const char validate_usage[] =
+    "usage: firedrill validate SCENARIO.json [--list-keys]\n"
+    "\n"
+    "Checks a scenario and prints what it would simulate. --list-keys prints every key\n"
+    "the parser knows (path, unit, default, meaning), tab-separated.\n";
+
+static void sha256_hex(const char *text, char out[65]) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!EVP_Digest(text, strlen(text), digest, &len, EVP_sha256(), NULL)) len = 0;
+    for (unsigned i = 0; i < len && i < 32; i++) snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    out[len ? 64 : 0] = '\0';
+}
+
+/* Mean and half-width of the 95% t interval over the finite values. */
+static void mean_ci(const replica_metrics *rows, size_t n, size_t offset, double *mean, double *half, size_t *used) {
+    double *x = malloc((n ? n : 1) * sizeof *x);
+    size_t k = 0;
+    for (size_t i = 0; x && i < n; i++) {
+        double v;
+        memcpy(&v, (const char *)&rows[i] + offset, sizeof v);
+        if (isfinite(v)) x[k++] = v;
+    }
+    *used = k;
+    *mean = k ? gsl_stats_mean(x, 1, k) : NAN;
+    *half = k > 1 ? gsl_cdf_tdist_Pinv(0.975, (double)(k - 1)) * gsl_stats_sd(x, 1, k) / sqrt((double)k) : NAN;
+    free(x);
+}
+
+static void print_summary(const scenario *sc, const replica_metrics *rows, size_t n) {
+    static const struct { const char *label; size_t offset; double scale; const char *unit; } lines[] = {
+        {"RTO (mean per replica)", offsetof(replica_metrics, rto_mean_s), 1, "s"},
+        {"RPO (mean per replica)", offsetof(replica_metrics, rpo_mean_s), 1, "s"},
+        {"availability (time)", offsetof(replica_metrics, availability_time), 100, "%"},
+        {"availability (requests)", offsetof(replica_metrics, availability_requests), 100, "%"},
+        {"lost revenue", offsetof(replica_metrics, lost_revenue), 1, ""},
+        {"p99 latency", offsetof(replica_metrics, latency_p99_s), 1e3, "ms"},
+        {"backup bytes moved", offsetof(replica_metrics, backup_bytes_moved), 1e-9, "GB"},
+    };
+    printf("%s: %zu replica(s) of %.1f days\n", sc->name, n, sc->horizon_s / 86400);
+    printf("  %-26s %14s %14s %8s\n", "metric", "mean", "95% CI +/-", "n");
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        double mean, half;
+        size_t used;
+        mean_ci(rows, n, lines[i].offset, &mean, &half, &used);
+        printf("  %-26s %14.6g %14.3g %8zu %s\n", lines[i].label, mean * lines[i].scale, half * lines[i].scale,
+               used, lines[i].unit);
+    }
+}
+
+int cmd_run(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"seeds", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
+        {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0},
+    };
+    uint64_t seeds = 10, first = 1;
+    const char *out_path = NULL;
+    bool quiet = false;
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n': if (!cli_parse_u64("run", "--seeds", optarg, 1, 100000000, &seeds)) return CLI_EXIT_USAGE; break;
+        case 's': if (!cli_parse_u64("run", "--seed", optarg, 0, UINT64_MAX / 2, &first)) return CLI_EXIT_USAGE; break;
+        case 'o': out_path = optarg; break;
+        case 'q': quiet = true; break;
+        case 'h': fputs(run_usage, stdout); return CLI_EXIT_OK;
+        default: return cli_usage_error("run", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) return cli_usage_error("run", "expected one scenario file");
+    const char *file = argv[optind];
+
+    scenario sc;
+    char err[1024];
+    if (!scenario_load(&sc, file, err, sizeof err)) {
+        fprintf(stderr, "firedrill run: %s\n", err);
+        scenario_free(&sc);
+        return CLI_EXIT_USAGE;
+    }
+    char default_path[256];
+    if (!out_path) {
+        mkdir("results", 0777);
+        snprintf(default_path, sizeof default_path, "results/%s.h5", sc.name);
+        out_path = default_path;
+    }
+    replica_metrics *rows = calloc(seeds, sizeof *rows);
+    incident_record *incidents = NULL;
+    size_t n_inc = 0;
+    int status = rows ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+    for (uint64_t i = 0; status == CLI_EXIT_OK && i < seeds; i++) {
+        world_result r;
+        if (world_run(&sc, first + i, &r, err, sizeof err) != 0) {
+            fprintf(stderr, "firedrill run: %s: %s\n", file, err);
+            status = CLI_EXIT_FAILED;
+            break;
+        }
+        rows[i] = r.metrics;
+        incident_record *grown = realloc(incidents, (n_inc + r.n_incidents + 1) * sizeof *grown);
+        if (!grown) status = CLI_EXIT_FAILED;
+        else {
+            incidents = grown;
+            memcpy(incidents + n_inc, r.incidents, r.n_incidents * sizeof *grown);
+            n_inc += r.n_incidents;
+        }
+        world_result_free(&r);
+    }
+    if (status == CLI_EXIT_OK) {
+        char sha[65], command[512] = "";
+        sha256_hex(sc.given_json, sha);
+        for (int i = 0; i < argc; i++) {
+            size_t len = strlen(command);
+            snprintf(command + len, sizeof command - len, "%s%s", i ? " " : "firedrill ", argv[i]);
+        }
+        h5out_meta meta = {FIREDRILL_VERSION, firedrill_git_rev, sc.name, sha, "cpu", command,
+                           sc.given_json, sc.resolved_json};
+        if (h5out_write(out_path, &meta, rows, seeds, incidents, n_inc, err, sizeof err) != 0) {
+            fprintf(stderr, "firedrill run: %s\n", err);
+            status = CLI_EXIT_FAILED;
+        }
+    }
+    if (status == CLI_EXIT_OK && !quiet) {
+        print_summary(&sc, rows, seeds);
+        printf("wrote %s (%llu replicas, %zu incidents)\n", out_path, (unsigned long long)seeds, n_inc);
+    }
+    free(rows);
+    free(incidents);
+    scenario_free(&sc);
+    return status;
+}
+
+int cmd_validate(int argc, char **argv) {
+    bool list_keys = false;
+    static const struct option opts[] = {
+        {"list-keys", no_argument, 0, 'k'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'k') list_keys = true;
+        else if (c == 'h') { fputs(validate_usage, stdout); return CLI_EXIT_OK; }
+        else return cli_usage_error("validate", "unknown option '%s'", argv[optind - 1]);
+    }
+    if (optind != argc - 1) return cli_usage_error("validate", "expected one scenario file");
+    scenario sc;
+    char err[1024];
+    if (!scenario_load(&sc, argv[optind], err, sizeof err)) {
+        fprintf(stderr, "firedrill validate: %s\n", err);
+        scenario_free(&sc);
+        return CLI_EXIT_USAGE;
+    }
+    if (list_keys)
+        for (size_t i = 0; i < sc.n_known_keys; i++) puts(sc.known_keys[i]);
+    else {
+        printf("%s: valid\n", argv[optind]);
+        scenario_describe(&sc, stdout);
+    }
+    scenario_free(&sc);
+    return CLI_EXIT_OK;
+}
