@@ -14,7 +14,13 @@ echo "# engine: PHOLD, median of 5 (targets: >= 8e6 events/s small; >= 2.5e6 and
 median_of_5 "$fd" bench phold --lps 1000 --init 1 --remote 1 --lookahead 0 --mean 1 --events 1e6
 median_of_5 "$fd" bench phold --lps 1000 --init 1000 --remote 1 --lookahead 0 --mean 1 --events 1e7
 
-if [[ -x scripts/bench_world.sh ]]; then scripts/bench_world.sh "$fd"; fi
+echo "# world: reference scenario, 100 replicas x 30 days (target <= 0.2 s per replica)"
+out=$(mktemp -d)
+start=$(date +%s.%N)
+"$fd" run scenarios/reference.json --seeds 100 -o "$out/ref.h5" --quiet
+end=$(date +%s.%N)
+awk -v s="$start" -v e="$end" 'BEGIN { printf "world scenario=reference seeds=100 wall_s=%.3f wall_per_replica_s=%.5f\n", e - s, (e - s) / 100 }'
+rm -rf "$out"
 if "$fd" bench kernels --help >/dev/null 2>&1; then
     echo "# kernels (CPU)"
     "$fd" bench kernels --backend cpu
