@@ -95,9 +95,6 @@ int cmd_bench(int argc, char **argv) {
         return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
     }
     if (strcmp(argv[1], "phold") == 0) return bench_phold(argc - 1, argv + 1);
-    if (strcmp(argv[1], "kernels") == 0) {
-        fprintf(stderr, "firedrill bench kernels: not available in this version\n");
-        return CLI_EXIT_FAILED;
-    }
+    if (strcmp(argv[1], "kernels") == 0) return cmd_bench_kernels(argc - 1, argv + 1);
     return cli_usage_error("bench", "unknown benchmark '%s' (phold, kernels)", argv[1]);
 }

@@ -21,7 +21,7 @@ static const subcommand subcommands[] = {
     {"summarize", "per-point means, CIs and quantiles of a results file", NULL},
     {"plot", "gnuplot figures from a results file", NULL},
     {"report", "capacity-planning report from a results file", NULL},
-    {"calibrate", "measure kernel batch latency for service times", NULL},
+    {"calibrate", "measure kernel batch latency for service times", cmd_calibrate},
     {"bench", "engine and kernel benchmarks (phold, kernels)", cmd_bench},
 };
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])

@@ -22,4 +22,10 @@ expect_match "$out" "^phold lps=100 init=1 remote=1 lookahead=0 events=20000 sim
 first=$(sed 's/.*checksum=//' <<<"$out")
 expect_status 0 "bench phold again" -- "$FIREDRILL" bench phold --lps 100 --events 20000 --seed 3
 expect_match "$(sed 's/.*checksum=//' <<<"$out")" "^$first\$" "same seed, same event trace"
+
+expect_status 0 "bench kernels --quick" -- "$FIREDRILL" bench kernels --backend cpu --quick
+expect_match "$out" "bench=mlp .*ratio=" "kernel bench prints ratios against its bounds"
+expect_status 2 "bench kernels bad backend" -- "$FIREDRILL" bench kernels --backend tpu
+expect_status 0 "calibrate" -- "$FIREDRILL" calibrate --backend cpu --max-batch 4 --repeats 3 -o "$tmp/cal.h5"
+expect_status 0 "calibration file readable" -- h5dump -H "$tmp/cal.h5"
 finish
