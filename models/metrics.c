@@ -6,6 +6,7 @@
 #define F(st, member, t, unit, doc) {#member, unit, t, offsetof(st, member), sizeof(((st *)0)->member), doc}
 
 const metric_field replica_metric_fields[] = {
+    F(replica_metrics, point, METRIC_U32, "1", "sweep point index (0 for run)"),
     F(replica_metrics, seed, METRIC_U64, "1", "replica seed"),
     F(replica_metrics, incidents, METRIC_U32, "1", "faults that hit serving or model state"),
     F(replica_metrics, failovers, METRIC_U32, "1", "switchovers to a standby, true or false"),
@@ -37,6 +38,7 @@ const metric_field replica_metric_fields[] = {
 const size_t replica_metric_field_count = sizeof replica_metric_fields / sizeof replica_metric_fields[0];
 
 const metric_field incident_fields[] = {
+    F(incident_record, point, METRIC_U32, "1", "sweep point index (0 for run)"),
     F(incident_record, seed, METRIC_U64, "1", "replica seed"),
     F(incident_record, id, METRIC_U32, "1", "order of onset in the replica"),
     F(incident_record, kind, METRIC_STR, "", "disaster kind"),

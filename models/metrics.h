@@ -20,6 +20,7 @@
 #define METRIC_SCOPE_LEN 40
 
 typedef struct replica_metrics {
+    uint32_t point;            /* sweep point (0 for `firedrill run`) */
     uint64_t seed;
     uint32_t incidents;        /* faults that hit serving or state */
     uint32_t failovers;        /* switchovers to a standby (true or false) */
@@ -46,6 +47,7 @@ typedef struct replica_metrics {
 } replica_metrics;
 
 typedef struct incident_record {
+    uint32_t point;
     uint64_t seed;
     uint32_t id;                 /* order of onset within the replica */
     char kind[METRIC_KIND_LEN];  /* "region_outage", "network_flap", ... */

@@ -7,9 +7,9 @@ fd=${1:-build/firedrill}
 mkdir -p results
 "$fd" run scenarios/reference.json --seeds 100 -o results/reference.h5
 # Incident RTOs (seconds) as a sorted column for an empirical CDF.
-# h5dump prints one member per line; rto_s is member 11 of each record.
+# h5dump prints one member per line; rto_s is member 12 of each record.
 h5dump -d /incidents -y -w 0 results/reference.h5 | sed -n '/DATA {/,$p' | tr -d ' \n' | tr '}' '\n' |
-    awk -F, '{ sub(/^[,{]*/, ""); if (NF >= 11 && $11 != "nan") print $11 }' | sort -g > results/reference_rto.dat
+    awk -F, '{ sub(/^[,{]*/, ""); if (NF >= 12 && $12 != "nan") print $12 }' | sort -g > results/reference_rto.dat
 if [[ -s results/reference_rto.dat ]]; then
     gnuplot -e "set terminal pngcairo size 900,600; set output 'results/reference_rto_cdf.png';
       set title 'reference: RTO per incident (100 replicas x 30 days)'; set xlabel 'RTO [s]'; set ylabel 'fraction of incidents';
