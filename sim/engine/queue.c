@@ -1,34 +1,55 @@
 #include "sim/engine/queue.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define QUEUE_ARITY 4
+#define QUEUE_LINE 64
+/* heap[0] sits 48 bytes into a line so that heap[1..4], heap[5..8], ...
+ * (the children of one node) each fill exactly one line. */
+#define QUEUE_OFFSET_ENTRIES (QUEUE_ARITY - 1)
 
-static inline bool entry_before(const queue_entry *a, const queue_entry *b) {
-    return a->time < b->time || (a->time == b->time && a->seq < b->seq);
+static inline bool entry_before(const queue *q, const queue_entry *a, const queue_entry *b) {
+    if (a->time != b->time) return a->time < b->time;
+    return q->seq_of(q->owner, a->slot) < q->seq_of(q->owner, b->slot);
 }
 
-int queue_init(queue *q, size_t initial_capacity) {
-    if (initial_capacity == 0) initial_capacity = 1;
-    q->heap = malloc(initial_capacity * sizeof *q->heap);
-    q->size = 0;
-    q->capacity = q->heap ? initial_capacity : 0;
-    return q->heap ? 0 : -1;
+static int allocate(queue *q, size_t capacity) {
+    size_t bytes = (capacity + QUEUE_OFFSET_ENTRIES) * sizeof(queue_entry);
+    bytes = (bytes + QUEUE_LINE - 1) / QUEUE_LINE * QUEUE_LINE;
+    void *block = aligned_alloc(QUEUE_LINE, bytes);
+    if (!block) return -1;
+    queue_entry *heap = (queue_entry *)block + QUEUE_OFFSET_ENTRIES;
+    if (q->size) memcpy(heap, q->heap, q->size * sizeof *heap);
+    free(q->block);
+    q->block = block;
+    q->heap = heap;
+    q->capacity = capacity;
+    return 0;
+}
+
+int queue_init(queue *q, size_t initial_capacity, queue_seq_fn seq_of, const void *owner) {
+    memset(q, 0, sizeof *q);
+    q->seq_of = seq_of;
+    q->owner = owner;
+    return allocate(q, initial_capacity ? initial_capacity : 1);
 }
 
 void queue_free(queue *q) {
-    free(q->heap);
+    free(q->block);
+    q->block = NULL;
     q->heap = NULL;
     q->size = q->capacity = 0;
 }
 
-size_t queue_bytes(const queue *q) { return q->capacity * sizeof *q->heap; }
+size_t queue_bytes(const queue *q) { return (q->capacity + QUEUE_OFFSET_ENTRIES) * sizeof(queue_entry); }
 
 /* Moves a hole from position i towards the root until e fits. */
-static void sift_up(queue_entry *heap, size_t i, queue_entry e) {
+static void sift_up(const queue *q, size_t i, queue_entry e) {
+    queue_entry *heap = q->heap;
     while (i > 0) {
         size_t parent = (i - 1) / QUEUE_ARITY;
-        if (!entry_before(&e, &heap[parent])) break;
+        if (!entry_before(q, &e, &heap[parent])) break;
         heap[i] = heap[parent];
         i = parent;
     }
@@ -36,15 +57,16 @@ static void sift_up(queue_entry *heap, size_t i, queue_entry e) {
 }
 
 /* Moves a hole from position i towards the leaves until e fits. */
-static void sift_down(queue_entry *heap, size_t size, size_t i, queue_entry e) {
+static void sift_down(const queue *q, size_t size, size_t i, queue_entry e) {
+    queue_entry *heap = q->heap;
     for (;;) {
         size_t first = i * QUEUE_ARITY + 1;
         if (first >= size) break;
         size_t best = first;
         size_t last = first + QUEUE_ARITY < size ? first + QUEUE_ARITY : size;
         for (size_t c = first + 1; c < last; c++)
-            if (entry_before(&heap[c], &heap[best])) best = c;
-        if (!entry_before(&heap[best], &e)) break;
+            if (entry_before(q, &heap[c], &heap[best])) best = c;
+        if (!entry_before(q, &heap[best], &e)) break;
         heap[i] = heap[best];
         i = best;
     }
@@ -52,23 +74,17 @@ static void sift_down(queue_entry *heap, size_t size, size_t i, queue_entry e) {
 }
 
 int queue_push(queue *q, queue_entry e) {
-    if (q->size == q->capacity) {
-        size_t cap = q->capacity * 2;
-        queue_entry *grown = realloc(q->heap, cap * sizeof *grown);
-        if (!grown) return -1;
-        q->heap = grown;
-        q->capacity = cap;
-    }
-    sift_up(q->heap, q->size++, e);
+    if (q->size == q->capacity && allocate(q, q->capacity * 2) != 0) return -1;
+    sift_up(q, q->size++, e);
     return 0;
 }
 
 void queue_pop(queue *q) {
     size_t n = --q->size;
-    if (n > 0) sift_down(q->heap, n, 0, q->heap[n]);
+    if (n > 0) sift_down(q, n, 0, q->heap[n]);
 }
 
-void queue_replace_top(queue *q, queue_entry e) { sift_down(q->heap, q->size, 0, e); }
+void queue_replace_top(queue *q, queue_entry e) { sift_down(q, q->size, 0, e); }
 
 void queue_filter(queue *q, bool (*keep)(void *ctx, const queue_entry *e), void *ctx) {
     size_t kept = 0;
@@ -76,5 +92,5 @@ void queue_filter(queue *q, bool (*keep)(void *ctx, const queue_entry *e), void 
         if (keep(ctx, &q->heap[i])) q->heap[kept++] = q->heap[i];
     q->size = kept;
     if (kept < 2) return;
-    for (size_t i = (kept - 2) / QUEUE_ARITY + 1; i-- > 0;) sift_down(q->heap, kept, i, q->heap[i]);
+    for (size_t i = (kept - 2) / QUEUE_ARITY + 1; i-- > 0;) sift_down(q, kept, i, q->heap[i]);
 }

@@ -6,12 +6,15 @@
 #include "sim/engine/queue.h"
 #include "sim/engine/stream.h"
 
-/* 32 bytes. A record is live while `handler` is non-NULL; its generation
- * changes each time it is freed, which makes older handles stale. */
+/* 40 bytes. A record is live while `handler` is non-NULL. Its generation
+ * changes when the event fires or is cancelled, which makes older handles
+ * stale. A cancelled record keeps its slot (and seq, the heap's tie-break
+ * key) until its heap entry surfaces or is compacted away. */
 typedef struct event_record {
     sim_handler handler;
     void *ctx;
     sim_payload payload;
+    uint64_t seq;
     uint32_t gen;
     uint32_t next_free;
 } event_record;
@@ -47,10 +50,12 @@ static inline event_record *record_at(const sim *s, uint32_t slot) {
     return &s->chunks[slot >> SIM_POOL_CHUNK_SHIFT][slot & (SIM_POOL_CHUNK_EVENTS - 1)];
 }
 
+static uint64_t seq_of_slot(const void *owner, uint32_t slot) { return record_at(owner, slot)->seq; }
+
 sim *sim_create(uint64_t seed) {
     sim *s = calloc(1, sizeof *s);
     if (!s) return NULL;
-    if (queue_init(&s->pending, SIM_QUEUE_INITIAL_CAPACITY) != 0) {
+    if (queue_init(&s->pending, SIM_QUEUE_INITIAL_CAPACITY, seq_of_slot, s) != 0) {
         free(s);
         return NULL;
     }
@@ -89,9 +94,13 @@ static bool pool_grow(sim *s) {
     return true;
 }
 
-static inline void record_release(sim *s, uint32_t slot, event_record *r) {
+/* Ends the event's life: its handles go stale. */
+static inline void record_retire(event_record *r) {
     r->handler = NULL;
     r->gen = r->gen + 1 ? r->gen + 1 : 1; /* 0 is reserved for SIM_HANDLE_NONE */
+}
+
+static inline void record_free(sim *s, uint32_t slot, event_record *r) {
     r->next_free = s->free_head;
     s->free_head = slot;
 }
@@ -111,7 +120,8 @@ sim_handle sim_schedule_at(sim *s, simtime_ns at, sim_handler handler, void *ctx
     }
     uint32_t slot = s->free_head;
     event_record *r = record_at(s, slot);
-    queue_entry e = {.time = at, .seq = s->next_seq, .slot = slot, .gen = r->gen};
+    r->seq = s->next_seq;
+    queue_entry e = {.time = at, .slot = slot};
     if (s->root_is_spent) {
         queue_replace_top(&s->pending, e);
         s->root_is_spent = false;
@@ -137,9 +147,13 @@ static bool handle_live(const sim *s, sim_handle h) {
 
 bool sim_is_pending(const sim *s, sim_handle h) { return handle_live(s, h); }
 
-static bool entry_is_live(void *ctx, const queue_entry *e) {
-    const event_record *r = record_at(ctx, e->slot);
-    return r->handler != NULL && r->gen == e->gen;
+/* Keeps live entries; frees the slots of cancelled ones as they are dropped. */
+static bool keep_live_entry(void *ctx, const queue_entry *e) {
+    sim *s = ctx;
+    event_record *r = record_at(s, e->slot);
+    if (r->handler) return true;
+    record_free(s, e->slot, r);
+    return false;
 }
 
 static void drop_spent_root(sim *s) {
@@ -151,13 +165,13 @@ static void drop_spent_root(sim *s) {
 
 bool sim_cancel(sim *s, sim_handle h) {
     if (!handle_live(s, h)) return false;
-    record_release(s, h.slot, record_at(s, h.slot));
+    record_retire(record_at(s, h.slot));
     s->live--;
     s->dead++;
     s->cancelled++;
     if (s->dead >= SIM_QUEUE_COMPACT_MIN_DEAD && s->dead > s->live) {
         drop_spent_root(s);
-        queue_filter(&s->pending, entry_is_live, s);
+        queue_filter(&s->pending, keep_live_entry, s);
         s->dead = 0;
     }
     return true;
@@ -179,8 +193,9 @@ sim_run_reason sim_run(sim *s, simtime_ns until, uint64_t max_events) {
         }
         if (max_events && ran == max_events) return SIM_RUN_MAX_EVENTS;
         event_record *r = record_at(s, top.slot);
-        if (r->gen != top.gen || r->handler == NULL) {
+        if (r->handler == NULL) { /* cancelled */
             queue_pop(&s->pending);
+            record_free(s, top.slot, r);
             s->dead--;
             continue;
         }
@@ -189,7 +204,8 @@ sim_run_reason sim_run(sim *s, simtime_ns until, uint64_t max_events) {
         sim_payload payload = r->payload;
         /* Free the record first: the handler's own schedules reuse it while
          * it is still in cache. */
-        record_release(s, top.slot, r);
+        record_retire(r);
+        record_free(s, top.slot, r);
         s->live--;
         s->now = top.time;
         if (s->trace) s->trace(s->trace_ctx, top.time, handler, ctx, payload);
