@@ -23,6 +23,7 @@ const metric_field replica_metric_fields[] = {
     F(replica_metrics, requests_total, METRIC_F64, "requests", "offered requests"),
     F(replica_metrics, requests_failed, METRIC_F64, "requests", "failed or timed-out requests"),
     F(replica_metrics, slo_violation_min, METRIC_F64, "min", "minutes not meeting the SLO"),
+    F(replica_metrics, latency_mean_s, METRIC_F64, "s", "mean latency of served requests"),
     F(replica_metrics, latency_p50_s, METRIC_F64, "s", "median latency of served requests"),
     F(replica_metrics, latency_p99_s, METRIC_F64, "s", "99th percentile latency of served requests"),
     F(replica_metrics, latency_p99_incident_s, METRIC_F64, "s", "p99 latency while an incident is open"),

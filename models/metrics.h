@@ -34,7 +34,7 @@ typedef struct replica_metrics {
     double requests_total;
     double requests_failed;
     double slo_violation_min;
-    double latency_p50_s, latency_p99_s;
+    double latency_mean_s, latency_p50_s, latency_p99_s;
     double latency_p99_incident_s; /* p99 of requests served while an incident is open; NaN if none */
     double lost_revenue;
     double backup_bytes_moved;

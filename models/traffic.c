@@ -5,6 +5,7 @@
 
 const char *const service_law_names[] = {"exponential", "lognormal", "deterministic", NULL};
 const char *const routing_mode_names[] = {"primary", "active_active", NULL};
+const char *const fidelity_names[] = {"segments", "requests", NULL};
 
 static bool parse_surges(cfg_obj *o, traffic_spec *t) {
     size_t n = cfg_array_size(o, "surges", 0, "flash-sale surges (e.g. Singles' Day)");
@@ -30,6 +31,8 @@ bool traffic_parse(cfg_obj *root, traffic_spec *t) {
     memset(t, 0, sizeof *t);
     cfg_obj o;
     if (!cfg_enter(root, "traffic", &o)) return false;
+    t->fidelity = (traffic_fidelity)cfg_enum(&o, "fidelity", fidelity_names, FIDELITY_SEGMENTS,
+                                             "requests as rate segments or each as an event");
     t->base_qps = cfg_number(&o, "base_qps", 10000, CFG_GT0, 1e9, "requests/s", "mean offered rate");
     t->diurnal_amplitude = cfg_number(&o, "diurnal_amplitude", 0.5, 0, 0.99, "", "relative daily swing");
     t->peak_hour = cfg_number(&o, "peak_hour", 21, 0, 24, "h", "hour of the daily peak");
@@ -104,12 +107,13 @@ double traffic_response_survival(double servers, double lambda, double mu, doubl
     return mmc_survival(&q, x);
 }
 
-static double bin_edge(int i) { return pow(10.0, -5.0 + i / 25.0); }
+static double bin_edge(int i) { return pow(10.0, -5.0 + (double)i / LATHIST_PER_DECADE); }
 
 static void lathist_add_survival(lathist *h, double weight, const mmc *q) {
-    double prev = 1;
-    for (int i = 0; i < LATHIST_BINS; i++) {
-        double s = mmc_survival(q, bin_edge(i + 1));
+    double prev = 1, edge = bin_edge(1);
+    const double ratio = pow(10.0, 1.0 / LATHIST_PER_DECADE);
+    for (int i = 0; i < LATHIST_BINS; i++, edge *= ratio) {
+        double s = mmc_survival(q, edge);
         h->mass[i] += weight * (prev - s);
         prev = s;
     }
@@ -117,8 +121,8 @@ static void lathist_add_survival(lathist *h, double weight, const mmc *q) {
     h->total += weight;
 }
 
-static void lathist_add_point(lathist *h, double weight, double x) {
-    int i = (int)floor((log10(x) + 5.0) * 25.0);
+void lathist_add_point(lathist *h, double weight, double x) {
+    int i = (int)floor((log10(x) + 5.0) * LATHIST_PER_DECADE);
     if (i < 0) i = 0;
     if (i >= LATHIST_BINS) i = LATHIST_BINS - 1;
     h->mass[i] += weight;
@@ -174,6 +178,8 @@ double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, doubl
             double served = lam * dt - overflow;
             double wait = acc->backlog / cap;
             if (served > 0) {
+                acc->served += served;
+                acc->latency_sum_s += served * (wait + t->service_mean_s);
                 lathist_add_point(&acc->all, served, wait + t->service_mean_s);
                 if (s->incident_open) lathist_add_point(&acc->incident, served, wait + t->service_mean_s);
             }
@@ -185,6 +191,10 @@ double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, doubl
             double tail = mmc_survival(&q, t->timeout_s);
             double served = lam * dt * (1 - tail);
             failed += lam * dt * tail;
+            acc->served += served;
+            /* mean response: service plus the Erlang C wait (requests cut by
+             * the timeout are ignored: a tail of mass `tail`) */
+            acc->latency_sum_s += served * (t->service_mean_s + q.pw / q.nu);
             lathist_add_survival(&acc->all, served, &q);
             if (s->incident_open) lathist_add_survival(&acc->incident, served, &q);
             if (mmc_survival(&q, t->slo_latency_s) > 1 - t->slo_quantile) violated = true;

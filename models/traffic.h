@@ -12,7 +12,10 @@
 #include "models/cfg.h"
 
 #define TRAFFIC_MAX_SURGES 8
-#define LATHIST_BINS 200 /* 25 per decade over 1e-5 .. 1e3 s */
+/* Latency bins: 50 per decade over 1e-5 .. 1e3 s; a bin spans 4.7 %, and
+ * quantiles interpolate geometrically inside it. */
+#define LATHIST_PER_DECADE 50
+#define LATHIST_BINS (8 * LATHIST_PER_DECADE)
 
 typedef struct surge_spec {
     double at_s, ramp_s, duration_s, multiplier;
@@ -20,8 +23,13 @@ typedef struct surge_spec {
 
 typedef enum service_law { SERVICE_EXPONENTIAL, SERVICE_LOGNORMAL, SERVICE_DETERMINISTIC } service_law;
 typedef enum routing_mode { ROUTING_PRIMARY, ROUTING_ACTIVE_ACTIVE } routing_mode;
+/* segments: rate segments with analytic queueing (month-long horizons);
+ * requests: every request an event through a FIFO multi-server queue
+ * (exact; validation and short horizons). */
+typedef enum traffic_fidelity { FIDELITY_SEGMENTS, FIDELITY_REQUESTS } traffic_fidelity;
 
 typedef struct traffic_spec {
+    traffic_fidelity fidelity;
     double base_qps;          /* mean offered rate over a normal day */
     double diurnal_amplitude; /* relative: rate = base (1 + a cos(2 pi (h - peak)/24)) */
     double peak_hour;
@@ -40,6 +48,7 @@ typedef struct traffic_spec {
 
 extern const char *const service_law_names[];
 extern const char *const routing_mode_names[];
+extern const char *const fidelity_names[];
 
 bool traffic_parse(cfg_obj *root, traffic_spec *t);
 
@@ -53,6 +62,7 @@ typedef struct lathist {
     double total;
 } lathist;
 double lathist_quantile(const lathist *h, double p);
+void lathist_add_point(lathist *h, double weight, double latency_s);
 
 /* What the serving side looks like over an interval. */
 typedef struct serving_state {
@@ -67,6 +77,7 @@ typedef struct traffic_acc {
     double offered, failed;
     double slo_violation_s;
     double backlog;  /* requests queued beyond capacity, carried between segments */
+    double served, latency_sum_s; /* for the mean latency */
     lathist all, incident;
 } traffic_acc;
 

@@ -10,6 +10,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "models/reqsim.h"
 #include "sim/engine/sim.h"
 
 #define MAX_BACKUPS 4096
@@ -42,13 +43,17 @@ typedef struct world {
     size_t outage_incident;
     sim_handle detection_timer;
     double standby_capacity; /* warm standby share, during scale-up */
+    bool awaiting_repair;    /* failover found no healthy standby */
     /* accounting */
     traffic_acc acc;
+    reqsim *requests;        /* request fidelity; NULL for segments */
+    double failed_seen;
     double accounted_to_s;
     int open_incidents;
     /* backups */
-    backup_rec backups[MAX_BACKUPS];
+    backup_rec backups[MAX_BACKUPS]; /* backups[i] has id backup_base + i */
     size_t n_backups;
+    uint64_t backup_base;
     double bytes_moved, bytes_stored_peak;
     uint32_t backups_completed, backups_corrupt;
     /* results */
@@ -91,11 +96,19 @@ static serving_state current_serving(const world *w) {
     return st;
 }
 
+static serving_state serving_of(const void *ctx) { return current_serving(ctx); }
+
+/* Books requests up to now under the state that held since the last call,
+ * and charges failures to the open outage. */
 static void account_to_now(world *w) {
     double now = simtime_to_s(sim_now(w->s));
     if (now <= w->accounted_to_s) return;
-    serving_state st = current_serving(w);
-    double failed = traffic_account(&w->acc, &w->sc->traffic, w->accounted_to_s, now, &st);
+    if (!w->requests) {
+        serving_state st = current_serving(w);
+        traffic_account(&w->acc, &w->sc->traffic, w->accounted_to_s, now, &st);
+    }
+    double failed = w->acc.failed - w->failed_seen;
+    w->failed_seen = w->acc.failed;
     if (w->outage_open && w->outage_incident < w->n_inc) w->inc[w->outage_incident].requests_failed += failed;
     w->accounted_to_s = now;
 }
@@ -218,7 +231,10 @@ static void failover_complete(sim *s, void *ctx, sim_payload p) {
     if (w->sc->traffic.routing == ROUTING_ACTIVE_ACTIVE || standby < 0) {
         /* Active-active: survivors already carry the traffic. Without a
          * healthy standby the old primary's repair ends the outage. */
-        if (standby < 0 && w->sc->traffic.routing != ROUTING_ACTIVE_ACTIVE) return;
+        if (standby < 0 && w->sc->traffic.routing != ROUTING_ACTIVE_ACTIVE) {
+            w->awaiting_repair = true;
+            return;
+        }
     } else {
         w->primary = standby;
         if (p.u64 == STANDBY_WARM && f->standby_capacity_fraction < 1) {
@@ -265,14 +281,18 @@ static void check_serving(world *w, const disaster_spec *cause, int region, int 
         bool missed;
         double d = detector_delay_s(&w->sc->failover.detector, w->rng_detect, &missed);
         w->detection_timer = sim_schedule_in(w->s, simtime_from_s(d), detection_fired, w, SIM_PAYLOAD_NONE);
-    } else if (ok && w->outage_open && !w->failover_started) {
-        /* Repaired before anyone failed over: the outage was the fault itself. */
+    } else if (ok && w->outage_open && (!w->failover_started || w->awaiting_repair)) {
+        /* Repaired before anyone failed over, or with nowhere to fail over
+         * to: the outage lasted as long as the fault. The state survived. */
         sim_cancel(w->s, w->detection_timer);
         incident_record *r = &w->inc[w->outage_incident];
         r->outage = 1;
         r->rto_s = simtime_to_s(sim_now(w->s)) - r->onset_s;
         r->rpo_s = 0;
+        r->lost_updates = 0;
         w->outage_open = false;
+        w->failover_started = false;
+        w->awaiting_repair = false;
         w->open_incidents--;
     }
 }
@@ -399,7 +419,8 @@ static bool add_units(world *w, const disaster_spec *d) {
 /* ---- backups -------------------------------------------------------------------- */
 static void backup_done(sim *s, void *ctx, sim_payload p) {
     world *w = ctx;
-    backup_rec *b = &w->backups[p.u64];
+    if (p.u64 < w->backup_base) return; /* pruned past retention meanwhile */
+    backup_rec *b = &w->backups[p.u64 - w->backup_base];
     b->completed_s = simtime_to_s(sim_now(s));
     w->backups_completed++;
     w->bytes_moved += b->bytes;
@@ -413,6 +434,23 @@ static void backup_done(sim *s, void *ctx, sim_payload p) {
     if (stored > w->bytes_stored_peak) w->bytes_stored_peak = stored;
 }
 
+/* Forgets backups that retention has deleted: everything before the
+ * retention_full-th newest completed full (or, if retention keeps more than
+ * the array holds, the oldest half). */
+static void prune_backups(world *w) {
+    size_t cut = 0;
+    int fulls = 0;
+    for (size_t i = w->n_backups; i-- > 0;)
+        if (w->backups[i].full && isfinite(w->backups[i].completed_s) && ++fulls == w->sc->backup.retention_full) {
+            cut = i;
+            break;
+        }
+    if (cut == 0) cut = w->n_backups / 2;
+    memmove(w->backups, w->backups + cut, (w->n_backups - cut) * sizeof *w->backups);
+    w->n_backups -= cut;
+    w->backup_base += cut;
+}
+
 static void backup_start(sim *s, void *ctx, sim_payload p) {
     world *w = ctx;
     const backup_spec *bs = &w->sc->backup;
@@ -420,7 +458,8 @@ static void backup_start(sim *s, void *ctx, sim_payload p) {
     double now = simtime_to_s(sim_now(s));
     bool full = p.u64 == 1;
     double interval = full ? bs->full_period_s : bs->incremental_period_s;
-    if (w->n_backups < MAX_BACKUPS) {
+    if (w->n_backups == MAX_BACKUPS) prune_backups(w);
+    {
         backup_rec *b = &w->backups[w->n_backups];
         /* Rows dirtied in the interval: each update touches a share of rows. */
         double dirty = 1 - exp(-m->updates_per_s * m->rows_touched_per_update_fraction * bs->incremental_period_s);
@@ -431,7 +470,7 @@ static void backup_start(sim *s, void *ctx, sim_payload p) {
         b->corrupt = gsl_rng_uniform(w->rng_backup) < bs->corruption_probability;
         if (b->corrupt) w->backups_corrupt++;
         double transfer = b->bytes / bs->bandwidth_bps + (bs->verify ? bs->verify_s : 0);
-        sim_schedule_in(s, simtime_from_s(transfer), backup_done, w, sim_payload_u64(w->n_backups));
+        sim_schedule_in(s, simtime_from_s(transfer), backup_done, w, sim_payload_u64(w->backup_base + w->n_backups));
         w->n_backups++;
     }
     /* Next backup of the same kind; an incremental falling on a full is skipped. */
@@ -489,6 +528,7 @@ static void summarise(world *w, replica_metrics *m) {
     m->availability_requests = w->acc.offered > 0 ? 1 - w->acc.failed / w->acc.offered : 1;
     m->availability_time = 1 - w->acc.slo_violation_s / horizon;
     m->slo_violation_min = w->acc.slo_violation_s / 60;
+    m->latency_mean_s = w->acc.served > 0 ? w->acc.latency_sum_s / w->acc.served : NAN;
     m->latency_p50_s = lathist_quantile(&w->acc.all, 0.5);
     m->latency_p99_s = lathist_quantile(&w->acc.all, 0.99);
     m->latency_p99_incident_s = lathist_quantile(&w->acc.incident, 0.99);
@@ -522,6 +562,10 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
     }
     bool ok = w->rng_detect && w->rng_failover && w->rng_backup;
     for (size_t i = 0; ok && i < sc->disasters.n; i++) ok = add_units(w, &sc->disasters.items[i]);
+    if (ok && sc->traffic.fidelity == FIDELITY_REQUESTS) {
+        w->requests = reqsim_create(w->s, &sc->traffic, &w->acc, sc->horizon_s, serving_of, w);
+        ok = w->requests != NULL;
+    }
     if (ok && sc->backup.enabled) {
         sim_schedule_at(w->s, 0, backup_start, w, sim_payload_u64(1));
         if (sc->backup.incremental_period_s > 0)
@@ -537,6 +581,7 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
                  (unsigned long long)seed, MAX_UNITS);
     }
     if (ok) {
+        if (w->requests) reqsim_finish(w->requests);
         account_to_now(w);
         /* Outages still open at the horizon are censored: RTO stays NaN. */
         summarise(w, &out->metrics);
@@ -549,6 +594,7 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
         w->inc = NULL;
     }
     free(w->inc);
+    reqsim_free(w->requests);
     sim_destroy(w->s);
     free(w);
     return ok ? 0 : -1;

@@ -1,0 +1,165 @@
+#include "models/reqsim.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_randist.h>
+
+struct reqsim {
+    sim *s;
+    const traffic_spec *t;
+    traffic_acc *acc;
+    gsl_rng *arrivals, *service, *routing;
+    serving_state st;
+    reqsim_state_fn state;
+    const void *state_ctx;
+    double horizon_s;
+    long capacity, busy;
+    /* FIFO of arrival times of waiting requests (ring buffer) */
+    double *queue;
+    size_t q_head, q_len, q_cap;
+    /* the current SLO window */
+    long window;
+    double w_offered, w_failed, w_slow, w_served;
+    double lognormal_mu, lognormal_sigma;
+};
+
+static double service_draw(reqsim *r) {
+    const traffic_spec *t = r->t;
+    switch (t->service) {
+    case SERVICE_EXPONENTIAL: return gsl_ran_exponential(r->service, t->service_mean_s);
+    case SERVICE_LOGNORMAL: return gsl_ran_lognormal(r->service, r->lognormal_mu, r->lognormal_sigma);
+    case SERVICE_DETERMINISTIC: return t->service_mean_s;
+    }
+    return t->service_mean_s;
+}
+
+/* Windows of segment_s: the SLO is judged per window, as in the segment
+ * fidelity (quantile <= objective iff the share slower than it is <= 1-q). */
+static void close_windows_until(reqsim *r, double now) {
+    long w = (long)floor(now / r->t->segment_s);
+    while (r->window < w) {
+        const traffic_spec *t = r->t;
+        double end = (double)(r->window + 1) * t->segment_s;
+        double len = (end > r->horizon_s ? r->horizon_s : end) - (double)r->window * t->segment_s;
+        bool violated = r->w_offered > 0 && (r->w_failed > t->slo_max_failed_fraction * r->w_offered ||
+                                             (r->w_served > 0 && r->w_slow > (1 - t->slo_quantile) * r->w_served));
+        if (r->st.servers <= 0 && r->w_offered == 0) violated = true;
+        if (violated && len > 0) r->acc->slo_violation_s += len;
+        r->w_offered = r->w_failed = r->w_slow = r->w_served = 0;
+        r->window++;
+    }
+}
+
+static void count_failed(reqsim *r) {
+    r->acc->failed += 1;
+    r->w_failed += 1;
+}
+
+static void on_done(sim *s, void *ctx, sim_payload p);
+
+/* Starts waiting requests while servers are free; those that already waited
+ * past the timeout have given up. */
+static void dispatch(reqsim *r) {
+    double now = simtime_to_s(sim_now(r->s));
+    while (r->q_len && r->busy < r->capacity) {
+        double arrived = r->queue[r->q_head];
+        r->q_head = (r->q_head + 1) % r->q_cap;
+        r->q_len--;
+        double wait = now - arrived;
+        double svc = service_draw(r);
+        if (wait + svc > r->t->timeout_s) {
+            count_failed(r);
+            continue;
+        }
+        r->busy++;
+        sim_schedule_in(r->s, simtime_from_s(svc), on_done, r, sim_payload_f64(wait + svc));
+    }
+}
+
+static void refresh_state(reqsim *r) {
+    r->st = r->state(r->state_ctx);
+    r->capacity = (long)floor(r->st.servers * r->t->slots_per_server + 1e-9);
+}
+
+static void on_done(sim *s, void *ctx, sim_payload p) {
+    reqsim *r = ctx;
+    close_windows_until(r, simtime_to_s(sim_now(s)));
+    refresh_state(r);
+    r->busy--;
+    double latency = p.f64;
+    r->acc->served += 1;
+    r->acc->latency_sum_s += latency;
+    lathist_add_point(&r->acc->all, 1, latency);
+    if (r->st.incident_open) lathist_add_point(&r->acc->incident, 1, latency);
+    r->w_served += 1;
+    if (latency > r->t->slo_latency_s) r->w_slow += 1;
+    dispatch(r);
+}
+
+static bool enqueue(reqsim *r, double now) {
+    if (r->q_len == r->q_cap) {
+        size_t cap = r->q_cap ? 2 * r->q_cap : 1024;
+        double *grown = malloc(cap * sizeof *grown);
+        if (!grown) return false;
+        for (size_t i = 0; i < r->q_len; i++) grown[i] = r->queue[(r->q_head + i) % r->q_cap];
+        free(r->queue);
+        r->queue = grown;
+        r->q_cap = cap;
+        r->q_head = 0;
+    }
+    r->queue[(r->q_head + r->q_len) % r->q_cap] = now;
+    r->q_len++;
+    return true;
+}
+
+static void on_arrival(sim *s, void *ctx, sim_payload p) {
+    (void)p;
+    reqsim *r = ctx;
+    double now = simtime_to_s(sim_now(s));
+    close_windows_until(r, now);
+    refresh_state(r);
+    r->acc->offered += 1;
+    r->w_offered += 1;
+    bool blackholed = r->st.blackhole_fraction > 0 && gsl_rng_uniform(r->routing) < r->st.blackhole_fraction;
+    if (blackholed || r->st.degraded_model || r->capacity <= 0) count_failed(r);
+    else if (!enqueue(r, now)) count_failed(r);
+    else dispatch(r);
+    double rate = traffic_rate_qps(r->t, now, r->st.rate_multiplier);
+    double next = now + gsl_ran_exponential(r->arrivals, 1.0 / rate);
+    if (next < r->horizon_s) sim_schedule_at(s, simtime_from_s(next), on_arrival, r, SIM_PAYLOAD_NONE);
+}
+
+reqsim *reqsim_create(sim *s, const traffic_spec *t, traffic_acc *acc, double horizon_s, reqsim_state_fn state,
+                      const void *state_ctx) {
+    reqsim *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    *r = (reqsim){.s = s, .t = t, .acc = acc, .horizon_s = horizon_s, .state = state, .state_ctx = state_ctx};
+    r->arrivals = sim_stream(s, "traffic.arrivals");
+    r->service = sim_stream(s, "traffic.service");
+    r->routing = sim_stream(s, "traffic.routing");
+    if (!r->arrivals || !r->service || !r->routing) {
+        free(r);
+        return NULL;
+    }
+    double sigma2 = log1p(t->service_cv * t->service_cv);
+    r->lognormal_mu = log(t->service_mean_s) - sigma2 / 2;
+    r->lognormal_sigma = sqrt(sigma2);
+    r->st.rate_multiplier = 1;
+    double first = gsl_ran_exponential(r->arrivals, 1.0 / traffic_rate_qps(t, 0, 1));
+    sim_schedule_at(s, simtime_from_s(first), on_arrival, r, SIM_PAYLOAD_NONE);
+    return r;
+}
+
+void reqsim_finish(reqsim *r) {
+    double now = simtime_to_s(sim_now(r->s));
+    for (size_t i = 0; i < r->q_len; i++)
+        if (now - r->queue[(r->q_head + i) % r->q_cap] > r->t->timeout_s) count_failed(r);
+    close_windows_until(r, r->horizon_s + r->t->segment_s * 0.999);
+}
+
+void reqsim_free(reqsim *r) {
+    if (!r) return;
+    free(r->queue);
+    free(r);
+}
