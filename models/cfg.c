@@ -23,12 +23,14 @@ void cfg_fail(cfg_obj *o, const char *key, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* Registry line: "path\tunit\tdefault\tdoc"; kept once per path. */
-static void register_key(cfg_obj *o, const char *key, const char *unit, const char *def, const char *doc) {
+/* Registry line "path\ttype\tunit\tdefault\tmin\tmax\tdoc", kept once per
+ * path (see cfg_schema_json for the types). */
+static void register_key(cfg_obj *o, const char *key, const char *type, const char *unit, const char *def,
+                         double min, double max, const char *doc) {
     cfg_doc *d = o->doc;
-    char line[512];
-    snprintf(line, sizeof line, "%s%s%s\t%s\t%s\t%s", o->key_path, *o->key_path ? "." : "", key, unit ? unit : "",
-             def ? def : "", doc ? doc : "");
+    char line[768];
+    snprintf(line, sizeof line, "%s%s%s\t%s\t%s\t%s\t%.17g\t%.17g\t%s", o->key_path, *o->key_path ? "." : "", key,
+             type, unit ? unit : "", def ? def : "", min, max, doc ? doc : "");
     size_t plen = strcspn(line, "\t");
     for (size_t i = 0; i < d->n_known; i++)
         if (strncmp(d->known_keys[i], line, plen) == 0 && d->known_keys[i][plen] == '\t') return;
@@ -128,7 +130,7 @@ bool cfg_enter(cfg_obj *parent, const char *key, cfg_obj *child) {
 
 size_t cfg_array_size(cfg_obj *o, const char *key, size_t min_items, const char *doc) {
     const cJSON *j = lookup(o, key);
-    register_key(o, key, "", "", doc);
+    register_key(o, key, "array", "", "", -CFG_INF, CFG_INF, doc);
     if (!j) {
         if (min_items) cfg_fail(o, key, "is required: a list of at least %zu item(s)", min_items);
         return 0;
@@ -214,9 +216,10 @@ static double check_range(cfg_obj *o, const char *key, double v, double def, dou
 
 /* A number, or a string that `parse` turns into one. */
 static double read_quantity(cfg_obj *o, const char *key, double def, double min, double max, const char *unit,
-                            const char *doc, bool (*parse)(const char *, double *), const char *what) {
+                            const char *doc, bool (*parse)(const char *, double *), const char *what,
+                            const char *type) {
     char defbuf[32];
-    register_key(o, key, unit, fmt_num(defbuf, sizeof defbuf, def), doc);
+    register_key(o, key, type, unit, fmt_num(defbuf, sizeof defbuf, def), min, max, doc);
     const cJSON *j = lookup(o, key);
     if (o->doc->failed) return def;
     double v = def;
@@ -240,7 +243,7 @@ static double read_quantity(cfg_obj *o, const char *key, double def, double min,
 
 double cfg_number(cfg_obj *o, const char *key, double def, double min, double max, const char *unit,
                   const char *doc) {
-    return read_quantity(o, key, def, min, max, unit, doc, NULL, "a number");
+    return read_quantity(o, key, def, min, max, unit, doc, NULL, "a number", "number");
 }
 
 /* Splits "12.5xyz" into 12.5 and "xyz" (leading spaces allowed before the unit). */
@@ -313,23 +316,23 @@ static bool parse_rate(const char *text, double *bps) {
 
 double cfg_duration(cfg_obj *o, const char *key, double def_s, double min_s, double max_s, const char *doc) {
     return read_quantity(o, key, def_s, min_s, max_s, "s", doc, cfg_parse_duration,
-                         "a duration (seconds, or a string like \"15m\", \"2h\", \"30d\")");
+                         "a duration (seconds, or a string like \"15m\", \"2h\", \"30d\")", "duration");
 }
 
 double cfg_bytes(cfg_obj *o, const char *key, double def, double min, double max, const char *doc) {
     return read_quantity(o, key, def, min, max, "bytes", doc, parse_bytes,
-                         "a size (bytes, or a string like \"100GB\", \"512MiB\")");
+                         "a size (bytes, or a string like \"100GB\", \"512MiB\")", "bytes");
 }
 
 double cfg_rate_bps(cfg_obj *o, const char *key, double def, double min, double max, const char *doc) {
     return read_quantity(o, key, def, min, max, "bytes/s", doc, parse_rate,
-                         "a bandwidth (bytes/s, or a string like \"10MB/s\", \"1Gbit/s\")");
+                         "a bandwidth (bytes/s, or a string like \"10MB/s\", \"1Gbit/s\")", "rate");
 }
 
 long cfg_int(cfg_obj *o, const char *key, long def, long min, long max, const char *doc) {
     char defbuf[32];
     snprintf(defbuf, sizeof defbuf, "%ld", def);
-    register_key(o, key, "", defbuf, doc);
+    register_key(o, key, "integer", "", defbuf, (double)min, (double)max, doc);
     const cJSON *j = lookup(o, key);
     if (o->doc->failed) return def;
     long v = def;
@@ -349,7 +352,7 @@ long cfg_int(cfg_obj *o, const char *key, long def, long min, long max, const ch
 }
 
 bool cfg_bool(cfg_obj *o, const char *key, bool def, const char *doc) {
-    register_key(o, key, "", def ? "true" : "false", doc);
+    register_key(o, key, "boolean", "", def ? "true" : "false", -CFG_INF, CFG_INF, doc);
     const cJSON *j = lookup(o, key);
     if (o->doc->failed) return def;
     bool v = def;
@@ -365,7 +368,7 @@ bool cfg_bool(cfg_obj *o, const char *key, bool def, const char *doc) {
 }
 
 const char *cfg_string(cfg_obj *o, const char *key, const char *def, const char *doc) {
-    register_key(o, key, "", def ? def : "", doc);
+    register_key(o, key, "string", "", def ? def : "", -CFG_INF, CFG_INF, doc);
     const cJSON *j = lookup(o, key);
     if (o->doc->failed) return def;
     const char *v = def;
@@ -386,9 +389,9 @@ int cfg_enum(cfg_obj *o, const char *key, const char *const *names, int def, con
         size_t len = strlen(choices);
         snprintf(choices + len, sizeof choices - len, "%s%s", i ? "|" : "", names[i]);
     }
-    char full_doc[512];
-    snprintf(full_doc, sizeof full_doc, "%s (%s)", doc, choices);
-    register_key(o, key, "", names[def], full_doc);
+    char type[300];
+    snprintf(type, sizeof type, "enum:%s", choices);
+    register_key(o, key, type, "", names[def], -CFG_INF, CFG_INF, doc);
     const cJSON *j = lookup(o, key);
     if (o->doc->failed) return def;
     int v = def;
@@ -405,4 +408,158 @@ int cfg_enum(cfg_obj *o, const char *key, const char *const *names, int def, con
     }
     if (o->resolved) cJSON_AddStringToObject(o->resolved, key, names[v]);
     return v;
+}
+
+size_t cfg_duration_list(cfg_obj *o, const char *key, double *out, size_t max_items, const char *doc) {
+    register_key(o, key, "array:duration", "s", "[]", 0, CFG_INF, doc);
+    const cJSON *j = lookup(o, key);
+    if (o->doc->failed || !j) return 0;
+    if (!cJSON_IsArray(j)) {
+        cfg_fail(o, key, "must be a list of times");
+        return 0;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(j);
+    if (n > max_items) {
+        cfg_fail(o, key, "at most %zu items, got %zu", max_items, n);
+        return 0;
+    }
+    cJSON *res = o->resolved ? cJSON_CreateArray() : NULL;
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *t = cJSON_GetArrayItem(j, (int)i);
+        double v = NAN;
+        if (cJSON_IsNumber(t)) v = t->valuedouble;
+        else if (cJSON_IsString(t) && !cfg_parse_duration(t->valuestring, &v)) v = NAN;
+        if (!(v >= 0) || !isfinite(v)) {
+            char item[CFG_PATH_MAX];
+            snprintf(item, sizeof item, "%s[%zu]", key, i);
+            cfg_fail(o, item, "must be a time >= 0 (seconds, or a string like \"15m\")");
+            cJSON_Delete(res);
+            return 0;
+        }
+        out[i] = v;
+        if (res) cJSON_AddItemToArray(res, cJSON_CreateNumber(v));
+    }
+    if (res) cJSON_AddItemToObject(o->resolved, key, res);
+    return n;
+}
+
+/* ---- JSON Schema from the key registry -------------------------------------- */
+static cJSON *object_schema(void) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "type", "object");
+    cJSON_AddItemToObject(o, "properties", cJSON_CreateObject());
+    cJSON *pat = cJSON_AddObjectToObject(o, "patternProperties");
+    cJSON_AddItemToObject(pat, "^_", cJSON_CreateObject()); /* comments */
+    cJSON_AddFalseToObject(o, "additionalProperties");
+    return o;
+}
+
+static void add_range(cJSON *s, double min, double max) {
+    if (min == CFG_GT0) cJSON_AddNumberToObject(s, "exclusiveMinimum", 0);
+    else if (min > -CFG_INF) cJSON_AddNumberToObject(s, "minimum", min);
+    if (max < CFG_INF) cJSON_AddNumberToObject(s, "maximum", max);
+}
+
+/* A number in the range, or a string with a unit suffix. */
+static cJSON *quantity_schema(double min, double max, const char *pattern) {
+    cJSON *num = cJSON_CreateObject();
+    cJSON_AddStringToObject(num, "type", "number");
+    add_range(num, min, max);
+    if (!pattern) return num;
+    cJSON *str = cJSON_CreateObject();
+    cJSON_AddStringToObject(str, "type", "string");
+    cJSON_AddStringToObject(str, "pattern", pattern);
+    cJSON *s = cJSON_CreateObject();
+    cJSON *any = cJSON_AddArrayToObject(s, "anyOf");
+    cJSON_AddItemToArray(any, num);
+    cJSON_AddItemToArray(any, str);
+    return s;
+}
+
+#define NUM_RE "^[0-9.]+([eE][-+]?[0-9]+)? ?"
+static const char duration_re[] = NUM_RE "(ns|us|ms|s|m|min|h|d|w)$";
+static const char bytes_re[] = NUM_RE "(B|kB|KB|MB|GB|TB|PB|KiB|MiB|GiB|TiB)$";
+static const char rate_re[] = NUM_RE "((bps|kbps|Mbps|Gbps)|(bit|kbit|Mbit|Gbit|Tbit)/s|(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)/s)$";
+
+static cJSON *leaf_schema(const char *type, double min, double max) {
+    if (strcmp(type, "duration") == 0) return quantity_schema(min, max, duration_re);
+    if (strcmp(type, "bytes") == 0) return quantity_schema(min, max, bytes_re);
+    if (strcmp(type, "rate") == 0) return quantity_schema(min, max, rate_re);
+    if (strcmp(type, "number") == 0) return quantity_schema(min, max, NULL);
+    cJSON *s = cJSON_CreateObject();
+    if (strcmp(type, "integer") == 0) {
+        cJSON_AddStringToObject(s, "type", "integer");
+        add_range(s, min, max);
+    } else if (strcmp(type, "boolean") == 0 || strcmp(type, "string") == 0) {
+        cJSON_AddStringToObject(s, "type", type);
+    } else if (strncmp(type, "enum:", 5) == 0) {
+        cJSON *e = cJSON_AddArrayToObject(s, "enum");
+        char buf[300];
+        snprintf(buf, sizeof buf, "%s", type + 5);
+        for (char *save = NULL, *tok = strtok_r(buf, "|", &save); tok; tok = strtok_r(NULL, "|", &save))
+            cJSON_AddItemToArray(e, cJSON_CreateString(tok));
+    } else if (strcmp(type, "array:duration") == 0) {
+        cJSON_AddStringToObject(s, "type", "array");
+        cJSON_AddItemToObject(s, "items", quantity_schema(0, CFG_INF, duration_re));
+    } else if (strcmp(type, "array") == 0) {
+        cJSON_AddStringToObject(s, "type", "array");
+        cJSON_AddItemToObject(s, "items", object_schema());
+    }
+    return s;
+}
+
+/* The object schema that holds property `name` under path prefix segments. */
+static cJSON *descend(cJSON *obj, const char *segment) {
+    size_t len = strlen(segment);
+    bool item = len > 2 && strcmp(segment + len - 2, "[]") == 0;
+    char name[CFG_PATH_MAX];
+    snprintf(name, sizeof name, "%.*s", (int)(item ? len - 2 : len), segment);
+    cJSON *props = cJSON_GetObjectItemCaseSensitive(obj, "properties");
+    cJSON *child = cJSON_GetObjectItemCaseSensitive(props, name);
+    if (!child) {
+        child = item ? leaf_schema("array", 0, 0) : object_schema();
+        cJSON_AddItemToObject(props, name, child);
+    }
+    return item ? cJSON_GetObjectItemCaseSensitive(child, "items") : child;
+}
+
+char *cfg_schema_json(char *const *keys, size_t n, const char *title) {
+    cJSON *root = object_schema();
+    cJSON_AddStringToObject(root, "$schema", "https://json-schema.org/draft/2020-12/schema");
+    cJSON_AddStringToObject(root, "title", title);
+    for (size_t i = 0; i < n; i++) {
+        char line[768];
+        snprintf(line, sizeof line, "%s", keys[i]);
+        char *field[7] = {0};
+        char *save = NULL, *p = line;
+        for (int f = 0; f < 7; f++) {
+            field[f] = p;
+            char *tab = p ? strchr(p, '\t') : NULL;
+            if (tab) *tab = '\0', p = tab + 1;
+            else p = NULL;
+        }
+        (void)save;
+        if (!field[6]) continue;
+        /* walk to the parent object, then add the leaf */
+        cJSON *obj = root;
+        char *path = field[0], *dot;
+        while ((dot = strchr(path, '.'))) {
+            *dot = '\0';
+            obj = descend(obj, path);
+            path = dot + 1;
+        }
+        cJSON *props = cJSON_GetObjectItemCaseSensitive(obj, "properties");
+        if (cJSON_GetObjectItemCaseSensitive(props, path)) {
+            if (strcmp(field[1], "array") == 0) continue; /* already created as a parent */
+            cJSON_DeleteItemFromObjectCaseSensitive(props, path);
+        }
+        cJSON *leaf = leaf_schema(field[1], strtod(field[4], NULL), strtod(field[5], NULL));
+        cJSON_AddStringToObject(leaf, "description", field[6]);
+        if (*field[2]) cJSON_AddStringToObject(leaf, "x-unit", field[2]);
+        if (*field[3] && strcmp(field[1], "array") != 0) cJSON_AddStringToObject(leaf, "x-default", field[3]);
+        cJSON_AddItemToObject(props, path, leaf);
+    }
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    return text;
 }

@@ -78,6 +78,13 @@ int cfg_enum(cfg_obj *o, const char *key, const char *const *names, int def, con
 /* True when `key` is present in the file (not a default). */
 bool cfg_has(const cfg_obj *o, const char *key);
 
+/* A list of times (numbers or duration strings) into out[0..max_items). */
+size_t cfg_duration_list(cfg_obj *o, const char *key, double *out, size_t max_items, const char *doc);
+
+/* A JSON Schema (draft 2020-12) for the keys in registry lines as
+ * collected in cfg_doc.known_keys; free() the text. */
+char *cfg_schema_json(char *const *keys, size_t n, const char *title);
+
 /* Parses the duration grammar alone; false on bad text. */
 bool cfg_parse_duration(const char *text, double *seconds);
 

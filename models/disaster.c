@@ -44,25 +44,7 @@ static bool parse_one(cfg_obj *o, disaster_spec *d) {
     parse_dist(o, "interarrival", &d->interarrival, LAW_EXPONENTIAL, 30 * 86400.0, "law of the up-time per unit");
     parse_dist(o, "duration", &d->duration, LAW_EXPONENTIAL, 3600, "law of the time to repair");
     d->multiplier = cfg_number(o, "multiplier", 3, CFG_GT0, 1000, "", "traffic_surge: rate multiplier");
-    size_t n = cfg_array_size(o, "at_s", 0, "scripted onsets (durations or strings)");
-    if (n > DISASTER_MAX_SCRIPTED) {
-        cfg_fail(o, "at_s", "at most %d scripted times, got %zu", DISASTER_MAX_SCRIPTED, n);
-        return false;
-    }
-    const cJSON *at = o->json ? cJSON_GetObjectItemCaseSensitive(o->json, "at_s") : NULL;
-    for (size_t i = 0; i < n; i++) {
-        const cJSON *t = cJSON_GetArrayItem(at, (int)i);
-        double v = NAN;
-        if (cJSON_IsNumber(t)) v = t->valuedouble;
-        else if (cJSON_IsString(t) && !cfg_parse_duration(t->valuestring, &v)) v = NAN;
-        char key[32];
-        snprintf(key, sizeof key, "at_s[%zu]", i);
-        if (!(v >= 0)) {
-            cfg_fail(o, key, "must be a time >= 0 (seconds or \"15m\")");
-            return false;
-        }
-        d->scripted_at_s[i] = v;
-    }
+    size_t n = cfg_duration_list(o, "at_s", d->scripted_at_s, DISASTER_MAX_SCRIPTED, "scripted onsets");
     d->n_scripted = n;
     if (!d->stochastic && n == 0) cfg_fail(o, "interarrival", "a disaster needs an interarrival law or at_s times");
     return cfg_leave(o);

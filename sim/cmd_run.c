@@ -25,10 +25,12 @@ static const char run_usage[] =
     "lost revenue. Exit status 2 on a bad scenario (nothing is written).\n";
 
 static const char validate_usage[] =
-    "usage: firedrill validate SCENARIO.json [--list-keys]\n"
+    "usage: firedrill validate SCENARIO.json [--list-keys | --schema]\n"
     "\n"
     "Checks a scenario and prints what it would simulate. --list-keys prints every key\n"
-    "the parser knows (path, unit, default, meaning), tab-separated.\n";
+    "the parser knows (path, type, unit, default, min, max, meaning), tab-separated;\n"
+    "--schema prints the JSON Schema of scenario files derived from the same registry\n"
+    "(scenarios/schema.json is its output for scenarios/reference.json).\n";
 
 static void sha256_hex(const char *text, char out[65]) {
     unsigned char digest[EVP_MAX_MD_SIZE];
@@ -158,14 +160,17 @@ int cmd_run(int argc, char **argv) {
 }
 
 int cmd_validate(int argc, char **argv) {
-    bool list_keys = false;
-    static const struct option opts[] = {
-        {"list-keys", no_argument, 0, 'k'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    bool list_keys = false, schema = false;
+    static const struct option opts[] = {{"list-keys", no_argument, 0, 'k'},
+                                         {"schema", no_argument, 0, 's'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     optind = 0;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'k') list_keys = true;
+        else if (c == 's') schema = true;
         else if (c == 'h') { fputs(validate_usage, stdout); return CLI_EXIT_OK; }
         else return cli_usage_error("validate", "unknown option '%s'", argv[optind - 1]);
     }
@@ -179,7 +184,11 @@ int cmd_validate(int argc, char **argv) {
     }
     if (list_keys)
         for (size_t i = 0; i < sc.n_known_keys; i++) puts(sc.known_keys[i]);
-    else {
+    else if (schema) {
+        char *text = cfg_schema_json(sc.known_keys, sc.n_known_keys, "firedrill scenario");
+        if (text) puts(text);
+        free(text);
+    } else {
         printf("%s: valid\n", argv[optind]);
         scenario_describe(&sc, stdout);
     }
