@@ -24,6 +24,7 @@ typedef enum disaster_kind {
     DIS_BACKUP_CORRUPTION,
     DIS_BAD_MODEL_PUSH,
     DIS_TRAFFIC_SURGE,
+    DIS_LINK_DEGRADATION,
     DIS_KIND_COUNT
 } disaster_kind;
 
@@ -49,7 +50,7 @@ typedef struct disaster_spec {
     bool stochastic;
     dist_spec interarrival;     /* up-time of one unit */
     dist_spec duration;
-    double multiplier;          /* traffic_surge: rate factor */
+    double multiplier;          /* traffic_surge: rate factor; link_degradation: latency x, bandwidth / */
     size_t n_scripted;
     double scripted_at_s[DISASTER_MAX_SCRIPTED];
 } disaster_spec;

@@ -68,12 +68,14 @@ static void dispatch(reqsim *r) {
         r->q_len--;
         double wait = now - arrived;
         double svc = service_draw(r);
-        if (wait + svc > r->t->timeout_s) {
+        /* the network round trip adds latency but holds no server */
+        double latency = wait + svc + r->st.extra_latency_s;
+        if (latency > r->t->timeout_s) {
             count_failed(r);
             continue;
         }
         r->busy++;
-        sim_schedule_in(r->s, simtime_from_s(svc), on_done, r, sim_payload_f64(wait + svc));
+        sim_schedule_in(r->s, simtime_from_s(svc), on_done, r, sim_payload_f64(latency));
     }
 }
 

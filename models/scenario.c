@@ -72,6 +72,11 @@ static bool parse_model_storage_network(cfg_obj *root, scenario *sc) {
     if (!cfg_enter(root, "network", &net)) return false;
     sc->network.intra_region_latency_s = cfg_duration(&net, "intra_region_latency_s", 0.0005, 0, 10, "one-way latency in a region");
     sc->network.inter_region_latency_s = cfg_duration(&net, "inter_region_latency_s", 0.05, 0, 10, "one-way latency between regions");
+    const char *clients = cfg_string(&net, "clients_region", sc->n_regions ? sc->regions[0].name : "",
+                                     "region the users are in (default: the first)");
+    sc->network.clients_region = scenario_region(sc, clients ? clients : "");
+    if (sc->network.clients_region < 0 && !root->doc->failed)
+        cfg_fail(&net, "clients_region", "no region named \"%s\" in topology.regions", clients);
     if (!cfg_leave(&net)) return false;
 
     if (!cfg_enter(root, "business", &biz)) return false;

@@ -43,6 +43,7 @@ typedef struct storage_spec {
 
 typedef struct network_spec {
     double intra_region_latency_s, inter_region_latency_s;
+    int clients_region; /* where the users are: serving elsewhere adds a WAN round trip */
 } network_spec;
 
 typedef struct backup_spec {

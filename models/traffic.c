@@ -109,11 +109,12 @@ double traffic_response_survival(double servers, double lambda, double mu, doubl
 
 static double bin_edge(int i) { return pow(10.0, -5.0 + (double)i / LATHIST_PER_DECADE); }
 
-static void lathist_add_survival(lathist *h, double weight, const mmc *q) {
+/* Adds the response-time law of q, shifted by a constant network delay. */
+static void lathist_add_survival(lathist *h, double weight, const mmc *q, double shift_s) {
     double prev = 1, edge = bin_edge(1);
     const double ratio = pow(10.0, 1.0 / LATHIST_PER_DECADE);
     for (int i = 0; i < LATHIST_BINS; i++, edge *= ratio) {
-        double s = mmc_survival(q, edge);
+        double s = edge <= shift_s ? 1 : mmc_survival(q, edge - shift_s);
         h->mass[i] += weight * (prev - s);
         prev = s;
     }
@@ -176,28 +177,30 @@ double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, doubl
             failed += overflow;
             acc->backlog = backlog < 0 ? 0 : backlog - overflow;
             double served = lam * dt - overflow;
-            double wait = acc->backlog / cap;
+            double latency = acc->backlog / cap + t->service_mean_s + s->extra_latency_s;
             if (served > 0) {
                 acc->served += served;
-                acc->latency_sum_s += served * (wait + t->service_mean_s);
-                lathist_add_point(&acc->all, served, wait + t->service_mean_s);
-                if (s->incident_open) lathist_add_point(&acc->incident, served, wait + t->service_mean_s);
+                acc->latency_sum_s += served * latency;
+                lathist_add_point(&acc->all, served, latency);
+                if (s->incident_open) lathist_add_point(&acc->incident, served, latency);
             }
-            if (wait + t->service_mean_s > t->slo_latency_s || overflow > t->slo_max_failed_fraction * offered)
+            if (latency > t->slo_latency_s || overflow > t->slo_max_failed_fraction * offered)
                 violated = true;
         } else {
             /* Stable M/M/c (waiting part scaled for non-exponential service). */
             mmc q = mmc_make(servers, lam, mu, wait_scale);
-            double tail = mmc_survival(&q, t->timeout_s);
+            double shift = s->extra_latency_s;
+            double tail = t->timeout_s <= shift ? 1 : mmc_survival(&q, t->timeout_s - shift);
             double served = lam * dt * (1 - tail);
             failed += lam * dt * tail;
             acc->served += served;
             /* mean response: service plus the Erlang C wait (requests cut by
              * the timeout are ignored: a tail of mass `tail`) */
-            acc->latency_sum_s += served * (t->service_mean_s + q.pw / q.nu);
-            lathist_add_survival(&acc->all, served, &q);
-            if (s->incident_open) lathist_add_survival(&acc->incident, served, &q);
-            if (mmc_survival(&q, t->slo_latency_s) > 1 - t->slo_quantile) violated = true;
+            acc->latency_sum_s += served * (t->service_mean_s + q.pw / q.nu + shift);
+            lathist_add_survival(&acc->all, served, &q, shift);
+            if (s->incident_open) lathist_add_survival(&acc->incident, served, &q, shift);
+            if (t->slo_latency_s <= shift || mmc_survival(&q, t->slo_latency_s - shift) > 1 - t->slo_quantile)
+                violated = true;
             if (failed > t->slo_max_failed_fraction * offered) violated = true;
         }
         acc->offered += offered;

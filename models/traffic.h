@@ -71,6 +71,7 @@ typedef struct serving_state {
     bool degraded_model;     /* a bad model serves: requests count as failed */
     bool incident_open;
     double rate_multiplier;  /* stochastic surges */
+    double extra_latency_s;  /* network round trip added to every request */
 } serving_state;
 
 typedef struct traffic_acc {

@@ -10,6 +10,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "models/link.h"
 #include "models/reqsim.h"
 #include "sim/engine/sim.h"
 
@@ -18,6 +19,7 @@
 
 typedef struct backup_rec {
     double taken_s, completed_s, bytes;
+    int region; /* where a local or regional copy lives */
     bool full, corrupt;
 } backup_rec;
 
@@ -44,6 +46,10 @@ typedef struct world {
     sim_handle detection_timer;
     double standby_capacity; /* warm standby share, during scale-up */
     bool awaiting_repair;    /* failover found no healthy standby */
+    disaster_kind outage_cause;
+    int outage_region;
+    double latency_factor;   /* link degradations multiply WAN latency */
+    link backup_link;        /* backups share it (processor sharing) */
     /* accounting */
     traffic_acc acc;
     reqsim *requests;        /* request fidelity; NULL for segments */
@@ -75,6 +81,11 @@ static serving_state current_serving(const world *w) {
     const scenario *sc = w->sc;
     serving_state st = {.rate_multiplier = w->surge_multiplier, .degraded_model = w->model_degraded,
                         .incident_open = w->open_incidents > 0};
+    /* a round trip inside the region, plus one across the WAN when users
+     * are served from another region */
+    st.extra_latency_s = 2 * sc->network.intra_region_latency_s;
+    if (sc->traffic.routing == ROUTING_PRIMARY && w->primary != sc->network.clients_region)
+        st.extra_latency_s += 2 * sc->network.inter_region_latency_s * w->latency_factor;
     if (sc->traffic.routing == ROUTING_ACTIVE_ACTIVE) {
         double total = 0, dead = 0, up = 0;
         for (int r = 0; r < sc->n_regions; r++) {
@@ -142,18 +153,35 @@ static size_t open_incident(world *w, const disaster_spec *d, int region, int un
     return w->n_inc++;
 }
 
-/* Newest state a restore can rebuild from backups completed by `at`: the
- * newest uncorrupted full plus its increments up to the first corrupt one. */
+/* Whether the fault behind the open outage took this backup's copy with it:
+ * local NVMe copies die with the servers' rack, zone or region; regional
+ * object stores become unreachable with their region; cross-region copies
+ * survive. */
+static bool backup_lost(const world *w, const backup_rec *b) {
+    if (!w->outage_open || b->region != w->outage_region) return false;
+    switch (w->sc->backup.target) {
+    case TIER_CROSS_REGION: return false;
+    case TIER_REGIONAL: return w->outage_cause == DIS_REGION_OUTAGE;
+    case TIER_LOCAL:
+        return w->outage_cause == DIS_REGION_OUTAGE || w->outage_cause == DIS_ZONE_OUTAGE ||
+               w->outage_cause == DIS_RACK_POWER;
+    }
+    return false;
+}
+
+/* Newest state a restore can rebuild from backups completed by `at` that
+ * survived the fault: the newest uncorrupted full plus its increments up to
+ * the first corrupt one. */
 static double backup_recovery_point(const world *w, double at, double *bytes) {
     *bytes = 0;
     for (size_t i = w->n_backups; i-- > 0;) {
         const backup_rec *b = &w->backups[i];
-        if (!b->full || b->corrupt || b->completed_s > at) continue;
+        if (!b->full || b->corrupt || b->completed_s > at || backup_lost(w, b)) continue;
         double point = b->taken_s, sum = b->bytes;
         for (size_t k = i + 1; k < w->n_backups; k++) {
             const backup_rec *inc = &w->backups[k];
             if (inc->full) break;
-            if (inc->completed_s > at || inc->corrupt) break;
+            if (inc->completed_s > at || inc->corrupt || backup_lost(w, inc)) break;
             point = inc->taken_s;
             sum += inc->bytes;
         }
@@ -202,7 +230,8 @@ static void detection_fired(sim *s, void *ctx, sim_payload p) {
     case STANDBY_COLD: {
         double bytes;
         double point = backup_recovery_point(w, r->onset_s, &bytes);
-        double bps = f->restore_bps > 0 ? f->restore_bps : sc->storage.cross_region_bps;
+        const double tier_bps[] = {sc->storage.local_bps, sc->storage.regional_bps, sc->storage.cross_region_bps};
+        double bps = f->restore_bps > 0 ? f->restore_bps : tier_bps[sc->backup.target];
         r->transfer_s = bytes / bps;
         r->load_s += f->provision_s + f->load_s + f->sync_s;
         rpo = point >= 0 ? r->onset_s - point : r->onset_s;
@@ -274,6 +303,8 @@ static void check_serving(world *w, const disaster_spec *cause, int region, int 
     }
     if (!ok && !w->outage_open) {
         w->outage_open = true;
+        w->outage_cause = cause->kind;
+        w->outage_region = region;
         w->failover_started = false;
         w->open_incidents++;
         w->outage_incident = open_incident(w, cause, region, unit_index, duration_s);
@@ -310,6 +341,10 @@ static void unit_repair(sim *s, void *ctx, sim_payload p) {
     case DIS_WAN_PARTITION:
     case DIS_NETWORK_FLAP: w->region_faults[u->region]--; break;
     case DIS_TRAFFIC_SURGE: w->surge_multiplier /= d->multiplier; break;
+    case DIS_LINK_DEGRADATION:
+        w->latency_factor /= d->multiplier;
+        link_set_bandwidth(&w->backup_link, w->backup_link.bandwidth_bps * d->multiplier);
+        break;
     case DIS_BAD_MODEL_PUSH: w->model_degraded = false; break;
     case DIS_BACKUP_CORRUPTION: break;
     default: w->servers_up[u->region] += u->servers; break;
@@ -332,6 +367,11 @@ static void unit_fail(sim *s, void *ctx, sim_payload p) {
     case DIS_NETWORK_FLAP: w->region_faults[u->region]++; break;
     case DIS_TRAFFIC_SURGE:
         w->surge_multiplier *= d->multiplier;
+        idx = open_incident(w, d, -1, 0, duration);
+        break;
+    case DIS_LINK_DEGRADATION:
+        w->latency_factor *= d->multiplier;
+        link_set_bandwidth(&w->backup_link, w->backup_link.bandwidth_bps / d->multiplier);
         idx = open_incident(w, d, -1, 0, duration);
         break;
     case DIS_BACKUP_CORRUPTION:
@@ -420,6 +460,7 @@ static bool add_units(world *w, const disaster_spec *d) {
 static void backup_done(sim *s, void *ctx, sim_payload p) {
     world *w = ctx;
     if (p.u64 < w->backup_base) return; /* pruned past retention meanwhile */
+    account_to_now(w);
     backup_rec *b = &w->backups[p.u64 - w->backup_base];
     b->completed_s = simtime_to_s(sim_now(s));
     w->backups_completed++;
@@ -432,6 +473,14 @@ static void backup_done(sim *s, void *ctx, sim_payload p) {
         fulls += w->backups[i].full;
     }
     if (stored > w->bytes_stored_peak) w->bytes_stored_peak = stored;
+}
+
+/* The bytes arrived; verification (if any) takes its time before the
+ * backup counts as restorable. */
+static void backup_transferred(sim *s, void *ctx, uint64_t id) {
+    world *w = ctx;
+    double verify = w->sc->backup.verify ? w->sc->backup.verify_s : 0;
+    sim_schedule_in(s, simtime_from_s(verify), backup_done, w, sim_payload_u64(id));
 }
 
 /* Forgets backups that retention has deleted: everything before the
@@ -469,8 +518,11 @@ static void backup_start(sim *s, void *ctx, sim_payload p) {
         b->bytes = full ? m->logical_bytes : m->logical_bytes * dirty;
         b->corrupt = gsl_rng_uniform(w->rng_backup) < bs->corruption_probability;
         if (b->corrupt) w->backups_corrupt++;
-        double transfer = b->bytes / bs->bandwidth_bps + (bs->verify ? bs->verify_s : 0);
-        sim_schedule_in(s, simtime_from_s(transfer), backup_done, w, sim_payload_u64(w->backup_base + w->n_backups));
+        b->region = w->primary;
+        if (link_start(&w->backup_link, b->bytes, w->backup_base + w->n_backups) != 0) {
+            w->oom = true;
+            sim_stop(s);
+        }
         w->n_backups++;
     }
     /* Next backup of the same kind; an incremental falling on a full is skipped. */
@@ -553,6 +605,8 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
     }
     w->sc = sc;
     w->surge_multiplier = 1;
+    w->latency_factor = 1;
+    link_init(&w->backup_link, w->s, sc->backup.bandwidth_bps, backup_transferred, w);
     w->rng_detect = sim_stream(w->s, "failover.detector");
     w->rng_failover = sim_stream(w->s, "failover.standby");
     w->rng_backup = sim_stream(w->s, "backup.corruption");
@@ -595,6 +649,7 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
     }
     free(w->inc);
     reqsim_free(w->requests);
+    link_free(&w->backup_link);
     sim_destroy(w->s);
     free(w);
     return ok ? 0 : -1;

@@ -164,6 +164,7 @@ static const char mmc_json_fmt[] =
     "\"traffic\":{\"fidelity\":\"%s\",\"base_qps\":60,\"diurnal_amplitude\":0,\"weekend_factor\":1,"
     "\"timeout_s\":1000,\"segment_s\":\"10m\"},"
     "\"service\":{\"distribution\":\"exponential\",\"mean_s\":0.1,\"slots_per_server\":2},"
+    "\"network\":{\"intra_region_latency_s\":0},"
     "\"backup\":{\"enabled\":false},\"failover\":{\"standby\":\"cold\"}}";
 
 static void collect_latency(void *ctx, const world_result *r) {
