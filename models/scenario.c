@@ -60,7 +60,19 @@ static bool parse_model_storage_network(cfg_obj *root, scenario *sc) {
     sc->model.updates_per_s = cfg_number(&m, "updates_per_s", 1000, 0, 1e9, "updates/s", "online trainer update rate");
     sc->model.rows_touched_per_update_fraction =
         cfg_number(&m, "rows_touched_per_update_fraction", 1e-6, 0, 1, "", "share of rows one update touches");
-    if (!cfg_leave(&m)) return false;
+    cfg_obj rs;
+    if (!cfg_enter(&m, "real_state", &rs)) return false;
+    real_state_spec *r = &sc->model.real;
+    r->enabled = cfg_bool(&rs, "enabled", false, "keep real embedding tables, back them up and restore them");
+    r->tables = (int)cfg_int(&rs, "tables", 4, 1, 64, "real embedding tables");
+    r->rows = (int)cfg_int(&rs, "rows", 4096, 16, 1 << 24, "rows per real table");
+    r->dim = (int)cfg_int(&rs, "dim", 16, 1, 1024, "floats per row");
+    r->zipf_exponent = cfg_number(&rs, "zipf_exponent", 1.05, 0, 5, "", "Zipf exponent of updated row ids");
+    r->max_real_updates_per_s = cfg_number(&rs, "max_real_updates_per_s", 0.2, CFG_GT0, 1e6, "updates/s",
+                                           "cap on real row updates (each stands for many logical ones)");
+    r->probe_queries = (int)cfg_int(&rs, "probe_queries", 64, 0, 100000, "queries of the recall probe (0: off)");
+    r->k = (int)cfg_int(&rs, "k", 10, 1, 1000, "k of recall@k");
+    if (!cfg_leave(&rs) || !cfg_leave(&m)) return false;
 
     if (!cfg_enter(root, "storage", &st)) return false;
     sc->storage.local_bps = cfg_rate_bps(&st, "local_bps", 2e9, CFG_GT0, 1e13, "local NVMe bandwidth");

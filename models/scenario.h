@@ -31,10 +31,22 @@ typedef struct region_spec {
 typedef enum standby_mode { STANDBY_COLD, STANDBY_PILOT_LIGHT, STANDBY_WARM, STANDBY_HOT } standby_mode;
 typedef enum storage_tier { TIER_LOCAL, TIER_REGIONAL, TIER_CROSS_REGION } storage_tier;
 
+/* Optional real model state (models/trainer.c): embedding tables in memory
+ * that a simulated online trainer updates, backed up row by row and really
+ * restored, with recall@k of the restored model measured per incident. */
+typedef struct real_state_spec {
+    bool enabled;
+    int tables, rows, dim;
+    double zipf_exponent;
+    double max_real_updates_per_s;
+    int probe_queries, k;
+} real_state_spec;
+
 typedef struct model_spec {
     double logical_bytes;
     double updates_per_s;
     double rows_touched_per_update_fraction; /* of all rows: drives incremental sizes */
+    real_state_spec real;
 } model_spec;
 
 typedef struct storage_spec {
@@ -88,6 +100,9 @@ typedef struct scenario {
     failover_spec failover;
     disaster_set disasters;
     business_spec business;
+    /* Not a scenario key: the kernel backend the caller chose (--backend),
+     * used by the real-state quality probe. */
+    int kernel_backend;
     char *given_json;     /* the file as given */
     char *resolved_json;  /* with every default filled in */
     char **known_keys;    /* "path\tunit\tdefault\tdoc" lines, for --list-keys */

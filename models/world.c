@@ -12,6 +12,7 @@
 
 #include "models/link.h"
 #include "models/reqsim.h"
+#include "models/trainer.h"
 #include "sim/engine/sim.h"
 
 #define MAX_BACKUPS 4096
@@ -19,6 +20,7 @@
 
 typedef struct backup_rec {
     double taken_s, completed_s, bytes;
+    uint64_t trainer_id; /* the real backup, with real state */
     int region; /* where a local or regional copy lives */
     bool full, corrupt;
 } backup_rec;
@@ -50,6 +52,8 @@ typedef struct world {
     int outage_region;
     double latency_factor;   /* link degradations multiply WAN latency */
     link backup_link;        /* backups share it (processor sharing) */
+    trainer *trainer;        /* real model state, when enabled */
+    char trainer_err[256];
     /* accounting */
     traffic_acc acc;
     reqsim *requests;        /* request fidelity; NULL for segments */
@@ -194,6 +198,19 @@ static double backup_recovery_point(const world *w, double at, double *bytes) {
 static void failover_complete(sim *s, void *ctx, sim_payload p);
 static void scale_up_done(sim *s, void *ctx, sim_payload p);
 
+/* With real state, the restore really rebuilds the tables from the chain:
+ * its recovery point, bytes and the restored model's recall@k replace the
+ * bookkeeping estimates. The chain is lost when the fault took its tier. */
+static void real_restore(world *w, incident_record *r, double *point, double *bytes) {
+    bool survived = w->n_backups == 0 || !backup_lost(w, &w->backups[w->n_backups - 1]);
+    trainer_restore_result res;
+    if (trainer_restore(w->trainer, r->onset_s, survived ? 1u : 0u, &res, w->trainer_err, sizeof w->trainer_err) != 0)
+        return;
+    *point = res.restored ? res.recovery_point_s : -1;
+    *bytes = res.logical_bytes_read;
+    r->recall_at_k = res.recall_at_k;
+}
+
 /* Detection fired: fence, switch, and bring the standby to serve. */
 static void detection_fired(sim *s, void *ctx, sim_payload p) {
     (void)p;
@@ -230,6 +247,7 @@ static void detection_fired(sim *s, void *ctx, sim_payload p) {
     case STANDBY_COLD: {
         double bytes;
         double point = backup_recovery_point(w, r->onset_s, &bytes);
+        if (w->trainer) real_restore(w, r, &point, &bytes);
         const double tier_bps[] = {sc->storage.local_bps, sc->storage.regional_bps, sc->storage.cross_region_bps};
         double bps = f->restore_bps > 0 ? f->restore_bps : tier_bps[sc->backup.target];
         r->transfer_s = bytes / bps;
@@ -240,6 +258,7 @@ static void detection_fired(sim *s, void *ctx, sim_payload p) {
     }
     r->rpo_s = rpo;
     r->lost_updates = rpo * sc->model.updates_per_s;
+    if (w->trainer) trainer_skip_to(w->trainer, now); /* the trainer resumes on the restored state */
     stages += r->fencing_s + r->switchover_s + r->transfer_s + r->load_s + r->warmup_s;
     sim_schedule_in(s, simtime_from_s(stages), failover_complete, w, sim_payload_u64(mode));
 }
@@ -305,6 +324,8 @@ static void check_serving(world *w, const disaster_spec *cause, int region, int 
         w->outage_open = true;
         w->outage_cause = cause->kind;
         w->outage_region = region;
+        /* the live model as it was at the fault: the probe compares to it */
+        if (w->trainer) trainer_fault(w->trainer, simtime_to_s(sim_now(w->s)), w->trainer_err, sizeof w->trainer_err);
         w->failover_started = false;
         w->open_incidents++;
         w->outage_incident = open_incident(w, cause, region, unit_index, duration_s);
@@ -376,9 +397,12 @@ static void unit_fail(sim *s, void *ctx, sim_payload p) {
         break;
     case DIS_BACKUP_CORRUPTION:
         for (size_t i = w->n_backups; i-- > 0;)
-            if (!w->backups[i].corrupt) {
+            if (!w->backups[i].corrupt && isfinite(w->backups[i].completed_s)) {
                 w->backups[i].corrupt = true;
                 w->backups_corrupt++;
+                if (w->trainer)
+                    trainer_corrupt(w->trainer, 0, w->backups[i].trainer_id, w->rng_backup, w->trainer_err,
+                                    sizeof w->trainer_err);
                 break;
             }
         idx = open_incident(w, d, -1, 0, 0);
@@ -463,6 +487,13 @@ static void backup_done(sim *s, void *ctx, sim_payload p) {
     account_to_now(w);
     backup_rec *b = &w->backups[p.u64 - w->backup_base];
     b->completed_s = simtime_to_s(sim_now(s));
+    if (w->trainer) {
+        /* a copy abandoned by a restore is simply not restorable */
+        trainer_backup_complete(w->trainer, 0, b->trainer_id, b->completed_s, w->trainer_err, sizeof w->trainer_err);
+        if (b->corrupt) trainer_corrupt(w->trainer, 0, b->trainer_id, w->rng_backup, w->trainer_err, sizeof w->trainer_err);
+        trainer_retention(w->trainer, (uint32_t)w->sc->backup.retention_full, NULL, w->trainer_err,
+                          sizeof w->trainer_err);
+    }
     w->backups_completed++;
     w->bytes_moved += b->bytes;
     double stored = 0;
@@ -516,6 +547,15 @@ static void backup_start(sim *s, void *ctx, sim_payload p) {
         b->taken_s = now;
         b->completed_s = INFINITY;
         b->bytes = full ? m->logical_bytes : m->logical_bytes * dirty;
+        if (w->trainer) {
+            /* The real backup carries the rows really dirtied; its size,
+             * scaled to the logical model, is what crosses the link. */
+            trainer_advance(w->trainer, now);
+            bool real_full = full || trainer_needs_full(w->trainer, 0);
+            if (trainer_backup(w->trainer, real_full ? BCHAIN_FULL : BCHAIN_INCREMENTAL, now, 1u, &b->bytes,
+                               &b->trainer_id, w->trainer_err, sizeof w->trainer_err) == 0)
+                b->full = real_full;
+        }
         b->corrupt = gsl_rng_uniform(w->rng_backup) < bs->corruption_probability;
         if (b->corrupt) w->backups_corrupt++;
         b->region = w->primary;
@@ -593,6 +633,31 @@ static void summarise(world *w, replica_metrics *m) {
     m->backups_corrupt = w->backups_corrupt;
 }
 
+static bool create_trainer(world *w, char *err, size_t errlen) {
+    const scenario *sc = w->sc;
+    const real_state_spec *r = &sc->model.real;
+    trainer_config cfg = trainer_config_default();
+    cfg.logical_bytes = sc->model.logical_bytes;
+    cfg.updates_per_s = sc->model.updates_per_s;
+    cfg.rows_touched_per_update_fraction = sc->model.rows_touched_per_update_fraction;
+    cfg.max_real_updates_per_s = r->max_real_updates_per_s;
+    cfg.state.n_tables = (uint32_t)r->tables;
+    cfg.state.rows = (uint32_t)r->rows;
+    cfg.state.dim = (uint32_t)r->dim;
+    cfg.state.zipf_exponent = r->zipf_exponent;
+    cfg.state.seed = sim_stream_seed(sim_seed(w->s), "model.init");
+    cfg.n_targets = 1;
+    cfg.probe_queries = r->probe_queries;
+    cfg.k = r->k;
+    cfg.backend = (rec_backend)sc->kernel_backend;
+    gsl_rng *updates = sim_stream(w->s, "model.updates"), *probe = sim_stream(w->s, "model.probe");
+    if (!updates || !probe || trainer_create(&cfg, updates, probe, &w->trainer, err, errlen) != 0) {
+        if (!updates || !probe) snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    return true;
+}
+
 int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     struct timespec t0, t1;
@@ -615,6 +680,7 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
         if (sc->regions[r].role == ROLE_PRIMARY) w->primary = r;
     }
     bool ok = w->rng_detect && w->rng_failover && w->rng_backup;
+    if (ok && sc->model.real.enabled) ok = create_trainer(w, err, errlen);
     for (size_t i = 0; ok && i < sc->disasters.n; i++) ok = add_units(w, &sc->disasters.items[i]);
     if (ok && sc->traffic.fidelity == FIDELITY_REQUESTS) {
         w->requests = reqsim_create(w->s, &sc->traffic, &w->acc, sc->horizon_s, serving_of, w);
@@ -649,6 +715,7 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
     }
     free(w->inc);
     reqsim_free(w->requests);
+    trainer_free(w->trainer);
     link_free(&w->backup_link);
     sim_destroy(w->s);
     free(w);

@@ -254,6 +254,52 @@ static void test_fidelities_agree_on_an_incident(void **state) {
     for (int i = 0; i < 2; i++) free(seg[i].x), free(req[i].x);
 }
 
+/* ---- real model state ------------------------------------------------------------ */
+/* Real tables, hourly full backups of a 1 GB model (1.125 GB with row
+ * labels, see models/trainer.h) over 11.25 MB/s: restorable 100 s after they
+ * start. Region a fails at 3 h + 1000 s (RPO 1000 s from the 3 h backup);
+ * region b, primary since, fails at 6 h + 3000 s (RPO 3000 s). */
+static const char real_json[] =
+    "{\"name\":\"real\",\"horizon_s\":\"12h\","
+    "\"topology\":{\"regions\":[{\"name\":\"a\",\"servers\":4,\"role\":\"primary\"},"
+    "{\"name\":\"b\",\"servers\":4,\"role\":\"standby\"}]},"
+    "\"traffic\":{\"base_qps\":10,\"segment_s\":\"1h\"},"
+    "\"model\":{\"logical_bytes\":\"1GB\",\"updates_per_s\":1000,"
+    "\"real_state\":{\"enabled\":true,\"max_real_updates_per_s\":1}},"
+    "\"backup\":{\"full_period_s\":\"1h\",\"incremental_period_s\":0,\"bandwidth_bps\":\"11.25MB/s\","
+    "\"verify\":false,\"corruption_probability\":0},"
+    "\"failover\":{\"standby\":\"cold\",\"standby_reliability\":1},"
+    "\"disasters\":[{\"kind\":\"region_outage\",\"region\":\"a\",\"at_s\":[11800],"
+    "\"duration\":{\"law\":\"fixed\",\"mean_s\":\"30m\"}},"
+    "{\"kind\":\"region_outage\",\"region\":\"b\",\"at_s\":[24600],"
+    "\"duration\":{\"law\":\"fixed\",\"mean_s\":\"30m\"}}]}";
+
+static void collect_restores(void *ctx, const world_result *r) {
+    samples *s = ctx;
+    for (size_t i = 0; i < r->n_incidents; i++)
+        if (r->incidents[i].failed_over) {
+            push(&s[0], r->incidents[i].rpo_s);
+            push(&s[1], r->incidents[i].recall_at_k);
+            push(&s[2], r->incidents[i].lost_updates);
+        }
+}
+
+static void test_real_state_restores_lose_what_backups_missed(void **state) {
+    (void)state;
+    samples s[3] = {{0}, {0}, {0}};
+    run_replicas(real_json, 1, collect_restores, s);
+    assert_int_equal(s[0].n, 2);
+    printf("real state: RPO %.0f s recall %.4f; RPO %.0f s recall %.4f\n", s[0].x[0], s[1].x[0], s[0].x[1], s[1].x[1]);
+    /* the real chain's recovery points: the 3 h and the 6 h backups */
+    assert_true(fabs(s[0].x[0] - 1000) < 1 && fabs(s[0].x[1] - 3000) < 1);
+    /* lost updates follow the update rate over the RPO (1000 logical/s),
+     * within the granularity of one real update (1000 logical) */
+    assert_true(fabs(s[2].x[0] - 1000 * s[0].x[0]) <= 1000 && fabs(s[2].x[1] - 1000 * s[0].x[1]) <= 1000);
+    /* a longer loss degrades the restored model's ranking more */
+    assert_true(s[1].x[1] < 1.0 && s[1].x[1] <= s[1].x[0]);
+    for (int i = 0; i < 3; i++) free(s[i].x);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_availability_of_a_repairable_server),
@@ -262,6 +308,7 @@ int main(void) {
         cmocka_unit_test(test_request_fidelity_matches_erlang_c),
         cmocka_unit_test(test_phi_detection_with_akka_defaults),
         cmocka_unit_test(test_fidelities_agree_on_an_incident),
+        cmocka_unit_test(test_real_state_restores_lose_what_backups_missed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
