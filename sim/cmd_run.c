@@ -11,18 +11,23 @@
 #include <openssl/evp.h>
 
 #include "models/scenario.h"
+#include "kernels/rec.h"
 #include "models/world.h"
 #include "sim/cli.h"
 #include "sim/commands.h"
 #include "sim/h5out.h"
 
 static const char run_usage[] =
-    "usage: firedrill run SCENARIO.json [--seeds N] [--seed S] [-o results/NAME.h5] [--quiet]\n"
+    "usage: firedrill run SCENARIO.json [--seeds N] [--seed S] [-o results/NAME.h5]\n"
+    "                     [--backend auto|cpu|cuda] [--quiet]\n"
     "\n"
     "Simulates N replicas (seeds S, S+1, ..., default N=10, S=1) of the scenario, writes\n"
     "every replica's metrics and every incident to HDF5 (default results/<name>.h5),\n"
     "and prints the mean and 95% confidence interval of RTO, RPO, availability and\n"
-    "lost revenue. Exit status 2 on a bad scenario (nothing is written).\n";
+    "lost revenue. Exit status 2 on a bad scenario (nothing is written).\n"
+    "--backend picks where the recommendation kernels run (the recall probe of\n"
+    "model.real_state): auto takes CUDA when a GPU is present; the HDF5 root attribute\n"
+    "'backend' records the one that ran.\n";
 
 static const char validate_usage[] =
     "usage: firedrill validate SCENARIO.json [--list-keys | --schema]\n"
@@ -80,11 +85,13 @@ int cmd_run(int argc, char **argv) {
     static const struct option opts[] = {
         {"seeds", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
         {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
+        {"backend", required_argument, 0, 'b'},
         {"help", no_argument, 0, 'h'},        {0, 0, 0, 0},
     };
     uint64_t seeds = 10, first = 1;
     const char *out_path = NULL;
     bool quiet = false;
+    rec_backend backend = REC_BACKEND_AUTO;
     optind = 0;
     opterr = 0;
     int c;
@@ -94,12 +101,23 @@ int cmd_run(int argc, char **argv) {
         case 's': if (!cli_parse_u64("run", "--seed", optarg, 0, UINT64_MAX / 2, &first)) return CLI_EXIT_USAGE; break;
         case 'o': out_path = optarg; break;
         case 'q': quiet = true; break;
+        case 'b':
+            if (rec_backend_parse(optarg, &backend) != 0)
+                return cli_usage_error("run", "--backend: expected auto, cpu or cuda, got '%s'", optarg);
+            break;
         case 'h': fputs(run_usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("run", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind != argc - 1) return cli_usage_error("run", "expected one scenario file");
     const char *file = argv[optind];
+    char berr[256];
+    if (backend == REC_BACKEND_AUTO)
+        backend = rec_backend_available(REC_BACKEND_CUDA, berr, sizeof berr) ? REC_BACKEND_CUDA : REC_BACKEND_CPU;
+    else if (!rec_backend_available(backend, berr, sizeof berr)) {
+        fprintf(stderr, "firedrill run: %s\n", berr);
+        return CLI_EXIT_FAILED;
+    }
 
     scenario sc;
     char err[1024];
@@ -108,6 +126,7 @@ int cmd_run(int argc, char **argv) {
         scenario_free(&sc);
         return CLI_EXIT_USAGE;
     }
+    sc.kernel_backend = (int)backend;
     char default_path[256];
     if (!out_path) {
         mkdir("results", 0777);
@@ -142,7 +161,7 @@ int cmd_run(int argc, char **argv) {
             size_t len = strlen(command);
             snprintf(command + len, sizeof command - len, "%s%s", i ? " " : "firedrill ", argv[i]);
         }
-        h5out_meta meta = {FIREDRILL_VERSION, firedrill_git_rev, sc.name, sha, "cpu", command,
+        h5out_meta meta = {FIREDRILL_VERSION, firedrill_git_rev, sc.name, sha, rec_backend_name(backend), command,
                            sc.given_json, sc.resolved_json};
         if (h5out_write(out_path, &meta, rows, seeds, incidents, n_inc, err, sizeof err) != 0) {
             fprintf(stderr, "firedrill run: %s\n", err);

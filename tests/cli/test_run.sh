@@ -35,4 +35,11 @@ ls "$tmp" | grep -q '\.tmp\.' && { echo "FAIL: temp file left"; fails=$((fails+1
 a=$(h5dump -d incidents "$tmp/seed.h5" | sed 1d | md5sum)
 b=$(h5dump -d incidents "$tmp/again.h5" | sed 1d | md5sum)
 expect_match "$a" "^${b%% *}" "same seeds, same incident table"
+expect_status 0 "h5dump backend attribute" -- h5dump -a backend "$tmp/seed.h5"
+expect_match "$out" '"(cpu|cuda)"' "backend recorded"
+expect_status 2 "bad --backend" -- "$FIREDRILL" run scenarios/seed_case.json --backend tpu
+if ! nvidia-smi >/dev/null 2>&1; then
+    expect_status 1 "--backend cuda without a GPU" -- "$FIREDRILL" run scenarios/seed_case.json --seeds 1 --backend cuda -o "$tmp/cuda.h5"
+    expect_match "$err" "CUDA" "the reason names CUDA"
+fi
 finish
