@@ -410,6 +410,38 @@ int cfg_enum(cfg_obj *o, const char *key, const char *const *names, int def, con
     return v;
 }
 
+size_t cfg_number_list(cfg_obj *o, const char *key, double *out, size_t max_items, double min, double max,
+                       const char *unit, const char *doc) {
+    register_key(o, key, "array:number", unit, "[]", min, max, doc);
+    const cJSON *j = lookup(o, key);
+    if (o->doc->failed || !j) return 0;
+    if (!cJSON_IsArray(j)) {
+        cfg_fail(o, key, "must be a list of numbers");
+        return 0;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(j);
+    if (n > max_items) {
+        cfg_fail(o, key, "at most %zu items, got %zu", max_items, n);
+        return 0;
+    }
+    cJSON *res = o->resolved ? cJSON_CreateArray() : NULL;
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *t = cJSON_GetArrayItem(j, (int)i);
+        char item[CFG_PATH_MAX];
+        snprintf(item, sizeof item, "%s[%zu]", key, i);
+        if (!cJSON_IsNumber(t) || !(t->valuedouble >= min && t->valuedouble <= max)) {
+            char lo[32], hi[32];
+            cfg_fail(o, item, "must be a number in [%s, %s]", fmt_num(lo, sizeof lo, min), fmt_num(hi, sizeof hi, max));
+            cJSON_Delete(res);
+            return 0;
+        }
+        out[i] = t->valuedouble;
+        if (res) cJSON_AddItemToArray(res, cJSON_CreateNumber(t->valuedouble));
+    }
+    if (res) cJSON_AddItemToObject(o->resolved, key, res);
+    return n;
+}
+
 size_t cfg_duration_list(cfg_obj *o, const char *key, double *out, size_t max_items, const char *doc) {
     register_key(o, key, "array:duration", "s", "[]", 0, CFG_INF, doc);
     const cJSON *j = lookup(o, key);
@@ -498,6 +530,9 @@ static cJSON *leaf_schema(const char *type, double min, double max) {
         snprintf(buf, sizeof buf, "%s", type + 5);
         for (char *save = NULL, *tok = strtok_r(buf, "|", &save); tok; tok = strtok_r(NULL, "|", &save))
             cJSON_AddItemToArray(e, cJSON_CreateString(tok));
+    } else if (strcmp(type, "array:number") == 0) {
+        cJSON_AddStringToObject(s, "type", "array");
+        cJSON_AddItemToObject(s, "items", quantity_schema(min, max, NULL));
     } else if (strcmp(type, "array:duration") == 0) {
         cJSON_AddStringToObject(s, "type", "array");
         cJSON_AddItemToObject(s, "items", quantity_schema(0, CFG_INF, duration_re));

@@ -78,6 +78,9 @@ int cfg_enum(cfg_obj *o, const char *key, const char *const *names, int def, con
 /* True when `key` is present in the file (not a default). */
 bool cfg_has(const cfg_obj *o, const char *key);
 
+/* A list of numbers in [min, max] into out[0..max_items); returns the count. */
+size_t cfg_number_list(cfg_obj *o, const char *key, double *out, size_t max_items, double min, double max,
+                       const char *unit, const char *doc);
 /* A list of times (numbers or duration strings) into out[0..max_items). */
 size_t cfg_duration_list(cfg_obj *o, const char *key, double *out, size_t max_items, const char *doc);
 

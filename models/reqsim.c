@@ -22,6 +22,7 @@ struct reqsim {
     long window;
     double w_offered, w_failed, w_slow, w_served;
     double lognormal_mu, lognormal_sigma;
+    sim_handle batch_deadline; /* fires when the oldest waiting request may wait no longer */
 };
 
 static double service_draw(reqsim *r) {
@@ -30,6 +31,7 @@ static double service_draw(reqsim *r) {
     case SERVICE_EXPONENTIAL: return gsl_ran_exponential(r->service, t->service_mean_s);
     case SERVICE_LOGNORMAL: return gsl_ran_lognormal(r->service, r->lognormal_mu, r->lognormal_sigma);
     case SERVICE_DETERMINISTIC: return t->service_mean_s;
+    case SERVICE_CALIBRATED: return traffic_batch_latency_s(t, 1);
     }
     return t->service_mean_s;
 }
@@ -57,26 +59,63 @@ static void count_failed(reqsim *r) {
 }
 
 static void on_done(sim *s, void *ctx, sim_payload p);
+static void on_batch_deadline(sim *s, void *ctx, sim_payload p);
+
+/* A request leaves with this latency: it counts once, when its service
+ * starts (its latency is known then). */
+static void count_served(reqsim *r, double latency) {
+    r->acc->served += 1;
+    r->acc->latency_sum_s += latency;
+    lathist_add_point(&r->acc->all, 1, latency);
+    if (r->st.incident_open) lathist_add_point(&r->acc->incident, 1, latency);
+    r->w_served += 1;
+    if (latency > r->t->slo_latency_s) r->w_slow += 1;
+}
+
+static double pop_arrival(reqsim *r) {
+    double arrived = r->queue[r->q_head];
+    r->q_head = (r->q_head + 1) % r->q_cap;
+    r->q_len--;
+    return arrived;
+}
 
 /* Starts waiting requests while servers are free; those that already waited
- * past the timeout have given up. */
+ * past the timeout have given up. With micro-batching a free slot takes up
+ * to max_batch requests, but waits for a full batch until the oldest
+ * request has waited max_batch_delay_s. */
 static void dispatch(reqsim *r) {
+    const traffic_spec *t = r->t;
     double now = simtime_to_s(sim_now(r->s));
+    bool batching = t->service == SERVICE_CALIBRATED && t->max_batch > 1;
     while (r->q_len && r->busy < r->capacity) {
-        double arrived = r->queue[r->q_head];
-        r->q_head = (r->q_head + 1) % r->q_cap;
-        r->q_len--;
-        double wait = now - arrived;
-        double svc = service_draw(r);
-        /* the network round trip adds latency but holds no server */
-        double latency = wait + svc + r->st.extra_latency_s;
-        if (latency > r->t->timeout_s) {
-            count_failed(r);
-            continue;
+        size_t n = 1;
+        if (batching) {
+            double oldest = r->queue[r->q_head];
+            if ((int)r->q_len < t->max_batch && now - oldest < t->max_batch_delay_s - 1e-9) {
+                if (!sim_is_pending(r->s, r->batch_deadline))
+                    r->batch_deadline = sim_schedule_at(r->s, simtime_from_s(oldest + t->max_batch_delay_s),
+                                                        on_batch_deadline, r, SIM_PAYLOAD_NONE);
+                return;
+            }
+            n = r->q_len < (size_t)t->max_batch ? r->q_len : (size_t)t->max_batch;
         }
+        double svc = batching ? traffic_batch_latency_s(t, (int)n) : service_draw(r);
+        size_t started = 0;
+        for (size_t i = 0; i < n; i++) {
+            /* the network round trip adds latency but holds no server */
+            double latency = now - pop_arrival(r) + svc + r->st.extra_latency_s;
+            if (latency > t->timeout_s) count_failed(r);
+            else count_served(r, latency), started++;
+        }
+        if (!started) continue;
         r->busy++;
-        sim_schedule_in(r->s, simtime_from_s(svc), on_done, r, sim_payload_f64(latency));
+        sim_schedule_in(r->s, simtime_from_s(svc), on_done, r, SIM_PAYLOAD_NONE);
     }
+}
+
+static void on_batch_deadline(sim *s, void *ctx, sim_payload p) {
+    (void)s, (void)p;
+    dispatch(ctx);
 }
 
 static void refresh_state(reqsim *r) {
@@ -85,17 +124,11 @@ static void refresh_state(reqsim *r) {
 }
 
 static void on_done(sim *s, void *ctx, sim_payload p) {
+    (void)p;
     reqsim *r = ctx;
     close_windows_until(r, simtime_to_s(sim_now(s)));
     refresh_state(r);
     r->busy--;
-    double latency = p.f64;
-    r->acc->served += 1;
-    r->acc->latency_sum_s += latency;
-    lathist_add_point(&r->acc->all, 1, latency);
-    if (r->st.incident_open) lathist_add_point(&r->acc->incident, 1, latency);
-    r->w_served += 1;
-    if (latency > r->t->slo_latency_s) r->w_slow += 1;
     dispatch(r);
 }
 

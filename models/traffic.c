@@ -1,9 +1,10 @@
 #include "models/traffic.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
-const char *const service_law_names[] = {"exponential", "lognormal", "deterministic", NULL};
+const char *const service_law_names[] = {"exponential", "lognormal", "deterministic", "calibrated", NULL};
 const char *const routing_mode_names[] = {"primary", "active_active", NULL};
 const char *const fidelity_names[] = {"segments", "requests", NULL};
 
@@ -25,6 +26,56 @@ static bool parse_surges(cfg_obj *o, traffic_spec *t) {
     }
     t->n_surges = n;
     return true;
+}
+
+/* The batch-latency table: inline lists, or an HDF5 file written by
+ * `firedrill calibrate` (a path relative to the scenario file). */
+static void parse_calibration(cfg_obj *s, traffic_spec *t) {
+    double sizes[TRAFFIC_MAX_CALIB_ROWS], lat[TRAFFIC_MAX_CALIB_ROWS];
+    size_t n_sizes = cfg_number_list(s, "calibration_batch_sizes", sizes, TRAFFIC_MAX_CALIB_ROWS, 1, 1e6, "",
+                                     "batch sizes of the inline latency table");
+    size_t n_lat = cfg_number_list(s, "calibration_latency_s", lat, TRAFFIC_MAX_CALIB_ROWS, 1e-9, 3600, "s",
+                                   "median batch latency for each size");
+    const char *file = cfg_string(s, "calibration_file", "", "HDF5 table from firedrill calibrate");
+    if (s->doc->failed || t->service != SERVICE_CALIBRATED) return;
+    if (n_sizes != n_lat) {
+        cfg_fail(s, "calibration_latency_s", "needs one latency per batch size (%zu), got %zu", n_sizes, n_lat);
+        return;
+    }
+    if (*file) {
+        if (n_sizes) {
+            cfg_fail(s, "calibration_file", "give either a file or the inline lists, not both");
+            return;
+        }
+        char path[1024];
+        const char *slash = strrchr(s->doc->file, '/');
+        if (file[0] == '/' || !slash) snprintf(path, sizeof path, "%s", file);
+        else snprintf(path, sizeof path, "%.*s/%s", (int)(slash - s->doc->file), s->doc->file, file);
+        calib_table table;
+        char err[256];
+        if (calib_load(path, &table, err, sizeof err) != 0) {
+            cfg_fail(s, "calibration_file", "%s", err);
+            return;
+        }
+        t->n_calib = table.n < TRAFFIC_MAX_CALIB_ROWS ? table.n : TRAFFIC_MAX_CALIB_ROWS;
+        memcpy(t->calib, table.rows, t->n_calib * sizeof *t->calib);
+        calib_free(&table);
+        return;
+    }
+    if (n_sizes == 0) {
+        cfg_fail(s, "distribution", "\"calibrated\" needs calibration_file or calibration_batch_sizes/_latency_s");
+        return;
+    }
+    for (size_t i = 0; i < n_sizes; i++) {
+        if (sizes[i] != floor(sizes[i]) || (i && sizes[i] <= sizes[i - 1])) {
+            char key[64];
+            snprintf(key, sizeof key, "calibration_batch_sizes[%zu]", i);
+            cfg_fail(s, key, "batch sizes must be increasing integers");
+            return;
+        }
+        t->calib[i] = (calib_row){(int32_t)sizes[i], lat[i], lat[i], lat[i]};
+    }
+    t->n_calib = n_sizes;
 }
 
 bool traffic_parse(cfg_obj *root, traffic_spec *t) {
@@ -53,7 +104,17 @@ bool traffic_parse(cfg_obj *root, traffic_spec *t) {
     t->service_mean_s = cfg_duration(&s, "mean_s", 0.02, CFG_GT0, 3600, "mean service time of one request");
     t->service_cv = cfg_number(&s, "cv", 1, 0, 20, "", "coefficient of variation (lognormal)");
     t->slots_per_server = (int)cfg_int(&s, "slots_per_server", 8, 1, 100000, "requests served at once per server");
+    t->max_batch = (int)cfg_int(&s, "max_batch", 1, 1, 4096, "largest micro-batch (calibrated service)");
+    t->max_batch_delay_s = cfg_duration(&s, "max_batch_delay_s", 0.002, 0, 10, "longest wait for a batch to fill");
+    parse_calibration(&s, t);
+    if (t->service != SERVICE_CALIBRATED && t->max_batch > 1)
+        cfg_fail(&s, "max_batch", "micro-batching needs distribution \"calibrated\" (a batch-latency table)");
     return cfg_leave(&s);
+}
+
+double traffic_batch_latency_s(const traffic_spec *t, int n) {
+    calib_table view = {.rows = (calib_row *)t->calib, .n = t->n_calib};
+    return calib_latency_s(&view, n);
 }
 
 double traffic_rate_qps(const traffic_spec *t, double t_s, double extra_multiplier) {
@@ -144,13 +205,49 @@ double lathist_quantile(const lathist *h, double p) {
     return bin_edge(LATHIST_BINS);
 }
 
+/* The service seen by one request at offered rate lam on `slots` slots:
+ * rate mu per slot, the Allen-Cunneen factor of the waiting time, and
+ * latency added beyond 1/mu. With calibrated micro-batching a batch leaves
+ * when it is full or when its oldest request has waited max_batch_delay_s:
+ * it fills for f = min(delay, (B - 1)/lam_slot) and holds b = 1 + lam_slot f
+ * requests; the oldest waited f, the others on average f/2. A slot then
+ * serves b requests per L(b), and each request waits for the whole batch. */
+/* Utilisation at which load-driven batches settle (see service_rates). */
+#define BATCH_TARGET_RHO 0.85
+
+static void service_rates(const traffic_spec *t, double lam, double slots, double *mu, double *wait_scale,
+                          double *added_s) {
+    double cs2 = t->service == SERVICE_EXPONENTIAL ? 1 : t->service == SERVICE_LOGNORMAL ? t->service_cv * t->service_cv : 0;
+    *wait_scale = (1 + cs2) / 2;
+    *added_s = 0;
+    if (t->service != SERVICE_CALIBRATED) {
+        *mu = 1.0 / t->service_mean_s;
+        return;
+    }
+    double b = 1, fill = 0;
+    if (t->max_batch > 1) {
+        double per_slot = slots > 0 ? lam / slots : 0;
+        fill = t->max_batch_delay_s;
+        if (per_slot > 0 && (t->max_batch - 1) / per_slot < fill) fill = (t->max_batch - 1) / per_slot;
+        double b_deadline = 1 + per_slot * fill;
+        /* Under load a free slot finds more waiting than the deadline
+         * gathers: batches grow until the slots keep up (utilisation
+         * BATCH_TARGET_RHO); requests then wait about half a batch time. */
+        b = b_deadline;
+        for (int k = 0; k < 20; k++) {
+            double need = per_slot * traffic_batch_latency_s(t, (int)ceil(b - 1e-9)) / BATCH_TARGET_RHO;
+            double next = need > b_deadline ? need : b_deadline;
+            b = next > t->max_batch ? t->max_batch : next;
+        }
+        if (b > b_deadline) fill = traffic_batch_latency_s(t, (int)ceil(b - 1e-9)) / 2;
+    }
+    double latency = traffic_batch_latency_s(t, (int)ceil(b - 1e-9));
+    *mu = b / latency;
+    *added_s = latency - 1.0 / *mu + (fill + (b - 1) * fill / 2) / b;
+}
+
 double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, double t1, const serving_state *s) {
     double failed_here = 0;
-    double mu = 1.0 / t->service_mean_s;
-    /* Allen-Cunneen: waiting scales with (1 + cv^2)/2; folded into an
-     * effective service rate for the waiting part. */
-    double cs2 = t->service == SERVICE_EXPONENTIAL ? 1 : t->service == SERVICE_DETERMINISTIC ? 0 : t->service_cv * t->service_cv;
-    double wait_scale = (1 + cs2) / 2;
     double servers = s->servers * t->slots_per_server;
     for (double a = t0; a < t1;) {
         /* Segments end at multiples of segment_s so that accounting does not
@@ -162,6 +259,8 @@ double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, doubl
         double offered = lambda * dt;
         double failed = offered * s->blackhole_fraction;
         double lam = lambda * (1 - s->blackhole_fraction);
+        double mu, wait_scale, added_s;
+        service_rates(t, lam, servers, &mu, &wait_scale, &added_s);
         double cap = servers * mu;
         bool violated = s->blackhole_fraction > t->slo_max_failed_fraction || s->degraded_model;
         if (s->degraded_model) failed = offered;
@@ -177,7 +276,7 @@ double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, doubl
             failed += overflow;
             acc->backlog = backlog < 0 ? 0 : backlog - overflow;
             double served = lam * dt - overflow;
-            double latency = acc->backlog / cap + t->service_mean_s + s->extra_latency_s;
+            double latency = acc->backlog / cap + 1.0 / mu + added_s + s->extra_latency_s;
             if (served > 0) {
                 acc->served += served;
                 acc->latency_sum_s += served * latency;
@@ -189,14 +288,14 @@ double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, doubl
         } else {
             /* Stable M/M/c (waiting part scaled for non-exponential service). */
             mmc q = mmc_make(servers, lam, mu, wait_scale);
-            double shift = s->extra_latency_s;
+            double shift = s->extra_latency_s + added_s;
             double tail = t->timeout_s <= shift ? 1 : mmc_survival(&q, t->timeout_s - shift);
             double served = lam * dt * (1 - tail);
             failed += lam * dt * tail;
             acc->served += served;
             /* mean response: service plus the Erlang C wait (requests cut by
              * the timeout are ignored: a tail of mass `tail`) */
-            acc->latency_sum_s += served * (t->service_mean_s + q.pw / q.nu + shift);
+            acc->latency_sum_s += served * (1.0 / mu + q.pw / q.nu + shift);
             lathist_add_survival(&acc->all, served, &q, shift);
             if (s->incident_open) lathist_add_survival(&acc->incident, served, &q, shift);
             if (t->slo_latency_s <= shift || mmc_survival(&q, t->slo_latency_s - shift) > 1 - t->slo_quantile)

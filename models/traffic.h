@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kernels/calib.h"
 #include "models/cfg.h"
 
 #define TRAFFIC_MAX_SURGES 8
@@ -21,7 +22,12 @@ typedef struct surge_spec {
     double at_s, ramp_s, duration_s, multiplier;
 } surge_spec;
 
-typedef enum service_law { SERVICE_EXPONENTIAL, SERVICE_LOGNORMAL, SERVICE_DETERMINISTIC } service_law;
+/* calibrated: the latency of a batch of n requests comes from a measured
+ * table (firedrill calibrate), so runs are reproducible; servers form
+ * micro-batches of up to max_batch requests, waiting at most
+ * max_batch_delay_s for a batch to fill. */
+typedef enum service_law { SERVICE_EXPONENTIAL, SERVICE_LOGNORMAL, SERVICE_DETERMINISTIC, SERVICE_CALIBRATED } service_law;
+#define TRAFFIC_MAX_CALIB_ROWS 256
 typedef enum routing_mode { ROUTING_PRIMARY, ROUTING_ACTIVE_ACTIVE } routing_mode;
 /* segments: rate segments with analytic queueing (month-long horizons);
  * requests: every request an event through a FIFO multi-server queue
@@ -43,7 +49,11 @@ typedef struct traffic_spec {
     /* service */
     service_law service;
     double service_mean_s, service_cv;
-    int slots_per_server;    /* requests a server processes at once */
+    int slots_per_server;    /* requests (or batches) a server processes at once */
+    int max_batch;
+    double max_batch_delay_s;
+    size_t n_calib;
+    calib_row calib[TRAFFIC_MAX_CALIB_ROWS]; /* by increasing batch size */
 } traffic_spec;
 
 extern const char *const service_law_names[];
@@ -51,6 +61,9 @@ extern const char *const routing_mode_names[];
 extern const char *const fidelity_names[];
 
 bool traffic_parse(cfg_obj *root, traffic_spec *t);
+
+/* Latency of one batch of n requests on a calibrated server. */
+double traffic_batch_latency_s(const traffic_spec *t, int n);
 
 /* Offered rate (requests/s) at time t from the start (day 0 is a Monday),
  * times `extra_multiplier` (stochastic surges). */

@@ -21,6 +21,20 @@ sed 's/"region": "primary",/"region": "atlantis",/' scenarios/seed_case.json > "
 expect_status 2 "dangling region reference" -- "$FIREDRILL" validate "$tmp/ref.json"
 expect_match "$err" "disasters\[0\].region: no region named \"atlantis\"" "dangling reference named"
 
+sed 's/"distribution": "exponential",/"distribution": "calibrated",/' scenarios/reference.json > "$tmp/cal.json"
+expect_status 2 "calibrated service without a table" -- "$FIREDRILL" validate "$tmp/cal.json"
+expect_match "$err" "service.distribution: \"calibrated\" needs calibration_file" "missing calibration explained"
+
+# a measured table from `firedrill calibrate` drives the service times
+"$FIREDRILL" calibrate --backend cpu --max-batch 8 --repeats 3 -o "$tmp/calib.h5" >/dev/null
+sed 's|"distribution": "exponential",|"distribution": "calibrated", "calibration_file": "'"$tmp/calib.h5"'", "max_batch": 8,|' \
+    scenarios/seed_case.json > "$tmp/calrun.json"
+expect_status 0 "run with a calibration file" -- "$FIREDRILL" run "$tmp/calrun.json" --seeds 2 -o "$tmp/calrun.h5"
+sed 's|"distribution": "exponential",|"distribution": "calibrated", "calibration_file": "nowhere.h5",|' \
+    scenarios/seed_case.json > "$tmp/calbad.json"
+expect_status 2 "missing calibration file" -- "$FIREDRILL" validate "$tmp/calbad.json"
+expect_match "$err" "service.calibration_file: .*nowhere.h5" "missing file named with its JSON path"
+
 printf '{"name": "x",' > "$tmp/broken.json"
 expect_status 2 "broken JSON" -- "$FIREDRILL" validate "$tmp/broken.json"
 expect_match "$err" "broken.json: line 1" "JSON error has a position"

@@ -254,6 +254,52 @@ static void test_fidelities_agree_on_an_incident(void **state) {
     for (int i = 0; i < 2; i++) free(seg[i].x), free(req[i].x);
 }
 
+/* ---- calibrated micro-batching ---------------------------------------------------- */
+/* Two single-slot servers batch up to 32 requests (2 ms deadline) with
+ * latencies from a calibration table. The request fidelity simulates every
+ * batch; the segment fidelity approximates batch formation (see
+ * service_rates in models/traffic.c). They agree on mean latency within 35 %
+ * from light to heavy load (the approximation's stated accuracy), and both
+ * see the overload beyond the table's capacity (2 x 32 / 4.8 ms = 13,333/s). */
+static const char batch_json_fmt[] =
+    "{\"name\":\"batch\",\"horizon_s\":\"20m\","
+    "\"topology\":{\"regions\":[{\"name\":\"r\",\"servers\":2,\"role\":\"primary\"}]},"
+    "\"traffic\":{\"fidelity\":\"%s\",\"base_qps\":%d,\"diurnal_amplitude\":0,\"weekend_factor\":1,"
+    "\"segment_s\":\"10m\"},"
+    "\"network\":{\"intra_region_latency_s\":0},"
+    "\"service\":{\"distribution\":\"calibrated\",\"slots_per_server\":1,\"max_batch\":32,"
+    "\"max_batch_delay_s\":0.002,\"calibration_batch_sizes\":[1,2,4,8,16,32],"
+    "\"calibration_latency_s\":[0.001,0.0011,0.0013,0.0018,0.0028,0.0048]},"
+    "\"backup\":{\"enabled\":false},\"failover\":{\"standby\":\"cold\"}}";
+
+static void collect_batching(void *ctx, const world_result *r) {
+    samples *s = ctx;
+    push(&s[0], r->metrics.latency_mean_s);
+    push(&s[1], r->metrics.requests_failed / r->metrics.requests_total);
+}
+
+static void test_batching_fidelities_agree(void **state) {
+    (void)state;
+    const int loads[] = {200, 2000, 8000, 12000, 20000};
+    for (size_t i = 0; i < sizeof loads / sizeof loads[0]; i++) {
+        char json[2048];
+        samples seg[2] = {{0}, {0}}, req[2] = {{0}, {0}};
+        snprintf(json, sizeof json, batch_json_fmt, "segments", loads[i]);
+        run_replicas(json, 1, collect_batching, seg);
+        snprintf(json, sizeof json, batch_json_fmt, "requests", loads[i]);
+        run_replicas(json, 1, collect_batching, req);
+        printf("batching at %5d/s: mean latency segments %.5f s requests %.5f s; failed %.3f vs %.3f\n", loads[i],
+               seg[0].x[0], req[0].x[0], seg[1].x[0], req[1].x[0]);
+        if (loads[i] < 13333) {
+            assert_true(fabs(seg[0].x[0] / req[0].x[0] - 1) < 0.35);
+            assert_true(seg[1].x[0] < 1e-3 && req[1].x[0] < 1e-3);
+        } else {
+            assert_true(seg[1].x[0] > 0.2 && req[1].x[0] > 0.2);
+        }
+        for (int k = 0; k < 2; k++) free(seg[k].x), free(req[k].x);
+    }
+}
+
 /* ---- real model state ------------------------------------------------------------ */
 /* Real tables, hourly full backups of a 1 GB model (1.125 GB with row
  * labels, see models/trainer.h) over 11.25 MB/s: restorable 100 s after they
@@ -308,6 +354,7 @@ int main(void) {
         cmocka_unit_test(test_request_fidelity_matches_erlang_c),
         cmocka_unit_test(test_phi_detection_with_akka_defaults),
         cmocka_unit_test(test_fidelities_agree_on_an_incident),
+        cmocka_unit_test(test_batching_fidelities_agree),
         cmocka_unit_test(test_real_state_restores_lose_what_backups_missed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
