@@ -33,6 +33,7 @@ const metric_field replica_metric_fields[] = {
     F(replica_metrics, backup_cost, METRIC_F64, "currency", "transfer plus storage cost of backups"),
     F(replica_metrics, backups_completed, METRIC_U32, "1", "backups that completed"),
     F(replica_metrics, backups_corrupt, METRIC_U32, "1", "backups silently corrupted"),
+    F(replica_metrics, backups_skipped, METRIC_U32, "1", "incrementals skipped: a backup was in flight"),
     F(replica_metrics, wall_s, METRIC_F64, "s", "wall-clock time of the replica"),
     F(replica_metrics, events, METRIC_U64, "1", "engine events processed"),
 };

@@ -42,6 +42,7 @@ typedef struct replica_metrics {
     double backup_cost;
     uint32_t backups_completed;
     uint32_t backups_corrupt;
+    uint32_t backups_skipped;  /* incrementals skipped while a backup was in flight */
     double wall_s;
     uint64_t events;
 } replica_metrics;

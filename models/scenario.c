@@ -113,6 +113,7 @@ static bool parse_backup(cfg_obj *root, backup_spec *b) {
     b->corruption_probability = cfg_number(&o, "corruption_probability", 0.001, 0, 1, "",
                                            "chance a backup is silently corrupt");
     b->retention_full = (int)cfg_int(&o, "retention_full", 7, 1, 10000, "full backups kept (with their increments)");
+    b->skip_if_busy = cfg_bool(&o, "skip_if_busy", true, "skip an incremental while a backup is still in flight");
     b->storage_cost_per_gb_month = cfg_number(&o, "storage_cost_per_gb_month", 0.023, 0, 1e6, "currency/GB/month",
                                               "price of stored backup bytes");
     b->transfer_cost_per_gb = cfg_number(&o, "transfer_cost_per_gb", 0.02, 0, 1e6, "currency/GB", "price of moved bytes");

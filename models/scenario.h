@@ -68,6 +68,7 @@ typedef struct backup_spec {
     double corruption_probability;
     double verify_detect_probability;
     int retention_full;
+    bool skip_if_busy;
     double storage_cost_per_gb_month, transfer_cost_per_gb;
 } backup_spec;
 

@@ -65,7 +65,9 @@ typedef struct world {
     size_t n_backups;
     uint64_t backup_base;
     double bytes_moved, bytes_stored_peak;
-    uint32_t backups_completed, backups_corrupt;
+    uint32_t backups_completed, backups_corrupt, backups_skipped;
+    int backups_in_flight;
+    double last_backup_taken_s;
     /* results */
     incident_record *inc;
     size_t n_inc, cap_inc;
@@ -487,6 +489,7 @@ static void backup_done(sim *s, void *ctx, sim_payload p) {
     account_to_now(w);
     backup_rec *b = &w->backups[p.u64 - w->backup_base];
     b->completed_s = simtime_to_s(sim_now(s));
+    w->backups_in_flight--;
     if (w->trainer) {
         /* a copy abandoned by a restore is simply not restorable */
         trainer_backup_complete(w->trainer, 0, b->trainer_id, b->completed_s, w->trainer_err, sizeof w->trainer_err);
@@ -539,10 +542,18 @@ static void backup_start(sim *s, void *ctx, sim_payload p) {
     bool full = p.u64 == 1;
     double interval = full ? bs->full_period_s : bs->incremental_period_s;
     if (w->n_backups == MAX_BACKUPS) prune_backups(w);
-    {
+    /* An incremental due while another backup is still moving is skipped,
+     * as backup agents do: the next one carries its rows. Fulls always run. */
+    if (!full && bs->skip_if_busy && w->backups_in_flight > 0) {
+        w->backups_skipped++;
+    } else {
         backup_rec *b = &w->backups[w->n_backups];
-        /* Rows dirtied in the interval: each update touches a share of rows. */
-        double dirty = 1 - exp(-m->updates_per_s * m->rows_touched_per_update_fraction * bs->incremental_period_s);
+        /* Rows dirtied since the previous backup: each update touches a
+         * share of the rows. */
+        double since = now - w->last_backup_taken_s;
+        double dirty = 1 - exp(-m->updates_per_s * m->rows_touched_per_update_fraction * since);
+        w->last_backup_taken_s = now;
+        w->backups_in_flight++;
         b->full = full;
         b->taken_s = now;
         b->completed_s = INFINITY;
@@ -631,6 +642,7 @@ static void summarise(world *w, replica_metrics *m) {
                      w->bytes_stored_peak / 1e9 * sc->backup.storage_cost_per_gb_month * horizon / (30 * 86400.0);
     m->backups_completed = w->backups_completed;
     m->backups_corrupt = w->backups_corrupt;
+    m->backups_skipped = w->backups_skipped;
 }
 
 static bool create_trainer(world *w, char *err, size_t errlen) {
