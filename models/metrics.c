@@ -65,6 +65,13 @@ const metric_field incident_fields[] = {
 };
 const size_t incident_field_count = sizeof incident_fields / sizeof incident_fields[0];
 
+const metric_field trace_fields[] = {
+    F(trace_record, time_s, METRIC_F64, "s", "event time since replica start"),
+    F(trace_record, kind, METRIC_STR, "", "event kind"),
+    F(trace_record, entity, METRIC_STR, "", "what the event concerns"),
+};
+const size_t trace_field_count = sizeof trace_fields / sizeof trace_fields[0];
+
 double metric_field_value(const metric_field *f, const void *record) {
     const char *p = (const char *)record + f->offset;
     switch (f->type) {

@@ -67,6 +67,13 @@ typedef struct incident_record {
     double recall_at_k;          /* of the restored model vs the live one; NaN if not measured */
 } incident_record;
 
+/* One event of a traced replica (`firedrill run --trace`): /trace/<seed>. */
+typedef struct trace_record {
+    double time_s;
+    char kind[METRIC_KIND_LEN];     /* "disaster.onset", "backup.start", "failover.detected", ... */
+    char entity[METRIC_SCOPE_LEN];  /* what it concerns: "region_outage cn-east/0", "backup 42", ... */
+} trace_record;
+
 typedef enum metric_type { METRIC_F64, METRIC_U64, METRIC_U32, METRIC_U8, METRIC_STR } metric_type;
 
 typedef struct metric_field {
@@ -82,6 +89,8 @@ extern const metric_field replica_metric_fields[];
 extern const size_t replica_metric_field_count;
 extern const metric_field incident_fields[];
 extern const size_t incident_field_count;
+extern const metric_field trace_fields[];
+extern const size_t trace_field_count;
 
 /* Reads field f of a record as a double (strings: NaN). */
 double metric_field_value(const metric_field *f, const void *record);

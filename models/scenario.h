@@ -104,6 +104,8 @@ typedef struct scenario {
     /* Not a scenario key: the kernel backend the caller chose (--backend),
      * used by the real-state quality probe. */
     int kernel_backend;
+    /* Not a scenario key: record the replica's model events (--trace). */
+    bool trace_events;
     char *given_json;     /* the file as given */
     char *resolved_json;  /* with every default filled in */
     char **known_keys;    /* "path\tunit\tdefault\tdoc" lines, for --list-keys */

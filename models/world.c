@@ -73,6 +73,8 @@ typedef struct world {
     size_t n_inc, cap_inc;
     unit_proc units[MAX_UNITS];
     size_t n_units;
+    trace_record *trace;
+    size_t n_trace, cap_trace;
     bool oom;
 } world;
 
@@ -645,6 +647,53 @@ static void summarise(world *w, replica_metrics *m) {
     m->backups_skipped = w->backups_skipped;
 }
 
+/* ---- trace ------------------------------------------------------------------ */
+/* The model-level events worth a row; request-level and link events are
+ * left out (a month has billions of them). */
+static const struct {
+    sim_handler handler;
+    const char *kind;
+} traced_handlers[] = {
+    {unit_fail, "disaster.onset"},        {unit_repair, "disaster.repair"},
+    {detection_fired, "failover.detected"}, {failover_complete, "failover.complete"},
+    {scale_up_done, "failover.scaled_up"},  {backup_start, "backup.start"},
+    {backup_done, "backup.restorable"},
+};
+
+static void trace_event(void *trace_ctx, simtime_ns time, sim_handler handler, void *ctx, sim_payload payload) {
+    world *w = trace_ctx;
+    const char *kind = NULL;
+    for (size_t i = 0; i < sizeof traced_handlers / sizeof traced_handlers[0] && !kind; i++)
+        if (traced_handlers[i].handler == handler) kind = traced_handlers[i].kind;
+    if (!kind) return;
+    if (w->n_trace == w->cap_trace) {
+        size_t cap = w->cap_trace ? 2 * w->cap_trace : 256;
+        trace_record *grown = realloc(w->trace, cap * sizeof *grown);
+        if (!grown) {
+            w->oom = true;
+            sim_stop(w->s);
+            return;
+        }
+        w->trace = grown;
+        w->cap_trace = cap;
+    }
+    trace_record *t = &w->trace[w->n_trace++];
+    memset(t, 0, sizeof *t);
+    t->time_s = simtime_to_s(time);
+    snprintf(t->kind, sizeof t->kind, "%s", kind);
+    if (handler == unit_fail || handler == unit_repair) {
+        const unit_proc *u = ctx;
+        snprintf(t->entity, sizeof t->entity, "%s %s/%u", disaster_kind_names[u->spec->kind],
+                 u->region >= 0 ? w->sc->regions[u->region].name : "fleet", payload.u32[1]);
+    } else if (handler == backup_start) {
+        snprintf(t->entity, sizeof t->entity, "%s", payload.u64 ? "full" : "incremental");
+    } else if (handler == backup_done) {
+        snprintf(t->entity, sizeof t->entity, "backup %llu", (unsigned long long)payload.u64);
+    } else {
+        snprintf(t->entity, sizeof t->entity, "primary %s", w->sc->regions[w->primary].name);
+    }
+}
+
 static bool create_trainer(world *w, char *err, size_t errlen) {
     const scenario *sc = w->sc;
     const real_state_spec *r = &sc->model.real;
@@ -694,6 +743,7 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
     bool ok = w->rng_detect && w->rng_failover && w->rng_backup;
     if (ok && sc->model.real.enabled) ok = create_trainer(w, err, errlen);
     for (size_t i = 0; ok && i < sc->disasters.n; i++) ok = add_units(w, &sc->disasters.items[i]);
+    if (ok && sc->trace_events) sim_set_trace(w->s, trace_event, w);
     if (ok && sc->traffic.fidelity == FIDELITY_REQUESTS) {
         w->requests = reqsim_create(w->s, &sc->traffic, &w->acc, sc->horizon_s, serving_of, w);
         ok = w->requests != NULL;
@@ -724,8 +774,12 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
         out->incidents = w->inc;
         out->n_incidents = w->n_inc;
         w->inc = NULL;
+        out->trace = w->trace;
+        out->n_trace = w->n_trace;
+        w->trace = NULL;
     }
     free(w->inc);
+    free(w->trace);
     reqsim_free(w->requests);
     trainer_free(w->trainer);
     link_free(&w->backup_link);
@@ -735,6 +789,9 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
 }
 
 void world_result_free(world_result *r) {
+    free(r->trace);
+    r->trace = NULL;
+    r->n_trace = 0;
     free(r->incidents);
     r->incidents = NULL;
     r->n_incidents = 0;

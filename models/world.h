@@ -14,6 +14,8 @@ typedef struct world_result {
     replica_metrics metrics;
     incident_record *incidents;
     size_t n_incidents;
+    trace_record *trace;   /* when scenario.trace_events is set */
+    size_t n_trace;
 } world_result;
 
 /* Simulates one replica. Returns 0, or -1 with a message in err. Free the
