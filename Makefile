@@ -55,6 +55,22 @@ endif
 LIB_DIRS := sim/engine sim models kernels analysis
 LIB_SRCS := $(filter-out sim/main.c,$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CU_SRCS := $(if $(filter 1,$(CUDA)),$(wildcard kernels/*.cu))
+
+# --- MPI (begin) -----------------------------------------------------------------
+# `mpirun -n R firedrill sweep` is built when mpicc exists (MPI=0 turns it off,
+# MPI=1 asks for it). Only then is sim/sweep_mpi.c compiled and linked; without
+# MPI the program builds and runs exactly as before (threads and shards only).
+MPICC ?= $(shell command -v mpicc 2>/dev/null)
+MPI ?= $(if $(MPICC),1,0)
+ifeq ($(MPI),1)
+MPI_CFLAGS := $(or $(shell $(MPICC) --showme:compile 2>/dev/null),$(shell pkg-config --cflags ompi-c 2>/dev/null))
+MPI_LIBS := $(or $(shell $(MPICC) --showme:link 2>/dev/null),$(shell pkg-config --libs ompi-c 2>/dev/null))
+BASE_CFLAGS += -DFIREDRILL_HAVE_MPI=1 $(MPI_CFLAGS)
+LDLIBS += $(MPI_LIBS)
+else
+LIB_SRCS := $(filter-out sim/sweep_mpi.c,$(LIB_SRCS))
+endif
+# --- MPI (end) -------------------------------------------------------------------
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 VALID_SRCS := $(wildcard tests/validation/test_*.c)
 GPU_SRCS := $(wildcard tests/gpu/test_*.c)

@@ -8,8 +8,15 @@ int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /* `firedrill bench kernels ...`, called by cmd_bench. */
 int cmd_bench_kernels(int argc, char **argv);
+
+/* The analysis of a results file (sim/cmd_analyze.c). */
+int cmd_summarize(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -1,16 +1,34 @@
 #include "sim/h5out.h"
 
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <hdf5.h>
 
+static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...) {
+    if (!err || !errlen) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
 static hid_t string_type(size_t len) {
     hid_t t = H5Tcopy(H5T_C_S1);
     H5Tset_size(t, len ? len : 1);
     H5Tset_strpad(t, H5T_STR_NULLTERM);
+    return t;
+}
+
+static hid_t vlen_string_type(void) {
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
     return t;
 }
 
@@ -25,6 +43,15 @@ static int put_string_attr(hid_t obj, const char *name, const char *value) {
     return rc;
 }
 
+static int put_u64_attr(hid_t obj, const char *name, uint64_t value) {
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, H5T_NATIVE_UINT64, space, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = a < 0 || H5Awrite(a, H5T_NATIVE_UINT64, &value) < 0 ? -1 : 0;
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(space);
+    return rc;
+}
+
 static int put_string_dataset(hid_t loc, const char *name, const char *value) {
     if (!value) value = "";
     hid_t t = string_type(strlen(value) + 1), space = H5Screate(H5S_SCALAR);
@@ -36,10 +63,17 @@ static int put_string_dataset(hid_t loc, const char *name, const char *value) {
     return rc;
 }
 
-static hid_t compound_type(const metric_field *fields, size_t n, size_t record_size) {
+/* Memory (and file) type of a field table. only_in: when >= 0, a file
+ * dataset type; members it lacks are left out and counted in *missing. */
+static hid_t compound_type(const metric_field *fields, size_t n, size_t record_size, hid_t only_in,
+                           const char **missing) {
     hid_t t = H5Tcreate(H5T_COMPOUND, record_size);
     for (size_t i = 0; i < n; i++) {
         const metric_field *f = &fields[i];
+        if (only_in >= 0 && H5Tget_member_index(only_in, f->name) < 0) {
+            if (missing && !*missing) *missing = f->name;
+            continue;
+        }
         hid_t member = -1;
         switch (f->type) {
         case METRIC_F64: member = H5Tcopy(H5T_NATIVE_DOUBLE); break;
@@ -56,7 +90,7 @@ static hid_t compound_type(const metric_field *fields, size_t n, size_t record_s
 
 static int put_table(hid_t file, const char *name, const metric_field *fields, size_t n_fields, size_t record_size,
                      const void *rows, size_t n_rows) {
-    hid_t type = compound_type(fields, n_fields, record_size);
+    hid_t type = compound_type(fields, n_fields, record_size, -1, NULL);
     hsize_t dims[1] = {n_rows}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {1024};
     hid_t space = H5Screate_simple(1, dims, maxdims);
     hid_t plist = H5Pcreate(H5P_DATASET_CREATE);
@@ -77,14 +111,42 @@ static int put_table(hid_t file, const char *name, const metric_field *fields, s
     return rc;
 }
 
-int h5out_write(const char *path, const h5out_meta *meta, const replica_metrics *replicas, size_t n_replicas,
-                const incident_record *incidents, size_t n_incidents, char *err, size_t errlen) {
+/* /points: the memory record is h5out_point itself (strings by pointer). */
+static hid_t points_type(void) {
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(h5out_point));
+    hid_t sha = string_type(65), vs = vlen_string_type();
+    H5Tinsert(t, "point", offsetof(h5out_point, point), H5T_NATIVE_UINT32);
+    H5Tinsert(t, "scenario_sha256", offsetof(h5out_point, scenario_sha256), sha);
+    H5Tinsert(t, "parameters", offsetof(h5out_point, parameters), vs);
+    H5Tinsert(t, "scenario", offsetof(h5out_point, scenario), vs);
+    H5Tclose(sha);
+    H5Tclose(vs);
+    return t;
+}
+
+static int put_points(hid_t file, const h5out_point *points, size_t n) {
+    hid_t type = points_type();
+    hsize_t dims[1] = {n};
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    hid_t d = H5Dcreate2(file, "points", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = d < 0 ? -1 : 0;
+    if (rc == 0 && n && H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, points) < 0) rc = -1;
+    if (rc == 0) rc = put_string_attr(d, "parameters_doc", "JSON object {\"json.path\": value} of the point");
+    if (d >= 0) H5Dclose(d);
+    H5Sclose(space);
+    H5Tclose(type);
+    return rc;
+}
+
+static int write_file(const char *path, const h5out_meta *meta, const h5out_sweep *sw,
+                      const replica_metrics *replicas, size_t n_replicas, const incident_record *incidents,
+                      size_t n_incidents, char *err, size_t errlen) {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (file < 0) {
-        snprintf(err, errlen, "%s: cannot create (does its directory exist?)", path);
+        set_err(err, errlen, "%s: cannot create (does its directory exist?)", path);
         return -1;
     }
     char created[32];
@@ -107,6 +169,25 @@ int h5out_write(const char *path, const h5out_meta *meta, const replica_metrics 
         rc |= put_string_dataset(g, "resolved", meta->scenario_resolved);
         H5Gclose(g);
     }
+    if (sw) {
+        rc |= put_string_attr(file, "sweep_name", sw->name);
+        rc |= put_string_attr(file, "sweep_sha256", sw->sha256);
+        rc |= put_string_attr(file, "sweep_combine", sw->combine);
+        rc |= put_string_attr(file, "sweep_metrics", sw->metrics_json);
+        rc |= put_u64_attr(file, "sweep_points", sw->n_points);
+        rc |= put_u64_attr(file, "sweep_seeds", sw->seeds);
+        rc |= put_u64_attr(file, "sweep_first_seed", sw->first_seed);
+        rc |= put_u64_attr(file, "baseline_point", sw->baseline_point);
+        rc |= put_u64_attr(file, "shard_index", sw->shard_index);
+        rc |= put_u64_attr(file, "shard_count", sw->shard_count);
+        hid_t sg = H5Gcreate2(file, "sweep", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        rc |= sg < 0 ? -1 : 0;
+        if (sg >= 0) {
+            rc |= put_string_dataset(sg, "spec", sw->spec);
+            H5Gclose(sg);
+        }
+        rc |= put_points(file, sw->points, (size_t)sw->n_points);
+    }
     rc |= put_table(file, "replicas", replica_metric_fields, replica_metric_field_count, sizeof(replica_metrics),
                     replicas, n_replicas);
     rc |= put_table(file, "incidents", incident_fields, incident_field_count, sizeof(incident_record), incidents,
@@ -114,8 +195,189 @@ int h5out_write(const char *path, const h5out_meta *meta, const replica_metrics 
     if (H5Fclose(file) < 0) rc = -1;
     if (rc != 0 || rename(tmp, path) != 0) {
         remove(tmp);
-        snprintf(err, errlen, "%s: writing results failed", path);
+        set_err(err, errlen, "%s: writing results failed", path);
         return -1;
     }
     return 0;
+}
+
+int h5out_write(const char *path, const h5out_meta *meta, const replica_metrics *replicas, size_t n_replicas,
+                const incident_record *incidents, size_t n_incidents, char *err, size_t errlen) {
+    return write_file(path, meta, NULL, replicas, n_replicas, incidents, n_incidents, err, errlen);
+}
+
+int h5out_write_sweep(const char *path, const h5out_meta *meta, const h5out_sweep *sweep,
+                      const replica_metrics *replicas, size_t n_replicas, const incident_record *incidents,
+                      size_t n_incidents, char *err, size_t errlen) {
+    return write_file(path, meta, sweep, replicas, n_replicas, incidents, n_incidents, err, errlen);
+}
+
+/* ---- readers ------------------------------------------------------------------------ */
+
+static hid_t open_ro(const char *path, char *err, size_t errlen) {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = access(path, R_OK) == 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+    if (f < 0) set_err(err, errlen, "%s: cannot open as HDF5 (missing or not a results file)", path);
+    return f;
+}
+
+static int read_table(const char *path, const char *name, const metric_field *fields, size_t n_fields,
+                      size_t record_size, void **rows, size_t *n, char *err, size_t errlen) {
+    *rows = NULL;
+    *n = 0;
+    hid_t f = open_ro(path, err, errlen);
+    if (f < 0) return -1;
+    int rc = -1;
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t ftype = d >= 0 ? H5Dget_type(d) : -1, space = d >= 0 ? H5Dget_space(d) : -1;
+    if (d < 0 || ftype < 0 || space < 0 || H5Tget_class(ftype) != H5T_COMPOUND ||
+        H5Sget_simple_extent_ndims(space) != 1) {
+        set_err(err, errlen, "%s: no /%s table", path, name);
+        goto out;
+    }
+    const char *missing = NULL;
+    hid_t mtype = compound_type(fields, n_fields, record_size, ftype, &missing);
+    if (missing) {
+        set_err(err, errlen, "%s: /%s has no column %s (written by another firedrill version?)", path, name,
+                missing);
+        H5Tclose(mtype);
+        goto out;
+    }
+    hsize_t dims[1];
+    H5Sget_simple_extent_dims(space, dims, NULL);
+    void *buf = dims[0] ? calloc((size_t)dims[0], record_size) : NULL;
+    if (dims[0] && !buf) set_err(err, errlen, "%s: out of memory reading /%s", path, name);
+    else if (dims[0] && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+        set_err(err, errlen, "%s: reading /%s failed", path, name);
+        free(buf);
+    } else {
+        *rows = buf;
+        *n = (size_t)dims[0];
+        rc = 0;
+    }
+    H5Tclose(mtype);
+out:
+    if (space >= 0) H5Sclose(space);
+    if (ftype >= 0) H5Tclose(ftype);
+    if (d >= 0) H5Dclose(d);
+    H5Fclose(f);
+    return rc;
+}
+
+int h5out_read_replicas(const char *path, replica_metrics **rows, size_t *n, char *err, size_t errlen) {
+    return read_table(path, "replicas", replica_metric_fields, replica_metric_field_count, sizeof **rows,
+                      (void **)rows, n, err, errlen);
+}
+
+int h5out_read_incidents(const char *path, incident_record **rows, size_t *n, char *err, size_t errlen) {
+    return read_table(path, "incidents", incident_fields, incident_field_count, sizeof **rows, (void **)rows, n,
+                      err, errlen);
+}
+
+/* A fixed-length string attribute or scalar dataset, malloc'ed. */
+static char *get_string(hid_t f, const char *name, bool dataset) {
+    hid_t o = dataset ? H5Dopen2(f, name, H5P_DEFAULT) : H5Aopen(f, name, H5P_DEFAULT);
+    if (o < 0) return NULL;
+    hid_t t = dataset ? H5Dget_type(o) : H5Aget_type(o);
+    char *s = NULL;
+    if (t >= 0 && H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t)) {
+        size_t size = H5Tget_size(t);
+        hid_t mt = string_type(size + 1);
+        s = calloc(size + 2, 1);
+        if (s && (dataset ? H5Dread(o, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) : H5Aread(o, mt, s)) < 0) {
+            free(s);
+            s = NULL;
+        }
+        H5Tclose(mt);
+    }
+    if (t >= 0) H5Tclose(t);
+    if (dataset) H5Dclose(o);
+    else H5Aclose(o);
+    return s;
+}
+
+static int get_u64(hid_t f, const char *name, uint64_t *v) {
+    hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+    if (a < 0) return -1;
+    int rc = H5Aread(a, H5T_NATIVE_UINT64, v) < 0 ? -1 : 0;
+    H5Aclose(a);
+    return rc;
+}
+
+void h5out_sweep_file_free(h5out_sweep_file *s) {
+    char **strs[] = {&s->name,          &s->sha256,          &s->spec,           &s->combine,
+                     &s->metrics_json,  &s->scenario_name,   &s->scenario_sha256, &s->scenario_given,
+                     &s->scenario_resolved, &s->backend};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) free(*strs[i]);
+    for (size_t i = 0; s->points && i < s->n_points; i++) {
+        free(s->points[i].parameters);
+        free(s->points[i].scenario);
+    }
+    free(s->points);
+    memset(s, 0, sizeof *s);
+}
+
+int h5out_read_sweep(const char *path, h5out_sweep_file *s, char *err, size_t errlen) {
+    memset(s, 0, sizeof *s);
+    hid_t f = open_ro(path, err, errlen);
+    if (f < 0) return -1;
+    int rc = 0;
+    s->sha256 = get_string(f, "sweep_sha256", false);
+    if (!s->sha256 || get_u64(f, "sweep_points", &s->n_points) < 0 || get_u64(f, "sweep_seeds", &s->seeds) < 0 ||
+        get_u64(f, "sweep_first_seed", &s->first_seed) < 0 || get_u64(f, "shard_index", &s->shard_index) < 0 ||
+        get_u64(f, "shard_count", &s->shard_count) < 0 || get_u64(f, "baseline_point", &s->baseline_point) < 0) {
+        set_err(err, errlen, "%s: not a sweep file (no sweep_sha256/sweep_points/shard_* attributes)", path);
+        rc = -1;
+    }
+    if (rc == 0) {
+        s->name = get_string(f, "sweep_name", false);
+        s->combine = get_string(f, "sweep_combine", false);
+        s->metrics_json = get_string(f, "sweep_metrics", false);
+        s->scenario_name = get_string(f, "scenario_name", false);
+        s->scenario_sha256 = get_string(f, "scenario_sha256", false);
+        s->backend = get_string(f, "backend", false);
+        s->spec = get_string(f, "sweep/spec", true);
+        s->scenario_given = get_string(f, "scenario/given", true);
+        s->scenario_resolved = get_string(f, "scenario/resolved", true);
+        if (!s->name || !s->combine || !s->metrics_json || !s->scenario_name || !s->scenario_sha256 || !s->backend ||
+            !s->spec || !s->scenario_given || !s->scenario_resolved) {
+            set_err(err, errlen, "%s: incomplete sweep file (an attribute or /sweep/spec is missing)", path);
+            rc = -1;
+        }
+    }
+    hid_t d = rc == 0 ? H5Dopen2(f, "points", H5P_DEFAULT) : -1;
+    hid_t space = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t dims[1] = {0};
+    if (rc == 0 && (space < 0 || H5Sget_simple_extent_ndims(space) != 1 ||
+                    H5Sget_simple_extent_dims(space, dims, NULL) < 0 || dims[0] != s->n_points)) {
+        set_err(err, errlen, "%s: /points missing or not %llu rows", path, (unsigned long long)s->n_points);
+        rc = -1;
+    }
+    if (rc == 0) {
+        hid_t mt = points_type();
+        h5out_point *raw = calloc(s->n_points ? s->n_points : 1, sizeof *raw);
+        s->points = calloc(s->n_points ? s->n_points : 1, sizeof *s->points);
+        if (!raw || !s->points || (s->n_points && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)) {
+            set_err(err, errlen, "%s: reading /points failed", path);
+            rc = -1;
+        }
+        /* Copy the strings out of HDF5's allocations, then let HDF5 free them. */
+        for (size_t i = 0; rc == 0 && i < s->n_points; i++) {
+            s->points[i] = raw[i];
+            s->points[i].parameters = strdup(raw[i].parameters ? raw[i].parameters : "{}");
+            s->points[i].scenario = strdup(raw[i].scenario ? raw[i].scenario : "");
+            if (!s->points[i].parameters || !s->points[i].scenario) {
+                set_err(err, errlen, "%s: out of memory reading /points", path);
+                rc = -1;
+            }
+        }
+        if (raw && s->n_points && space >= 0) H5Dvlen_reclaim(mt, space, H5P_DEFAULT, raw);
+        free(raw);
+        H5Tclose(mt);
+    }
+    if (space >= 0) H5Sclose(space);
+    if (d >= 0) H5Dclose(d);
+    H5Fclose(f);
+    if (rc != 0) h5out_sweep_file_free(s);
+    return rc;
 }

@@ -16,11 +16,11 @@ typedef struct subcommand {
 static const subcommand subcommands[] = {
     {"run", "simulate seeded replicas of a scenario, write HDF5", cmd_run},
     {"validate", "check a scenario file and print what it would simulate", cmd_validate},
-    {"sweep", "run a grid of scenarios x seeds over threads, MPI ranks or shards", NULL},
-    {"merge", "join shard files of a sweep", NULL},
-    {"summarize", "per-point means, CIs and quantiles of a results file", NULL},
-    {"plot", "gnuplot figures from a results file", NULL},
-    {"report", "capacity-planning report from a results file", NULL},
+    {"sweep", "run a grid of scenarios x seeds over threads, MPI ranks or shards", cmd_sweep},
+    {"merge", "join shard files of a sweep", cmd_merge},
+    {"summarize", "per-point means, CIs and quantiles of a results file", cmd_summarize},
+    {"plot", "gnuplot figures from a results file", cmd_plot},
+    {"report", "capacity-planning report from a results file", cmd_report},
     {"calibrate", "measure kernel batch latency for service times", cmd_calibrate},
     {"bench", "engine and kernel benchmarks (phold, kernels)", cmd_bench},
 };

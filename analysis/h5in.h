@@ -1,0 +1,80 @@
+/* Reading results files (layout: results/README.md) for the analysis
+ * commands. Columns are matched by member name, never by position or by the
+ * writer's struct layout, so a file written by an older or newer firedrill
+ * stays readable: numeric members of any integer or float type arrive as
+ * doubles, string members (fixed or variable length) as strings, and a
+ * column the file lacks is simply absent (h5in_column returns NULL).
+ *
+ * The HDF5 library we link is serial: call h5in_ functions from one thread
+ * at a time.
+ *
+ * Errors: functions return 0, H5IN_EINPUT when the file is missing, not
+ * HDF5 or not a results file (the caller's input is bad), or H5IN_EFAIL
+ * when reading failed otherwise; err receives a message naming the file. */
+#ifndef ANALYSIS_H5IN_H
+#define ANALYSIS_H5IN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum { H5IN_OK = 0, H5IN_EFAIL = -1, H5IN_EINPUT = -2 };
+
+typedef struct h5in_file h5in_file;
+
+typedef struct h5in_column {
+    char *name;
+    char *unit;         /* the dataset's "<name>_unit" attribute, "" when absent */
+    bool is_string;
+    double *values;     /* numeric columns: one value per row */
+    char *strings;      /* string columns: rows of `width` bytes, NUL-terminated */
+    size_t width;
+} h5in_column;
+
+typedef struct h5in_table {
+    size_t n_rows;
+    size_t n_cols;
+    h5in_column *cols;
+} h5in_table;
+
+/* The sweep points of a file: /points when present, else the distinct
+ * values of the replicas' point column with parameters "{}" (a file of
+ * `firedrill run` is one point, index 0). Sorted by index. */
+typedef struct h5in_points {
+    size_t n;
+    uint32_t *index;
+    char **parameters;  /* JSON object {"json.path": value, ...} */
+    char **sha256;      /* scenario SHA-256 of the point, "" when unknown */
+    char **scenario;    /* the point's scenario JSON as run, "" when the file lacks it */
+} h5in_points;
+
+/* Opens path read-only; NULL with a message when it is missing or not HDF5. */
+h5in_file *h5in_open(const char *path, char *err, size_t errlen);
+void h5in_close(h5in_file *f);
+const char *h5in_path(const h5in_file *f);
+
+/* Whether a link (dataset or group) of that absolute or root-relative
+ * name exists. */
+bool h5in_exists(h5in_file *f, const char *name);
+
+/* A string attribute of the root group, malloc'ed into *out. */
+int h5in_attr_string(h5in_file *f, const char *name, char **out, char *err, size_t errlen);
+
+/* A scalar string dataset such as "/scenario/resolved", malloc'ed into *out. */
+int h5in_string_dataset(h5in_file *f, const char *name, char **out, char *err, size_t errlen);
+
+/* Every row and every numeric or string member of a 1-D compound dataset. */
+int h5in_table_read(h5in_file *f, const char *name, h5in_table *out, char *err, size_t errlen);
+void h5in_table_free(h5in_table *t);
+const h5in_column *h5in_column_find(const h5in_table *t, const char *name);
+/* Row i of a string column ("" for a numeric one). */
+const char *h5in_string_at(const h5in_column *c, size_t i);
+
+/* replicas: the /replicas table already read (its point column gives the
+ * points of files without /points). */
+int h5in_points_read(h5in_file *f, const h5in_table *replicas, h5in_points *out, char *err, size_t errlen);
+void h5in_points_free(h5in_points *p);
+/* Position of point index `point` in p, or -1. */
+long h5in_points_find(const h5in_points *p, uint32_t point);
+
+#endif

@@ -1,0 +1,390 @@
+/* `firedrill summarize`, `firedrill plot` and `firedrill report`: the
+ * analysis of a results file (analysis/h5in, summary, plot, report). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "analysis/h5in.h"
+#include "analysis/plot.h"
+#include "analysis/report.h"
+#include "analysis/summary.h"
+#include "models/cfg.h"
+#include "sim/cli.h"
+#include "sim/commands.h"
+
+static const char summarize_usage[] =
+    "usage: firedrill summarize FILE.h5 [--csv] [--baseline P] [--metrics a,b,c] [--confidence C]\n"
+    "\n"
+    "Per sweep point and metric of /replicas: n (finite values), mean with its C (default 0.95)\n"
+    "confidence interval (t), median, p95 and p99, and the paired difference against the\n"
+    "baseline point P (default: the first point) over the seeds both points ran. A terminal\n"
+    "table, or CSV on stdout with --csv. Default metrics: rto_mean_s, rpo_mean_s,\n"
+    "availability_time, availability_requests, lost_revenue, latency_p99_s, backup_cost,\n"
+    "false_failovers; --metrics takes any numeric column of /replicas.\n";
+
+static const char plot_usage[] =
+    "usage: firedrill plot FILE.h5 [--kind K] [-o DIR] [--seed S] [--confidence C]\n"
+    "\n"
+    "Writes data files (.dat) and figures (PNG and PDF, with gnuplot) into DIR (default:\n"
+    "FILE without .h5, plus _plots). Kinds:\n"
+    "  cdf        CDFs of RTO and RPO per incident, per point\n"
+    "  backup     RPO and backup cost against backup.incremental_period_s (a sweep of it),\n"
+    "             with the analytic T/2 + delta and the Young/Daly interval\n"
+    "  rto_parts  mean RTO parts stacked per point\n"
+    "  capacity   availability and lost revenue against a numeric swept parameter\n"
+    "  timeline   incidents and RTO windows of one replica (--seed S, default the first)\n"
+    "Without --kind, every kind the file supports; the others are skipped with a note.\n"
+    "The gnuplot scripts are found in $FIREDRILL_ANALYSIS_DIR, ../analysis next to the\n"
+    "executable, or ./analysis.\n";
+
+static const char report_usage[] =
+    "usage: firedrill report FILE.h5 -o DIR [--rto-max D] [--rpo-max D] [--confidence C]\n"
+    "\n"
+    "Writes DIR/report.md, a capacity-planning report (scenario, question, recommendation,\n"
+    "evidence table, figures, caveats), and its figures. A point meets the RTO target when\n"
+    "the one-sided C upper confidence bound of the mean per-replica p95 RTO (rto_p95_s) is\n"
+    "at most D, and the RPO target likewise on the per-replica largest RPO (rpo_max_s); the\n"
+    "recommendation is the cheapest point (mean backup_cost, then standby resources) that\n"
+    "meets both. Durations take s, m, h or d suffixes (default seconds).\n";
+
+/* ---- shared ------------------------------------------------------------------------ */
+
+typedef struct loaded {
+    h5in_file *file;
+    h5in_table replicas, incidents;
+    bool have_incidents;
+    h5in_points points;
+    char *name, *sha, *resolved, *version, *git, *created, *command;
+} loaded;
+
+static void loaded_free(loaded *l) {
+    h5in_table_free(&l->replicas);
+    h5in_table_free(&l->incidents);
+    h5in_points_free(&l->points);
+    free(l->name);
+    free(l->sha);
+    free(l->resolved);
+    free(l->version);
+    free(l->git);
+    free(l->created);
+    free(l->command);
+    h5in_close(l->file);
+    memset(l, 0, sizeof *l);
+}
+
+static int exit_of(int h5in_rc) { return h5in_rc == H5IN_EINPUT ? CLI_EXIT_USAGE : CLI_EXIT_FAILED; }
+
+/* Optional root attributes: absent ones read as NULL. */
+static char *optional_attr(h5in_file *f, const char *name) {
+    char *v = NULL, err[256];
+    return h5in_attr_string(f, name, &v, err, sizeof err) == H5IN_OK ? v : NULL;
+}
+
+static int load(const char *cmd, const char *path, loaded *l) {
+    memset(l, 0, sizeof *l);
+    char err[1024];
+    if (!(l->file = h5in_open(path, err, sizeof err))) {
+        fprintf(stderr, "firedrill %s: %s\n", cmd, err);
+        return CLI_EXIT_USAGE;
+    }
+    int rc = h5in_table_read(l->file, "replicas", &l->replicas, err, sizeof err);
+    if (rc == H5IN_OK && h5in_exists(l->file, "incidents")) {
+        rc = h5in_table_read(l->file, "incidents", &l->incidents, err, sizeof err);
+        l->have_incidents = rc == H5IN_OK;
+    }
+    if (rc == H5IN_OK) rc = h5in_points_read(l->file, &l->replicas, &l->points, err, sizeof err);
+    if (rc != H5IN_OK) {
+        fprintf(stderr, "firedrill %s: %s\n", cmd, err);
+        loaded_free(l);
+        return exit_of(rc);
+    }
+    l->name = optional_attr(l->file, "scenario_name");
+    l->sha = optional_attr(l->file, "scenario_sha256");
+    l->version = optional_attr(l->file, "firedrill_version");
+    l->git = optional_attr(l->file, "git_revision");
+    l->created = optional_attr(l->file, "created_utc");
+    l->command = optional_attr(l->file, "command");
+    if (h5in_string_dataset(l->file, "/scenario/resolved", &l->resolved, err, sizeof err) != H5IN_OK)
+        l->resolved = NULL;
+    return CLI_EXIT_OK;
+}
+
+static plot_data data_of(const loaded *l) {
+    return (plot_data){l->name ? l->name : "unnamed", l->resolved, &l->replicas,
+                       l->have_incidents ? &l->incidents : NULL, &l->points};
+}
+
+static bool parse_confidence(const char *cmd, const char *text, double *out) {
+    if (!cli_parse_double(cmd, "--confidence", text, 0, 1, out)) return false;
+    if (*out <= 0 || *out >= 1) {
+        fprintf(stderr, "firedrill %s: --confidence: expected a number in (0, 1), got '%s'\n", cmd, text);
+        return false;
+    }
+    return true;
+}
+
+/* A duration: seconds, or with a unit as in scenarios ("15m", "1h", "1d"). */
+static bool parse_duration(const char *cmd, const char *option, const char *text, double *out) {
+    char *end;
+    double v = strtod(text, &end);
+    bool ok = end != text && !*end ? (*out = v, true) : cfg_parse_duration(text, out);
+    if (!ok || !isfinite(*out) || *out < 0) {
+        fprintf(stderr, "firedrill %s: %s: expected a duration >= 0 such as 300, 5m, 1h or 1d, got '%s'\n", cmd,
+                option, text);
+        return false;
+    }
+    return true;
+}
+
+/* mkdir -p. */
+static int make_dirs(const char *path) {
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+    struct stat st;
+    return stat(buf, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+/* Finds gnuplot and the scripts; on failure a message in why. */
+static bool find_tools(char *gnuplot, size_t glen, char *scripts, size_t slen, char *why, size_t wlen) {
+    if (plot_find_gnuplot(getenv("PATH"), gnuplot, glen) != 0) {
+        snprintf(why, wlen, "gnuplot not found on PATH; install it (Debian: apt-get install gnuplot-nox, or make deps)");
+        return false;
+    }
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    return plot_find_scripts(getenv("FIREDRILL_ANALYSIS_DIR"), exe, scripts, slen, why, wlen) == 0;
+}
+
+/* ---- summarize --------------------------------------------------------------------- */
+
+int cmd_summarize(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"csv", no_argument, 0, 'c'},        {"baseline", required_argument, 0, 'b'},
+        {"metrics", required_argument, 0, 'm'}, {"confidence", required_argument, 0, 'C'},
+        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0},
+    };
+    bool csv = false, have_baseline = false;
+    uint64_t baseline = 0;
+    double confidence = 0.95;
+    const char *metrics_arg = NULL;
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': csv = true; break;
+        case 'b':
+            if (!cli_parse_u64("summarize", "--baseline", optarg, 0, UINT32_MAX, &baseline)) return CLI_EXIT_USAGE;
+            have_baseline = true;
+            break;
+        case 'm': metrics_arg = optarg; break;
+        case 'C': if (!parse_confidence("summarize", optarg, &confidence)) return CLI_EXIT_USAGE; break;
+        case 'h': fputs(summarize_usage, stdout); return CLI_EXIT_OK;
+        default: return cli_usage_error("summarize", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) return cli_usage_error("summarize", "expected one results file");
+    const char *path = argv[optind];
+
+    /* The metric list: --metrics split at commas, or the defaults. */
+    char *metrics_buf = metrics_arg ? strdup(metrics_arg) : NULL;
+    const char *metrics[64];
+    size_t n_metrics = 0;
+    if (metrics_buf) {
+        for (char *save = NULL, *tok = strtok_r(metrics_buf, ",", &save); tok && n_metrics < 64;
+             tok = strtok_r(NULL, ",", &save))
+            if (*tok) metrics[n_metrics++] = tok;
+        if (!n_metrics) {
+            free(metrics_buf);
+            return cli_usage_error("summarize", "--metrics: expected a comma-separated list of columns");
+        }
+    }
+    loaded l;
+    int status = load("summarize", path, &l);
+    if (status != CLI_EXIT_OK) {
+        free(metrics_buf);
+        return status;
+    }
+    if (!metrics_buf)
+        /* Defaults the file lacks (an older layout) are skipped, not an error. */
+        for (size_t i = 0; i < summary_default_metric_count; i++)
+            if (h5in_column_find(&l.replicas, summary_default_metrics[i])) metrics[n_metrics++] = summary_default_metrics[i];
+    if (!have_baseline) baseline = l.points.n ? l.points.index[0] : 0;
+    summary s;
+    char err[1024];
+    int rc = summary_build(&s, &l.replicas, &l.points, metrics, n_metrics, (uint32_t)baseline, confidence, err,
+                           sizeof err);
+    if (rc != SUMMARY_OK) {
+        fprintf(stderr, "firedrill summarize: %s: %s\n", path, err);
+        status = rc == SUMMARY_EINPUT ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+    } else {
+        if (csv)
+            summary_print_csv(&s, stdout);
+        else {
+            printf("%s: scenario %s (sha256 %.12s), %zu replicas in %zu point(s), %d%% confidence (t)\n\n", path,
+                   l.name ? l.name : "?", l.sha ? l.sha : "?", l.replicas.n_rows, l.points.n,
+                   (int)lround(confidence * 100));
+            summary_print_table(&s, stdout);
+        }
+        if (fflush(stdout) != 0) status = CLI_EXIT_FAILED;
+        summary_free(&s);
+    }
+    loaded_free(&l);
+    free(metrics_buf);
+    return status;
+}
+
+/* ---- plot ------------------------------------------------------------------------------ */
+
+int cmd_plot(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"kind", required_argument, 0, 'k'},       {"output", required_argument, 0, 'o'},
+        {"seed", required_argument, 0, 's'},       {"confidence", required_argument, 0, 'C'},
+        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0},
+    };
+    int kind = -1;
+    const char *out_dir = NULL;
+    plot_options po = {.confidence = 0.95};
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'k':
+            if ((kind = plot_kind_parse(optarg)) < 0)
+                return cli_usage_error("plot", "--kind: unknown kind '%s' (cdf, backup, rto_parts, capacity, timeline)",
+                                       optarg);
+            break;
+        case 'o': out_dir = optarg; break;
+        case 's':
+            if (!cli_parse_u64("plot", "--seed", optarg, 0, UINT64_MAX, &po.seed)) return CLI_EXIT_USAGE;
+            po.have_seed = true;
+            break;
+        case 'C': if (!parse_confidence("plot", optarg, &po.confidence)) return CLI_EXIT_USAGE; break;
+        case 'h': fputs(plot_usage, stdout); return CLI_EXIT_OK;
+        default: return cli_usage_error("plot", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) return cli_usage_error("plot", "expected one results file");
+    const char *path = argv[optind];
+    loaded l;
+    int status = load("plot", path, &l);
+    if (status != CLI_EXIT_OK) return status;
+
+    char gnuplot[4096], scripts[4096], why[1024], default_dir[4096];
+    if (!find_tools(gnuplot, sizeof gnuplot, scripts, sizeof scripts, why, sizeof why)) {
+        fprintf(stderr, "firedrill plot: %s\n", why);
+        loaded_free(&l);
+        return CLI_EXIT_FAILED;
+    }
+    if (!out_dir) {
+        size_t len = strlen(path);
+        int stem = len > 3 && strcmp(path + len - 3, ".h5") == 0 ? (int)len - 3 : (int)len;
+        snprintf(default_dir, sizeof default_dir, "%.*s_plots", stem, path);
+        out_dir = default_dir;
+    }
+    if (make_dirs(out_dir) != 0) {
+        fprintf(stderr, "firedrill plot: %s: cannot create directory: %s\n", out_dir, strerror(errno));
+        loaded_free(&l);
+        return CLI_EXIT_FAILED;
+    }
+    po.out_dir = out_dir;
+    po.script_dir = scripts;
+    po.gnuplot = gnuplot;
+    plot_data d = data_of(&l);
+    int drawn = 0;
+    for (int k = 0; k < PLOT_KIND_COUNT && status == CLI_EXIT_OK; k++) {
+        if (kind >= 0 && k != kind) continue;
+        if (!plot_supported(&d, (plot_kind)k, why, sizeof why)) {
+            fprintf(stderr, "firedrill plot: %s: skipping %s: %s\n", path, plot_kind_name((plot_kind)k), why);
+            if (kind >= 0) status = CLI_EXIT_USAGE;
+            continue;
+        }
+        char png[4200], err[1024];
+        int rc = plot_make(&d, &po, (plot_kind)k, png, sizeof png, err, sizeof err);
+        if (rc != PLOT_OK) {
+            fprintf(stderr, "firedrill plot: %s: %s: %s\n", path, plot_kind_name((plot_kind)k), err);
+            status = rc == PLOT_EINPUT ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+            continue;
+        }
+        printf("wrote %s (and .pdf)\n", png);
+        drawn++;
+    }
+    if (status == CLI_EXIT_OK && !drawn) {
+        fprintf(stderr, "firedrill plot: %s: nothing to plot\n", path);
+        status = CLI_EXIT_FAILED;
+    }
+    loaded_free(&l);
+    return status;
+}
+
+/* ---- report ------------------------------------------------------------------------------ */
+
+int cmd_report(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"output", required_argument, 0, 'o'},  {"rto-max", required_argument, 0, 'r'},
+        {"rpo-max", required_argument, 0, 'p'}, {"confidence", required_argument, 0, 'C'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
+    };
+    report_options ro = {.rto_max_s = NAN, .rpo_max_s = NAN, .confidence = 0.95};
+    const char *out_dir = NULL;
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out_dir = optarg; break;
+        case 'r': if (!parse_duration("report", "--rto-max", optarg, &ro.rto_max_s)) return CLI_EXIT_USAGE; break;
+        case 'p': if (!parse_duration("report", "--rpo-max", optarg, &ro.rpo_max_s)) return CLI_EXIT_USAGE; break;
+        case 'C': if (!parse_confidence("report", optarg, &ro.confidence)) return CLI_EXIT_USAGE; break;
+        case 'h': fputs(report_usage, stdout); return CLI_EXIT_OK;
+        default: return cli_usage_error("report", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) return cli_usage_error("report", "expected one results file");
+    if (!out_dir) return cli_usage_error("report", "-o DIR is required");
+    const char *path = argv[optind];
+    loaded l;
+    int status = load("report", path, &l);
+    if (status != CLI_EXIT_OK) return status;
+    if (make_dirs(out_dir) != 0) {
+        fprintf(stderr, "firedrill report: %s: cannot create directory: %s\n", out_dir, strerror(errno));
+        loaded_free(&l);
+        return CLI_EXIT_FAILED;
+    }
+    char gnuplot[4096], scripts[4096], why[1024];
+    ro.plot.confidence = ro.confidence;
+    ro.plot.out_dir = out_dir;
+    if (find_tools(gnuplot, sizeof gnuplot, scripts, sizeof scripts, why, sizeof why)) {
+        ro.plot.gnuplot = gnuplot;
+        ro.plot.script_dir = scripts;
+    } else {
+        /* The report's text stands without figures; say so and carry on. */
+        fprintf(stderr, "firedrill report: %s; writing the report without figures\n", why);
+        ro.no_figures_why = why;
+    }
+    report_meta meta = {path, l.name ? l.name : "unnamed", l.sha, l.version, l.git, l.created, l.command};
+    plot_data d = data_of(&l);
+    char err[1024];
+    int rc = report_write(&d, &meta, &ro, err, sizeof err);
+    if (rc != REPORT_OK) {
+        fprintf(stderr, "firedrill report: %s: %s\n", path, err);
+        status = rc == REPORT_EINPUT ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+    } else
+        printf("wrote %s/report.md\n", out_dir);
+    loaded_free(&l);
+    return status;
+}

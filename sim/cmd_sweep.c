@@ -1,0 +1,451 @@
+/* `firedrill sweep` and `firedrill merge`. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim/cli.h"
+#include "sim/commands.h"
+#include "sim/h5out.h"
+#include "sim/sweep.h"
+#include "sim/sweep_run.h"
+
+static const char sweep_usage[] =
+    "usage: firedrill sweep SWEEP.json [-j N] [--shard K/N] [--resume | --fresh] [-o results/NAME.h5]\n"
+    "                       [--quiet] [--list] [--emit-point I]\n"
+    "       mpirun -n R firedrill sweep SWEEP.json ...\n"
+    "\n"
+    "Runs every point of the sweep (a base scenario with parameters varied by JSON path)\n"
+    "for the sweep's seeds, and writes one HDF5 file (default results/<name>.h5) with\n"
+    "/points, /replicas and /incidents ordered by (point, seed). The tables are the same\n"
+    "bit for bit for any -j, shard split or MPI rank count (wall_s excepted), and equal to\n"
+    "`firedrill run` of the point's scenario with the same seed.\n"
+    "\n"
+    "  -j N           worker threads (default: online CPUs; under mpirun 1 per rank,\n"
+    "                 and -j 0 leaves rank 0 to hand out work only)\n"
+    "  --shard K/N    run only units with index %% N == K and write a shard file\n"
+    "                 (default results/<name>.shardK-of-N.h5); join with firedrill merge\n"
+    "  --resume       continue from OUT.h5.journal after an interruption (kill -9 included)\n"
+    "  --fresh        discard an existing journal and start over\n"
+    "  --list         print the points and their parameters, run nothing\n"
+    "  --emit-point I print point I's scenario JSON (what `firedrill run` would read)\n"
+    "  --quiet        no progress bar and no summary line\n"
+    "\n"
+    "Progress is journaled to OUT.h5.journal while running; the journal is removed once\n"
+    "the file is complete. Without --resume or --fresh an existing journal is an error.\n"
+    "Exit status 2 on a bad sweep file (nothing is written), 1 when a replica fails.\n"
+#ifdef FIREDRILL_HAVE_MPI
+    "MPI: built in (mpirun -n R: rank 0 hands out units and writes).\n";
+#else
+    "MPI: not built in (make MPI=1 with Open MPI installed).\n";
+#endif
+
+static const char merge_usage[] =
+    "usage: firedrill merge OUT.h5 SHARD.h5... [--quiet]\n"
+    "\n"
+    "Joins the shard files of one sweep (firedrill sweep --shard K/N) into OUT.h5, the\n"
+    "file the unsharded sweep writes. Checks that every shard belongs to the same sweep\n"
+    "(SHA-256), that shards 0..N-1 are all present once and each is complete.\n";
+
+static void join_command(int argc, char **argv, char *out, size_t len) {
+    out[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        size_t used = strlen(out);
+        if (used + 1 >= len) break;
+        snprintf(out + used, len - used, "%s%s", i ? " " : "firedrill ", argv[i]);
+    }
+}
+
+static bool parse_shard(const char *text, uint32_t *k, uint32_t *n) {
+    unsigned long a, b;
+    char extra;
+    if (sscanf(text, "%lu/%lu%c", &a, &b, &extra) != 2 || b < 1 || b > 1000000 || a >= b) {
+        fprintf(stderr, "firedrill sweep: --shard: expected K/N with 0 <= K < N, got '%s'\n", text);
+        return false;
+    }
+    *k = (uint32_t)a;
+    *n = (uint32_t)b;
+    return true;
+}
+
+static int list_points(const sweep_spec *sw) {
+    printf("sweep %s: %zu point(s) x %llu seed(s) (%llu..%llu), combine %s, sweep sha256 %s\n", sw->name,
+           sw->n_points, (unsigned long long)sw->seeds, (unsigned long long)sw->first_seed,
+           (unsigned long long)(sw->first_seed + sw->seeds - 1), sweep_combine_name(sw->combine), sw->sha256);
+    printf("point\tscenario\tscenario_sha256\tparameters\n");
+    for (size_t i = 0; i < sw->n_points; i++)
+        printf("%zu\t%s\t%s\t%s\n", i, sw->points[i].sc.name, sw->points[i].sha256, sw->points[i].parameters);
+    return CLI_EXIT_OK;
+}
+
+/* Writes the shard's results; the caller then removes the journal. */
+static int write_results(const sweep_spec *sw, const sweep_exec *x, const char *out_path, const char *command,
+                         char *err, size_t errlen) {
+    replica_metrics *rows = NULL;
+    incident_record *inc = NULL;
+    size_t n_rows = 0, n_inc = 0;
+    if (sweep_exec_collect(x, &rows, &n_rows, &inc, &n_inc, err, errlen) != SWEEP_OK) return SWEEP_EFAIL;
+    h5out_point *points = calloc(sw->n_points, sizeof *points);
+    char *metrics = sweep_metrics_json(sw);
+    int rc = SWEEP_EFAIL;
+    if (!points || !metrics) snprintf(err, errlen, "out of memory");
+    else {
+        for (size_t i = 0; i < sw->n_points; i++) {
+            points[i].point = (uint32_t)i;
+            memcpy(points[i].scenario_sha256, sw->points[i].sha256, 65);
+            points[i].parameters = sw->points[i].parameters;
+            points[i].scenario = sw->points[i].scenario_json;
+        }
+        const sweep_point *b = &sw->points[sw->baseline_point];
+        h5out_meta meta = {FIREDRILL_VERSION, firedrill_git_rev, b->sc.name, b->sha256, "cpu", command,
+                           b->scenario_json, b->sc.resolved_json};
+        h5out_sweep hs = {sw->name,    sw->sha256,     sw->text,           sweep_combine_name(sw->combine),
+                          metrics,     sw->n_points,   sw->seeds,          sw->first_seed,
+                          sw->baseline_point, x->opts.shard_k, x->opts.shard_n, points};
+        if (h5out_write_sweep(out_path, &meta, &hs, rows, n_rows, inc, n_inc, err, errlen) == 0) rc = SWEEP_OK;
+    }
+    free(points);
+    free(metrics);
+    free(rows);
+    free(inc);
+    return rc;
+}
+
+int cmd_sweep(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"jobs", required_argument, 0, 'j'},   {"shard", required_argument, 0, 'S'},
+        {"resume", no_argument, 0, 'r'},       {"fresh", no_argument, 0, 'F'},
+        {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
+        {"list", no_argument, 0, 'l'},         {"emit-point", required_argument, 0, 'e'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+    };
+    uint64_t jobs = 0, emit = 0;
+    bool jobs_given = false, quiet = false, list = false, emit_given = false;
+    sweep_opts so = {.shard_k = 0, .shard_n = 1};
+    const char *out_path = NULL;
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "j:o:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            if (!cli_parse_u64("sweep", "-j", optarg, 0, 4096, &jobs)) return CLI_EXIT_USAGE;
+            jobs_given = true;
+            break;
+        case 'S': if (!parse_shard(optarg, &so.shard_k, &so.shard_n)) return CLI_EXIT_USAGE; break;
+        case 'r': so.resume = true; break;
+        case 'F': so.fresh = true; break;
+        case 'o': out_path = optarg; break;
+        case 'q': quiet = true; break;
+        case 'l': list = true; break;
+        case 'e':
+            if (!cli_parse_u64("sweep", "--emit-point", optarg, 0, SWEEP_MAX_POINTS, &emit)) return CLI_EXIT_USAGE;
+            emit_given = true;
+            break;
+        case 'h': fputs(sweep_usage, stdout); return CLI_EXIT_OK;
+        default: return cli_usage_error("sweep", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) return cli_usage_error("sweep", "expected one sweep file");
+    if (so.resume && so.fresh) return cli_usage_error("sweep", "--resume and --fresh exclude each other");
+    const char *file = argv[optind];
+
+    /* Under mpirun every rank runs this; only rank 0 talks and writes. */
+    sweep_mpi mpi = {0, 1, false};
+    int world = sweep_mpi_world_size_from_env();
+#ifdef FIREDRILL_HAVE_MPI
+    char merr[512];
+    if (world > 0 && !list && !emit_given && sweep_mpi_init(&mpi, merr, sizeof merr) != 0) {
+        fprintf(stderr, "firedrill sweep: %s\n", merr);
+        return CLI_EXIT_FAILED;
+    }
+#else
+    if (world > 1 && !list && !emit_given) {
+        fprintf(stderr, "firedrill sweep: started as one of %d MPI ranks, but this firedrill was built without MPI "
+                        "(rebuild with `make MPI=1`, or use -j and --shard)\n", world);
+        return CLI_EXIT_USAGE;
+    }
+#endif
+    bool root = mpi.rank == 0;
+    char err[2048];
+    sweep_spec sw;
+    int status = sweep_load(&sw, file, err, sizeof err) ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+#ifdef FIREDRILL_HAVE_MPI
+    if (mpi.active) {
+        if (status == CLI_EXIT_OK && !sweep_mpi_same_sweep(&mpi, sw.sha256)) {
+            snprintf(err, sizeof err, "%s: the ranks read different sweeps (are the files the same on every node?)",
+                     file);
+            status = CLI_EXIT_USAGE;
+        } else if (status != CLI_EXIT_OK) {
+            sweep_mpi_same_sweep(&mpi, "");
+        }
+        int s0 = 0, all = sweep_mpi_agree(&mpi, status, &s0);
+        if (all != CLI_EXIT_OK) {
+            if (status != CLI_EXIT_OK && (root || s0 == CLI_EXIT_OK)) fprintf(stderr, "firedrill sweep: %s\n", err);
+            sweep_free(&sw);
+            sweep_mpi_finalize(&mpi);
+            return all;
+        }
+    }
+#endif
+    if (status != CLI_EXIT_OK) {
+        fprintf(stderr, "firedrill sweep: %s\n", err);
+        sweep_free(&sw);
+        return status;
+    }
+    if (list || emit_given) {
+        if (list) status = list_points(&sw);
+        else if (emit >= sw.n_points) {
+            fprintf(stderr, "firedrill sweep: --emit-point: %s has points 0..%zu, got %llu\n", file, sw.n_points - 1,
+                    (unsigned long long)emit);
+            status = CLI_EXIT_USAGE;
+        } else
+            fputs(sw.points[emit].scenario_json, stdout), fputc('\n', stdout);
+        sweep_free(&sw);
+        return status;
+    }
+
+    char default_path[512], journal[4200], command[1024];
+    if (!out_path) {
+        if (root) mkdir("results", 0777);
+        if (so.shard_n > 1)
+            snprintf(default_path, sizeof default_path, "results/%s.shard%u-of-%u.h5", sw.name, so.shard_k,
+                     so.shard_n);
+        else
+            snprintf(default_path, sizeof default_path, "results/%s.h5", sw.name);
+        out_path = default_path;
+    }
+    snprintf(journal, sizeof journal, "%s.journal", out_path);
+    join_command(argc, argv, command, sizeof command);
+    so.journal_path = journal;
+    so.progress = root && !quiet && isatty(STDERR_FILENO);
+    if (!jobs_given) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        jobs = mpi.active && mpi.size > 1 ? 1 : (uint64_t)(cpus > 0 ? cpus : 1);
+    }
+
+    sweep_exec x;
+    double t0 = sweep_now();
+    if (root) status = sweep_exec_init(&x, &sw, &so, err, sizeof err);
+#ifdef FIREDRILL_HAVE_MPI
+    if (mpi.active) {
+        int s0 = 0;
+        if (sweep_mpi_agree(&mpi, status, &s0) != CLI_EXIT_OK && status == CLI_EXIT_OK) status = s0 ? s0 : 1;
+    }
+#endif
+    if (status == CLI_EXIT_OK && root && !quiet && x.n_resumed)
+        fprintf(stderr, "firedrill sweep: resuming: %llu of %llu replicas already in %s\n",
+                (unsigned long long)x.n_resumed, (unsigned long long)x.n_mine, journal);
+    if (status == CLI_EXIT_OK) {
+#ifdef FIREDRILL_HAVE_MPI
+        if (mpi.active && !root) status = sweep_mpi_worker(&mpi, &sw, err, sizeof err);
+        else if (mpi.active && mpi.size > 1) status = sweep_mpi_master(&mpi, &x, (int)jobs, err, sizeof err);
+        else
+#endif
+            status = sweep_exec_run_threads(&x, jobs ? (int)jobs : 1, err, sizeof err);
+    }
+    if (status == CLI_EXIT_OK && root) {
+        status = write_results(&sw, &x, out_path, command, err, sizeof err);
+        if (status == CLI_EXIT_OK) sweep_exec_remove_journal(&x);
+    }
+    double wall = sweep_now() - t0;
+    if (status != CLI_EXIT_OK && root) fprintf(stderr, "firedrill sweep: %s\n", err);
+    if (status == CLI_EXIT_OK && root && !quiet) {
+        uint64_t computed = x.n_mine - x.n_resumed;
+        printf("sweep %s: %zu points x %llu seeds = %llu replicas", sw.name, sw.n_points,
+               (unsigned long long)sw.seeds, (unsigned long long)x.n_units);
+        if (so.shard_n > 1) printf(" (shard %u/%u: %llu)", so.shard_k, so.shard_n, (unsigned long long)x.n_mine);
+        printf(" in %.1f s (%.1f replicas/s", wall, wall > 0 ? (double)computed / wall : 0.0);
+        if (x.n_resumed) printf(", %llu resumed", (unsigned long long)x.n_resumed);
+        printf("), wrote %s\n", out_path);
+    }
+    if (root) sweep_exec_free(&x);
+    sweep_free(&sw);
+#ifdef FIREDRILL_HAVE_MPI
+    if (mpi.active) sweep_mpi_finalize(&mpi);
+#endif
+    return status;
+}
+
+/* ---- merge ------------------------------------------------------------------------- */
+
+int cmd_merge(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    bool quiet = false;
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        if (c == 'q') quiet = true;
+        else if (c == 'h') {
+            fputs(merge_usage, stdout);
+            return CLI_EXIT_OK;
+        } else
+            return cli_usage_error("merge", "unknown option '%s'", argv[optind - 1]);
+    }
+    if (argc - optind < 2) return cli_usage_error("merge", "expected OUT.h5 and at least one shard file");
+    const char *out_path = argv[optind];
+    int n_files = argc - optind - 1;
+    char **files = argv + optind + 1;
+    char err[2048] = "";
+    int status = CLI_EXIT_OK;
+    h5out_sweep_file first;
+    memset(&first, 0, sizeof first);
+    replica_metrics *rows = NULL;
+    incident_record **inc = NULL;
+    size_t *n_inc = NULL;
+    unsigned char *have = NULL, *shard_seen = NULL;
+    uint64_t n_units = 0;
+
+    for (int f = 0; f < n_files && status == CLI_EXIT_OK; f++) {
+        h5out_sweep_file s;
+        if (h5out_read_sweep(files[f], &s, err, sizeof err) != 0) {
+            status = CLI_EXIT_USAGE;
+            break;
+        }
+        if (f == 0) {
+            first = s;
+            n_units = s.n_points * s.seeds;
+            if (s.shard_count < 1 || s.shard_index >= s.shard_count || n_units == 0 ||
+                n_units > SWEEP_MAX_UNITS) {
+                snprintf(err, sizeof err, "%s: bad sweep attributes (shard %llu/%llu, %llu replicas)", files[f],
+                         (unsigned long long)s.shard_index, (unsigned long long)s.shard_count,
+                         (unsigned long long)n_units);
+                status = CLI_EXIT_USAGE;
+                break;
+            }
+            rows = calloc(n_units, sizeof *rows);
+            inc = calloc(n_units, sizeof *inc);
+            n_inc = calloc(n_units, sizeof *n_inc);
+            have = calloc(n_units, 1);
+            shard_seen = calloc(s.shard_count, 1);
+            if (!rows || !inc || !n_inc || !have || !shard_seen) {
+                snprintf(err, sizeof err, "out of memory");
+                status = CLI_EXIT_FAILED;
+                break;
+            }
+        } else {
+            bool same = strcmp(s.sha256, first.sha256) == 0 && s.shard_count == first.shard_count &&
+                        s.n_points == first.n_points && s.seeds == first.seeds && s.first_seed == first.first_seed;
+            if (!same) {
+                snprintf(err, sizeof err, "%s is a shard of another sweep (%.16s.., %llu shards) than %s (%.16s.., %llu shards)",
+                         files[f], s.sha256, (unsigned long long)s.shard_count, files[0], first.sha256,
+                         (unsigned long long)first.shard_count);
+                status = CLI_EXIT_USAGE;
+            }
+        }
+        uint64_t k = s.shard_index, n = first.shard_count;
+        if (status == CLI_EXIT_OK && shard_seen[k]) {
+            snprintf(err, sizeof err, "%s: shard %llu/%llu is given twice", files[f], (unsigned long long)k,
+                     (unsigned long long)n);
+            status = CLI_EXIT_USAGE;
+        }
+        if (status == CLI_EXIT_OK) shard_seen[k] = 1;
+        replica_metrics *r = NULL;
+        incident_record *ir = NULL;
+        size_t nr = 0, ni = 0;
+        if (status == CLI_EXIT_OK && (h5out_read_replicas(files[f], &r, &nr, err, sizeof err) != 0 ||
+                                      h5out_read_incidents(files[f], &ir, &ni, err, sizeof err) != 0))
+            status = CLI_EXIT_USAGE;
+        uint64_t expect = 0;
+        for (uint64_t u = k; u < n_units; u += n) expect++;
+        if (status == CLI_EXIT_OK && nr != expect) {
+            snprintf(err, sizeof err, "%s: shard %llu/%llu has %zu replicas, expected %llu (incomplete?)", files[f],
+                     (unsigned long long)k, (unsigned long long)n, nr, (unsigned long long)expect);
+            status = CLI_EXIT_USAGE;
+        }
+        for (size_t i = 0; status == CLI_EXIT_OK && i < nr; i++) {
+            uint64_t seed = r[i].seed;
+            bool in_range = r[i].point < first.n_points && seed >= first.first_seed &&
+                            seed - first.first_seed < first.seeds;
+            uint64_t u = in_range ? r[i].point * first.seeds + (seed - first.first_seed) : 0;
+            if (!in_range || u % n != k || have[u]) {
+                snprintf(err, sizeof err, "%s: replica (point %u, seed %llu) %s", files[f], (unsigned)r[i].point,
+                         (unsigned long long)seed,
+                         !in_range ? "is outside the sweep" : u % n != k ? "belongs to another shard" : "appears twice");
+                status = CLI_EXIT_USAGE;
+                break;
+            }
+            have[u] = 1;
+            rows[u] = r[i];
+        }
+        /* Incidents of a replica are contiguous and already in id order. */
+        for (size_t i = 0; status == CLI_EXIT_OK && i < ni;) {
+            uint64_t seed = ir[i].seed;
+            bool in_range = ir[i].point < first.n_points && seed >= first.first_seed &&
+                            seed - first.first_seed < first.seeds;
+            uint64_t u = in_range ? ir[i].point * first.seeds + (seed - first.first_seed) : 0;
+            size_t j = i;
+            while (j < ni && ir[j].point == ir[i].point && ir[j].seed == seed) j++;
+            if (!in_range || u % n != k || !have[u] || inc[u]) {
+                snprintf(err, sizeof err, "%s: incidents of (point %u, seed %llu) do not match its replicas",
+                         files[f], (unsigned)ir[i].point, (unsigned long long)seed);
+                status = CLI_EXIT_USAGE;
+                break;
+            }
+            inc[u] = malloc((j - i) * sizeof **inc);
+            if (!inc[u]) {
+                snprintf(err, sizeof err, "out of memory");
+                status = CLI_EXIT_FAILED;
+                break;
+            }
+            memcpy(inc[u], ir + i, (j - i) * sizeof **inc);
+            n_inc[u] = j - i;
+            i = j;
+        }
+        free(r);
+        free(ir);
+        if (f > 0) h5out_sweep_file_free(&s);
+    }
+    for (uint64_t k = 0; status == CLI_EXIT_OK && k < first.shard_count; k++)
+        if (!shard_seen[k]) {
+            snprintf(err, sizeof err, "shard %llu/%llu is missing", (unsigned long long)k,
+                     (unsigned long long)first.shard_count);
+            status = CLI_EXIT_USAGE;
+        }
+    size_t total_inc = 0;
+    for (uint64_t u = 0; status == CLI_EXIT_OK && u < n_units; u++) total_inc += n_inc[u];
+    replica_metrics *all_rows = NULL;
+    incident_record *all_inc = NULL;
+    if (status == CLI_EXIT_OK) {
+        all_inc = malloc((total_inc ? total_inc : 1) * sizeof *all_inc);
+        if (!all_inc) {
+            snprintf(err, sizeof err, "out of memory");
+            status = CLI_EXIT_FAILED;
+        }
+    }
+    if (status == CLI_EXIT_OK) {
+        size_t k = 0;
+        for (uint64_t u = 0; u < n_units; u++) {
+            if (n_inc[u]) memcpy(all_inc + k, inc[u], n_inc[u] * sizeof *all_inc);
+            k += n_inc[u];
+        }
+        all_rows = rows;
+        char command[1024];
+        join_command(argc, argv, command, sizeof command);
+        h5out_meta meta = {FIREDRILL_VERSION,     firedrill_git_rev, first.scenario_name, first.scenario_sha256,
+                           first.backend,         command,           first.scenario_given, first.scenario_resolved};
+        h5out_sweep hs = {first.name,       first.sha256,   first.spec,       first.combine,
+                          first.metrics_json, first.n_points, first.seeds,    first.first_seed,
+                          first.baseline_point, 0,            1,              first.points};
+        if (h5out_write_sweep(out_path, &meta, &hs, all_rows, (size_t)n_units, all_inc, total_inc, err,
+                              sizeof err) != 0)
+            status = CLI_EXIT_FAILED;
+    }
+    if (status == CLI_EXIT_OK && !quiet)
+        printf("merged %d shard file(s) of sweep %s: %llu replicas, %zu incidents, wrote %s\n", n_files, first.name,
+               (unsigned long long)n_units, total_inc, out_path);
+    if (status != CLI_EXIT_OK) fprintf(stderr, "firedrill merge: %s\n", err);
+    for (uint64_t u = 0; inc && u < n_units; u++) free(inc[u]);
+    free(inc);
+    free(n_inc);
+    free(rows);
+    free(all_inc);
+    free(have);
+    free(shard_seen);
+    h5out_sweep_file_free(&first);
+    return status;
+}

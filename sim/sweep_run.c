@@ -1,0 +1,487 @@
+/* Work distribution of sweeps: threads, shards, resume journal (sim/sweep_run.h). */
+#include "sim/sweep_run.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "models/world.h"
+
+#define JOURNAL_MAGIC "FDJRNL01"
+#define JOURNAL_HEADER 128
+#define RECORD_MAGIC 0x43524446u /* "FDRC" little-endian */
+#define RECORD_HEAD 16
+/* No replica has this many incidents; a larger count is a corrupt record. */
+#define RECORD_MAX_INCIDENTS 10000000u
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...) {
+    if (!err || !errlen) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+double sweep_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+int sweep_mpi_world_size_from_env(void) {
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", NULL};
+    for (size_t i = 0; vars[i]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v) return atoi(v);
+    }
+    return 0;
+}
+
+/* ---- one unit ---------------------------------------------------------------------- */
+
+int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, replica_metrics *row, incident_record **inc,
+                       size_t *n_inc, char *err, size_t errlen) {
+    uint32_t point = sweep_unit_point(sw, unit);
+    uint64_t seed = sweep_unit_seed(sw, unit);
+    world_result r;
+    char why[1024];
+    if (world_run(&sw->points[point].sc, seed, &r, why, sizeof why) != 0) {
+        world_result_free(&r);
+        set_err(err, errlen, "point %u seed %llu: %s", (unsigned)point, (unsigned long long)seed, why);
+        return -1;
+    }
+    r.metrics.point = point;
+    /* Incidents ordered by id within the replica (insertion sort: they
+     * usually arrive in order already). */
+    for (size_t i = 0; i < r.n_incidents; i++) {
+        r.incidents[i].point = point;
+        incident_record tmp = r.incidents[i];
+        size_t j = i;
+        for (; j > 0 && r.incidents[j - 1].id > tmp.id; j--) r.incidents[j] = r.incidents[j - 1];
+        r.incidents[j] = tmp;
+    }
+    memcpy(row, &r.metrics, sizeof *row);
+    *inc = r.incidents;
+    *n_inc = r.n_incidents;
+    return 0;
+}
+
+/* ---- journal ----------------------------------------------------------------------- */
+
+static void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
+static void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
+static uint32_t get32(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static uint64_t get64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+
+static void journal_header(const sweep_exec *x, unsigned char h[JOURNAL_HEADER]) {
+    memset(h, 0, JOURNAL_HEADER);
+    memcpy(h, JOURNAL_MAGIC, 8);
+    put32(h + 8, JOURNAL_HEADER);
+    put32(h + 12, (uint32_t)sizeof(replica_metrics));
+    put32(h + 16, (uint32_t)sizeof(incident_record));
+    put32(h + 20, x->opts.shard_k);
+    put32(h + 24, x->opts.shard_n);
+    put64(h + 32, x->n_units);
+    memcpy(h + 40, x->sw->sha256, 64);
+    put64(h + 120, XXH3_64bits(h, 120));
+}
+
+static int journal_sync(sweep_exec *x) {
+    if (!x->journal) return 0;
+    if (fflush(x->journal) != 0 || fsync(fileno(x->journal)) != 0) return -1;
+    x->last_sync = sweep_now();
+    return 0;
+}
+
+static int journal_append(sweep_exec *x, uint64_t unit) {
+    unsigned char head[RECORD_HEAD], tail[8];
+    put32(head, RECORD_MAGIC);
+    put32(head + 4, (uint32_t)x->n_inc[unit]);
+    put64(head + 8, unit);
+    XXH3_state_t *st = XXH3_createState();
+    if (!st) return -1;
+    XXH3_64bits_reset(st);
+    XXH3_64bits_update(st, head, sizeof head);
+    XXH3_64bits_update(st, &x->rows[unit], sizeof x->rows[unit]);
+    if (x->n_inc[unit]) XXH3_64bits_update(st, x->inc[unit], x->n_inc[unit] * sizeof(incident_record));
+    put64(tail, XXH3_64bits_digest(st));
+    XXH3_freeState(st);
+    FILE *f = x->journal;
+    if (fwrite(head, sizeof head, 1, f) != 1 || fwrite(&x->rows[unit], sizeof x->rows[unit], 1, f) != 1 ||
+        (x->n_inc[unit] && fwrite(x->inc[unit], sizeof(incident_record), x->n_inc[unit], f) != x->n_inc[unit]) ||
+        fwrite(tail, sizeof tail, 1, f) != 1)
+        return -1;
+    return 0;
+}
+
+/* Reads the records after the header; stops at the first torn or corrupt
+ * one and cuts the file there. */
+static int journal_replay(sweep_exec *x, char *err, size_t errlen) {
+    FILE *f = x->journal;
+    long good = JOURNAL_HEADER;
+    for (;;) {
+        unsigned char head[RECORD_HEAD], tail[8];
+        if (fread(head, sizeof head, 1, f) != 1) break;
+        uint32_t n = get32(head + 4);
+        uint64_t unit = get64(head + 8);
+        if (get32(head) != RECORD_MAGIC || n > RECORD_MAX_INCIDENTS || unit >= x->n_units ||
+            unit % x->opts.shard_n != x->opts.shard_k)
+            break;
+        replica_metrics row;
+        incident_record *inc = n ? malloc(n * sizeof *inc) : NULL;
+        if (n && !inc) {
+            set_err(err, errlen, "%s: out of memory reading the journal", x->opts.journal_path);
+            return SWEEP_EFAIL;
+        }
+        if (fread(&row, sizeof row, 1, f) != 1 || (n && fread(inc, sizeof *inc, n, f) != n) ||
+            fread(tail, sizeof tail, 1, f) != 1) {
+            free(inc);
+            break;
+        }
+        XXH3_state_t *st = XXH3_createState();
+        if (!st) {
+            free(inc);
+            set_err(err, errlen, "out of memory");
+            return SWEEP_EFAIL;
+        }
+        XXH3_64bits_reset(st);
+        XXH3_64bits_update(st, head, sizeof head);
+        XXH3_64bits_update(st, &row, sizeof row);
+        if (n) XXH3_64bits_update(st, inc, n * sizeof *inc);
+        bool ok = XXH3_64bits_digest(st) == get64(tail);
+        XXH3_freeState(st);
+        if (!ok) {
+            free(inc);
+            break;
+        }
+        good = ftell(f);
+        if (x->done[unit]) { /* written twice: count it once */
+            free(inc);
+            continue;
+        }
+        x->rows[unit] = row;
+        x->inc[unit] = inc;
+        x->n_inc[unit] = n;
+        x->done[unit] = 1;
+        x->n_resumed++;
+    }
+    if (ftruncate(fileno(f), good) != 0 || fseek(f, good, SEEK_SET) != 0) {
+        set_err(err, errlen, "%s: cannot cut the journal after its last whole record: %s", x->opts.journal_path,
+                strerror(errno));
+        return SWEEP_EFAIL;
+    }
+    return SWEEP_OK;
+}
+
+static int journal_open(sweep_exec *x, char *err, size_t errlen) {
+    const char *path = x->opts.journal_path;
+    unsigned char want[JOURNAL_HEADER];
+    journal_header(x, want);
+    struct stat st;
+    bool exists = stat(path, &st) == 0;
+    if (exists && !x->opts.resume && !x->opts.fresh) {
+        set_err(err, errlen,
+                "%s exists: an earlier run of this sweep into this output was interrupted; rerun with --resume to "
+                "continue it, or --fresh to discard it",
+                path);
+        return SWEEP_EUSAGE;
+    }
+    if (exists && x->opts.resume) {
+        x->journal = fopen(path, "r+b");
+        if (!x->journal) {
+            set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+            return SWEEP_EFAIL;
+        }
+        unsigned char have[JOURNAL_HEADER];
+        size_t got = fread(have, 1, sizeof have, x->journal);
+        if (got == sizeof have && memcmp(have, want, sizeof have) == 0) return journal_replay(x, err, errlen);
+        if (got == sizeof have && memcmp(have, JOURNAL_MAGIC, 8) == 0 && get64(have + 120) == XXH3_64bits(have, 120)) {
+            set_err(err, errlen,
+                    "%s belongs to another sweep, shard or build (sweep %.12s.., shard %u/%u; this run: %.12s.., "
+                    "shard %u/%u): use --fresh to discard it",
+                    path, (const char *)have + 40, get32(have + 20), get32(have + 24), x->sw->sha256,
+                    x->opts.shard_k, x->opts.shard_n);
+            return SWEEP_EUSAGE;
+        }
+        if (got == sizeof have) {
+            set_err(err, errlen, "%s: not a firedrill journal: use --fresh to overwrite it", path);
+            return SWEEP_EUSAGE;
+        }
+        /* A header cut short (killed while creating the journal): nothing
+         * was recorded yet, so start it again. */
+        fclose(x->journal);
+        x->journal = NULL;
+    }
+    x->journal = fopen(path, "w+b");
+    if (!x->journal || fwrite(want, sizeof want, 1, x->journal) != 1 || journal_sync(x) != 0) {
+        set_err(err, errlen, "%s: cannot create the journal: %s", path, strerror(errno));
+        return SWEEP_EFAIL;
+    }
+    return SWEEP_OK;
+}
+
+void sweep_exec_remove_journal(sweep_exec *x) {
+    if (x->journal) fclose(x->journal);
+    x->journal = NULL;
+    if (x->opts.journal_path) unlink(x->opts.journal_path);
+}
+
+/* ---- setup ------------------------------------------------------------------------- */
+
+int sweep_exec_init(sweep_exec *x, const sweep_spec *sw, const sweep_opts *opts, char *err, size_t errlen) {
+    memset(x, 0, sizeof *x);
+    x->sw = sw;
+    x->opts = *opts;
+    if (x->opts.shard_n == 0) x->opts.shard_n = 1;
+    pthread_mutex_init(&x->mu, NULL);
+    pthread_cond_init(&x->cv, NULL);
+    atomic_init(&x->next, 0);
+    atomic_init(&x->stop, false);
+    x->n_units = sweep_units(sw);
+    uint64_t n = x->n_units;
+    x->rows = calloc(n, sizeof *x->rows);
+    x->inc = calloc(n, sizeof *x->inc);
+    x->n_inc = calloc(n, sizeof *x->n_inc);
+    x->done = calloc(n, 1);
+    if (!x->rows || !x->inc || !x->n_inc || !x->done) {
+        set_err(err, errlen, "out of memory for %llu replicas", (unsigned long long)n);
+        return SWEEP_EFAIL;
+    }
+    for (uint64_t u = x->opts.shard_k; u < n; u += x->opts.shard_n) x->n_mine++;
+    if (x->opts.journal_path) {
+        int rc = journal_open(x, err, errlen);
+        if (rc != SWEEP_OK) return rc;
+    }
+    x->pending = calloc(x->n_mine ? x->n_mine : 1, sizeof *x->pending);
+    x->finished = calloc(x->n_mine ? x->n_mine : 1, sizeof *x->finished);
+    if (!x->pending || !x->finished) {
+        set_err(err, errlen, "out of memory");
+        return SWEEP_EFAIL;
+    }
+    for (uint64_t u = x->opts.shard_k; u < n; u += x->opts.shard_n)
+        if (!x->done[u]) x->pending[x->n_pending++] = u;
+    x->t_start = x->last_sync = sweep_now();
+    return SWEEP_OK;
+}
+
+void sweep_exec_free(sweep_exec *x) {
+    if (x->journal) fclose(x->journal);
+    for (uint64_t u = 0; x->inc && u < x->n_units; u++) free(x->inc[u]);
+    free(x->inc);
+    free(x->rows);
+    free(x->n_inc);
+    free(x->done);
+    free(x->pending);
+    free(x->finished);
+    free(x->threads);
+    pthread_mutex_destroy(&x->mu);
+    pthread_cond_destroy(&x->cv);
+    memset(x, 0, sizeof *x);
+}
+
+/* ---- threads ----------------------------------------------------------------------- */
+
+bool sweep_exec_take(sweep_exec *x, uint64_t *unit) {
+    if (atomic_load(&x->stop)) return false;
+    uint64_t i = atomic_fetch_add(&x->next, 1);
+    if (i >= x->n_pending) return false;
+    *unit = x->pending[i];
+    return true;
+}
+
+void sweep_exec_store(sweep_exec *x, uint64_t unit, const replica_metrics *row, incident_record *inc, size_t n_inc) {
+    pthread_mutex_lock(&x->mu);
+    if (unit >= x->n_units || x->done[unit] || x->n_finished >= x->n_mine) {
+        pthread_mutex_unlock(&x->mu);
+        free(inc);
+        return;
+    }
+    x->rows[unit] = *row;
+    x->inc[unit] = inc;
+    x->n_inc[unit] = n_inc;
+    x->done[unit] = 1;
+    x->finished[x->n_finished++] = unit;
+    pthread_cond_broadcast(&x->cv);
+    pthread_mutex_unlock(&x->mu);
+}
+
+void sweep_exec_fail(sweep_exec *x, const char *fmt, ...) {
+    pthread_mutex_lock(&x->mu);
+    if (!x->failed) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(x->fail_msg, sizeof x->fail_msg, fmt, ap);
+        va_end(ap);
+        x->failed = true;
+    }
+    atomic_store(&x->stop, true);
+    pthread_cond_broadcast(&x->cv);
+    pthread_mutex_unlock(&x->mu);
+}
+
+static void *worker_main(void *arg) {
+    sweep_exec *x = arg;
+    uint64_t u;
+    char err[1024];
+    while (sweep_exec_take(x, &u)) {
+        replica_metrics row;
+        incident_record *inc = NULL;
+        size_t n = 0;
+        if (sweep_exec_compute(x->sw, u, &row, &inc, &n, err, sizeof err) != 0) {
+            sweep_exec_fail(x, "%s", err);
+            break;
+        }
+        sweep_exec_store(x, u, &row, inc, n);
+    }
+    pthread_mutex_lock(&x->mu);
+    x->running--;
+    pthread_cond_broadcast(&x->cv);
+    pthread_mutex_unlock(&x->mu);
+    return NULL;
+}
+
+int sweep_exec_start_threads(sweep_exec *x, int n_threads, char *err, size_t errlen) {
+    x->threads = calloc(n_threads > 0 ? (size_t)n_threads : 1, sizeof *x->threads);
+    if (!x->threads) {
+        set_err(err, errlen, "out of memory");
+        return SWEEP_EFAIL;
+    }
+    for (int i = 0; i < n_threads; i++) {
+        pthread_mutex_lock(&x->mu);
+        x->running++;
+        pthread_mutex_unlock(&x->mu);
+        if (pthread_create(&x->threads[i], NULL, worker_main, x) != 0) {
+            pthread_mutex_lock(&x->mu);
+            x->running--;
+            pthread_mutex_unlock(&x->mu);
+            sweep_exec_fail(x, "cannot start thread %d", i + 1);
+            break;
+        }
+        x->n_threads++;
+    }
+    if (x->n_threads == 0 && n_threads > 0) {
+        set_err(err, errlen, "cannot start a worker thread");
+        return SWEEP_EFAIL;
+    }
+    return SWEEP_OK;
+}
+
+/* ---- progress ------------------------------------------------------------------------ */
+
+static void format_eta(double s, char *out, size_t len) {
+    if (!(s >= 0) || s > 99 * 86400.0) snprintf(out, len, "--");
+    else if (s >= 3600) snprintf(out, len, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+    else snprintf(out, len, "%dm%02ds", (int)(s / 60), (int)s % 60);
+}
+
+static void draw_progress(sweep_exec *x, bool final) {
+    double now = sweep_now();
+    if (!x->opts.progress || (!final && now - x->last_draw < 0.25)) return;
+    x->last_draw = now;
+    uint64_t done = x->n_resumed + x->n_journaled, total = x->n_mine;
+    double frac = total ? (double)done / (double)total : 1, el = now - x->t_start;
+    double rate = el > 0 ? (double)x->n_journaled / el : 0;
+    char eta[32];
+    format_eta(rate > 0 ? (double)(total - done) / rate : -1, eta, sizeof eta);
+    char bar[31];
+    int fill = (int)(frac * 30);
+    for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '.';
+    bar[30] = '\0';
+    fprintf(stderr, "\r%s [%s] %3d%% %llu/%llu  %.1f replicas/s  ETA %s \033[K%s", x->sw->name, bar,
+            (int)(frac * 100), (unsigned long long)done, (unsigned long long)total, rate, eta, final ? "\n" : "");
+    fflush(stderr);
+}
+
+int sweep_exec_pump(sweep_exec *x, int wait_ms) {
+    pthread_mutex_lock(&x->mu);
+    if (wait_ms > 0 && x->n_finished == x->n_journaled && x->running > 0 && !x->failed) {
+        struct timespec dl;
+        clock_gettime(CLOCK_REALTIME, &dl);
+        dl.tv_nsec += (long)wait_ms * 1000000L;
+        dl.tv_sec += dl.tv_nsec / 1000000000L;
+        dl.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&x->cv, &x->mu, &dl);
+    }
+    uint64_t lo = x->n_journaled, hi = x->n_finished;
+    int running = x->running;
+    pthread_mutex_unlock(&x->mu);
+    bool io_failed = false;
+    for (uint64_t i = lo; i < hi && x->journal; i++) io_failed |= journal_append(x, x->finished[i]) != 0;
+    if (hi > lo && x->journal) {
+        /* fflush hands the records to the kernel: a killed process loses
+         * none of them; fsync (for power loss) at most once a second. */
+        io_failed |= fflush(x->journal) != 0;
+        if (sweep_now() - x->last_sync >= 1.0) io_failed |= journal_sync(x) != 0;
+    }
+    pthread_mutex_lock(&x->mu);
+    x->n_journaled = hi;
+    pthread_mutex_unlock(&x->mu);
+    if (io_failed) sweep_exec_fail(x, "%s: writing the journal failed: %s", x->opts.journal_path, strerror(errno));
+    draw_progress(x, false);
+    return running;
+}
+
+int sweep_exec_finish_threads(sweep_exec *x, char *err, size_t errlen) {
+    for (int i = 0; i < x->n_threads; i++) pthread_join(x->threads[i], NULL);
+    x->n_threads = 0;
+    sweep_exec_pump(x, 0);
+    if (x->journal && journal_sync(x) != 0) sweep_exec_fail(x, "%s: syncing the journal failed", x->opts.journal_path);
+    draw_progress(x, true);
+    if (x->failed) {
+        set_err(err, errlen, "%s", x->fail_msg);
+        return SWEEP_EFAIL;
+    }
+    for (uint64_t u = x->opts.shard_k; u < x->n_units; u += x->opts.shard_n)
+        if (!x->done[u]) {
+            set_err(err, errlen, "unit %llu was not computed", (unsigned long long)u);
+            return SWEEP_EFAIL;
+        }
+    return SWEEP_OK;
+}
+
+int sweep_exec_run_threads(sweep_exec *x, int n_threads, char *err, size_t errlen) {
+    if (n_threads < 1) n_threads = 1;
+    if ((uint64_t)n_threads > x->n_pending) n_threads = x->n_pending ? (int)x->n_pending : 1;
+    int rc = sweep_exec_start_threads(x, n_threads, err, errlen);
+    if (rc != SWEEP_OK) {
+        sweep_exec_finish_threads(x, NULL, 0);
+        return rc;
+    }
+    while (sweep_exec_pump(x, 200) > 0) {
+    }
+    return sweep_exec_finish_threads(x, err, errlen);
+}
+
+/* ---- results ----------------------------------------------------------------------- */
+
+int sweep_exec_collect(const sweep_exec *x, replica_metrics **rows, size_t *n_rows, incident_record **inc,
+                       size_t *n_inc, char *err, size_t errlen) {
+    size_t total_inc = 0;
+    for (uint64_t u = x->opts.shard_k; u < x->n_units; u += x->opts.shard_n) total_inc += x->n_inc[u];
+    *rows = malloc((x->n_mine ? x->n_mine : 1) * sizeof **rows);
+    *inc = malloc((total_inc ? total_inc : 1) * sizeof **inc);
+    if (!*rows || !*inc) {
+        free(*rows);
+        free(*inc);
+        *rows = NULL;
+        *inc = NULL;
+        set_err(err, errlen, "out of memory");
+        return SWEEP_EFAIL;
+    }
+    size_t r = 0, k = 0;
+    for (uint64_t u = x->opts.shard_k; u < x->n_units; u += x->opts.shard_n) {
+        (*rows)[r++] = x->rows[u];
+        if (x->n_inc[u]) memcpy(*inc + k, x->inc[u], x->n_inc[u] * sizeof **inc);
+        k += x->n_inc[u];
+    }
+    *n_rows = r;
+    *n_inc = k;
+    return SWEEP_OK;
+}

@@ -1,0 +1,141 @@
+/* Running a sweep's work units (point, seed): threads pulling units from an
+ * atomic counter, an optional shard (units with index % N == K), and the
+ * resume journal. Results land in arrays indexed by unit, so the output
+ * does not depend on which thread, rank or run computed a unit.
+ *
+ * The journal (OUT.h5.journal) is append-only: a 128-byte header naming the
+ * sweep (SHA-256), the shard and the record layout, then one record per
+ * finished unit:
+ *     u32 magic "FDRC", u32 n_incidents, u64 unit,
+ *     replica_metrics, incident_record[n_incidents],
+ *     u64 XXH3_64bits of the record's preceding bytes.
+ * Records are flushed to the kernel as soon as they are written (a kill -9
+ * loses nothing written) and fsync'ed at most once a second. Reading stops
+ * at the first short or corrupt record (a torn final write), truncates the
+ * file there, and ignores a unit seen twice. Records hold raw structs: a
+ * journal is resumed by the same build on the same machine architecture
+ * (the header checks the struct sizes).
+ *
+ * All state lives in sweep_exec; the MPI driver (sweep_mpi.c) uses the same
+ * functions from its dispatcher loop. */
+#ifndef SIM_SWEEP_RUN_H
+#define SIM_SWEEP_RUN_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "models/metrics.h"
+#include "sim/sweep.h"
+
+enum { SWEEP_OK = 0, SWEEP_EFAIL = 1, SWEEP_EUSAGE = 2 }; /* the CLI's exit codes */
+
+typedef struct sweep_opts {
+    uint32_t shard_k, shard_n;   /* shard_n 1: every unit */
+    bool resume;                 /* continue from an existing journal */
+    bool fresh;                  /* discard an existing journal */
+    bool progress;               /* draw a progress bar on stderr */
+    const char *journal_path;
+} sweep_opts;
+
+typedef struct sweep_exec {
+    const sweep_spec *sw;
+    sweep_opts opts;
+    uint64_t n_units;            /* of the whole sweep */
+    uint64_t n_mine;             /* units of this shard */
+    replica_metrics *rows;       /* [n_units], by unit */
+    incident_record **inc;       /* [n_units] */
+    size_t *n_inc;               /* [n_units] */
+    unsigned char *done;         /* [n_units] */
+    uint64_t n_resumed;          /* units read back from the journal */
+
+    uint64_t *pending;           /* units still to compute, ascending */
+    uint64_t n_pending;
+    atomic_uint_fast64_t next;   /* next index into pending */
+
+    pthread_mutex_t mu;          /* guards what follows */
+    pthread_cond_t cv;
+    uint64_t *finished;          /* units computed, in completion order */
+    uint64_t n_finished, n_journaled;
+    int running;                 /* worker threads not yet exited */
+    bool failed;
+    char fail_msg[1024];
+    atomic_bool stop;
+
+    pthread_t *threads;
+    int n_threads;
+
+    FILE *journal;
+    double last_sync, t_start, last_draw;
+} sweep_exec;
+
+/* Sets up the units of the shard, reads (resume) or creates the journal.
+ * Returns SWEEP_OK, or SWEEP_EUSAGE / SWEEP_EFAIL with a message. */
+int sweep_exec_init(sweep_exec *x, const sweep_spec *sw, const sweep_opts *opts, char *err, size_t errlen);
+void sweep_exec_free(sweep_exec *x);
+
+/* Runs every pending unit on n_threads threads and returns when all are
+ * journaled (or one failed: SWEEP_EFAIL with its message). */
+int sweep_exec_run_threads(sweep_exec *x, int n_threads, char *err, size_t errlen);
+
+/* Pieces of run_threads for the MPI driver. */
+bool sweep_exec_take(sweep_exec *x, uint64_t *unit);
+int sweep_exec_start_threads(sweep_exec *x, int n_threads, char *err, size_t errlen);
+/* Stores a unit's result (takes ownership of inc, malloc'ed) for the
+ * journal; thread-safe. */
+void sweep_exec_store(sweep_exec *x, uint64_t unit, const replica_metrics *row, incident_record *inc, size_t n_inc);
+void sweep_exec_fail(sweep_exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Journals what finished since the last call and redraws the progress bar;
+ * waits up to wait_ms for news first. Returns the worker threads still
+ * running. Call from one thread only. */
+int sweep_exec_pump(sweep_exec *x, int wait_ms);
+/* Joins the threads, syncs the journal; SWEEP_EFAIL if a unit failed. */
+int sweep_exec_finish_threads(sweep_exec *x, char *err, size_t errlen);
+
+/* Runs one unit: world_run with the point's scenario and seed, the point
+ * column set, incidents sorted by id. Thread-safe. */
+int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, replica_metrics *row, incident_record **inc,
+                       size_t *n_inc, char *err, size_t errlen);
+
+/* The shard's rows in (point, seed) order and incidents in (point, seed,
+ * id) order, malloc'ed. */
+int sweep_exec_collect(const sweep_exec *x, replica_metrics **rows, size_t *n_rows, incident_record **inc,
+                       size_t *n_inc, char *err, size_t errlen);
+
+/* After the results file is renamed into place: the journal goes. */
+void sweep_exec_remove_journal(sweep_exec *x);
+
+double sweep_now(void);
+
+/* ---- MPI (sim/sweep_mpi.c, built with FIREDRILL_HAVE_MPI) --------------------------
+ * Rank 0 dispatches units one at a time to ranks that ask (dynamic: replicas
+ * differ in length), computes on its own threads meanwhile, journals and
+ * writes; the other ranks compute and send results back (raw structs: every
+ * rank runs the same build on the same architecture). */
+
+/* The process was started by mpirun / srun with an MPI world (environment
+ * variables of Open MPI or of MPICH/PMI); the size, or 0. */
+int sweep_mpi_world_size_from_env(void);
+
+typedef struct sweep_mpi {
+    int rank, size;
+    bool active;  /* MPI_Init was called */
+} sweep_mpi;
+
+#ifdef FIREDRILL_HAVE_MPI
+int sweep_mpi_init(sweep_mpi *m, char *err, size_t errlen);
+void sweep_mpi_finalize(sweep_mpi *m);
+/* Collective: the largest status of all ranks; *status0 gets rank 0's. */
+int sweep_mpi_agree(sweep_mpi *m, int status, int *status0);
+/* Collective: true when every rank expanded the sweep to the same SHA-256. */
+bool sweep_mpi_same_sweep(sweep_mpi *m, const char *sha256);
+/* Rank 0: hands out x's pending units and stores results; local_threads
+ * threads compute on rank 0 too. */
+int sweep_mpi_master(sweep_mpi *m, sweep_exec *x, int local_threads, char *err, size_t errlen);
+/* Ranks > 0: compute what rank 0 hands out until it says stop. */
+int sweep_mpi_worker(sweep_mpi *m, const sweep_spec *sw, char *err, size_t errlen);
+#endif
+
+#endif

@@ -1,0 +1,176 @@
+# firedrill sweep / merge end to end: bad sweep files are exit 2 with file,
+# JSON path and reason and write nothing; the metric tables are the same bit
+# for bit (wall_s excepted) for -j1 and -j2, for shards merged, for a run
+# killed with kill -9 and resumed, for 2 MPI ranks, and equal to
+# `firedrill run` of a point's scenario.
+set -e
+source "$(dirname "$0")/lib.sh"
+: "${FIREDRILL:=build/firedrill}"
+root=$(pwd)
+
+# rows FILE DATASET [COLUMN...]: one line per row of /DATASET at full
+# precision, without wall_s (wall-clock time) and the named columns.
+rows() {
+    local f=$1 d=$2
+    shift 2
+    h5dump -m '%.17g' -d "/$d" "$f" | awk -v drop="wall_s $*" '
+        BEGIN { n = split(drop, a, " "); for (i = 1; i <= n; i++) skip[a[i]] = 1 }
+        /^ *DATATYPE/ { intype = 1 }
+        /^ *DATASPACE/ { intype = 0 }
+        intype && match($0, /"[A-Za-z0-9_]+";$/) {
+            m++; if (substr($0, RSTART + 1, RLENGTH - 3) in skip) dropped[m] = 1 }
+        /^ *\([0-9]+\): \{/ { k = 0; line = ""; inrec = 1; next }
+        inrec && /^ *\}/ { inrec = 0; print line; next }
+        inrec { k++; v = $0; gsub(/^ +|,$/, "", v); if (!(k in dropped)) line = line (line == "" ? "" : " ") v }'
+}
+# check DESCRIPTION CMD...: passes when CMD succeeds.
+check() {
+    local what=$1
+    shift
+    if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi
+}
+# same_tables A B DESCRIPTION: /replicas and /incidents of A and B agree.
+same_tables() {
+    local ra rb ia ib
+    ra=$(rows "$1" replicas); rb=$(rows "$2" replicas)
+    ia=$(rows "$1" incidents); ib=$(rows "$2" incidents)
+    if [[ -n "$ra" && "$ra" == "$rb" && "$ia" == "$ib" ]]; then
+        echo "ok: $3"
+    else
+        echo "FAIL: $3"; diff <(echo "$ra"; echo "$ia") <(echo "$rb"; echo "$ib") | head -5
+        fails=$((fails + 1))
+    fi
+}
+
+# Tiny sweeps: the reference deployment over 2 days, 2 x 2 points, 4 seeds.
+mkdir -p "$tmp/sweeps"
+cat > "$tmp/sweeps/tiny.json" <<JSON
+{"name": "tiny", "base": "$root/scenarios/reference.json", "seeds": 4, "first_seed": 3,
+ "set": {"horizon_s": "2d", "disasters[5].interarrival.mean_s": "12h"},
+ "parameters": [{"path": "failover.detector.heartbeat_s", "values": [1, 5]},
+                {"path": "failover.switchover_s", "values": [30, "2m"]}]}
+JSON
+
+# --- bad input -------------------------------------------------------------------
+bad() { # bad NAME JSON-BODY REGEX
+    printf '%s\n' "$2" > "$tmp/sweeps/$1.json"
+    expect_status 2 "bad sweep: $1" -- "$FIREDRILL" sweep "$tmp/sweeps/$1.json" -o "$tmp/$1.h5"
+    expect_match "$err" "$3" "error of $1 names file, path, reason"
+    check "$1 wrote nothing" test ! -e "$tmp/$1.h5" -a ! -e "$tmp/$1.h5.journal"
+}
+ref="\"base\": \"$root/scenarios/reference.json\""
+bad path "{$ref, \"parameters\": [{\"path\": \"failover..x\", \"values\": [1]}]}" \
+    "path.json: parameters\[0\]\.path: path \"failover..x\": empty key"
+bad index "{$ref, \"parameters\": [{\"path\": \"topology.regions[5].servers\", \"values\": [1]}]}" \
+    "index.json: parameters\[0\]\.path: .*regions has 3 item\(s\), no \[5\]"
+bad value "{$ref, \"parameters\": [{\"path\": \"failover.detector.heartbeat_s\", \"values\": [1, -1]}]}" \
+    "value.json: points\[1\]: failover.detector.heartbeat_s: must be > 0, got -1 \(point parameters"
+bad key "{$ref, \"parameters\": [{\"path\": \"backup.intervall_s\", \"values\": [1]}]}" \
+    "key.json: points\[0\]: backup.intervall_s: unknown key"
+bad zip "{$ref, \"combine\": \"zip\", \"parameters\": [{\"path\": \"failover.fencing_s\", \"values\": [1, 2]}, {\"path\": \"failover.switchover_s\", \"values\": [1]}]}" \
+    "zip.json: parameters\[1\]: \"zip\" needs lists of equal length"
+bad metric "{$ref, \"metrics\": [\"rto_mean\"]}" "metric.json: metrics\[0\]: \"rto_mean\" is not a replica metric"
+bad log "{$ref, \"parameters\": [{\"path\": \"failover.fencing_s\", \"log\": {\"from\": 0, \"to\": 1, \"count\": 2}}]}" \
+    "log.json: parameters\[0\]\.log\.from: a log range needs from > 0"
+expect_status 2 "bad --shard" -- "$FIREDRILL" sweep "$tmp/sweeps/tiny.json" --shard 2/2
+expect_match "$err" "--shard: expected K/N" "--shard error"
+
+for s in scenarios/sweeps/*.json; do
+    expect_status 0 "shipped sweep $s expands" -- "$FIREDRILL" sweep "$s" --list
+done
+
+# --- threads -----------------------------------------------------------------------
+expect_status 0 "sweep -j 1" -- "$FIREDRILL" sweep "$tmp/sweeps/tiny.json" -j 1 -o "$tmp/j1.h5"
+expect_match "$out" "^sweep tiny: 4 points x 4 seeds = 16 replicas in [0-9.]+ s \([0-9.]+ replicas/s\), wrote $tmp/j1.h5$" \
+    "one-line summary"
+check "no progress bar when stderr is not a terminal" test -z "$err"
+check "journal removed" test ! -e "$tmp/j1.h5.journal"
+check "no temp file left" test -z "$(find "$tmp" -name '*.tmp.*')"
+expect_status 0 "sweep -j 2" -- "$FIREDRILL" sweep "$tmp/sweeps/tiny.json" -j 2 -o "$tmp/j2.h5" --quiet
+check "--quiet prints nothing" test -z "$out"
+same_tables "$tmp/j1.h5" "$tmp/j2.h5" "-j 1 and -j 2 give the same tables"
+n=$(rows "$tmp/j1.h5" replicas | awk '{print $1 "/" $2}' | tr '\n' ' ')
+expect_match "$n" "^0/3 0/4 0/5 0/6 1/3 1/4 1/5 1/6 2/3 .* 3/6 $" "rows ordered by (point, seed)"
+expect_status 0 "h5dump reads /points" -- h5dump -d points "$tmp/j1.h5"
+expect_match "$out" "\"failover.detector.heartbeat_s\":5,\"failover.switchover_s\":\"2m\"" "/points holds the parameters"
+expect_status 0 "h5dump reads the sweep attributes" -- h5dump -a sweep_sha256 -a shard_count "$tmp/j1.h5"
+expect_match "$out" "\"[0-9a-f]{64}\".*shard_count.*\(0\): 1" "sweep SHA-256 and shard count recorded"
+
+# --- equality with firedrill run ---------------------------------------------------
+for p in 0 3; do
+    "$FIREDRILL" sweep "$tmp/sweeps/tiny.json" --emit-point $p > "$tmp/point$p.json"
+    expect_status 0 "run point $p" -- "$FIREDRILL" run "$tmp/point$p.json" --seed 3 --seeds 4 -o "$tmp/run$p.h5"
+    a=$(rows "$tmp/j1.h5" replicas | awk -v p=$p '$1 == p' | cut -d' ' -f2-)
+    b=$(rows "$tmp/run$p.h5" replicas point)
+    ia=$(rows "$tmp/j1.h5" incidents | awk -v p=$p '$1 == p' | cut -d' ' -f2-)
+    ib=$(rows "$tmp/run$p.h5" incidents point)
+    check "point $p equals firedrill run" test -n "$a" -a "$a" == "$b" -a "$ia" == "$ib"
+done
+# Common random numbers: the disasters of a seed are the same at every point.
+k0=$(rows "$tmp/j1.h5" incidents | awk '$1 == 0 {print $2, $4, $5, $6}')
+k3=$(rows "$tmp/j1.h5" incidents | awk '$1 == 3 {print $2, $4, $5, $6}')
+check "same disasters at every point" test -n "$k0" -a "$k0" == "$k3"
+
+# --- shards and merge --------------------------------------------------------------
+expect_status 0 "shard 0/2" -- "$FIREDRILL" sweep "$tmp/sweeps/tiny.json" --shard 0/2 -j 2 -o "$tmp/s0.h5"
+expect_match "$out" "\(shard 0/2: 8\)" "shard summary"
+expect_status 0 "shard 1/2" -- "$FIREDRILL" sweep "$tmp/sweeps/tiny.json" --shard 1/2 -j 1 -o "$tmp/s1.h5"
+expect_status 2 "merge without shard 1" -- "$FIREDRILL" merge "$tmp/m.h5" "$tmp/s0.h5"
+expect_match "$err" "shard 1/2 is missing" "missing shard named"
+expect_status 2 "merge with a shard twice" -- "$FIREDRILL" merge "$tmp/m.h5" "$tmp/s0.h5" "$tmp/s0.h5"
+expect_match "$err" "shard 0/2 is given twice" "duplicate shard named"
+expect_status 2 "merge shards of different sweeps" -- "$FIREDRILL" merge "$tmp/m.h5" "$tmp/s0.h5" "$tmp/j1.h5"
+expect_match "$err" "another sweep" "different sweep named"
+check "failed merges write nothing" test ! -e "$tmp/m.h5"
+expect_status 0 "merge 1/2 + 0/2" -- "$FIREDRILL" merge "$tmp/m.h5" "$tmp/s1.h5" "$tmp/s0.h5"
+same_tables "$tmp/m.h5" "$tmp/j1.h5" "merged shards equal the unsharded sweep"
+
+# --- resume after kill -9 ----------------------------------------------------------
+# 30-day replicas (tens of ms and tens of kB of journal each) so that the
+# kill lands mid-run, after a few whole records.
+sed 's/"horizon_s": "2d"/"horizon_s": "30d"/; s/"seeds": 4/"seeds": 12/' "$tmp/sweeps/tiny.json" > "$tmp/sweeps/long.json"
+"$FIREDRILL" sweep "$tmp/sweeps/long.json" -j 2 -o "$tmp/long_ref.h5" --quiet
+"$FIREDRILL" sweep "$tmp/sweeps/long.json" -j 1 -o "$tmp/long.h5" --quiet &
+pid=$!
+for _ in $(seq 1 400); do
+    size=$(stat -c %s "$tmp/long.h5.journal" 2>/dev/null || echo 0)
+    (( size > 300000 )) && break
+    sleep 0.02
+done
+kill -9 $pid 2>/dev/null || true
+wait $pid 2>/dev/null || true
+check "killed mid-run: journal kept, no results file" test -e "$tmp/long.h5.journal" -a ! -e "$tmp/long.h5"
+# A record torn by the kill (simulated): cut the last few bytes.
+truncate -s -3 "$tmp/long.h5.journal"
+expect_status 2 "existing journal without --resume" -- "$FIREDRILL" sweep "$tmp/sweeps/long.json" -o "$tmp/long.h5"
+expect_match "$err" "long.h5.journal exists: .*--resume" "error suggests --resume"
+expect_status 0 "resume" -- "$FIREDRILL" sweep "$tmp/sweeps/long.json" -j 2 --resume -o "$tmp/long.h5"
+expect_match "$out" "resumed\), wrote" "summary counts resumed replicas"
+expect_match "$err" "resuming: [0-9]+ of 48 replicas already in" "resume says how much was kept"
+same_tables "$tmp/long.h5" "$tmp/long_ref.h5" "resumed run equals an uninterrupted one"
+check "journal removed after resume" test ! -e "$tmp/long.h5.journal"
+
+# --- the Slurm example, run here -------------------------------------------------
+expect_status 0 "slurm_sweep.sh local, 3 shards" -- env FIREDRILL="$FIREDRILL" scripts/slurm_sweep.sh local \
+    "$tmp/sweeps/tiny.json" 3 "$tmp/slurm/tiny.h5"
+same_tables "$tmp/slurm/tiny.h5" "$tmp/j1.h5" "Slurm-style shards merged equal the unsharded sweep"
+
+# --- MPI ---------------------------------------------------------------------------
+if ! command -v mpirun >/dev/null; then
+    echo "skip: MPI test (mpirun not installed)"
+elif ! "$FIREDRILL" sweep --help | grep -q "MPI: built in"; then
+    echo "skip: MPI test (firedrill built without MPI)"
+else
+    export OMPI_MCA_btl_vader_single_copy_mechanism=none
+    expect_status 0 "mpirun -n 2 sweep" -- timeout 120 mpirun --allow-run-as-root --oversubscribe -n 2 \
+        "$FIREDRILL" sweep "$tmp/sweeps/tiny.json" -o "$tmp/mpi.h5"
+    same_tables "$tmp/mpi.h5" "$tmp/j1.h5" "2 MPI ranks give the tables of -j 1"
+    expect_status 0 "mpirun -n 2 shard 1/2" -- timeout 120 mpirun --allow-run-as-root --oversubscribe -n 2 \
+        "$FIREDRILL" sweep "$tmp/sweeps/tiny.json" --shard 1/2 -o "$tmp/mpi_s1.h5"
+    "$FIREDRILL" merge "$tmp/mpi_m.h5" "$tmp/s0.h5" "$tmp/mpi_s1.h5" >/dev/null
+    same_tables "$tmp/mpi_m.h5" "$tmp/j1.h5" "an MPI shard merges with a threaded one"
+    expect_status 2 "mpirun with a bad sweep" -- timeout 120 mpirun --allow-run-as-root --oversubscribe -n 2 \
+        "$FIREDRILL" sweep "$tmp/sweeps/zip.json" -o "$tmp/mpi_bad.h5"
+    expect_match "$err" "zip.json: parameters\[1\]" "MPI error names the path"
+fi
+finish
