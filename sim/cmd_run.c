@@ -1,5 +1,8 @@
 /* `firedrill run` and `firedrill validate`. */
 #include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +21,8 @@
 #include "sim/h5out.h"
 
 static const char run_usage[] =
-    "usage: firedrill run SCENARIO.json [--seeds N] [--seed S] [-o results/NAME.h5]\n"
-    "                     [--backend auto|cpu|cuda] [--quiet]\n"
+    "usage: firedrill run SCENARIO.json [--seeds N] [--seed S] [-o results/NAME.h5] [-j N]\n"
+    "                     [--backend auto|cpu|cuda] [--trace] [--quiet]\n"
     "\n"
     "Simulates N replicas (seeds S, S+1, ..., default N=10, S=1) of the scenario, writes\n"
     "every replica's metrics and every incident to HDF5 (default results/<name>.h5),\n"
@@ -27,7 +30,10 @@ static const char run_usage[] =
     "lost revenue. Exit status 2 on a bad scenario (nothing is written).\n"
     "--backend picks where the recommendation kernels run (the recall probe of\n"
     "model.real_state): auto takes CUDA when a GPU is present; the HDF5 root attribute\n"
-    "'backend' records the one that ran.\n";
+    "'backend' records the one that ran.\n"
+    "-j N runs replicas on N threads (default: online CPUs); results do not depend on it.\n"
+    "--trace stores each replica's model events (disasters, detections, failovers,\n"
+    "backups) in /trace/<seed>.\n";
 
 static const char validate_usage[] =
     "usage: firedrill validate SCENARIO.json [--list-keys | --schema]\n"
@@ -81,26 +87,72 @@ static void print_summary(const scenario *sc, const replica_metrics *rows, size_
     }
 }
 
+/* Replicas on threads: each pulls the next seed; results land by index. */
+typedef struct run_pool {
+    const scenario *sc;
+    uint64_t first_seed, n;
+    world_result *results;
+    atomic_uint_fast64_t next;
+    atomic_bool failed;
+    pthread_mutex_t mu;
+    char err[1024];
+} run_pool;
+
+static void *run_worker(void *arg) {
+    run_pool *p = arg;
+    for (;;) {
+        uint64_t i = atomic_fetch_add(&p->next, 1);
+        if (i >= p->n || atomic_load(&p->failed)) return NULL;
+        char err[1024];
+        if (world_run(p->sc, p->first_seed + i, &p->results[i], err, sizeof err) != 0) {
+            pthread_mutex_lock(&p->mu);
+            if (!atomic_exchange(&p->failed, true)) snprintf(p->err, sizeof p->err, "%s", err);
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
+        }
+    }
+}
+
+static int run_replicas(run_pool *p, int jobs) {
+    if ((uint64_t)jobs > p->n) jobs = (int)p->n;
+    pthread_t *threads = calloc((size_t)jobs, sizeof *threads);
+    pthread_mutex_init(&p->mu, NULL);
+    int started = 0;
+    for (; threads && started < jobs; started++)
+        if (pthread_create(&threads[started], NULL, run_worker, p) != 0) break;
+    if (started == 0) run_worker(p); /* no threads to be had: run here */
+    for (int i = 0; i < started; i++) pthread_join(threads[i], NULL);
+    free(threads);
+    pthread_mutex_destroy(&p->mu);
+    return atomic_load(&p->failed) ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+}
+
 int cmd_run(int argc, char **argv) {
     static const struct option opts[] = {
         {"seeds", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
         {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
-        {"backend", required_argument, 0, 'b'},
+        {"backend", required_argument, 0, 'b'}, {"trace", no_argument, 0, 't'},
+        {"jobs", required_argument, 0, 'j'},
         {"help", no_argument, 0, 'h'},        {0, 0, 0, 0},
     };
     uint64_t seeds = 10, first = 1;
     const char *out_path = NULL;
     bool quiet = false;
     rec_backend backend = REC_BACKEND_AUTO;
+    bool trace = false;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    uint64_t jobs = cpus > 0 ? (uint64_t)cpus : 1;
     optind = 0;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:qhj:", opts, NULL)) != -1) {
         switch (c) {
         case 'n': if (!cli_parse_u64("run", "--seeds", optarg, 1, 100000000, &seeds)) return CLI_EXIT_USAGE; break;
         case 's': if (!cli_parse_u64("run", "--seed", optarg, 0, UINT64_MAX / 2, &first)) return CLI_EXIT_USAGE; break;
         case 'o': out_path = optarg; break;
         case 'q': quiet = true; break;
+        case 't': trace = true; break;
+        case 'j': if (!cli_parse_u64("run", "-j", optarg, 1, 1024, &jobs)) return CLI_EXIT_USAGE; break;
         case 'b':
             if (rec_backend_parse(optarg, &backend) != 0)
                 return cli_usage_error("run", "--backend: expected auto, cpu or cuda, got '%s'", optarg);
@@ -133,26 +185,27 @@ int cmd_run(int argc, char **argv) {
         snprintf(default_path, sizeof default_path, "results/%s.h5", sc.name);
         out_path = default_path;
     }
+    sc.trace_events = trace;
+    run_pool pool = {.sc = &sc, .first_seed = first, .n = seeds, .results = calloc(seeds, sizeof(world_result))};
+    int status = pool.results ? run_replicas(&pool, (int)jobs) : CLI_EXIT_FAILED;
+    if (status != CLI_EXIT_OK && pool.results) fprintf(stderr, "firedrill run: %s: %s\n", file, pool.err);
+    /* Gather in seed order: the output does not depend on the threads. */
     replica_metrics *rows = calloc(seeds, sizeof *rows);
+    h5out_trace *traces = trace ? calloc(seeds, sizeof *traces) : NULL;
     incident_record *incidents = NULL;
     size_t n_inc = 0;
-    int status = rows ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+    if (!rows || (trace && !traces)) status = CLI_EXIT_FAILED;
     for (uint64_t i = 0; status == CLI_EXIT_OK && i < seeds; i++) {
-        world_result r;
-        if (world_run(&sc, first + i, &r, err, sizeof err) != 0) {
-            fprintf(stderr, "firedrill run: %s: %s\n", file, err);
-            status = CLI_EXIT_FAILED;
-            break;
-        }
-        rows[i] = r.metrics;
-        incident_record *grown = realloc(incidents, (n_inc + r.n_incidents + 1) * sizeof *grown);
+        world_result *r = &pool.results[i];
+        rows[i] = r->metrics;
+        if (traces) traces[i] = (h5out_trace){first + i, r->trace, r->n_trace};
+        incident_record *grown = realloc(incidents, (n_inc + r->n_incidents + 1) * sizeof *grown);
         if (!grown) status = CLI_EXIT_FAILED;
         else {
             incidents = grown;
-            memcpy(incidents + n_inc, r.incidents, r.n_incidents * sizeof *grown);
-            n_inc += r.n_incidents;
+            memcpy(incidents + n_inc, r->incidents, r->n_incidents * sizeof *grown);
+            n_inc += r->n_incidents;
         }
-        world_result_free(&r);
     }
     if (status == CLI_EXIT_OK) {
         char sha[65], command[512] = "";
@@ -163,7 +216,8 @@ int cmd_run(int argc, char **argv) {
         }
         h5out_meta meta = {FIREDRILL_VERSION, firedrill_git_rev, sc.name, sha, rec_backend_name(backend), command,
                            sc.given_json, sc.resolved_json};
-        if (h5out_write(out_path, &meta, rows, seeds, incidents, n_inc, err, sizeof err) != 0) {
+        if (h5out_write(out_path, &meta, rows, seeds, incidents, n_inc, traces, traces ? seeds : 0, err,
+                        sizeof err) != 0) {
             fprintf(stderr, "firedrill run: %s\n", err);
             status = CLI_EXIT_FAILED;
         }
@@ -172,6 +226,9 @@ int cmd_run(int argc, char **argv) {
         print_summary(&sc, rows, seeds);
         printf("wrote %s (%llu replicas, %zu incidents)\n", out_path, (unsigned long long)seeds, n_inc);
     }
+    for (uint64_t i = 0; pool.results && i < seeds; i++) world_result_free(&pool.results[i]);
+    free(pool.results);
+    free(traces);
     free(rows);
     free(incidents);
     scenario_free(&sc);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kernels/rec.h"
 #include "sim/cli.h"
 #include "sim/commands.h"
 #include "sim/h5out.h"
@@ -25,7 +26,7 @@ static const char sweep_usage[] =
     "\n"
     "  -j N           worker threads (default: online CPUs; under mpirun 1 per rank,\n"
     "                 and -j 0 leaves rank 0 to hand out work only)\n"
-    "  --shard K/N    run only units with index %% N == K and write a shard file\n"
+    "  --shard K/N    run only units with index % N == K and write a shard file\n"
     "                 (default results/<name>.shardK-of-N.h5); join with firedrill merge\n"
     "  --resume       continue from OUT.h5.journal after an interruption (kill -9 included)\n"
     "  --fresh        discard an existing journal and start over\n"
@@ -98,8 +99,13 @@ static int write_results(const sweep_spec *sw, const sweep_exec *x, const char *
             points[i].parameters = sw->points[i].parameters;
             points[i].scenario = sw->points[i].scenario_json;
         }
+        /* The root names the sweep (its points may come from different
+         * base scenarios); /scenario holds the baseline point's scenario.
+         * Kernels run where `auto` puts them, as in `firedrill run`. */
         const sweep_point *b = &sw->points[sw->baseline_point];
-        h5out_meta meta = {FIREDRILL_VERSION, firedrill_git_rev, b->sc.name, b->sha256, "cpu", command,
+        char berr[128];
+        const char *backend = rec_backend_available(REC_BACKEND_CUDA, berr, sizeof berr) ? "cuda" : "cpu";
+        h5out_meta meta = {FIREDRILL_VERSION, firedrill_git_rev, sw->name, b->sha256, backend, command,
                            b->scenario_json, b->sc.resolved_json};
         h5out_sweep hs = {sw->name,    sw->sha256,     sw->text,           sweep_combine_name(sw->combine),
                           metrics,     sw->n_points,   sw->seeds,          sw->first_seed,

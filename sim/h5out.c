@@ -140,7 +140,7 @@ static int put_points(hid_t file, const h5out_point *points, size_t n) {
 
 static int write_file(const char *path, const h5out_meta *meta, const h5out_sweep *sw,
                       const replica_metrics *replicas, size_t n_replicas, const incident_record *incidents,
-                      size_t n_incidents, char *err, size_t errlen) {
+                      size_t n_incidents, const h5out_trace *traces, size_t n_traces, char *err, size_t errlen) {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -192,6 +192,17 @@ static int write_file(const char *path, const h5out_meta *meta, const h5out_swee
                     replicas, n_replicas);
     rc |= put_table(file, "incidents", incident_fields, incident_field_count, sizeof(incident_record), incidents,
                     n_incidents);
+    if (n_traces) {
+        hid_t tg = H5Gcreate2(file, "trace", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        rc |= tg < 0 ? -1 : 0;
+        for (size_t i = 0; tg >= 0 && i < n_traces; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "%llu", (unsigned long long)traces[i].seed);
+            rc |= put_table(tg, name, trace_fields, trace_field_count, sizeof(trace_record), traces[i].rows,
+                            traces[i].n_rows);
+        }
+        if (tg >= 0) H5Gclose(tg);
+    }
     if (H5Fclose(file) < 0) rc = -1;
     if (rc != 0 || rename(tmp, path) != 0) {
         remove(tmp);
@@ -202,14 +213,15 @@ static int write_file(const char *path, const h5out_meta *meta, const h5out_swee
 }
 
 int h5out_write(const char *path, const h5out_meta *meta, const replica_metrics *replicas, size_t n_replicas,
-                const incident_record *incidents, size_t n_incidents, char *err, size_t errlen) {
-    return write_file(path, meta, NULL, replicas, n_replicas, incidents, n_incidents, err, errlen);
+                const incident_record *incidents, size_t n_incidents, const h5out_trace *traces, size_t n_traces,
+                char *err, size_t errlen) {
+    return write_file(path, meta, NULL, replicas, n_replicas, incidents, n_incidents, traces, n_traces, err, errlen);
 }
 
 int h5out_write_sweep(const char *path, const h5out_meta *meta, const h5out_sweep *sweep,
                       const replica_metrics *replicas, size_t n_replicas, const incident_record *incidents,
                       size_t n_incidents, char *err, size_t errlen) {
-    return write_file(path, meta, sweep, replicas, n_replicas, incidents, n_incidents, err, errlen);
+    return write_file(path, meta, sweep, replicas, n_replicas, incidents, n_incidents, NULL, 0, err, errlen);
 }
 
 /* ---- readers ------------------------------------------------------------------------ */

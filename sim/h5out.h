@@ -36,8 +36,16 @@ typedef struct h5out_sweep {
     const h5out_point *points;
 } h5out_sweep;
 
+/* One replica's event trace: /trace/<seed> (`firedrill run --trace`). */
+typedef struct h5out_trace {
+    uint64_t seed;
+    const trace_record *rows;
+    size_t n_rows;
+} h5out_trace;
+
 int h5out_write(const char *path, const h5out_meta *meta, const replica_metrics *replicas, size_t n_replicas,
-                const incident_record *incidents, size_t n_incidents, char *err, size_t errlen);
+                const incident_record *incidents, size_t n_incidents, const h5out_trace *traces, size_t n_traces,
+                char *err, size_t errlen);
 
 int h5out_write_sweep(const char *path, const h5out_meta *meta, const h5out_sweep *sweep,
                       const replica_metrics *replicas, size_t n_replicas, const incident_record *incidents,

@@ -49,6 +49,16 @@ ls "$tmp" | grep -q '\.tmp\.' && { echo "FAIL: temp file left"; fails=$((fails+1
 a=$(h5dump -d incidents "$tmp/seed.h5" | sed 1d | md5sum)
 b=$(h5dump -d incidents "$tmp/again.h5" | sed 1d | md5sum)
 expect_match "$a" "^${b%% *}" "same seeds, same incident table"
+# threads do not change results; the trace records model events
+"$FIREDRILL" run scenarios/reference.json --seeds 6 -j 1 -o "$tmp/j1.h5" --quiet
+"$FIREDRILL" run scenarios/reference.json --seeds 6 -j 2 -o "$tmp/j2.h5" --quiet --trace
+a=$(h5dump -d incidents "$tmp/j1.h5" | sed 1d | md5sum)
+b=$(h5dump -d incidents "$tmp/j2.h5" | sed 1d | md5sum)
+expect_match "$a" "^${b%% *}" "-j 1 and -j 2 give the same incident table"
+expect_status 0 "trace of seed 3" -- h5dump -d /trace/3 "$tmp/j2.h5"
+expect_match "$out" "disaster.onset" "trace holds disaster onsets"
+expect_match "$out" "backup.restorable" "trace holds backups"
+
 expect_status 0 "h5dump backend attribute" -- h5dump -a backend "$tmp/seed.h5"
 expect_match "$out" '"(cpu|cuda)"' "backend recorded"
 expect_status 2 "bad --backend" -- "$FIREDRILL" run scenarios/seed_case.json --backend tpu

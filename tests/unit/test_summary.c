@@ -152,7 +152,7 @@ static int write_fixture(void **state) {
     inc[0].outage = 1;
     h5out_meta meta = {"0.0.0", "test", "fixture", "abc", "cpu", "test", "{}", "{\"horizon_s\": 86400}"};
     char err[256];
-    return h5out_write(fx->path, &meta, rows, 6, inc, 2, err, sizeof err) == 0 ? 0 : -1;
+    return h5out_write(fx->path, &meta, rows, 6, inc, 2, NULL, 0, err, sizeof err) == 0 ? 0 : -1;
 }
 
 static int remove_fixture(void **state) {
