@@ -163,7 +163,7 @@ run-test-gpu: $(GPU_BINS) $(BUILD)/firedrill
 
 # --- benchmarks ----------------------------------------------------------------
 run-bench: $(BUILD)/firedrill
-	@scripts/bench.sh $(BUILD)/firedrill
+	@tests/bench/run.sh $(BUILD)/firedrill
 run-bench-gpu: $(BUILD)/firedrill
 	@$(BUILD)/firedrill bench kernels --backend cuda
 

@@ -73,6 +73,29 @@ static void sift_down(const queue *q, size_t size, size_t i, queue_entry e) {
     heap[i] = e;
 }
 
+/* Removing the root the way Floyd's bottom-up heapsort does: the hole at i
+ * descends to a leaf along the smaller children, without comparing against
+ * e, then e rises from there. Entries that replace the root are usually
+ * late (a new event lies in the future of most pending ones), so they rise
+ * little: one comparison per level instead of two. The children of the
+ * next level are prefetched while this level's are compared. */
+static void sift_hole_to_leaf_then_up(const queue *q, size_t size, size_t i, queue_entry e) {
+    queue_entry *heap = q->heap;
+    for (;;) {
+        size_t first = i * QUEUE_ARITY + 1;
+        if (first >= size) break;
+        size_t best = first;
+        size_t last = first + QUEUE_ARITY < size ? first + QUEUE_ARITY : size;
+        for (size_t c = first + 1; c < last; c++)
+            if (entry_before(q, &heap[c], &heap[best])) best = c;
+        size_t grandchildren = best * QUEUE_ARITY + 1;
+        if (grandchildren < size) __builtin_prefetch(&heap[grandchildren]);
+        heap[i] = heap[best];
+        i = best;
+    }
+    sift_up(q, i, e);
+}
+
 int queue_push(queue *q, queue_entry e) {
     if (q->size == q->capacity && allocate(q, q->capacity * 2) != 0) return -1;
     sift_up(q, q->size++, e);
@@ -81,10 +104,10 @@ int queue_push(queue *q, queue_entry e) {
 
 void queue_pop(queue *q) {
     size_t n = --q->size;
-    if (n > 0) sift_down(q, n, 0, q->heap[n]);
+    if (n > 0) sift_hole_to_leaf_then_up(q, n, 0, q->heap[n]);
 }
 
-void queue_replace_top(queue *q, queue_entry e) { sift_down(q, q->size, 0, e); }
+void queue_replace_top(queue *q, queue_entry e) { sift_hole_to_leaf_then_up(q, q->size, 0, e); }
 
 void queue_filter(queue *q, bool (*keep)(void *ctx, const queue_entry *e), void *ctx) {
     size_t kept = 0;
