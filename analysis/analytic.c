@@ -33,14 +33,12 @@ double ana_daly_interval_s(double delta_s, double mtbf_s) {
     return sqrt(2.0 * delta_s * mtbf_s) * (1.0 + sqrt(r) / 3.0 + r / 9.0) - delta_s;
 }
 
-double ana_daly_walltime_s(double solve_s, double interval_s, double delta_s, double restart_s,
-                           double mtbf_s) {
-    if (!finite_nonneg(solve_s) || !finite_pos(interval_s) || !finite_nonneg(delta_s) ||
-        !finite_nonneg(restart_s) || !finite_pos(mtbf_s))
+double ana_daly_walltime_s(double solve_s, double interval_s, double delta_s, double restart_s, double mtbf_s) {
+    if (!finite_nonneg(solve_s) || !finite_pos(interval_s) || !finite_nonneg(delta_s) || !finite_nonneg(restart_s) ||
+        !finite_pos(mtbf_s))
         return NAN;
     /* expm1 keeps the checkpoint overhead visible when (tau + delta) << M. */
-    return mtbf_s * exp(restart_s / mtbf_s) * expm1((interval_s + delta_s) / mtbf_s) * solve_s /
-           interval_s;
+    return mtbf_s * exp(restart_s / mtbf_s) * expm1((interval_s + delta_s) / mtbf_s) * solve_s / interval_s;
 }
 
 /* Wall time per unit of work, as a function of x = tau / M and d = delta / M.
@@ -75,7 +73,7 @@ double ana_daly_optimal_interval_s(double delta_s, double mtbf_s) {
         fs[i] = daly_cost(xs[i], &d);
         if (fs[i] < fs[best]) best = i;
     }
-    if (best == 0) return NAN; /* x* below x_lo: cannot happen for finite d > 0 */
+    if (best == 0) return NAN;           /* x* below x_lo: cannot happen for finite d > 0 */
     if (best == 2 * half) return mtbf_s; /* x* within 1e-12 of 1 */
     if (!(fs[best] < fs[best - 1] && fs[best] < fs[best + 1]))
         return xs[best] * mtbf_s; /* flat to rounding: every nearby tau is as good */
@@ -84,8 +82,8 @@ double ana_daly_optimal_interval_s(double delta_s, double mtbf_s) {
     gsl_min_fminimizer *m = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent);
     if (!m) return NAN;
     double x = NAN;
-    if (gsl_min_fminimizer_set_with_values(m, &fn, xs[best], fs[best], xs[best - 1], fs[best - 1],
-                                           xs[best + 1], fs[best + 1]) == GSL_SUCCESS) {
+    if (gsl_min_fminimizer_set_with_values(m, &fn, xs[best], fs[best], xs[best - 1], fs[best - 1], xs[best + 1],
+                                           fs[best + 1]) == GSL_SUCCESS) {
         for (int it = 0; it < ANA_MAX_ITER; it++) {
             if (gsl_min_fminimizer_iterate(m) != GSL_SUCCESS) break;
             double a = gsl_min_fminimizer_x_lower(m), b = gsl_min_fminimizer_x_upper(m);
@@ -152,8 +150,7 @@ static double one_minus_exp_over(double x) { return x > 0.0 ? -expm1(-x) / x : 1
  * textbook form. Factoring e^{-a t} out keeps every exponent <= 0. */
 static double mmc_sojourn_gap(double t, void *params) {
     const mmc_sojourn *s = params;
-    double inner = (1.0 - s->pw) * exp(-(s->mu - s->a) * t) +
-                   s->pw * (1.0 + s->a * t * one_minus_exp_over(s->gap * t));
+    double inner = (1.0 - s->pw) * exp(-(s->mu - s->a) * t) + s->pw * (1.0 + s->a * t * one_minus_exp_over(s->gap * t));
     return -s->a * t + log(inner) - s->log_q;
 }
 
@@ -250,14 +247,12 @@ double ana_failover_mean_time_s(const double *stage_mean_s, size_t n) {
 
 /* ---- phi accrual ----------------------------------------------------------------- */
 
-static int phi_args_ok(double interval_s, double acceptable_pause_s, double min_std_s,
-                       double threshold) {
-    return finite_pos(interval_s) && finite_nonneg(acceptable_pause_s) && finite_pos(min_std_s) &&
-           threshold > 0.0 && threshold <= ANA_PHI_THRESHOLD_MAX;
+static int phi_args_ok(double interval_s, double acceptable_pause_s, double min_std_s, double threshold) {
+    return finite_pos(interval_s) && finite_nonneg(acceptable_pause_s) && finite_pos(min_std_s) && threshold > 0.0 &&
+           threshold <= ANA_PHI_THRESHOLD_MAX;
 }
 
-double ana_phi_detect_delay_s(double interval_s, double acceptable_pause_s, double min_std_s,
-                              double threshold) {
+double ana_phi_detect_delay_s(double interval_s, double acceptable_pause_s, double min_std_s, double threshold) {
     if (!phi_args_ok(interval_s, acceptable_pause_s, min_std_s, threshold)) return NAN;
     double y = gsl_cdf_ugaussian_Qinv(pow(10.0, -threshold));
     if (isnan(y)) return NAN;
@@ -270,8 +265,8 @@ static double logistic_gap(double y, void *params) {
     return y * (1.5976 + 0.070566 * y * y) - k;
 }
 
-double ana_phi_detect_delay_logistic_s(double interval_s, double acceptable_pause_s,
-                                       double min_std_s, double threshold) {
+double ana_phi_detect_delay_logistic_s(double interval_s, double acceptable_pause_s, double min_std_s,
+                                       double threshold) {
     if (!phi_args_ok(interval_s, acceptable_pause_s, min_std_s, threshold)) return NAN;
     /* e / (1 + e) = P  <=>  -ln e = ln((1 - P) / P) = k, with P = 10^-threshold. */
     double k = threshold * M_LN10 + log1p(-pow(10.0, -threshold));

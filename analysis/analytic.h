@@ -23,8 +23,7 @@ double ana_daly_interval_s(double delta_s, double mtbf_s);
 
 /* Daly 2006 expected wall time with checkpoints every tau and exponential
  * failures: T_w = M e^{R/M} (e^{(tau+delta)/M} - 1) T_s / tau. tau > 0. */
-double ana_daly_walltime_s(double solve_s, double interval_s, double delta_s, double restart_s,
-                           double mtbf_s);
+double ana_daly_walltime_s(double solve_s, double interval_s, double delta_s, double restart_s, double mtbf_s);
 
 /* The tau that minimises ana_daly_walltime_s exactly (R and T_s only scale
  * it), found numerically with gsl_min (Brent): relative error < 1e-6 for
@@ -87,13 +86,12 @@ double ana_failover_mean_time_s(const double *stage_mean_s, size_t n);
  * learned intervals have no spread (Akka's model): mean = interval + pause,
  * std = min_std, phi = -log10 Q((t - mean)/std), so
  * t = mean + std Qinv(10^-threshold), clamped at 0. threshold in (0, 300]. */
-double ana_phi_detect_delay_s(double interval_s, double acceptable_pause_s, double min_std_s,
-                              double threshold);
+double ana_phi_detect_delay_s(double interval_s, double acceptable_pause_s, double min_std_s, double threshold);
 
 /* The same with Akka's logistic approximation of Q used by its detector:
  * P = e / (1 + e), e = exp(-y (1.5976 + 0.070566 y^2)), y = (t - mean)/std;
  * the cubic in y is solved with gsl_root. threshold in (0, 300]. */
-double ana_phi_detect_delay_logistic_s(double interval_s, double acceptable_pause_s,
-                                       double min_std_s, double threshold);
+double ana_phi_detect_delay_logistic_s(double interval_s, double acceptable_pause_s, double min_std_s,
+                                       double threshold);
 
 #endif

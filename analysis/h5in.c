@@ -147,7 +147,7 @@ int h5in_string_dataset(h5in_file *f, const char *name, char **out, char *err, s
 typedef struct member_plan {
     char *name;
     bool is_string, is_vlen;
-    size_t file_size;   /* fixed strings: bytes in the file */
+    size_t file_size; /* fixed strings: bytes in the file */
     size_t mem_offset;
 } member_plan;
 
@@ -281,10 +281,16 @@ int h5in_table_read(h5in_file *f, const char *name, h5in_table *out, char *err, 
         c->name = dup_string(p->name);
         c->unit = read_unit(d, p->name);
         c->is_string = p->is_string;
-        if (!c->name || !c->unit) { rc = H5IN_EFAIL; break; }
+        if (!c->name || !c->unit) {
+            rc = H5IN_EFAIL;
+            break;
+        }
         if (!p->is_string) {
             c->values = malloc((n_rows ? n_rows : 1) * sizeof *c->values);
-            if (!c->values) { rc = H5IN_EFAIL; break; }
+            if (!c->values) {
+                rc = H5IN_EFAIL;
+                break;
+            }
             for (size_t r = 0; r < n_rows; r++) memcpy(&c->values[r], buf + r * row + p->mem_offset, sizeof(double));
             continue;
         }
@@ -292,18 +298,25 @@ int h5in_table_read(h5in_file *f, const char *name, h5in_table *out, char *err, 
         size_t width = 1;
         for (size_t r = 0; r < n_rows; r++) {
             const char *s;
-            if (p->is_vlen) memcpy(&s, buf + r * row + p->mem_offset, sizeof s);
-            else s = (const char *)buf + r * row + p->mem_offset;
+            if (p->is_vlen)
+                memcpy(&s, buf + r * row + p->mem_offset, sizeof s);
+            else
+                s = (const char *)buf + r * row + p->mem_offset;
             size_t len = s ? strlen(s) + 1 : 1;
             if (len > width) width = len;
         }
         c->width = width;
         c->strings = calloc(n_rows ? n_rows : 1, width);
-        if (!c->strings) { rc = H5IN_EFAIL; break; }
+        if (!c->strings) {
+            rc = H5IN_EFAIL;
+            break;
+        }
         for (size_t r = 0; r < n_rows; r++) {
             const char *s;
-            if (p->is_vlen) memcpy(&s, buf + r * row + p->mem_offset, sizeof s);
-            else s = (const char *)buf + r * row + p->mem_offset;
+            if (p->is_vlen)
+                memcpy(&s, buf + r * row + p->mem_offset, sizeof s);
+            else
+                s = (const char *)buf + r * row + p->mem_offset;
             if (s) memcpy(c->strings + r * width, s, strlen(s) + 1);
         }
     }
@@ -364,10 +377,18 @@ static int points_alloc(h5in_points *p, size_t n) {
 static void points_sort(h5in_points *p) {
     for (size_t i = 1; i < p->n; i++)
         for (size_t j = i; j > 0 && p->index[j - 1] > p->index[j]; j--) {
-            uint32_t t = p->index[j]; p->index[j] = p->index[j - 1]; p->index[j - 1] = t;
-            char *s = p->parameters[j]; p->parameters[j] = p->parameters[j - 1]; p->parameters[j - 1] = s;
-            s = p->sha256[j]; p->sha256[j] = p->sha256[j - 1]; p->sha256[j - 1] = s;
-            s = p->scenario[j]; p->scenario[j] = p->scenario[j - 1]; p->scenario[j - 1] = s;
+            uint32_t t = p->index[j];
+            p->index[j] = p->index[j - 1];
+            p->index[j - 1] = t;
+            char *s = p->parameters[j];
+            p->parameters[j] = p->parameters[j - 1];
+            p->parameters[j - 1] = s;
+            s = p->sha256[j];
+            p->sha256[j] = p->sha256[j - 1];
+            p->sha256[j - 1] = s;
+            s = p->scenario[j];
+            p->scenario[j] = p->scenario[j - 1];
+            p->scenario[j - 1] = s;
         }
 }
 

@@ -24,10 +24,10 @@ typedef struct h5in_file h5in_file;
 
 typedef struct h5in_column {
     char *name;
-    char *unit;         /* the dataset's "<name>_unit" attribute, "" when absent */
+    char *unit; /* the dataset's "<name>_unit" attribute, "" when absent */
     bool is_string;
-    double *values;     /* numeric columns: one value per row */
-    char *strings;      /* string columns: rows of `width` bytes, NUL-terminated */
+    double *values; /* numeric columns: one value per row */
+    char *strings;  /* string columns: rows of `width` bytes, NUL-terminated */
     size_t width;
 } h5in_column;
 
@@ -43,9 +43,9 @@ typedef struct h5in_table {
 typedef struct h5in_points {
     size_t n;
     uint32_t *index;
-    char **parameters;  /* JSON object {"json.path": value, ...} */
-    char **sha256;      /* scenario SHA-256 of the point, "" when unknown */
-    char **scenario;    /* the point's scenario JSON as run, "" when the file lacks it */
+    char **parameters; /* JSON object {"json.path": value, ...} */
+    char **sha256;     /* scenario SHA-256 of the point, "" when unknown */
+    char **scenario;   /* the point's scenario JSON as run, "" when the file lacks it */
 } h5in_points;
 
 /* Opens path read-only; NULL with a message when it is missing or not HDF5. */

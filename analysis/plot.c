@@ -158,8 +158,7 @@ int plot_find_scripts(const char *env_dir, const char *exe_path, char *out, size
     }
     snprintf(out, len, "analysis");
     if (has_scripts(out)) return 0;
-    snprintf(err, errlen, "gnuplot scripts (plot_cdf.gp) not found in %s./analysis; set FIREDRILL_ANALYSIS_DIR",
-             tried);
+    snprintf(err, errlen, "gnuplot scripts (plot_cdf.gp) not found in %s./analysis; set FIREDRILL_ANALYSIS_DIR", tried);
     return -1;
 }
 
@@ -184,8 +183,10 @@ static void def_str(char *buf, size_t len, const char *name, const char *value) 
 static void def_num(char *buf, size_t len, const char *name, double value) {
     size_t used = strlen(buf);
     /* gnuplot has NaN only as an expression. */
-    if (isfinite(value)) snprintf(buf + used, len - used, "%s=%.17g;", name, value);
-    else snprintf(buf + used, len - used, "%s=NaN;", name);
+    if (isfinite(value))
+        snprintf(buf + used, len - used, "%s=%.17g;", name, value);
+    else
+        snprintf(buf + used, len - used, "%s=NaN;", name);
 }
 
 static int run_gnuplot(const plot_options *o, const char *script, const char *defs, char *err, size_t errlen) {
@@ -265,8 +266,7 @@ static void point_label(const h5in_points *p, size_t i, char *buf, size_t len) {
 }
 
 /* Values of column `col` in incidents of one point, finite (and > 0 when asked). */
-static size_t incident_values(const h5in_table *inc, uint32_t point, const char *col, bool positive_only,
-                              double *out) {
+static size_t incident_values(const h5in_table *inc, uint32_t point, const char *col, bool positive_only, double *out) {
     const h5in_column *pc = h5in_column_find(inc, "point"), *c = h5in_column_find(inc, col);
     size_t k = 0;
     for (size_t r = 0; c && r < inc->n_rows; r++) {
@@ -286,7 +286,8 @@ static int write_cdf(const plot_data *d, const char *col, bool positive_only, FI
     double *v = malloc((n ? n : 1) * sizeof *v);
     if (!v) return PLOT_EFAIL;
     *blocks = 0;
-    size_t np = d->points->n, stride = np > PLOT_MAX_CDF_CURVES ? (np + PLOT_MAX_CDF_CURVES - 1) / PLOT_MAX_CDF_CURVES : 1;
+    size_t np = d->points->n,
+           stride = np > PLOT_MAX_CDF_CURVES ? (np + PLOT_MAX_CDF_CURVES - 1) / PLOT_MAX_CDF_CURVES : 1;
     for (size_t i = 0; i < np; i += stride) {
         size_t k = incident_values(d->incidents, d->points->index[i], col, positive_only, v);
         if (!k) continue;
@@ -368,8 +369,7 @@ static double state_loss_mtbf_s(const plot_data *d) {
     return losses ? total / (double)losses : NAN;
 }
 
-static int plot_backup(const plot_data *d, const plot_options *o, char *png, size_t png_len, char *err,
-                       size_t errlen) {
+static int plot_backup(const plot_data *d, const plot_options *o, char *png, size_t png_len, char *err, size_t errlen) {
     const h5in_points *p = d->points;
     const h5in_column *pc = h5in_column_find(d->replicas, "point");
     const h5in_column *rpo = h5in_column_find(d->replicas, "rpo_mean_s");
@@ -437,8 +437,7 @@ static int plot_backup(const plot_data *d, const plot_options *o, char *png, siz
     double young = isfinite(delta) && isfinite(mtbf) ? ana_young_interval_s(delta, mtbf) : NAN;
     double daly = isfinite(delta) && isfinite(mtbf) ? ana_daly_interval_s(delta, mtbf) : NAN;
     char defs[8192] = "", title[512];
-    snprintf(title, sizeof title, "%s: RPO and backup cost against the incremental backup interval",
-             d->scenario_name);
+    snprintf(title, sizeof title, "%s: RPO and backup cost against the incremental backup interval", d->scenario_name);
     def_str(defs, sizeof defs, "sim", sim_path);
     def_str(defs, sizeof defs, "ana", ana_path);
     def_num(defs, sizeof defs, "young", young);
@@ -498,7 +497,7 @@ static int plot_rto_parts(const plot_data *d, const plot_options *o, char *png, 
 
 typedef struct capacity_row {
     double x;
-    char group[256];  /* the other parameters: one curve per distinct value */
+    char group[256]; /* the other parameters: one curve per distinct value */
     summary_stat avail_time, avail_req, revenue;
 } capacity_row;
 
@@ -514,8 +513,10 @@ static void other_params(const char *json, const char *key, char *buf, size_t le
     cJSON *root = cJSON_Parse(json);
     cJSON_DeleteItemFromObjectCaseSensitive(root, key);
     char *text = root ? cJSON_PrintUnformatted(root) : NULL;
-    if (text && strcmp(text, "{}") != 0) summary_point_label(text, buf, len);
-    else buf[0] = '\0';
+    if (text && strcmp(text, "{}") != 0)
+        summary_point_label(text, buf, len);
+    else
+        buf[0] = '\0';
     cJSON_free(text);
     cJSON_Delete(root);
 }
@@ -570,8 +571,8 @@ static int plot_capacity(const plot_data *d, const plot_options *o, char *png, s
             }
             const capacity_row *r = &rows[i];
             fprintf(f, "%.10g %.10g %.10g %.10g %.10g %.10g %.10g %.10g %.10g %.10g %zu\n", r->x, r->avail_time.mean,
-                    r->avail_time.ci_lo, r->avail_time.ci_hi, r->avail_req.mean, r->avail_req.ci_lo,
-                    r->avail_req.ci_hi, r->revenue.mean, r->revenue.ci_lo, r->revenue.ci_hi, r->avail_time.n);
+                    r->avail_time.ci_lo, r->avail_time.ci_hi, r->avail_req.mean, r->avail_req.ci_lo, r->avail_req.ci_hi,
+                    r->revenue.mean, r->revenue.ci_lo, r->revenue.ci_hi, r->avail_time.n);
         }
         rc = close_dat(f, path, err, errlen);
     }
@@ -618,8 +619,10 @@ static int plot_timeline(const plot_data *d, const plot_options *o, char *png, s
         horizon = hc ? hc->values[r] : NAN;
     }
     if (!isfinite(seed)) {
-        if (o->have_seed) snprintf(err, errlen, "seed %llu is not in /replicas", (unsigned long long)o->seed);
-        else snprintf(err, errlen, "no replica in /replicas");
+        if (o->have_seed)
+            snprintf(err, errlen, "seed %llu is not in /replicas", (unsigned long long)o->seed);
+        else
+            snprintf(err, errlen, "no replica in /replicas");
         return PLOT_EINPUT;
     }
     /* One row per incident kind, in order of first appearance. */
@@ -638,14 +641,21 @@ static int plot_timeline(const plot_data *d, const plot_options *o, char *png, s
         double onset = on->values[r] / 86400, dur = isfinite(du->values[r]) ? du->values[r] / 86400 : 0;
         double rend = isfinite(rto->values[r]) ? onset + rto->values[r] / 86400 : NAN;
         fprintf(f, "%zu %.10g %.10g ", row, onset, onset + dur);
-        if (isfinite(rend)) fprintf(f, "%.10g", rend);
-        else fputs("NaN", f);
+        if (isfinite(rend))
+            fprintf(f, "%.10g", rend);
+        else
+            fputs("NaN", f);
         /* RTO windows are minutes on a month-long axis: a label says how long. */
         char rto_label[32] = "";
         double secs = rto->values[r];
         if (isfinite(secs))
-            snprintf(rto_label, sizeof rto_label, secs >= 3600 ? "%.1fh" : secs >= 60 ? "%.0fm" : "%.0fs",
-                     secs >= 3600 ? secs / 3600 : secs >= 60 ? secs / 60 : secs);
+            snprintf(rto_label, sizeof rto_label,
+                     secs >= 3600 ? "%.1fh"
+                     : secs >= 60 ? "%.0fm"
+                                  : "%.0fs",
+                     secs >= 3600 ? secs / 3600
+                     : secs >= 60 ? secs / 60
+                                  : secs);
         fprintf(f, " %d \"%s\" \"%s\"\n", fa && fa->values[r] > 0, kind, rto_label);
         n_rows++;
     }

@@ -27,25 +27,32 @@
 
 enum { PLOT_OK = 0, PLOT_EFAIL = -1, PLOT_EINPUT = -2 };
 
-typedef enum plot_kind { PLOT_CDF, PLOT_BACKUP, PLOT_RTO_PARTS, PLOT_CAPACITY, PLOT_TIMELINE, PLOT_KIND_COUNT } plot_kind;
+typedef enum plot_kind {
+    PLOT_CDF,
+    PLOT_BACKUP,
+    PLOT_RTO_PARTS,
+    PLOT_CAPACITY,
+    PLOT_TIMELINE,
+    PLOT_KIND_COUNT
+} plot_kind;
 
 /* The parameter the backup figure is drawn against. */
 #define PLOT_BACKUP_PARAM "backup.incremental_period_s"
 
 typedef struct plot_data {
     const char *scenario_name;
-    const char *scenario_resolved;  /* JSON with defaults filled in; NULL when unknown */
+    const char *scenario_resolved; /* JSON with defaults filled in; NULL when unknown */
     const h5in_table *replicas;
-    const h5in_table *incidents;    /* NULL when the file has none */
+    const h5in_table *incidents; /* NULL when the file has none */
     const h5in_points *points;
 } plot_data;
 
 typedef struct plot_options {
-    const char *out_dir;     /* must exist */
-    const char *script_dir;  /* folder of the plot_*.gp scripts */
-    const char *gnuplot;     /* the gnuplot executable */
-    double confidence;       /* of the error bars */
-    bool have_seed;          /* timeline: which replica (default: the first seed of the first point) */
+    const char *out_dir;    /* must exist */
+    const char *script_dir; /* folder of the plot_*.gp scripts */
+    const char *gnuplot;    /* the gnuplot executable */
+    double confidence;      /* of the error bars */
+    bool have_seed;         /* timeline: which replica (default: the first seed of the first point) */
     uint64_t seed;
 } plot_options;
 

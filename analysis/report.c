@@ -10,7 +10,7 @@
 
 /* Metrics the report summarises; the first ones are those it decides on. */
 static const char *const report_metrics[] = {
-    "rto_mean_s",        REPORT_RTO_METRIC,       REPORT_RPO_METRIC, "rpo_mean_s", "backup_cost",
+    "rto_mean_s",        REPORT_RTO_METRIC,       REPORT_RPO_METRIC, "rpo_mean_s",    "backup_cost",
     "availability_time", "availability_requests", "lost_revenue",    "latency_p99_s", "false_failovers",
 };
 #define N_REPORT_METRICS (sizeof report_metrics / sizeof report_metrics[0])
@@ -97,8 +97,7 @@ long report_recommend(const summary *s, double rto_max_s, double rpo_max_s) {
         double ci = cost >= 0 ? summary_cell_at(s, i, (size_t)cost)->stat.mean : NAN;
         double cb = cost >= 0 ? summary_cell_at(s, (size_t)best, (size_t)cost)->stat.mean : NAN;
         /* Points come sorted by index, so on a full tie the earlier one stays. */
-        if (ci < cb || (ci == cb && cmp_point_resources(s->points, i, (size_t)best, keys, n_keys) < 0))
-            best = (long)i;
+        if (ci < cb || (ci == cb && cmp_point_resources(s->points, i, (size_t)best, keys, n_keys) < 0)) best = (long)i;
     }
     for (size_t k = 0; k < n_keys; k++) free(keys[k]);
     free(keys);
@@ -108,8 +107,10 @@ long report_recommend(const summary *s, double rto_max_s, double rpo_max_s) {
 /* ---- writing ------------------------------------------------------------------- */
 
 static void md_num(FILE *f, double v) {
-    if (isnan(v)) fputs("–", f);
-    else fprintf(f, "%.4g", v);
+    if (isnan(v))
+        fputs("–", f);
+    else
+        fprintf(f, "%.4g", v);
 }
 
 static void md_mean_ci(FILE *f, const summary_stat *st) {
@@ -119,10 +120,14 @@ static void md_mean_ci(FILE *f, const summary_stat *st) {
 
 /* A duration in seconds with a friendlier unit alongside. */
 static void md_duration(FILE *f, double s) {
-    if (s >= 86400) fprintf(f, "%.4g s (%.3g d)", s, s / 86400);
-    else if (s >= 3600) fprintf(f, "%.4g s (%.3g h)", s, s / 3600);
-    else if (s >= 60) fprintf(f, "%.4g s (%.3g min)", s, s / 60);
-    else fprintf(f, "%.4g s", s);
+    if (s >= 86400)
+        fprintf(f, "%.4g s (%.3g d)", s, s / 86400);
+    else if (s >= 3600)
+        fprintf(f, "%.4g s (%.3g h)", s, s / 3600);
+    else if (s >= 60)
+        fprintf(f, "%.4g s (%.3g min)", s, s / 60);
+    else
+        fprintf(f, "%.4g s", s);
 }
 
 static const summary_stat *stat_of(const summary *s, size_t i, const char *metric) {
@@ -174,8 +179,10 @@ static void write_question(FILE *f, const summary *s, char *const *keys, size_t 
             for (size_t j = 0; j < n_seen && !dup; j++) dup = strcmp(seen[j], v) == 0;
             if (dup) continue;
             if (n_seen < 16) snprintf(seen[n_seen], sizeof seen[0], "%s", v);
-            if (n_seen < 8) fprintf(f, "%s%s", n_seen ? ", " : "", v);
-            else if (n_seen == 8) fputs(", …", f);
+            if (n_seen < 8)
+                fprintf(f, "%s%s", n_seen ? ", " : "", v);
+            else if (n_seen == 8)
+                fputs(", …", f);
             n_seen++;
         }
         fputs(")", f);
@@ -230,12 +237,14 @@ static void write_recommendation(FILE *f, const summary *s, long best, const rep
 
 static void write_evidence(FILE *f, const summary *s, long best, const report_options *o) {
     int pct = (int)lround(o->confidence * 100);
-    fprintf(f, "## Evidence\n\nMeans over replicas with two-sided %d %% confidence intervals (t); "
-               "\"bound\" is the one-sided %d %% upper bound the targets are checked on; n = replicas with a value.\n\n",
+    fprintf(f,
+            "## Evidence\n\nMeans over replicas with two-sided %d %% confidence intervals (t); "
+            "\"bound\" is the one-sided %d %% upper bound the targets are checked on; n = replicas with a value.\n\n",
             pct, pct);
-    fputs("| point | parameters | replicas | RTO mean [s] | RTO p95 bound [s] (n) | RPO mean [s] | RPO max bound [s] (n) "
-          "| availability (time) [1] | lost revenue [currency] | backup cost [currency] | false failovers | verdict |\n",
-          f);
+    fputs(
+        "| point | parameters | replicas | RTO mean [s] | RTO p95 bound [s] (n) | RPO mean [s] | RPO max bound [s] (n) "
+        "| availability (time) [1] | lost revenue [currency] | backup cost [currency] | false failovers | verdict |\n",
+        f);
     fputs("|---:|---|---:|---|---|---|---|---|---|---|---|---|\n", f);
     for (size_t i = 0; i < s->points->n; i++) {
         char label[512];
@@ -255,24 +264,29 @@ static void write_evidence(FILE *f, const summary *s, long best, const report_op
         md_num(f, v.rpo_bound_s);
         fprintf(f, " (%zu) | ", rpo_max->n);
         const summary_stat *av = stat_of(s, i, "availability_time");
-        if (isnan(av->mean)) fputs("–", f);
-        else if (isnan(av->ci_lo)) fprintf(f, "%.6f", av->mean);
-        else fprintf(f, "%.6f [%.6f, %.6f]", av->mean, av->ci_lo, av->ci_hi);
+        if (isnan(av->mean))
+            fputs("–", f);
+        else if (isnan(av->ci_lo))
+            fprintf(f, "%.6f", av->mean);
+        else
+            fprintf(f, "%.6f [%.6f, %.6f]", av->mean, av->ci_lo, av->ci_hi);
         fputs(" | ", f);
         md_mean_ci(f, stat_of(s, i, "lost_revenue"));
         fputs(" | ", f);
         md_mean_ci(f, stat_of(s, i, "backup_cost"));
         fputs(" | ", f);
         md_num(f, stat_of(s, i, "false_failovers")->mean);
-        const char *verdict = v.meets_rto && v.meets_rpo ? "meets"
+        const char *verdict = v.meets_rto && v.meets_rpo     ? "meets"
                               : !v.meets_rto && !v.meets_rpo ? "misses RTO and RPO"
-                              : !v.meets_rto ? "misses RTO" : "misses RPO";
+                              : !v.meets_rto                 ? "misses RTO"
+                                                             : "misses RPO";
         fprintf(f, " | %s |\n", verdict);
     }
     fputs("\n", f);
     if (s->points->n < 2) return;
-    fprintf(f, "Paired differences against point %u over the seeds both ran (common random numbers: the same "
-               "disasters), mean [%d %% CI]:\n\n",
+    fprintf(f,
+            "Paired differences against point %u over the seeds both ran (common random numbers: the same "
+            "disasters), mean [%d %% CI]:\n\n",
             (unsigned)s->points->index[s->baseline_pos], pct);
     static const char *const diff_metrics[] = {"rto_mean_s", "rpo_mean_s", "lost_revenue", "backup_cost"};
     fputs("| point | Δ RTO mean [s] | Δ RPO mean [s] | Δ lost revenue [currency] | Δ backup cost [currency] |\n", f);
@@ -294,8 +308,9 @@ static void write_evidence(FILE *f, const summary *s, long best, const report_op
 }
 
 static const char *const figure_titles[PLOT_KIND_COUNT] = {
-    "RTO and RPO per incident", "Backup interval: RPO and cost", "Where the RTO goes",
-    "Standby capacity: availability and lost revenue", "Timeline of one replica",
+    "RTO and RPO per incident", "Backup interval: RPO and cost",
+    "Where the RTO goes",       "Standby capacity: availability and lost revenue",
+    "Timeline of one replica",
 };
 
 static void write_figures(FILE *f, const plot_data *d, const report_options *o) {
@@ -362,9 +377,10 @@ static void write_caveats(FILE *f, const plot_data *d, const summary *s, const c
               f);
     }
     size_t outages, cens = censored_outages(d->incidents, &outages);
-    fprintf(f, "- **Censored outages.** An outage still open at the end of a replica has no RTO and is left out "
-               "of the RTO statistics (%zu of %zu outages in this file), which biases RTO down when outages are "
-               "long compared with the horizon.\n",
+    fprintf(f,
+            "- **Censored outages.** An outage still open at the end of a replica has no RTO and is left out "
+            "of the RTO statistics (%zu of %zu outages in this file), which biases RTO down when outages are "
+            "long compared with the horizon.\n",
             cens, outages);
     fputs("- **Skewed metrics.** RTO and RPO have heavy tails (a few long restores dominate the mean); the t "
           "interval is then only approximate with tens of replicas and its lower end can even be negative. More "
@@ -390,8 +406,8 @@ static void write_caveats(FILE *f, const plot_data *d, const summary *s, const c
 int report_write(const plot_data *d, const report_meta *meta, const report_options *o, char *err, size_t errlen) {
     summary s;
     uint32_t baseline = d->points->n ? d->points->index[0] : 0;
-    int rc = summary_build(&s, d->replicas, d->points, report_metrics, N_REPORT_METRICS, baseline, o->confidence,
-                           err, errlen);
+    int rc = summary_build(&s, d->replicas, d->points, report_metrics, N_REPORT_METRICS, baseline, o->confidence, err,
+                           errlen);
     if (rc != SUMMARY_OK) return rc == SUMMARY_EINPUT ? REPORT_EINPUT : REPORT_EFAIL;
     char path[4200];
     snprintf(path, sizeof path, "%s/report.md", o->plot.out_dir);
@@ -417,8 +433,10 @@ int report_write(const plot_data *d, const report_meta *meta, const report_optio
     double horizon = NAN;
     if (d->scenario_resolved) summary_json_number(d->scenario_resolved, "horizon_s", &horizon);
     fputs("| horizon per replica | ", f);
-    if (isnan(horizon)) fputs("unknown", f);
-    else md_duration(f, horizon);
+    if (isnan(horizon))
+        fputs("unknown", f);
+    else
+        md_duration(f, horizon);
     fputs(" |\n", f);
     const h5in_column *seed = h5in_column_find(d->replicas, "seed");
     double lo = INFINITY, hi = -INFINITY;
@@ -440,8 +458,9 @@ int report_write(const plot_data *d, const report_meta *meta, const report_optio
     write_evidence(f, &s, best, o);
     write_figures(f, d, o);
     write_caveats(f, d, &s, resolved);
-    fprintf(f, "Cite as: firedrill %s (git %s), scenario %s (sha256 %.12s…), seeds %.0f..%.0f, with the %d %% "
-               "confidence intervals above.\n",
+    fprintf(f,
+            "Cite as: firedrill %s (git %s), scenario %s (sha256 %.12s…), seeds %.0f..%.0f, with the %d %% "
+            "confidence intervals above.\n",
             meta->firedrill_version ? meta->firedrill_version : "?", meta->git_revision ? meta->git_revision : "?",
             meta->scenario_name, meta->scenario_sha256 ? meta->scenario_sha256 : "?", isfinite(lo) ? lo : 0,
             isfinite(hi) ? hi : 0, (int)lround(o->confidence * 100));

@@ -39,7 +39,7 @@ typedef struct report_meta {
 } report_meta;
 
 typedef struct report_options {
-    double rto_max_s, rpo_max_s;  /* NaN: no target */
+    double rto_max_s, rpo_max_s; /* NaN: no target */
     double confidence;
     /* Figures: drawn when plot.gnuplot and plot.script_dir are set (plot.out_dir
      * is the report folder); otherwise the report says why (no_figures_why). */
@@ -49,7 +49,7 @@ typedef struct report_options {
 
 /* Verdict on one point, exposed for tests. */
 typedef struct report_verdict {
-    bool meets_rto, meets_rpo;  /* true when no target is set */
+    bool meets_rto, meets_rpo; /* true when no target is set */
     double rto_bound_s, rpo_bound_s;
 } report_verdict;
 

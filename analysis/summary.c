@@ -98,9 +98,12 @@ int summary_paired(const double *seeds, const double *value, size_t n, const dou
     size_t na = sorted_unique(seeds, value, n, a), nb = sorted_unique(base_seeds, base_value, n_base, b);
     size_t k = 0;
     for (size_t i = 0, j = 0; i < na && j < nb;) {
-        if (a[i].seed < b[j].seed) i++;
-        else if (b[j].seed < a[i].seed) j++;
-        else d[k++] = a[i++].value - b[j++].value;
+        if (a[i].seed < b[j].seed)
+            i++;
+        else if (b[j].seed < a[i].seed)
+            j++;
+        else
+            d[k++] = a[i++].value - b[j++].value;
     }
     out->n = k;
     double sd, upper;
@@ -179,12 +182,15 @@ int summary_build(summary *s, const h5in_table *replicas, const h5in_points *poi
     double *seeds = malloc(n * sizeof *seeds), *vals = malloc(n * sizeof *vals);
     double *bseeds = malloc(n * sizeof *bseeds), *bvals = malloc(n * sizeof *bvals);
     int rc = s->metrics && s->units && s->cells && s->n_replicas && seeds && vals && bseeds && bvals ? SUMMARY_OK
-                                                                                                       : SUMMARY_EFAIL;
+                                                                                                     : SUMMARY_EFAIL;
     for (size_t m = 0; rc == SUMMARY_OK && m < n_metrics; m++) {
         const h5in_column *c = h5in_column_find(replicas, metrics[m]);
         s->metrics[m] = dup_string(metrics[m]);
         s->units[m] = dup_string(c->unit);
-        if (!s->metrics[m] || !s->units[m]) { rc = SUMMARY_EFAIL; break; }
+        if (!s->metrics[m] || !s->units[m]) {
+            rc = SUMMARY_EFAIL;
+            break;
+        }
         size_t nb = gather(replicas, pcol, baseline, scol, c, bseeds, bvals);
         for (size_t p = 0; rc == SUMMARY_OK && p < points->n; p++) {
             summary_cell *cell = &s->cells[p * n_metrics + m];
@@ -211,13 +217,17 @@ int summary_build(summary *s, const h5in_table *replicas, const h5in_points *poi
 /* ---- printing ------------------------------------------------------------------------ */
 
 static void fmt_num(char *buf, size_t len, double v) {
-    if (isnan(v)) snprintf(buf, len, "-");
-    else snprintf(buf, len, "%.5g", v);
+    if (isnan(v))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.5g", v);
 }
 
 static void fmt_interval(char *buf, size_t len, double lo, double hi) {
-    if (isnan(lo) || isnan(hi)) snprintf(buf, len, "-");
-    else snprintf(buf, len, "[%.4g, %.4g]", lo, hi);
+    if (isnan(lo) || isnan(hi))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "[%.4g, %.4g]", lo, hi);
 }
 
 void summary_print_table(const summary *s, FILE *out) {
@@ -260,8 +270,10 @@ void summary_print_table(const summary *s, FILE *out) {
 }
 
 static void csv_num(FILE *out, double v) {
-    if (isnan(v)) fputc(',', out);
-    else fprintf(out, ",%.10g", v);
+    if (isnan(v))
+        fputc(',', out);
+    else
+        fprintf(out, ",%.10g", v);
 }
 
 static void csv_quoted(FILE *out, const char *s) {
@@ -315,10 +327,16 @@ int summary_param_keys(const h5in_points *p, char ***keys, size_t *n) {
             if (*n == cap) {
                 cap = cap ? 2 * cap : 4;
                 char **grown = realloc(*keys, cap * sizeof *grown);
-                if (!grown) { cJSON_Delete(root); return SUMMARY_EFAIL; }
+                if (!grown) {
+                    cJSON_Delete(root);
+                    return SUMMARY_EFAIL;
+                }
                 *keys = grown;
             }
-            if (!((*keys)[*n] = dup_string(item->string))) { cJSON_Delete(root); return SUMMARY_EFAIL; }
+            if (!((*keys)[*n] = dup_string(item->string))) {
+                cJSON_Delete(root);
+                return SUMMARY_EFAIL;
+            }
             (*n)++;
         }
         cJSON_Delete(root);
@@ -340,9 +358,12 @@ bool summary_param_number(const char *params_json, const char *key, double *out)
 }
 
 static void item_text(const cJSON *item, char *buf, size_t len) {
-    if (cJSON_IsString(item)) snprintf(buf, len, "%s", item->valuestring);
-    else if (cJSON_IsNumber(item)) snprintf(buf, len, "%g", item->valuedouble);
-    else if (cJSON_IsBool(item)) snprintf(buf, len, "%s", cJSON_IsTrue(item) ? "true" : "false");
+    if (cJSON_IsString(item))
+        snprintf(buf, len, "%s", item->valuestring);
+    else if (cJSON_IsNumber(item))
+        snprintf(buf, len, "%g", item->valuedouble);
+    else if (cJSON_IsBool(item))
+        snprintf(buf, len, "%s", cJSON_IsTrue(item) ? "true" : "false");
     else {
         char *text = cJSON_PrintUnformatted(item);
         snprintf(buf, len, "%s", text ? text : "?");

@@ -29,15 +29,15 @@
 enum { SUMMARY_OK = 0, SUMMARY_EFAIL = -1, SUMMARY_EINPUT = -2 };
 
 typedef struct summary_stat {
-    size_t n;              /* finite values */
-    double mean, sd;       /* sd: sample standard deviation (n - 1); NaN when n < 2 */
-    double ci_lo, ci_hi;   /* two-sided t interval at the confidence; NaN when n < 2 */
-    double upper;          /* one-sided upper confidence bound, mean + t_c sd / sqrt(n) */
+    size_t n;            /* finite values */
+    double mean, sd;     /* sd: sample standard deviation (n - 1); NaN when n < 2 */
+    double ci_lo, ci_hi; /* two-sided t interval at the confidence; NaN when n < 2 */
+    double upper;        /* one-sided upper confidence bound, mean + t_c sd / sqrt(n) */
     double median, p95, p99, min, max;
 } summary_stat;
 
 typedef struct summary_diff {
-    size_t n;              /* seeds with finite values at both points */
+    size_t n; /* seeds with finite values at both points */
     double mean, ci_lo, ci_hi;
 } summary_diff;
 
@@ -52,7 +52,7 @@ int summary_paired(const double *seeds, const double *value, size_t n, const dou
 
 typedef struct summary_cell {
     summary_stat stat;
-    summary_diff diff;     /* against the baseline; n = 0 at the baseline itself */
+    summary_diff diff; /* against the baseline; n = 0 at the baseline itself */
 } summary_cell;
 
 typedef struct summary {
@@ -61,8 +61,8 @@ typedef struct summary {
     size_t *n_replicas;        /* rows of each point */
     size_t n_metrics;
     char **metrics, **units;
-    size_t baseline_pos;       /* position of the baseline in points */
-    summary_cell *cells;       /* [point position * n_metrics + metric] */
+    size_t baseline_pos; /* position of the baseline in points */
+    summary_cell *cells; /* [point position * n_metrics + metric] */
 } summary;
 
 /* The default metrics of `firedrill summarize`. */

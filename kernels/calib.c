@@ -15,197 +15,191 @@
 /* In memory: the C struct. On disk: packed little-endian, the same on every
  * machine and easy for h5py/pandas. */
 static hid_t row_type(int on_disk) {
-  const size_t i32 = 4, f64 = 8;
-  hid_t t = H5Tcreate(H5T_COMPOUND, on_disk ? i32 + 3 * f64 : sizeof(calib_row));
-  if (t < 0) return t;
-  hid_t ti = on_disk ? H5T_STD_I32LE : H5T_NATIVE_INT32;
-  hid_t td = on_disk ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE;
-  H5Tinsert(t, "batch_size", on_disk ? 0 : offsetof(calib_row, batch_size), ti);
-  H5Tinsert(t, "latency_median_s", on_disk ? i32 : offsetof(calib_row, latency_median_s), td);
-  H5Tinsert(t, "latency_p10_s", on_disk ? i32 + f64 : offsetof(calib_row, latency_p10_s), td);
-  H5Tinsert(t, "latency_p90_s", on_disk ? i32 + 2 * f64 : offsetof(calib_row, latency_p90_s), td);
-  return t;
+    const size_t i32 = 4, f64 = 8;
+    hid_t t = H5Tcreate(H5T_COMPOUND, on_disk ? i32 + 3 * f64 : sizeof(calib_row));
+    if (t < 0) return t;
+    hid_t ti = on_disk ? H5T_STD_I32LE : H5T_NATIVE_INT32;
+    hid_t td = on_disk ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE;
+    H5Tinsert(t, "batch_size", on_disk ? 0 : offsetof(calib_row, batch_size), ti);
+    H5Tinsert(t, "latency_median_s", on_disk ? i32 : offsetof(calib_row, latency_median_s), td);
+    H5Tinsert(t, "latency_p10_s", on_disk ? i32 + f64 : offsetof(calib_row, latency_p10_s), td);
+    H5Tinsert(t, "latency_p90_s", on_disk ? i32 + 2 * f64 : offsetof(calib_row, latency_p90_s), td);
+    return t;
 }
 
-static int check_rows(const char *path, const calib_row *rows, size_t n, char *err,
-                      size_t errlen) {
-  if (n == 0) return rec_errf(err, errlen, REC_EINVAL, "%s: calibration has no rows", path);
-  for (size_t i = 0; i < n; i++) {
-    const calib_row *r = &rows[i];
-    if (r->batch_size < 1 || (i > 0 && r->batch_size <= rows[i - 1].batch_size))
-      return rec_errf(err, errlen, REC_EINVAL,
-                      "%s: /calibration[%zu].batch_size: must be >= 1 and increasing, got %d", path,
-                      i, r->batch_size);
-    if (!isfinite(r->latency_median_s) || r->latency_median_s < 0 || !isfinite(r->latency_p10_s) ||
-        !isfinite(r->latency_p90_s))
-      return rec_errf(err, errlen, REC_EINVAL,
-                      "%s: /calibration[%zu]: latencies must be finite and >= 0", path, i);
-  }
-  return REC_OK;
+static int check_rows(const char *path, const calib_row *rows, size_t n, char *err, size_t errlen) {
+    if (n == 0) return rec_errf(err, errlen, REC_EINVAL, "%s: calibration has no rows", path);
+    for (size_t i = 0; i < n; i++) {
+        const calib_row *r = &rows[i];
+        if (r->batch_size < 1 || (i > 0 && r->batch_size <= rows[i - 1].batch_size))
+            return rec_errf(err, errlen, REC_EINVAL,
+                            "%s: /calibration[%zu].batch_size: must be >= 1 and increasing, got %d", path, i,
+                            r->batch_size);
+        if (!isfinite(r->latency_median_s) || r->latency_median_s < 0 || !isfinite(r->latency_p10_s) ||
+            !isfinite(r->latency_p90_s))
+            return rec_errf(err, errlen, REC_EINVAL, "%s: /calibration[%zu]: latencies must be finite and >= 0", path,
+                            i);
+    }
+    return REC_OK;
 }
 
 static int write_str_attr(hid_t obj, const char *name, const char *value) {
-  hid_t t = H5Tcopy(H5T_C_S1);
-  hid_t sp = H5Screate(H5S_SCALAR);
-  hid_t a = -1;
-  herr_t rc = -1;
-  if (t >= 0 && sp >= 0 && H5Tset_size(t, strlen(value) + 1) >= 0 &&
-      H5Tset_strpad(t, H5T_STR_NULLTERM) >= 0) {
-    a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    if (a >= 0) rc = H5Awrite(a, t, value);
-  }
-  if (a >= 0) H5Aclose(a);
-  if (sp >= 0) H5Sclose(sp);
-  if (t >= 0) H5Tclose(t);
-  return rc < 0 ? -1 : 0;
+    hid_t t = H5Tcopy(H5T_C_S1);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = -1;
+    herr_t rc = -1;
+    if (t >= 0 && sp >= 0 && H5Tset_size(t, strlen(value) + 1) >= 0 && H5Tset_strpad(t, H5T_STR_NULLTERM) >= 0) {
+        a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+        if (a >= 0) rc = H5Awrite(a, t, value);
+    }
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+    return rc < 0 ? -1 : 0;
 }
 
-int calib_write(const char *path, const calib_row *rows, size_t n, const char *backend,
-                const char *version, char *err, size_t errlen) {
-  int rc = check_rows(path, rows, n, err, errlen);
-  if (rc) return rc;
-  char tmp[4096];
-  if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp))
-    return rec_errf(err, errlen, REC_EINVAL, "%s: path too long", path);
-  hid_t f = -1, sp = -1, ds = -1, ft = -1, mt = -1;
-  herr_t ok = -1;
-  H5E_BEGIN_TRY {
-    f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    hsize_t dims[1] = {(hsize_t)n};
-    if (f >= 0) sp = H5Screate_simple(1, dims, NULL);
-    ft = row_type(1);
-    mt = row_type(0);
-    if (sp >= 0 && ft >= 0 && mt >= 0)
-      ds = H5Dcreate2(f, CALIB_DATASET, ft, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (ds >= 0 && H5Dwrite(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0 &&
-        write_str_attr(f, "backend", backend) == 0 &&
-        write_str_attr(f, "firedrill_version", version) == 0)
-      ok = 0;
-    if (ds >= 0) H5Dclose(ds);
-    if (sp >= 0) H5Sclose(sp);
-    if (ft >= 0) H5Tclose(ft);
-    if (mt >= 0) H5Tclose(mt);
-    if (f >= 0 && H5Fclose(f) < 0) ok = -1;
-  }
-  H5E_END_TRY;
-  if (f < 0) return rec_errf(err, errlen, REC_EIO, "%s: cannot create (HDF5)", tmp);
-  if (ok < 0) {
-    unlink(tmp);
-    return rec_errf(err, errlen, REC_EIO, "%s: cannot write the calibration table (HDF5)", tmp);
-  }
-  if (rename(tmp, path) != 0) {
-    unlink(tmp);
-    return rec_errf(err, errlen, REC_EIO, "%s: cannot rename from %s", path, tmp);
-  }
-  return REC_OK;
+int calib_write(const char *path, const calib_row *rows, size_t n, const char *backend, const char *version, char *err,
+                size_t errlen) {
+    int rc = check_rows(path, rows, n, err, errlen);
+    if (rc) return rc;
+    char tmp[4096];
+    if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp))
+        return rec_errf(err, errlen, REC_EINVAL, "%s: path too long", path);
+    hid_t f = -1, sp = -1, ds = -1, ft = -1, mt = -1;
+    herr_t ok = -1;
+    H5E_BEGIN_TRY {
+        f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        hsize_t dims[1] = {(hsize_t)n};
+        if (f >= 0) sp = H5Screate_simple(1, dims, NULL);
+        ft = row_type(1);
+        mt = row_type(0);
+        if (sp >= 0 && ft >= 0 && mt >= 0)
+            ds = H5Dcreate2(f, CALIB_DATASET, ft, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (ds >= 0 && H5Dwrite(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0 &&
+            write_str_attr(f, "backend", backend) == 0 && write_str_attr(f, "firedrill_version", version) == 0)
+            ok = 0;
+        if (ds >= 0) H5Dclose(ds);
+        if (sp >= 0) H5Sclose(sp);
+        if (ft >= 0) H5Tclose(ft);
+        if (mt >= 0) H5Tclose(mt);
+        if (f >= 0 && H5Fclose(f) < 0) ok = -1;
+    }
+    H5E_END_TRY;
+    if (f < 0) return rec_errf(err, errlen, REC_EIO, "%s: cannot create (HDF5)", tmp);
+    if (ok < 0) {
+        unlink(tmp);
+        return rec_errf(err, errlen, REC_EIO, "%s: cannot write the calibration table (HDF5)", tmp);
+    }
+    if (rename(tmp, path) != 0) {
+        unlink(tmp);
+        return rec_errf(err, errlen, REC_EIO, "%s: cannot rename from %s", path, tmp);
+    }
+    return REC_OK;
 }
 
 /* Fixed-length or variable-length string attribute (h5py writes the
  * latter) into dst; missing attributes leave dst empty. */
 static void read_str_attr(hid_t obj, const char *name, char *dst, size_t cap) {
-  dst[0] = '\0';
-  if (H5Aexists(obj, name) <= 0) return;
-  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-  hid_t ft = a >= 0 ? H5Aget_type(a) : -1;
-  if (ft >= 0 && H5Tget_class(ft) == H5T_STRING) {
-    hid_t mt = H5Tcopy(H5T_C_S1);
-    if (H5Tis_variable_str(ft) > 0) {
-      char *v = NULL;
-      H5Tset_size(mt, H5T_VARIABLE);
-      if (H5Aread(a, mt, &v) >= 0 && v) {
-        snprintf(dst, cap, "%s", v);
-        H5free_memory(v);
-      }
-    } else {
-      size_t sz = H5Tget_size(ft);
-      char *v = calloc(sz + 1, 1);
-      H5Tset_size(mt, sz + 1);
-      if (v && H5Aread(a, mt, v) >= 0) snprintf(dst, cap, "%s", v);
-      free(v);
+    dst[0] = '\0';
+    if (H5Aexists(obj, name) <= 0) return;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t ft = a >= 0 ? H5Aget_type(a) : -1;
+    if (ft >= 0 && H5Tget_class(ft) == H5T_STRING) {
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        if (H5Tis_variable_str(ft) > 0) {
+            char *v = NULL;
+            H5Tset_size(mt, H5T_VARIABLE);
+            if (H5Aread(a, mt, &v) >= 0 && v) {
+                snprintf(dst, cap, "%s", v);
+                H5free_memory(v);
+            }
+        } else {
+            size_t sz = H5Tget_size(ft);
+            char *v = calloc(sz + 1, 1);
+            H5Tset_size(mt, sz + 1);
+            if (v && H5Aread(a, mt, v) >= 0) snprintf(dst, cap, "%s", v);
+            free(v);
+        }
+        H5Tclose(mt);
     }
-    H5Tclose(mt);
-  }
-  if (ft >= 0) H5Tclose(ft);
-  if (a >= 0) H5Aclose(a);
+    if (ft >= 0) H5Tclose(ft);
+    if (a >= 0) H5Aclose(a);
 }
 
 int calib_load(const char *path, calib_table *out, char *err, size_t errlen) {
-  memset(out, 0, sizeof(*out));
-  int rc = REC_OK;
-  hid_t f = -1, ds = -1, sp = -1, mt = -1;
-  H5E_BEGIN_TRY {
-    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
-      rc = rec_errf(err, errlen, REC_EIO, "%s: cannot open as HDF5", path);
-    } else if ((ds = H5Dopen2(f, CALIB_DATASET, H5P_DEFAULT)) < 0) {
-      rc = rec_errf(err, errlen, REC_EIO, "%s: no dataset /%s", path, CALIB_DATASET);
-    } else {
-      sp = H5Dget_space(ds);
-      hsize_t dims[1] = {0};
-      if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 1 ||
-          H5Sget_simple_extent_dims(sp, dims, NULL) < 0) {
-        rc = rec_errf(err, errlen, REC_EIO, "%s: /%s: must be one-dimensional", path,
-                      CALIB_DATASET);
-      } else if (dims[0] == 0) {
-        rc = rec_errf(err, errlen, REC_EINVAL, "%s: calibration has no rows", path);
-      } else if (!(out->rows = calloc((size_t)dims[0], sizeof(calib_row)))) {
-        rc = rec_errf(err, errlen, REC_ENOMEM, "%s: out of memory", path);
-      } else {
-        out->n = (size_t)dims[0];
-        mt = row_type(0);
-        if (mt < 0 || H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->rows) < 0)
-          rc = rec_errf(err, errlen, REC_EIO,
-                        "%s: /%s: cannot read {batch_size, latency_median_s, latency_p10_s, "
-                        "latency_p90_s}",
-                        path, CALIB_DATASET);
-      }
-      read_str_attr(f, "backend", out->backend, sizeof(out->backend));
-      read_str_attr(f, "firedrill_version", out->version, sizeof(out->version));
+    memset(out, 0, sizeof(*out));
+    int rc = REC_OK;
+    hid_t f = -1, ds = -1, sp = -1, mt = -1;
+    H5E_BEGIN_TRY {
+        f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        if (f < 0) {
+            rc = rec_errf(err, errlen, REC_EIO, "%s: cannot open as HDF5", path);
+        } else if ((ds = H5Dopen2(f, CALIB_DATASET, H5P_DEFAULT)) < 0) {
+            rc = rec_errf(err, errlen, REC_EIO, "%s: no dataset /%s", path, CALIB_DATASET);
+        } else {
+            sp = H5Dget_space(ds);
+            hsize_t dims[1] = {0};
+            if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, dims, NULL) < 0) {
+                rc = rec_errf(err, errlen, REC_EIO, "%s: /%s: must be one-dimensional", path, CALIB_DATASET);
+            } else if (dims[0] == 0) {
+                rc = rec_errf(err, errlen, REC_EINVAL, "%s: calibration has no rows", path);
+            } else if (!(out->rows = calloc((size_t)dims[0], sizeof(calib_row)))) {
+                rc = rec_errf(err, errlen, REC_ENOMEM, "%s: out of memory", path);
+            } else {
+                out->n = (size_t)dims[0];
+                mt = row_type(0);
+                if (mt < 0 || H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->rows) < 0)
+                    rc = rec_errf(err, errlen, REC_EIO,
+                                  "%s: /%s: cannot read {batch_size, latency_median_s, latency_p10_s, "
+                                  "latency_p90_s}",
+                                  path, CALIB_DATASET);
+            }
+            read_str_attr(f, "backend", out->backend, sizeof(out->backend));
+            read_str_attr(f, "firedrill_version", out->version, sizeof(out->version));
+        }
+        if (mt >= 0) H5Tclose(mt);
+        if (sp >= 0) H5Sclose(sp);
+        if (ds >= 0) H5Dclose(ds);
+        if (f >= 0) H5Fclose(f);
     }
-    if (mt >= 0) H5Tclose(mt);
-    if (sp >= 0) H5Sclose(sp);
-    if (ds >= 0) H5Dclose(ds);
-    if (f >= 0) H5Fclose(f);
-  }
-  H5E_END_TRY;
-  if (!rc) rc = check_rows(path, out->rows, out->n, err, errlen);
-  if (rc) calib_free(out);
-  return rc;
+    H5E_END_TRY;
+    if (!rc) rc = check_rows(path, out->rows, out->n, err, errlen);
+    if (rc) calib_free(out);
+    return rc;
 }
 
 void calib_free(calib_table *t) {
-  if (!t) return;
-  free(t->rows);
-  t->rows = NULL;
-  t->n = 0;
+    if (!t) return;
+    free(t->rows);
+    t->rows = NULL;
+    t->n = 0;
 }
 
 double calib_latency_s(const calib_table *t, int32_t batch_size) {
-  const calib_row *r = t->rows;
-  const size_t n = t->n;
-  /* One row gives no slope: its latency stands for every batch size. */
-  if (n == 1 || batch_size <= r[0].batch_size) return r[0].latency_median_s;
-  /* Binary search for the first row with batch_size >= the one asked. */
-  size_t lo = 0, hi = n;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (r[mid].batch_size < batch_size)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  const calib_row *a, *b;
-  if (lo < n && r[lo].batch_size == batch_size) return r[lo].latency_median_s;
-  if (lo >= n) {
-    a = &r[n - 2];
-    b = &r[n - 1];
-  } else {
-    a = &r[lo - 1];
-    b = &r[lo];
-  }
-  const double slope =
-      (b->latency_median_s - a->latency_median_s) / (double)(b->batch_size - a->batch_size);
-  double v = a->latency_median_s + slope * (double)(batch_size - a->batch_size);
-  if (lo >= n && v < b->latency_median_s) v = b->latency_median_s;
-  return v;
+    const calib_row *r = t->rows;
+    const size_t n = t->n;
+    /* One row gives no slope: its latency stands for every batch size. */
+    if (n == 1 || batch_size <= r[0].batch_size) return r[0].latency_median_s;
+    /* Binary search for the first row with batch_size >= the one asked. */
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r[mid].batch_size < batch_size)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const calib_row *a, *b;
+    if (lo < n && r[lo].batch_size == batch_size) return r[lo].latency_median_s;
+    if (lo >= n) {
+        a = &r[n - 2];
+        b = &r[n - 1];
+    } else {
+        a = &r[lo - 1];
+        b = &r[lo];
+    }
+    const double slope = (b->latency_median_s - a->latency_median_s) / (double)(b->batch_size - a->batch_size);
+    double v = a->latency_median_s + slope * (double)(batch_size - a->batch_size);
+    if (lo >= n && v < b->latency_median_s) v = b->latency_median_s;
+    return v;
 }

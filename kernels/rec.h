@@ -24,42 +24,42 @@
  * memory stay small: a DLRM with 16 tables of width 512 needs
  * 17 * 512 * 4 bytes = 34 KiB of shared memory per sample, under the 48 KiB
  * every CUDA device gives a block without opting in. */
-#define REC_MAX_LAYERS 8
-#define REC_MAX_TABLES 16
+#define REC_MAX_LAYERS  8
+#define REC_MAX_TABLES  16
 #define REC_MAX_EMB_DIM 512
 /* Top-k keeps per-thread candidate lists on the GPU; 256 covers a result
  * page many times over. */
 #define REC_MAX_TOPK 256
 
 typedef enum rec_status {
-  REC_OK = 0,
-  REC_EINVAL = -1,   /* bad argument, config or input */
-  REC_ENOMEM = -2,   /* host allocation failed */
-  REC_ENODEV = -3,   /* the requested backend has no device here */
-  REC_EBACKEND = -4, /* a CUDA/cuBLAS/BLAS call failed */
-  REC_EIO = -5       /* file I/O (calibration tables) */
+    REC_OK = 0,
+    REC_EINVAL = -1,   /* bad argument, config or input */
+    REC_ENOMEM = -2,   /* host allocation failed */
+    REC_ENODEV = -3,   /* the requested backend has no device here */
+    REC_EBACKEND = -4, /* a CUDA/cuBLAS/BLAS call failed */
+    REC_EIO = -5       /* file I/O (calibration tables) */
 } rec_status;
 
 typedef enum rec_backend {
-  REC_BACKEND_AUTO = 0, /* CUDA when a device is present, else CPU */
-  REC_BACKEND_CPU = 1,
-  REC_BACKEND_CUDA = 2
+    REC_BACKEND_AUTO = 0, /* CUDA when a device is present, else CPU */
+    REC_BACKEND_CPU = 1,
+    REC_BACKEND_CUDA = 2
 } rec_backend;
 
 /* Sizes of the two-stage model. Widths list each layer's output size. */
 typedef struct rec_config {
-  int32_t dense_dim; /* dense features per query/sample (both towers) */
-  int32_t emb_dim;   /* embedding width everywhere */
-  int32_t n_items;   /* rows of the item table scored by retrieval */
-  int32_t user_layers;
-  int32_t user_width[REC_MAX_LAYERS]; /* last == emb_dim; no ReLU after it */
-  int32_t n_tables;                   /* sparse feature tables of ranking */
-  int32_t table_rows[REC_MAX_TABLES];
-  int32_t bottom_layers;
-  int32_t bottom_width[REC_MAX_LAYERS]; /* last == emb_dim; ReLU on all (DLRM) */
-  int32_t top_layers;
-  int32_t top_width[REC_MAX_LAYERS]; /* last == 1 (the logit) */
-  int32_t top_k;                     /* default k for callers; <= REC_MAX_TOPK */
+    int32_t dense_dim; /* dense features per query/sample (both towers) */
+    int32_t emb_dim;   /* embedding width everywhere */
+    int32_t n_items;   /* rows of the item table scored by retrieval */
+    int32_t user_layers;
+    int32_t user_width[REC_MAX_LAYERS]; /* last == emb_dim; no ReLU after it */
+    int32_t n_tables;                   /* sparse feature tables of ranking */
+    int32_t table_rows[REC_MAX_TABLES];
+    int32_t bottom_layers;
+    int32_t bottom_width[REC_MAX_LAYERS]; /* last == emb_dim; ReLU on all (DLRM) */
+    int32_t top_layers;
+    int32_t top_width[REC_MAX_LAYERS]; /* last == 1 (the logit) */
+    int32_t top_k;                     /* default k for callers; <= REC_MAX_TOPK */
 } rec_config;
 
 /* Small sizes, so CI is fast. */
@@ -77,8 +77,7 @@ typedef struct rec_model rec_model;
 /* Creates a model with weights drawn deterministically from seed (GSL
  * mt19937; Xavier-uniform MLP weights, uniform embeddings). Asking for CUDA
  * without a device is REC_ENODEV; AUTO falls back to CPU silently. */
-int rec_model_create(const rec_config *cfg, rec_backend want, uint64_t seed, rec_model **out,
-                     char *err, size_t errlen);
+int rec_model_create(const rec_config *cfg, rec_backend want, uint64_t seed, rec_model **out, char *err, size_t errlen);
 void rec_model_free(rec_model *m);
 /* The backend that really runs (never AUTO). */
 rec_backend rec_model_backend(const rec_model *m);
@@ -86,17 +85,17 @@ const rec_config *rec_model_config(const rec_model *m);
 
 /* Embedding tables: REC_TABLE_ITEMS is the retrieval item table, ranking
  * table t (0 <= t < n_tables) is REC_TABLE_SPARSE(t). */
-#define REC_TABLE_ITEMS 0
+#define REC_TABLE_ITEMS     0
 #define REC_TABLE_SPARSE(t) (1 + (t))
 int32_t rec_table_count(const rec_model *m);
 int64_t rec_table_rows(const rec_model *m, int32_t table); /* -1 if no such table */
 int32_t rec_table_dim(const rec_model *m);
 /* Rows [row0, row0 + nrows) of a table from/to src/dst (nrows * dim floats).
  * A whole table is row0 = 0, nrows = rec_table_rows(). */
-int rec_table_upload(rec_model *m, int32_t table, int64_t row0, int64_t nrows, const float *src,
-                     char *err, size_t errlen);
-int rec_table_download(const rec_model *m, int32_t table, int64_t row0, int64_t nrows, float *dst,
-                       char *err, size_t errlen);
+int rec_table_upload(rec_model *m, int32_t table, int64_t row0, int64_t nrows, const float *src, char *err,
+                     size_t errlen);
+int rec_table_download(const rec_model *m, int32_t table, int64_t row0, int64_t nrows, float *dst, char *err,
+                       size_t errlen);
 
 /* All MLP weights and biases as one flat vector (layout fixed by the config). */
 size_t rec_dense_count(const rec_model *m);
@@ -107,41 +106,39 @@ int rec_dense_download(const rec_model *m, float *dst, size_t count, char *err, 
  * b is indices[offsets[b] .. offsets[b+1]); offsets has batch + 1 entries,
  * offsets[0] == 0; an empty bag pools to zeros. */
 typedef struct rec_csr {
-  const int32_t *offsets;
-  const int32_t *indices;
+    const int32_t *offsets;
+    const int32_t *indices;
 } rec_csr;
 
 typedef struct rec_retrieval_input {
-  int32_t batch;      /* queries */
-  const float *dense; /* batch x dense_dim */
-  int32_t k;          /* 1..REC_MAX_TOPK */
+    int32_t batch;      /* queries */
+    const float *dense; /* batch x dense_dim */
+    int32_t k;          /* 1..REC_MAX_TOPK */
 } rec_retrieval_input;
 
 typedef struct rec_retrieval_output {
-  int32_t *topk_ids;   /* batch x k item ids, best first; -1 pads when k > n_items */
-  float *topk_scores;  /* batch x k; -INFINITY pads */
-  float *scores;       /* optional (NULL): batch x n_items dot products */
-  float *query_emb;    /* optional (NULL): batch x emb_dim */
+    int32_t *topk_ids;  /* batch x k item ids, best first; -1 pads when k > n_items */
+    float *topk_scores; /* batch x k; -INFINITY pads */
+    float *scores;      /* optional (NULL): batch x n_items dot products */
+    float *query_emb;   /* optional (NULL): batch x emb_dim */
 } rec_retrieval_output;
 
 typedef struct rec_ranking_input {
-  int32_t batch;      /* (user, item) samples to score */
-  const float *dense; /* batch x dense_dim */
-  rec_csr sparse[REC_MAX_TABLES]; /* one per ranking table */
-  int32_t k;                      /* 1..REC_MAX_TOPK */
+    int32_t batch;                  /* (user, item) samples to score */
+    const float *dense;             /* batch x dense_dim */
+    rec_csr sparse[REC_MAX_TABLES]; /* one per ranking table */
+    int32_t k;                      /* 1..REC_MAX_TOPK */
 } rec_ranking_input;
 
 typedef struct rec_ranking_output {
-  float *scores;      /* batch click probabilities */
-  int32_t *topk_ids;  /* k sample indices in the batch, best first; -1 pads */
-  float *topk_scores; /* k; -INFINITY pads */
+    float *scores;      /* batch click probabilities */
+    int32_t *topk_ids;  /* k sample indices in the batch, best first; -1 pads */
+    float *topk_scores; /* k; -INFINITY pads */
 } rec_ranking_output;
 
 /* Top-k order everywhere: higher score first, equal scores by lower id, NaN
  * below every number. */
-int rec_retrieve(rec_model *m, const rec_retrieval_input *in, rec_retrieval_output *out,
-                 char *err, size_t errlen);
-int rec_rank(rec_model *m, const rec_ranking_input *in, rec_ranking_output *out, char *err,
-             size_t errlen);
+int rec_retrieve(rec_model *m, const rec_retrieval_input *in, rec_retrieval_output *out, char *err, size_t errlen);
+int rec_rank(rec_model *m, const rec_ranking_input *in, rec_ranking_output *out, char *err, size_t errlen);
 
 #endif

@@ -18,26 +18,26 @@ extern "C" {
  * row-major out x in at params + w_off[l], b at params + b_off[l]; ReLU after
  * every layer but the last, and after the last too when relu_last. */
 typedef struct rec_mlp_shape {
-  int32_t n_layers;
-  int32_t in_dim;
-  int32_t out_dim[REC_MAX_LAYERS];
-  int32_t relu_last;
-  size_t w_off[REC_MAX_LAYERS];
-  size_t b_off[REC_MAX_LAYERS];
+    int32_t n_layers;
+    int32_t in_dim;
+    int32_t out_dim[REC_MAX_LAYERS];
+    int32_t relu_last;
+    size_t w_off[REC_MAX_LAYERS];
+    size_t b_off[REC_MAX_LAYERS];
 } rec_mlp_shape;
 
 typedef struct rec_layout {
-  rec_mlp_shape user;   /* dense_dim -> emb_dim */
-  rec_mlp_shape bottom; /* dense_dim -> emb_dim, ReLU on all layers */
-  rec_mlp_shape top;    /* emb_dim + n_pairs -> 1 */
-  int32_t n_features;   /* bottom output + one pooled vector per table */
-  int32_t n_pairs;      /* n_features * (n_features - 1) / 2 */
-  size_t dense_count;   /* floats in the flat parameter vector */
+    rec_mlp_shape user;   /* dense_dim -> emb_dim */
+    rec_mlp_shape bottom; /* dense_dim -> emb_dim, ReLU on all layers */
+    rec_mlp_shape top;    /* emb_dim + n_pairs -> 1 */
+    int32_t n_features;   /* bottom output + one pooled vector per table */
+    int32_t n_pairs;      /* n_features * (n_features - 1) / 2 */
+    size_t dense_count;   /* floats in the flat parameter vector */
 } rec_layout;
 
 /* Fills s for an MLP whose parameters start at *offset; advances *offset. */
-void rec_mlp_shape_init(rec_mlp_shape *s, int32_t in_dim, int32_t n_layers, const int32_t *widths,
-                        int32_t relu_last, size_t *offset);
+void rec_mlp_shape_init(rec_mlp_shape *s, int32_t in_dim, int32_t n_layers, const int32_t *widths, int32_t relu_last,
+                        size_t *offset);
 int32_t rec_mlp_in_width(const rec_mlp_shape *s, int32_t layer);
 int32_t rec_mlp_out_width(const rec_mlp_shape *s);
 int32_t rec_mlp_max_width(const rec_mlp_shape *s); /* widest output of any layer */

@@ -11,15 +11,15 @@
 #include "kernels/rec.h"
 
 typedef struct rec_synth_batch {
-  rec_ranking_input rank;    /* ready to pass to rec_rank */
-  rec_retrieval_input retr;  /* the same dense features, for rec_retrieve */
-  float *dense;              /* batch x dense_dim */
-  int32_t *offsets[REC_MAX_TABLES];
-  int32_t *indices[REC_MAX_TABLES];
+    rec_ranking_input rank;   /* ready to pass to rec_rank */
+    rec_retrieval_input retr; /* the same dense features, for rec_retrieve */
+    float *dense;             /* batch x dense_dim */
+    int32_t *offsets[REC_MAX_TABLES];
+    int32_t *indices[REC_MAX_TABLES];
 } rec_synth_batch;
 
-int rec_synth_batch_create(const rec_config *cfg, int32_t batch, int32_t max_hot, int32_t k,
-                           uint64_t seed, rec_synth_batch **out, char *err, size_t errlen);
+int rec_synth_batch_create(const rec_config *cfg, int32_t batch, int32_t max_hot, int32_t k, uint64_t seed,
+                           rec_synth_batch **out, char *err, size_t errlen);
 void rec_synth_batch_free(rec_synth_batch *b);
 
 #endif

@@ -13,8 +13,8 @@
 /* The blob starts with the header serialized at fixed offsets, so the
  * checksum covers what the backup says about itself as well as its rows, and
  * even an incremental with no rows has bytes that can rot. */
-#define BCHAIN_MAGIC UINT32_C(0x4b424446) /* "FDBK" little-endian */
-#define BCHAIN_HEADER_BYTES 64u
+#define BCHAIN_MAGIC             UINT32_C(0x4b424446) /* "FDBK" little-endian */
+#define BCHAIN_HEADER_BYTES      64u
 #define BCHAIN_ENTRY_INDEX_BYTES 8u /* uint32 table, uint32 row */
 
 /* bchain_corrupt flips this many distinct bytes at most: enough to look like
@@ -49,7 +49,8 @@ struct bchain {
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static int bchain_errf(char *err, size_t errlen, int code, const char *fmt, ...) {
+static int
+bchain_errf(char *err, size_t errlen, int code, const char *fmt, ...) {
     if (err && errlen > 0) {
         va_list ap;
         va_start(ap, fmt);
@@ -84,19 +85,15 @@ int bchain_backup_create(const bchain_header *h, bchain_backup **out, char *err,
     *out = NULL;
     if (!h) return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: header is NULL");
     if (h->kind != BCHAIN_FULL && h->kind != BCHAIN_INCREMENTAL)
-        return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: unknown kind %d",
-                           (int)h->kind);
+        return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: unknown kind %d", (int)h->kind);
     if (h->n_tables == 0 || h->rows == 0 || h->dim == 0)
-        return bchain_errf(err, errlen, BCHAIN_ERR_INVALID,
-                           "backup: shape %u x %u x %u has a zero extent", h->n_tables, h->rows,
-                           h->dim);
+        return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: shape %u x %u x %u has a zero extent", h->n_tables,
+                           h->rows, h->dim);
     if (!isfinite(h->taken_at_s))
         return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: taken_at_s is not finite");
     if (h->n_entries > (uint64_t)h->n_tables * h->rows)
-        return bchain_errf(err, errlen, BCHAIN_ERR_INVALID,
-                           "backup: %llu entries exceed the %llu rows of the state",
-                           (unsigned long long)h->n_entries,
-                           (unsigned long long)h->n_tables * h->rows);
+        return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: %llu entries exceed the %llu rows of the state",
+                           (unsigned long long)h->n_entries, (unsigned long long)h->n_tables * h->rows);
     const uint64_t entry_bytes = BCHAIN_ENTRY_INDEX_BYTES + (uint64_t)h->dim * sizeof(float);
     if (h->n_entries > (SIZE_MAX - BCHAIN_HEADER_BYTES) / entry_bytes)
         return bchain_errf(err, errlen, BCHAIN_ERR_NOMEM, "backup: %llu entries do not fit memory",
@@ -125,10 +122,8 @@ void bchain_backup_free(bchain_backup *b) {
     free(b);
 }
 
-int bchain_backup_set_entry(bchain_backup *b, uint64_t i, uint32_t table, uint32_t row,
-                            const float *data) {
-    if (!b || !data || i >= b->h.n_entries || table >= b->h.n_tables || row >= b->h.rows)
-        return BCHAIN_ERR_INVALID;
+int bchain_backup_set_entry(bchain_backup *b, uint64_t i, uint32_t table, uint32_t row, const float *data) {
+    if (!b || !data || i >= b->h.n_entries || table >= b->h.n_tables || row >= b->h.rows) return BCHAIN_ERR_INVALID;
     unsigned char *p = b->blob + BCHAIN_HEADER_BYTES + i * b->entry_bytes;
     bchain_put_u32(p, table);
     bchain_put_u32(p + 4, row);
@@ -137,9 +132,7 @@ int bchain_backup_set_entry(bchain_backup *b, uint64_t i, uint32_t table, uint32
     return BCHAIN_OK;
 }
 
-static uint64_t bchain_blob_hash(const bchain_backup *b) {
-    return (uint64_t)XXH3_64bits(b->blob, (size_t)b->bytes);
-}
+static uint64_t bchain_blob_hash(const bchain_backup *b) { return (uint64_t)XXH3_64bits(b->blob, (size_t)b->bytes); }
 
 void bchain_backup_seal(bchain_backup *b) {
     if (!b) return;
@@ -151,8 +144,7 @@ const bchain_header *bchain_backup_header(const bchain_backup *b) { return &b->h
 uint64_t bchain_backup_bytes(const bchain_backup *b) { return b->bytes; }
 uint64_t bchain_backup_checksum(const bchain_backup *b) { return b->checksum; }
 
-int bchain_backup_get_entry(const bchain_backup *b, uint64_t i, uint32_t *table, uint32_t *row,
-                            const void **data) {
+int bchain_backup_get_entry(const bchain_backup *b, uint64_t i, uint32_t *table, uint32_t *row, const void **data) {
     if (!b || !table || !row || !data || i >= b->h.n_entries) return BCHAIN_ERR_INVALID;
     const unsigned char *p = b->blob + BCHAIN_HEADER_BYTES + i * b->entry_bytes;
     uint32_t t, r;
@@ -200,24 +192,20 @@ static bchain_slot *bchain_find(const bchain *c, uint64_t id) {
 }
 
 int bchain_append(bchain *c, bchain_backup *b, uint64_t *id_out, char *err, size_t errlen) {
-    if (!c || !b)
-        return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: chain or backup is NULL");
-    if (!b->sealed)
-        return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: backup is not sealed");
+    if (!c || !b) return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: chain or backup is NULL");
+    if (!b->sealed) return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: backup is not sealed");
     const bchain_slot *last = c->count ? &c->slots[c->count - 1] : NULL;
     if (last && b->h.taken_at_s < last->b->h.taken_at_s)
         return bchain_errf(err, errlen, BCHAIN_ERR_INVALID,
-                           "chain: backup taken at %g s precedes the newest one (%g s)",
-                           b->h.taken_at_s, last->b->h.taken_at_s);
+                           "chain: backup taken at %g s precedes the newest one (%g s)", b->h.taken_at_s,
+                           last->b->h.taken_at_s);
     if (b->h.kind == BCHAIN_INCREMENTAL) {
         if (!last)
-            return bchain_errf(err, errlen, BCHAIN_ERR_LINK,
-                               "chain: incremental backup has no backup to follow");
+            return bchain_errf(err, errlen, BCHAIN_ERR_LINK, "chain: incremental backup has no backup to follow");
         if (last->b->h.version != b->h.parent_version)
             return bchain_errf(err, errlen, BCHAIN_ERR_LINK,
                                "chain: incremental follows version %llu, newest backup holds %llu",
-                               (unsigned long long)b->h.parent_version,
-                               (unsigned long long)last->b->h.version);
+                               (unsigned long long)b->h.parent_version, (unsigned long long)last->b->h.version);
     }
     if (c->count == c->capacity) {
         size_t cap = c->capacity ? 2 * c->capacity : 16;
@@ -241,16 +229,14 @@ int bchain_append(bchain *c, bchain_backup *b, uint64_t *id_out, char *err, size
 
 int bchain_complete(bchain *c, uint64_t id, double completed_at_s, char *err, size_t errlen) {
     bchain_slot *s = bchain_find(c, id);
-    if (!s)
-        return bchain_errf(err, errlen, BCHAIN_ERR_NOT_FOUND, "chain: no backup %llu",
-                           (unsigned long long)id);
+    if (!s) return bchain_errf(err, errlen, BCHAIN_ERR_NOT_FOUND, "chain: no backup %llu", (unsigned long long)id);
     if (s->completed)
         return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: backup %llu already completed",
                            (unsigned long long)id);
     if (!(completed_at_s >= s->b->h.taken_at_s) || !isfinite(completed_at_s))
         return bchain_errf(err, errlen, BCHAIN_ERR_INVALID,
-                           "chain: backup %llu completed at %g s, before it was taken (%g s)",
-                           (unsigned long long)id, completed_at_s, s->b->h.taken_at_s);
+                           "chain: backup %llu completed at %g s, before it was taken (%g s)", (unsigned long long)id,
+                           completed_at_s, s->b->h.taken_at_s);
     s->completed = true;
     s->completed_at_s = completed_at_s;
     return BCHAIN_OK;
@@ -259,9 +245,7 @@ int bchain_complete(bchain *c, uint64_t id, double completed_at_s, char *err, si
 int bchain_corrupt(bchain *c, uint64_t id, gsl_rng *rng, char *err, size_t errlen) {
     if (!rng) return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: rng is NULL");
     bchain_slot *s = bchain_find(c, id);
-    if (!s)
-        return bchain_errf(err, errlen, BCHAIN_ERR_NOT_FOUND, "chain: no backup %llu",
-                           (unsigned long long)id);
+    if (!s) return bchain_errf(err, errlen, BCHAIN_ERR_NOT_FOUND, "chain: no backup %llu", (unsigned long long)id);
     bchain_backup *b = s->b;
     unsigned n = 1 + (unsigned)gsl_rng_uniform_int(rng, BCHAIN_CORRUPT_MAX_BYTES);
     uint64_t pos[BCHAIN_CORRUPT_MAX_BYTES];
@@ -316,12 +300,12 @@ int bchain_info_of(const bchain *c, uint64_t id, bchain_info *out) {
     return BCHAIN_OK;
 }
 
-int bchain_apply_retention(bchain *c, uint32_t keep_full, size_t *dropped_out,
-                           uint64_t *bytes_stored_out, char *err, size_t errlen) {
+int bchain_apply_retention(bchain *c, uint32_t keep_full, size_t *dropped_out, uint64_t *bytes_stored_out, char *err,
+                           size_t errlen) {
     if (!c) return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: chain is NULL");
     if (keep_full < 1)
-        return bchain_errf(err, errlen, BCHAIN_ERR_INVALID,
-                           "chain: retention must keep at least 1 full backup, got %u", keep_full);
+        return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: retention must keep at least 1 full backup, got %u",
+                           keep_full);
     size_t keep_from = 0;
     uint32_t seen = 0;
     for (size_t i = c->count; i-- > 0;) {
@@ -344,18 +328,14 @@ int bchain_apply_retention(bchain *c, uint32_t keep_full, size_t *dropped_out,
     return BCHAIN_OK;
 }
 
-static bool bchain_usable(const bchain_slot *s, double as_of_s) {
-    return s->completed && s->completed_at_s <= as_of_s;
-}
+static bool bchain_usable(const bchain_slot *s, double as_of_s) { return s->completed && s->completed_at_s <= as_of_s; }
 
-int bchain_restore(const bchain *c, double as_of_s, mstate *target, bchain_restore_result *res,
-                   char *err, size_t errlen) {
+int bchain_restore(const bchain *c, double as_of_s, mstate *target, bchain_restore_result *res, char *err,
+                   size_t errlen) {
     if (!res) return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "restore: result is NULL");
     *res = (bchain_restore_result){0};
-    if (!c || !target)
-        return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "restore: chain or target is NULL");
-    if (isnan(as_of_s))
-        return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "restore: as_of_s is NaN");
+    if (!c || !target) return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "restore: chain or target is NULL");
+    if (isnan(as_of_s)) return bchain_errf(err, errlen, BCHAIN_ERR_INVALID, "restore: as_of_s is NaN");
 
     char merr[200];
     for (size_t i = c->count; i-- > 0;) {
@@ -387,8 +367,7 @@ int bchain_restore(const bchain *c, double as_of_s, mstate *target, bchain_resto
             /* Append links every incremental to the backup before it, and
              * each was verified before loading, so a failure here means the
              * chain itself is inconsistent: say so rather than stop quietly. */
-            if (inc->parent_id != res->last_id ||
-                mstate_load_backup(target, inc->b, merr, sizeof merr) != MSTATE_OK)
+            if (inc->parent_id != res->last_id || mstate_load_backup(target, inc->b, merr, sizeof merr) != MSTATE_OK)
                 return bchain_errf(err, errlen, BCHAIN_ERR_APPLY,
                                    "restore: incremental backup %llu does not follow backup %llu",
                                    (unsigned long long)inc->id, (unsigned long long)res->last_id);

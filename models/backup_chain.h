@@ -42,20 +42,17 @@ typedef enum bchain_status {
     BCHAIN_ERR_APPLY = -7      /* restore: the target state rejected a backup */
 } bchain_status;
 
-typedef enum bchain_kind {
-    BCHAIN_FULL = 0,
-    BCHAIN_INCREMENTAL = 1
-} bchain_kind;
+typedef enum bchain_kind { BCHAIN_FULL = 0, BCHAIN_INCREMENTAL = 1 } bchain_kind;
 
 /* What a backup says about itself; serialized at the head of its blob. */
 typedef struct bchain_header {
     bchain_kind kind;
-    uint64_t version;          /* updates the state had applied when taken */
-    double taken_at_s;         /* when the snapshot was taken */
-    double state_updated_at_s; /* time of the newest update it holds */
-    uint64_t parent_version;   /* incrementals: version of the backup before */
+    uint64_t version;             /* updates the state had applied when taken */
+    double taken_at_s;            /* when the snapshot was taken */
+    double state_updated_at_s;    /* time of the newest update it holds */
+    uint64_t parent_version;      /* incrementals: version of the backup before */
     uint32_t n_tables, rows, dim; /* shape of the state it came from */
-    uint64_t n_entries;        /* (table, row) entries carried */
+    uint64_t n_entries;           /* (table, row) entries carried */
 } bchain_header;
 
 /* One stored backup as the chain's catalogue lists it. */
@@ -78,8 +75,7 @@ int bchain_backup_create(const bchain_header *h, bchain_backup **out, char *err,
 void bchain_backup_free(bchain_backup *b);
 
 /* Writes entry i: its (table, row) and h->dim floats of row data. */
-int bchain_backup_set_entry(bchain_backup *b, uint64_t i, uint32_t table, uint32_t row,
-                            const float *data);
+int bchain_backup_set_entry(bchain_backup *b, uint64_t i, uint32_t table, uint32_t row, const float *data);
 
 /* Computes the checksum over the blob as it now stands. */
 void bchain_backup_seal(bchain_backup *b);
@@ -93,8 +89,7 @@ uint64_t bchain_backup_checksum(const bchain_backup *b);
  * Fails on an index past the end or on an entry whose (table, row) lies
  * outside the header's shape (possible only in a blob that fails its
  * checksum). */
-int bchain_backup_get_entry(const bchain_backup *b, uint64_t i, uint32_t *table, uint32_t *row,
-                            const void **data);
+int bchain_backup_get_entry(const bchain_backup *b, uint64_t i, uint32_t *table, uint32_t *row, const void **data);
 
 /* BCHAIN_OK when the blob matches its checksum, else BCHAIN_ERR_CHECKSUM. */
 int bchain_backup_verify(const bchain_backup *b);
@@ -140,8 +135,8 @@ int bchain_info_of(const bchain *c, uint64_t id, bchain_info *out);
  * keep_full: the last restorable chain is never dropped for one that may
  * never arrive. With fewer completed fulls, nothing is dropped.
  * keep_full >= 1. *dropped_out and *bytes_stored_out may be NULL. */
-int bchain_apply_retention(bchain *c, uint32_t keep_full, size_t *dropped_out,
-                           uint64_t *bytes_stored_out, char *err, size_t errlen);
+int bchain_apply_retention(bchain *c, uint32_t keep_full, size_t *dropped_out, uint64_t *bytes_stored_out, char *err,
+                           size_t errlen);
 
 typedef struct bchain_restore_result {
     uint64_t version;          /* version of the restored state */
@@ -167,7 +162,7 @@ typedef struct bchain_restore_result {
  * filled on success and failure (counts and bytes read). Afterwards the
  * target's next incremental follows the restored version, which the chain
  * accepts only if that is its newest backup: take a full backup otherwise. */
-int bchain_restore(const bchain *c, double as_of_s, mstate *target, bchain_restore_result *res,
-                   char *err, size_t errlen);
+int bchain_restore(const bchain *c, double as_of_s, mstate *target, bchain_restore_result *res, char *err,
+                   size_t errlen);
 
 #endif

@@ -10,8 +10,8 @@
 static void doc_fail_at(cfg_doc *doc, const char *path, const char *key, const char *fmt, va_list ap) {
     if (doc->failed) return;
     doc->failed = true;
-    int n = snprintf(doc->err, sizeof doc->err, "%s: %s%s%s: ", doc->file, path, *path && key ? "." : "",
-                     key ? key : "");
+    int n =
+        snprintf(doc->err, sizeof doc->err, "%s: %s%s%s: ", doc->file, path, *path && key ? "." : "", key ? key : "");
     if (n < 0 || (size_t)n >= sizeof doc->err) return;
     vsnprintf(doc->err + n, sizeof doc->err - (size_t)n, fmt, ap);
 }
@@ -25,12 +25,12 @@ void cfg_fail(cfg_obj *o, const char *key, const char *fmt, ...) {
 
 /* Registry line "path\ttype\tunit\tdefault\tmin\tmax\tdoc", kept once per
  * path (see cfg_schema_json for the types). */
-static void register_key(cfg_obj *o, const char *key, const char *type, const char *unit, const char *def,
-                         double min, double max, const char *doc) {
+static void register_key(cfg_obj *o, const char *key, const char *type, const char *unit, const char *def, double min,
+                         double max, const char *doc) {
     cfg_doc *d = o->doc;
     char line[768];
-    snprintf(line, sizeof line, "%s%s%s\t%s\t%s\t%s\t%.17g\t%.17g\t%s", o->key_path, *o->key_path ? "." : "", key,
-             type, unit ? unit : "", def ? def : "", min, max, doc ? doc : "");
+    snprintf(line, sizeof line, "%s%s%s\t%s\t%s\t%s\t%.17g\t%.17g\t%s", o->key_path, *o->key_path ? "." : "", key, type,
+             unit ? unit : "", def ? def : "", min, max, doc ? doc : "");
     size_t plen = strcspn(line, "\t");
     for (size_t i = 0; i < d->n_known; i++)
         if (strncmp(d->known_keys[i], line, plen) == 0 && d->known_keys[i][plen] == '\t') return;
@@ -69,8 +69,10 @@ bool cfg_open(cfg_doc *doc, const char *file, const char *text, cJSON **json_out
         /* Report line and column of the parse error, as editors show them. */
         size_t line = 1, col = 1;
         for (const char *p = text; end && p < end && *p; p++) {
-            if (*p == '\n') line++, col = 1;
-            else col++;
+            if (*p == '\n')
+                line++, col = 1;
+            else
+                col++;
         }
         snprintf(doc->err, sizeof doc->err, "%s: line %zu, column %zu: not valid JSON", file, line, col);
         doc->failed = true;
@@ -189,13 +191,14 @@ static void resolve_number(cfg_obj *o, const char *key, double v) {
 }
 
 static const char *fmt_num(char *buf, size_t len, double v) {
-    if (isinf(v)) snprintf(buf, len, "inf");
-    else snprintf(buf, len, "%g", v);
+    if (isinf(v))
+        snprintf(buf, len, "inf");
+    else
+        snprintf(buf, len, "%g", v);
     return buf;
 }
 
-static double check_range(cfg_obj *o, const char *key, double v, double def, double min, double max,
-                          const char *unit) {
+static double check_range(cfg_obj *o, const char *key, double v, double def, double min, double max, const char *unit) {
     if (!(v >= min && v <= max)) {
         char lo[32], hi[32];
         if (min == CFG_GT0 && !(v > 0))
@@ -224,7 +227,8 @@ static double read_quantity(cfg_obj *o, const char *key, double def, double min,
     if (o->doc->failed) return def;
     double v = def;
     if (j) {
-        if (cJSON_IsNumber(j)) v = j->valuedouble;
+        if (cJSON_IsNumber(j))
+            v = j->valuedouble;
         else if (cJSON_IsString(j) && parse) {
             if (!parse(j->valuestring, &v)) {
                 cfg_fail(o, key, "expected %s, got \"%s\"", what, j->valuestring);
@@ -232,7 +236,9 @@ static double read_quantity(cfg_obj *o, const char *key, double def, double min,
             }
         } else {
             cfg_fail(o, key, "expected %s, got %s", what,
-                     cJSON_IsString(j) ? "a string" : cJSON_IsBool(j) ? "a boolean" : "a non-number");
+                     cJSON_IsString(j) ? "a string"
+                     : cJSON_IsBool(j) ? "a boolean"
+                                       : "a non-number");
             return def;
         }
         v = check_range(o, key, v, def, min, max, unit);
@@ -241,8 +247,7 @@ static double read_quantity(cfg_obj *o, const char *key, double def, double min,
     return v;
 }
 
-double cfg_number(cfg_obj *o, const char *key, double def, double min, double max, const char *unit,
-                  const char *doc) {
+double cfg_number(cfg_obj *o, const char *key, double def, double min, double max, const char *unit, const char *doc) {
     return read_quantity(o, key, def, min, max, unit, doc, NULL, "a number", "number");
 }
 
@@ -257,9 +262,12 @@ static bool split_number(const char *text, double *v, const char **suffix) {
 }
 
 bool cfg_parse_duration(const char *text, double *seconds) {
-    static const struct { const char *unit; double s; } units[] = {
-        {"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1}, {"m", 60}, {"min", 60},
-        {"h", 3600}, {"d", 86400}, {"w", 604800},
+    static const struct {
+        const char *unit;
+        double s;
+    } units[] = {
+        {"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1},      {"m", 60},
+        {"min", 60},  {"h", 3600},  {"d", 86400}, {"w", 604800},
     };
     double v;
     const char *suffix;
@@ -273,9 +281,21 @@ bool cfg_parse_duration(const char *text, double *seconds) {
 }
 
 static bool parse_bytes(const char *text, double *bytes) {
-    static const struct { const char *unit; double b; } units[] = {
-        {"B", 1}, {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"PB", 1e15},
-        {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0},
+    static const struct {
+        const char *unit;
+        double b;
+    } units[] = {
+        {"B", 1},
+        {"kB", 1e3},
+        {"KB", 1e3},
+        {"MB", 1e6},
+        {"GB", 1e9},
+        {"TB", 1e12},
+        {"PB", 1e15},
+        {"KiB", 1024.0},
+        {"MiB", 1048576.0},
+        {"GiB", 1073741824.0},
+        {"TiB", 1099511627776.0},
     };
     double v;
     const char *suffix;
@@ -289,9 +309,12 @@ static bool parse_bytes(const char *text, double *bytes) {
 }
 
 static bool parse_rate(const char *text, double *bps) {
-    static const struct { const char *unit; double f; } bits[] = {
-        {"bps", 1}, {"kbps", 1e3}, {"Mbps", 1e6}, {"Gbps", 1e9}, {"bit/s", 1}, {"kbit/s", 1e3},
-        {"Mbit/s", 1e6}, {"Gbit/s", 1e9}, {"Tbit/s", 1e12},
+    static const struct {
+        const char *unit;
+        double f;
+    } bits[] = {
+        {"bps", 1},      {"kbps", 1e3},   {"Mbps", 1e6},   {"Gbps", 1e9},    {"bit/s", 1},
+        {"kbit/s", 1e3}, {"Mbit/s", 1e6}, {"Gbit/s", 1e9}, {"Tbit/s", 1e12},
     };
     double v;
     const char *suffix;
@@ -459,8 +482,10 @@ size_t cfg_duration_list(cfg_obj *o, const char *key, double *out, size_t max_it
     for (size_t i = 0; i < n; i++) {
         const cJSON *t = cJSON_GetArrayItem(j, (int)i);
         double v = NAN;
-        if (cJSON_IsNumber(t)) v = t->valuedouble;
-        else if (cJSON_IsString(t) && !cfg_parse_duration(t->valuestring, &v)) v = NAN;
+        if (cJSON_IsNumber(t))
+            v = t->valuedouble;
+        else if (cJSON_IsString(t) && !cfg_parse_duration(t->valuestring, &v))
+            v = NAN;
         if (!(v >= 0) || !isfinite(v)) {
             char item[CFG_PATH_MAX];
             snprintf(item, sizeof item, "%s[%zu]", key, i);
@@ -487,8 +512,10 @@ static cJSON *object_schema(void) {
 }
 
 static void add_range(cJSON *s, double min, double max) {
-    if (min == CFG_GT0) cJSON_AddNumberToObject(s, "exclusiveMinimum", 0);
-    else if (min > -CFG_INF) cJSON_AddNumberToObject(s, "minimum", min);
+    if (min == CFG_GT0)
+        cJSON_AddNumberToObject(s, "exclusiveMinimum", 0);
+    else if (min > -CFG_INF)
+        cJSON_AddNumberToObject(s, "minimum", min);
     if (max < CFG_INF) cJSON_AddNumberToObject(s, "maximum", max);
 }
 
@@ -511,7 +538,8 @@ static cJSON *quantity_schema(double min, double max, const char *pattern) {
 #define NUM_RE "^[0-9.]+([eE][-+]?[0-9]+)? ?"
 static const char duration_re[] = NUM_RE "(ns|us|ms|s|m|min|h|d|w)$";
 static const char bytes_re[] = NUM_RE "(B|kB|KB|MB|GB|TB|PB|KiB|MiB|GiB|TiB)$";
-static const char rate_re[] = NUM_RE "((bps|kbps|Mbps|Gbps)|(bit|kbit|Mbit|Gbit|Tbit)/s|(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)/s)$";
+static const char rate_re[] =
+    NUM_RE "((bps|kbps|Mbps|Gbps)|(bit|kbit|Mbit|Gbit|Tbit)/s|(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)/s)$";
 
 static cJSON *leaf_schema(const char *type, double min, double max) {
     if (strcmp(type, "duration") == 0) return quantity_schema(min, max, duration_re);
@@ -570,8 +598,10 @@ char *cfg_schema_json(char *const *keys, size_t n, const char *title) {
         for (int f = 0; f < 7; f++) {
             field[f] = p;
             char *tab = p ? strchr(p, '\t') : NULL;
-            if (tab) *tab = '\0', p = tab + 1;
-            else p = NULL;
+            if (tab)
+                *tab = '\0', p = tab + 1;
+            else
+                p = NULL;
         }
         (void)save;
         if (!field[6]) continue;

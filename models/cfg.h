@@ -21,25 +21,25 @@
 
 #define CFG_INF 1e300
 /* As a minimum: strictly positive ("must be > 0"). */
-#define CFG_GT0 1e-300
-#define CFG_PATH_MAX 192
+#define CFG_GT0                 1e-300
+#define CFG_PATH_MAX            192
 #define CFG_MAX_KEYS_PER_OBJECT 64
 
 typedef struct cfg_doc {
-    const char *file;      /* for messages */
-    char err[512];         /* first error: "FILE: PATH: reason" */
+    const char *file; /* for messages */
+    char err[512];    /* first error: "FILE: PATH: reason" */
     bool failed;
-    cJSON *resolved;       /* the document with defaults, built as we read */
-    char **known_keys;     /* normalised paths "a.b[].c" the parser asked for */
+    cJSON *resolved;   /* the document with defaults, built as we read */
+    char **known_keys; /* normalised paths "a.b[].c" the parser asked for */
     size_t n_known, cap_known;
 } cfg_doc;
 
 typedef struct cfg_obj {
     cfg_doc *doc;
-    const cJSON *json;     /* may be NULL: an absent section reads all defaults */
-    cJSON *resolved;       /* node of doc->resolved for this object */
-    char path[CFG_PATH_MAX];      /* "failover.detector" */
-    char key_path[CFG_PATH_MAX];  /* "topology.regions[]" for the key registry */
+    const cJSON *json;           /* may be NULL: an absent section reads all defaults */
+    cJSON *resolved;             /* node of doc->resolved for this object */
+    char path[CFG_PATH_MAX];     /* "failover.detector" */
+    char key_path[CFG_PATH_MAX]; /* "topology.regions[]" for the key registry */
     const char *used[CFG_MAX_KEYS_PER_OBJECT];
     size_t n_used;
 } cfg_obj;
@@ -61,8 +61,7 @@ size_t cfg_array_size(cfg_obj *o, const char *key, size_t min_items, const char 
 /* Reports keys of o the parser did not ask for; returns !doc->failed. */
 bool cfg_leave(cfg_obj *o);
 
-double cfg_number(cfg_obj *o, const char *key, double def, double min, double max, const char *unit,
-                  const char *doc);
+double cfg_number(cfg_obj *o, const char *key, double def, double min, double max, const char *unit, const char *doc);
 /* Like cfg_number, but also accepts strings "250ms", "30s", "15m", "2h", "30d", "1w". */
 double cfg_duration(cfg_obj *o, const char *key, double def_s, double min_s, double max_s, const char *doc);
 /* Accepts numbers and strings with SI/IEC suffixes: "100GB", "10MB", "1.5TiB". */

@@ -67,22 +67,20 @@ static double plan_expected_wall_s(const ckpt_plan *p, double mtbf_s) {
 static int make_plan(const ckpt_config *cfg, ckpt_plan *p, char *err, size_t errlen) {
     if (!cfg) return ckpt_errf(err, errlen, CKPT_ERR_INVALID, "checkpoint: config is NULL");
     if (!dur_ok(cfg->solve_s, false))
-        return ckpt_errf(err, errlen, CKPT_ERR_INVALID,
-                         "checkpoint: solve_s = %g must be > 0 and at most 100 years", cfg->solve_s);
+        return ckpt_errf(err, errlen, CKPT_ERR_INVALID, "checkpoint: solve_s = %g must be > 0 and at most 100 years",
+                         cfg->solve_s);
     if (!dur_ok(cfg->interval_s, false) || simtime_from_s(cfg->interval_s) < 1)
         return ckpt_errf(err, errlen, CKPT_ERR_INVALID,
-                         "checkpoint: interval_s = %g must be >= 1 ns and at most 100 years",
-                         cfg->interval_s);
+                         "checkpoint: interval_s = %g must be >= 1 ns and at most 100 years", cfg->interval_s);
     if (!dur_ok(cfg->delta_s, true))
-        return ckpt_errf(err, errlen, CKPT_ERR_INVALID,
-                         "checkpoint: delta_s = %g must be >= 0 and at most 100 years", cfg->delta_s);
+        return ckpt_errf(err, errlen, CKPT_ERR_INVALID, "checkpoint: delta_s = %g must be >= 0 and at most 100 years",
+                         cfg->delta_s);
     if (!dur_ok(cfg->restart_s, true))
-        return ckpt_errf(err, errlen, CKPT_ERR_INVALID,
-                         "checkpoint: restart_s = %g must be >= 0 and at most 100 years",
+        return ckpt_errf(err, errlen, CKPT_ERR_INVALID, "checkpoint: restart_s = %g must be >= 0 and at most 100 years",
                          cfg->restart_s);
     if (!(cfg->mtbf_s > 0.0) || isnan(cfg->mtbf_s))
-        return ckpt_errf(err, errlen, CKPT_ERR_INVALID,
-                         "checkpoint: mtbf_s = %g must be > 0 (INFINITY: no failures)", cfg->mtbf_s);
+        return ckpt_errf(err, errlen, CKPT_ERR_INVALID, "checkpoint: mtbf_s = %g must be > 0 (INFINITY: no failures)",
+                         cfg->mtbf_s);
     simtime_ns solve = simtime_from_s(cfg->solve_s);
     p->tau = simtime_from_s(cfg->interval_s);
     p->delta = simtime_from_s(cfg->delta_s);
@@ -124,9 +122,9 @@ typedef struct ckpt_run {
     double mtbf_s;
     gsl_rng *fail_rng;
     ckpt_phase phase;
-    uint64_t done;         /* segments whose checkpoint completed */
+    uint64_t done;          /* segments whose checkpoint completed */
     simtime_ns phase_start; /* when the current segment or restart began */
-    sim_handle pending;    /* the segment or restart completion */
+    sim_handle pending;     /* the segment or restart completion */
     ckpt_result *out;
     simtime_ns lost_ns, restart_ns;
 } ckpt_run;
@@ -135,9 +133,7 @@ static void on_segment_done(sim *s, void *ctx, sim_payload p);
 static void on_restart_done(sim *s, void *ctx, sim_payload p);
 
 /* Work of the segment about to run. */
-static simtime_ns segment_work(const ckpt_run *r) {
-    return r->done < r->plan.n_full ? r->plan.tau : r->plan.rem;
-}
+static simtime_ns segment_work(const ckpt_run *r) { return r->done < r->plan.n_full ? r->plan.tau : r->plan.rem; }
 
 static void start_segment(sim *s, ckpt_run *r) {
     r->phase = PHASE_SEGMENT;
@@ -227,8 +223,7 @@ int ckpt_simulate(const ckpt_config *cfg, uint64_t seed, ckpt_result *out, char 
     sim_run_reason why = sim_run(s, simtime_from_s(2.0 * CKPT_HORIZON_S), 0);
     out->events = sim_events_processed(s);
     if (why == SIM_RUN_ERROR) {
-        rc = ckpt_errf(err, errlen, CKPT_ERR_NOMEM, "checkpoint: engine error: %s",
-                       sim_status_str(sim_error(s)));
+        rc = ckpt_errf(err, errlen, CKPT_ERR_NOMEM, "checkpoint: engine error: %s", sim_status_str(sim_error(s)));
     } else if (r.phase != PHASE_DONE) {
         rc = ckpt_errf(err, errlen, CKPT_ERR_HORIZON,
                        "checkpoint: job unfinished after 200 years of simulated time "

@@ -55,13 +55,13 @@ typedef struct ckpt_config {
 } ckpt_config;
 
 typedef struct ckpt_result {
-    double wall_s;        /* from start until the final checkpoint completes */
-    uint64_t failures;    /* failures before the job ended (also during restarts) */
-    uint64_t checkpoints; /* checkpoints completed = segments, the final one included */
-    uint64_t segments;    /* segments the job consists of (ceil(T_s / tau)) */
-    double work_lost_s;   /* pure work (compute time) thrown away by failures */
+    double wall_s;         /* from start until the final checkpoint completes */
+    uint64_t failures;     /* failures before the job ended (also during restarts) */
+    uint64_t checkpoints;  /* checkpoints completed = segments, the final one included */
+    uint64_t segments;     /* segments the job consists of (ceil(T_s / tau)) */
+    double work_lost_s;    /* pure work (compute time) thrown away by failures */
     double restart_wall_s; /* wall time spent restarting, interrupted restarts included */
-    uint64_t events;      /* engine events processed */
+    uint64_t events;       /* engine events processed */
 } ckpt_result;
 
 /* Checks a configuration; CKPT_OK or CKPT_ERR_INVALID / CKPT_ERR_HORIZON with

@@ -25,8 +25,8 @@ bool detector_parse(cfg_obj *failover, detector_spec *d) {
     d->collection_s = cfg_duration(&o, "collection_s", 0, 0, 86400, "monitoring data collection delay");
     d->processing_s = cfg_duration(&o, "processing_s", 0, 0, 86400, "monitoring data processing delay");
     d->accuracy = cfg_number(&o, "accuracy", 1, 0, 1, "", "probability a real fault is detected");
-    d->miss_escalation_s = cfg_duration(&o, "miss_escalation_s", 900, 0, 7 * 86400,
-                                        "time for humans to notice a missed fault");
+    d->miss_escalation_s =
+        cfg_duration(&o, "miss_escalation_s", 900, 0, 7 * 86400, "time for humans to notice a missed fault");
     if (d->kind == DETECTOR_PROBE && d->probe_timeout_s > d->probe_period_s)
         cfg_fail(&o, "probe_timeout_s", "must not exceed probe_period_s (%g s), got %g", d->probe_period_s,
                  d->probe_timeout_s);

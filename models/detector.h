@@ -26,8 +26,8 @@ typedef struct detector_spec {
     double probe_period_s, probe_timeout_s;
     int probe_failures;
     double collection_s, processing_s; /* monitoring pipeline delays */
-    double accuracy;           /* probability the detector sees a real fault */
-    double miss_escalation_s;  /* when it does not: humans notice after this */
+    double accuracy;                   /* probability the detector sees a real fault */
+    double miss_escalation_s;          /* when it does not: humans notice after this */
 } detector_spec;
 
 extern const char *const detector_kind_names[];

@@ -8,16 +8,16 @@
 #include <gsl/gsl_sf_gamma.h>
 
 const char *const disaster_kind_names[] = {
-    "server_failure", "gpu_failure", "rack_power", "zone_outage", "region_outage", "wan_partition",
-    "network_flap", "backup_corruption", "bad_model_push", "traffic_surge", "link_degradation", NULL,
+    "server_failure", "gpu_failure",       "rack_power",     "zone_outage",   "region_outage",    "wan_partition",
+    "network_flap",   "backup_corruption", "bad_model_push", "traffic_surge", "link_degradation", NULL,
 };
 const char *const disaster_unit_names[] = {"server", "rack", "zone", "region", "fleet", NULL};
 static const char *const law_names[] = {"fixed", "exponential", "weibull", "lognormal", NULL};
 
 /* The unit a kind naturally applies to. */
 static const disaster_unit default_unit[DIS_KIND_COUNT] = {
-    UNIT_SERVER, UNIT_SERVER, UNIT_RACK, UNIT_ZONE, UNIT_REGION, UNIT_REGION,
-    UNIT_REGION, UNIT_FLEET, UNIT_FLEET, UNIT_FLEET, UNIT_FLEET,
+    UNIT_SERVER, UNIT_SERVER, UNIT_RACK,  UNIT_ZONE,  UNIT_REGION, UNIT_REGION,
+    UNIT_REGION, UNIT_FLEET,  UNIT_FLEET, UNIT_FLEET, UNIT_FLEET,
 };
 
 static bool parse_dist(cfg_obj *parent, const char *key, dist_spec *d, dist_law def_law, double def_mean,
@@ -38,13 +38,16 @@ static bool parse_one(cfg_obj *o, disaster_spec *d) {
     d->per = (disaster_unit)cfg_enum(o, "per", disaster_unit_names, (int)default_unit[d->kind],
                                      "unit each failure process belongs to (default by kind)");
     const char *region = cfg_string(o, "region", "", "restrict to this region (\"\" = any)");
-    if (strlen(region) >= sizeof d->region) cfg_fail(o, "region", "name too long");
-    else strcpy(d->region, region);
+    if (strlen(region) >= sizeof d->region)
+        cfg_fail(o, "region", "name too long");
+    else
+        strcpy(d->region, region);
     d->stochastic = cfg_has(o, "interarrival");
     parse_dist(o, "interarrival", &d->interarrival, LAW_EXPONENTIAL, 30 * 86400.0, "law of the up-time per unit");
     parse_dist(o, "duration", &d->duration, LAW_EXPONENTIAL, 3600, "law of the time to repair");
-    d->multiplier = cfg_number(o, "multiplier", 3, CFG_GT0, 1000, "",
-                                 "traffic_surge: rate multiplier; link_degradation: latency multiplier and bandwidth divisor");
+    d->multiplier =
+        cfg_number(o, "multiplier", 3, CFG_GT0, 1000, "",
+                   "traffic_surge: rate multiplier; link_degradation: latency multiplier and bandwidth divisor");
     size_t n = cfg_duration_list(o, "at_s", d->scripted_at_s, DISASTER_MAX_SCRIPTED, "scripted onsets");
     d->n_scripted = n;
     if (!d->stochastic && n == 0) cfg_fail(o, "interarrival", "a disaster needs an interarrival law or at_s times");

@@ -41,16 +41,16 @@ typedef struct dist_spec {
 typedef enum disaster_unit { UNIT_SERVER, UNIT_RACK, UNIT_ZONE, UNIT_REGION, UNIT_FLEET } disaster_unit;
 
 #define DISASTER_MAX_SCRIPTED 16
-#define DISASTER_REGION_LEN 64
+#define DISASTER_REGION_LEN   64
 
 typedef struct disaster_spec {
     disaster_kind kind;
-    disaster_unit per;          /* the unit each renewal process belongs to */
+    disaster_unit per;                /* the unit each renewal process belongs to */
     char region[DISASTER_REGION_LEN]; /* "" = any region */
     bool stochastic;
-    dist_spec interarrival;     /* up-time of one unit */
+    dist_spec interarrival; /* up-time of one unit */
     dist_spec duration;
-    double multiplier;          /* traffic_surge: rate factor; link_degradation: latency x, bandwidth / */
+    double multiplier; /* traffic_surge: rate factor; link_degradation: latency x, bandwidth / */
     size_t n_scripted;
     double scripted_at_s[DISASTER_MAX_SCRIPTED];
 } disaster_spec;

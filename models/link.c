@@ -44,8 +44,10 @@ static void on_completion(sim *s, void *ctx, sim_payload p) {
     size_t kept = 0, n_done = 0;
     uint64_t done_tags[16];
     for (size_t i = 0; i < l->n; i++) {
-        if (l->active[i].remaining_bytes <= LINK_EPSILON_BYTES && n_done < 16) done_tags[n_done++] = l->active[i].tag;
-        else l->active[kept++] = l->active[i];
+        if (l->active[i].remaining_bytes <= LINK_EPSILON_BYTES && n_done < 16)
+            done_tags[n_done++] = l->active[i].tag;
+        else
+            l->active[kept++] = l->active[i];
     }
     l->n = kept;
     reschedule(l);
@@ -53,7 +55,10 @@ static void on_completion(sim *s, void *ctx, sim_payload p) {
 }
 
 void link_init(link *l, sim *s, double bandwidth_bps, link_done_fn done, void *done_ctx) {
-    *l = (link){.s = s, .bandwidth_bps = bandwidth_bps, .done = done, .done_ctx = done_ctx,
+    *l = (link){.s = s,
+                .bandwidth_bps = bandwidth_bps,
+                .done = done,
+                .done_ctx = done_ctx,
                 .updated_s = simtime_to_s(sim_now(s))};
 }
 

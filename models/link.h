@@ -23,8 +23,8 @@ typedef struct link {
     double bandwidth_bps;
     link_transfer *active;
     size_t n, cap;
-    double updated_s;   /* remaining bytes are exact as of this time */
-    sim_handle next;    /* earliest completion */
+    double updated_s; /* remaining bytes are exact as of this time */
+    sim_handle next;  /* earliest completion */
     link_done_fn done;
     void *done_ctx;
     double bytes_moved;

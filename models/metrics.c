@@ -3,7 +3,8 @@
 #include <math.h>
 #include <string.h>
 
-#define F(st, member, t, unit, doc) {#member, unit, t, offsetof(st, member), sizeof(((st *)0)->member), doc}
+#define F(st, member, t, unit, doc)                                                                                    \
+    { #member, unit, t, offsetof(st, member), sizeof(((st *)0)->member), doc }
 
 const metric_field replica_metric_fields[] = {
     F(replica_metrics, point, METRIC_U32, "1", "sweep point index (0 for run)"),
@@ -75,9 +76,21 @@ const size_t trace_field_count = sizeof trace_fields / sizeof trace_fields[0];
 double metric_field_value(const metric_field *f, const void *record) {
     const char *p = (const char *)record + f->offset;
     switch (f->type) {
-    case METRIC_F64: { double v; memcpy(&v, p, sizeof v); return v; }
-    case METRIC_U64: { uint64_t v; memcpy(&v, p, sizeof v); return (double)v; }
-    case METRIC_U32: { uint32_t v; memcpy(&v, p, sizeof v); return (double)v; }
+    case METRIC_F64: {
+        double v;
+        memcpy(&v, p, sizeof v);
+        return v;
+    }
+    case METRIC_U64: {
+        uint64_t v;
+        memcpy(&v, p, sizeof v);
+        return (double)v;
+    }
+    case METRIC_U32: {
+        uint32_t v;
+        memcpy(&v, p, sizeof v);
+        return (double)v;
+    }
     case METRIC_U8: return (double)(uint8_t)*p;
     case METRIC_STR: return NAN;
     }

@@ -16,18 +16,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define METRIC_KIND_LEN 24
+#define METRIC_KIND_LEN  24
 #define METRIC_SCOPE_LEN 40
 
 typedef struct replica_metrics {
-    uint32_t point;            /* sweep point (0 for `firedrill run`) */
+    uint32_t point; /* sweep point (0 for `firedrill run`) */
     uint64_t seed;
-    uint32_t incidents;        /* faults that hit serving or state */
-    uint32_t failovers;        /* switchovers to a standby (true or false) */
-    uint32_t false_failovers;  /* triggered by a flap, no real fault */
+    uint32_t incidents;       /* faults that hit serving or state */
+    uint32_t failovers;       /* switchovers to a standby (true or false) */
+    uint32_t false_failovers; /* triggered by a flap, no real fault */
     double horizon_s;
-    double rto_mean_s, rto_p95_s, rto_max_s;  /* over incidents with an outage; NaN if none */
-    double rpo_mean_s, rpo_max_s;             /* over incidents that lost state; NaN if none */
+    double rto_mean_s, rto_p95_s, rto_max_s; /* over incidents with an outage; NaN if none */
+    double rpo_mean_s, rpo_max_s;            /* over incidents that lost state; NaN if none */
     double lost_updates;
     double availability_time;
     double availability_requests;
@@ -42,7 +42,7 @@ typedef struct replica_metrics {
     double backup_cost;
     uint32_t backups_completed;
     uint32_t backups_corrupt;
-    uint32_t backups_skipped;  /* incrementals skipped while a backup was in flight */
+    uint32_t backups_skipped; /* incrementals skipped while a backup was in flight */
     double wall_s;
     uint64_t events;
 } replica_metrics;
@@ -50,38 +50,38 @@ typedef struct replica_metrics {
 typedef struct incident_record {
     uint32_t point;
     uint64_t seed;
-    uint32_t id;                 /* order of onset within the replica */
-    char kind[METRIC_KIND_LEN];  /* "region_outage", "network_flap", ... */
+    uint32_t id;                  /* order of onset within the replica */
+    char kind[METRIC_KIND_LEN];   /* "region_outage", "network_flap", ... */
     char scope[METRIC_SCOPE_LEN]; /* "region:eu-west", "server:eu-west/17", ... */
-    double onset_s;              /* since the start of the replica */
-    double duration_s;           /* how long the fault itself lasted */
-    uint8_t outage;              /* the service stopped meeting its SLO */
-    uint8_t failed_over;         /* a switchover happened */
-    uint8_t false_alarm;         /* a failover without a real fault */
-    uint8_t failover_failed;     /* the standby did not come up; fell back */
-    double rto_s;                /* NaN when there was no outage */
+    double onset_s;               /* since the start of the replica */
+    double duration_s;            /* how long the fault itself lasted */
+    uint8_t outage;               /* the service stopped meeting its SLO */
+    uint8_t failed_over;          /* a switchover happened */
+    uint8_t false_alarm;          /* a failover without a real fault */
+    uint8_t failover_failed;      /* the standby did not come up; fell back */
+    double rto_s;                 /* NaN when there was no outage */
     double detection_s, fencing_s, switchover_s, transfer_s, load_s, warmup_s;
-    double rpo_s;                /* 0 when no state was lost */
+    double rpo_s; /* 0 when no state was lost */
     double lost_updates;
     double requests_failed;
-    double recall_at_k;          /* of the restored model vs the live one; NaN if not measured */
+    double recall_at_k; /* of the restored model vs the live one; NaN if not measured */
 } incident_record;
 
 /* One event of a traced replica (`firedrill run --trace`): /trace/<seed>. */
 typedef struct trace_record {
     double time_s;
-    char kind[METRIC_KIND_LEN];     /* "disaster.onset", "backup.start", "failover.detected", ... */
-    char entity[METRIC_SCOPE_LEN];  /* what it concerns: "region_outage cn-east/0", "backup 42", ... */
+    char kind[METRIC_KIND_LEN];    /* "disaster.onset", "backup.start", "failover.detected", ... */
+    char entity[METRIC_SCOPE_LEN]; /* what it concerns: "region_outage cn-east/0", "backup 42", ... */
 } trace_record;
 
 typedef enum metric_type { METRIC_F64, METRIC_U64, METRIC_U32, METRIC_U8, METRIC_STR } metric_type;
 
 typedef struct metric_field {
     const char *name;
-    const char *unit;  /* "s", "min", "bytes", "requests", "1" (dimensionless), "currency", ... */
+    const char *unit; /* "s", "min", "bytes", "requests", "1" (dimensionless), "currency", ... */
     metric_type type;
     size_t offset;
-    size_t size;       /* bytes, for METRIC_STR the array length */
+    size_t size; /* bytes, for METRIC_STR the array length */
     const char *doc;
 } metric_field;
 

@@ -10,10 +10,10 @@
 
 struct mstate {
     mstate_config cfg;
-    uint64_t n_floats;    /* n_tables * rows * dim */
-    float *data;          /* table-major, then row-major */
+    uint64_t n_floats;        /* n_tables * rows * dim */
+    float *data;              /* table-major, then row-major */
     uint64_t words_per_table; /* dirty bitmap words per table */
-    uint64_t *dirty_bits; /* n_tables * words_per_table */
+    uint64_t *dirty_bits;     /* n_tables * words_per_table */
     uint64_t dirty_total;
     /* Every table has the same row count and exponent, so one alias table
      * serves all of them: built once here, O(1) per draw afterwards. */
@@ -27,7 +27,8 @@ struct mstate {
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static int mstate_errf(char *err, size_t errlen, int code, const char *fmt, ...) {
+static int
+mstate_errf(char *err, size_t errlen, int code, const char *fmt, ...) {
     if (err && errlen > 0) {
         va_list ap;
         va_start(ap, fmt);
@@ -52,28 +53,23 @@ mstate_config mstate_config_default(void) {
 static int mstate_validate(const mstate_config *cfg, char *err, size_t errlen) {
     if (!cfg) return mstate_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: config is NULL");
     if (cfg->n_tables < 1 || cfg->n_tables > MSTATE_MAX_TABLES)
-        return mstate_errf(err, errlen, MSTATE_ERR_INVALID,
-                           "model_state.n_tables: must be in 1..%u, got %u", MSTATE_MAX_TABLES,
-                           cfg->n_tables);
+        return mstate_errf(err, errlen, MSTATE_ERR_INVALID, "model_state.n_tables: must be in 1..%u, got %u",
+                           MSTATE_MAX_TABLES, cfg->n_tables);
     if (cfg->rows < 1 || cfg->rows > MSTATE_MAX_ROWS)
-        return mstate_errf(err, errlen, MSTATE_ERR_INVALID,
-                           "model_state.rows: must be in 1..%u, got %u", MSTATE_MAX_ROWS,
-                           cfg->rows);
+        return mstate_errf(err, errlen, MSTATE_ERR_INVALID, "model_state.rows: must be in 1..%u, got %u",
+                           MSTATE_MAX_ROWS, cfg->rows);
     if (cfg->dim < 1 || cfg->dim > MSTATE_MAX_DIM)
-        return mstate_errf(err, errlen, MSTATE_ERR_INVALID,
-                           "model_state.dim: must be in 1..%u, got %u", MSTATE_MAX_DIM, cfg->dim);
+        return mstate_errf(err, errlen, MSTATE_ERR_INVALID, "model_state.dim: must be in 1..%u, got %u", MSTATE_MAX_DIM,
+                           cfg->dim);
     if (!(cfg->zipf_exponent >= 0.0) || !isfinite(cfg->zipf_exponent))
         return mstate_errf(err, errlen, MSTATE_ERR_INVALID,
-                           "model_state.zipf_exponent: must be a finite number >= 0, got %g",
-                           cfg->zipf_exponent);
+                           "model_state.zipf_exponent: must be a finite number >= 0, got %g", cfg->zipf_exponent);
     if (!(cfg->init_scale >= 0.0) || !isfinite(cfg->init_scale))
         return mstate_errf(err, errlen, MSTATE_ERR_INVALID,
-                           "model_state.init_scale: must be a finite number >= 0, got %g",
-                           cfg->init_scale);
+                           "model_state.init_scale: must be a finite number >= 0, got %g", cfg->init_scale);
     if (!(cfg->update_scale >= 0.0) || !isfinite(cfg->update_scale))
         return mstate_errf(err, errlen, MSTATE_ERR_INVALID,
-                           "model_state.update_scale: must be a finite number >= 0, got %g",
-                           cfg->update_scale);
+                           "model_state.update_scale: must be a finite number >= 0, got %g", cfg->update_scale);
     return MSTATE_OK;
 }
 
@@ -88,16 +84,14 @@ static int mstate_alloc(const mstate_config *cfg, mstate **out, char *err, size_
     ms->dirty_bits = calloc((size_t)(cfg->n_tables * ms->words_per_table), sizeof(uint64_t));
     double *weights = malloc((size_t)cfg->rows * sizeof(double));
     if (ms->data && ms->dirty_bits && weights) {
-        for (uint32_t k = 0; k < cfg->rows; k++)
-            weights[k] = pow((double)k + 1.0, -cfg->zipf_exponent);
+        for (uint32_t k = 0; k < cfg->rows; k++) weights[k] = pow((double)k + 1.0, -cfg->zipf_exponent);
         ms->zipf = gsl_ran_discrete_preproc(cfg->rows, weights);
     }
     free(weights);
     if (!ms->zipf) {
         mstate_free(ms);
-        return mstate_errf(err, errlen, MSTATE_ERR_NOMEM,
-                           "model_state: out of memory for %u x %u x %u tables", cfg->n_tables,
-                           cfg->rows, cfg->dim);
+        return mstate_errf(err, errlen, MSTATE_ERR_NOMEM, "model_state: out of memory for %u x %u x %u tables",
+                           cfg->n_tables, cfg->rows, cfg->dim);
     }
     *out = ms;
     return MSTATE_OK;
@@ -135,8 +129,7 @@ int mstate_clone(const mstate *src, mstate **out, char *err, size_t errlen) {
     int rc = mstate_alloc(&src->cfg, &ms, err, errlen);
     if (rc != MSTATE_OK) return rc;
     memcpy(ms->data, src->data, (size_t)src->n_floats * sizeof(float));
-    memcpy(ms->dirty_bits, src->dirty_bits,
-           (size_t)(src->cfg.n_tables * src->words_per_table) * sizeof(uint64_t));
+    memcpy(ms->dirty_bits, src->dirty_bits, (size_t)(src->cfg.n_tables * src->words_per_table) * sizeof(uint64_t));
     ms->dirty_total = src->dirty_total;
     ms->version = src->version;
     ms->updated_at_s = src->updated_at_s;
@@ -168,8 +161,7 @@ static void mstate_mark_dirty(mstate *ms, uint32_t table, uint32_t row) {
 }
 
 static void mstate_clear_dirty(mstate *ms) {
-    memset(ms->dirty_bits, 0,
-           (size_t)(ms->cfg.n_tables * ms->words_per_table) * sizeof(uint64_t));
+    memset(ms->dirty_bits, 0, (size_t)(ms->cfg.n_tables * ms->words_per_table) * sizeof(uint64_t));
     ms->dirty_total = 0;
 }
 
@@ -179,22 +171,19 @@ void mstate_apply_updates(mstate *ms, gsl_rng *rng, uint64_t n_updates, double n
         uint32_t table = (uint32_t)gsl_rng_uniform_int(rng, ms->cfg.n_tables);
         uint32_t row = (uint32_t)gsl_ran_discrete(rng, ms->zipf);
         float *v = mstate_row_mut(ms, table, row);
-        for (uint32_t j = 0; j < ms->cfg.dim; j++)
-            v[j] += (float)gsl_ran_gaussian(rng, ms->cfg.update_scale);
+        for (uint32_t j = 0; j < ms->cfg.dim; j++) v[j] += (float)gsl_ran_gaussian(rng, ms->cfg.update_scale);
         mstate_mark_dirty(ms, table, row);
     }
     ms->version += n_updates;
     ms->updated_at_s = now_s;
 }
 
-int mstate_snapshot(mstate *ms, bchain_kind kind, double now_s, bchain_backup **out, char *err,
-                    size_t errlen) {
+int mstate_snapshot(mstate *ms, bchain_kind kind, double now_s, bchain_backup **out, char *err, size_t errlen) {
     if (!out) return mstate_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: out is NULL");
     *out = NULL;
     if (!ms) return mstate_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: state is NULL");
     if (kind != BCHAIN_FULL && kind != BCHAIN_INCREMENTAL)
-        return mstate_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: unknown backup kind %d",
-                           (int)kind);
+        return mstate_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: unknown backup kind %d", (int)kind);
     if (kind == BCHAIN_INCREMENTAL && !ms->has_base)
         return mstate_errf(err, errlen, MSTATE_ERR_NO_BASE,
                            "model_state: an incremental backup needs an earlier backup to follow");
@@ -215,15 +204,13 @@ int mstate_snapshot(mstate *ms, bchain_kind kind, double now_s, bchain_backup **
     char berr[160];
     int rc = bchain_backup_create(&h, &b, berr, sizeof berr);
     if (rc != BCHAIN_OK)
-        return mstate_errf(err, errlen,
-                           rc == BCHAIN_ERR_NOMEM ? MSTATE_ERR_NOMEM : MSTATE_ERR_INVALID,
+        return mstate_errf(err, errlen, rc == BCHAIN_ERR_NOMEM ? MSTATE_ERR_NOMEM : MSTATE_ERR_INVALID,
                            "model_state: snapshot: %s", berr);
 
     uint64_t i = 0;
     for (uint32_t t = 0; t < n_tables; t++) {
         if (kind == BCHAIN_FULL) {
-            for (uint32_t r = 0; r < rows; r++, i++)
-                bchain_backup_set_entry(b, i, t, r, mstate_row_mut(ms, t, r));
+            for (uint32_t r = 0; r < rows; r++, i++) bchain_backup_set_entry(b, i, t, r, mstate_row_mut(ms, t, r));
             continue;
         }
         const uint64_t *words = &ms->dirty_bits[t * ms->words_per_table];
@@ -243,18 +230,15 @@ int mstate_snapshot(mstate *ms, bchain_kind kind, double now_s, bchain_backup **
 }
 
 int mstate_load_backup(mstate *ms, const bchain_backup *b, char *err, size_t errlen) {
-    if (!ms || !b)
-        return mstate_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: state or backup is NULL");
+    if (!ms || !b) return mstate_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: state or backup is NULL");
     const bchain_header *h = bchain_backup_header(b);
     if (h->n_tables != ms->cfg.n_tables || h->rows != ms->cfg.rows || h->dim != ms->cfg.dim)
         return mstate_errf(err, errlen, MSTATE_ERR_SHAPE,
-                           "model_state: backup of %u x %u x %u tables does not fit %u x %u x %u",
-                           h->n_tables, h->rows, h->dim, ms->cfg.n_tables, ms->cfg.rows,
-                           ms->cfg.dim);
+                           "model_state: backup of %u x %u x %u tables does not fit %u x %u x %u", h->n_tables, h->rows,
+                           h->dim, ms->cfg.n_tables, ms->cfg.rows, ms->cfg.dim);
     const uint64_t all_rows = (uint64_t)ms->cfg.n_tables * ms->cfg.rows;
     if (h->kind == BCHAIN_FULL && h->n_entries != all_rows)
-        return mstate_errf(err, errlen, MSTATE_ERR_SHAPE,
-                           "model_state: full backup carries %llu of %llu rows",
+        return mstate_errf(err, errlen, MSTATE_ERR_SHAPE, "model_state: full backup carries %llu of %llu rows",
                            (unsigned long long)h->n_entries, (unsigned long long)all_rows);
     if (h->kind == BCHAIN_INCREMENTAL && h->parent_version != ms->version)
         return mstate_errf(err, errlen, MSTATE_ERR_LINK,
@@ -265,8 +249,7 @@ int mstate_load_backup(mstate *ms, const bchain_backup *b, char *err, size_t err
     const void *src;
     for (uint64_t i = 0; i < h->n_entries; i++) {
         if (bchain_backup_get_entry(b, i, &table, &row, &src) != BCHAIN_OK)
-            return mstate_errf(err, errlen, MSTATE_ERR_SHAPE,
-                               "model_state: backup entry %llu is out of range",
+            return mstate_errf(err, errlen, MSTATE_ERR_SHAPE, "model_state: backup entry %llu is out of range",
                                (unsigned long long)i);
     }
     for (uint64_t i = 0; i < h->n_entries; i++) {
@@ -283,9 +266,7 @@ int mstate_load_backup(mstate *ms, const bchain_backup *b, char *err, size_t err
 
 bool mstate_equal(const mstate *a, const mstate *b) {
     if (!a || !b) return a == b;
-    if (a->cfg.n_tables != b->cfg.n_tables || a->cfg.rows != b->cfg.rows ||
-        a->cfg.dim != b->cfg.dim)
-        return false;
+    if (a->cfg.n_tables != b->cfg.n_tables || a->cfg.rows != b->cfg.rows || a->cfg.dim != b->cfg.dim) return false;
     return memcmp(a->data, b->data, (size_t)a->n_floats * sizeof(float)) == 0;
 }
 

@@ -39,8 +39,8 @@ typedef enum mstate_status {
  * one entry per row, and row indices travel as uint32 in backups. 2^24 rows
  * (1 GiB of float32 at dim 16) is far past what a CI-sized state needs. */
 #define MSTATE_MAX_TABLES 1024u
-#define MSTATE_MAX_ROWS (1u << 24)
-#define MSTATE_MAX_DIM 4096u
+#define MSTATE_MAX_ROWS   (1u << 24)
+#define MSTATE_MAX_DIM    4096u
 
 typedef struct mstate_config {
     uint32_t n_tables;
@@ -74,8 +74,7 @@ void mstate_apply_updates(mstate *ms, gsl_rng *rng, uint64_t n_updates, double n
  * BCHAIN_INCREMENTAL exactly the rows dirtied since the previous snapshot
  * (or loaded backup), which it names as its parent. Clears the dirty rows.
  * The caller owns *out (usually it passes it to bchain_append). */
-int mstate_snapshot(mstate *ms, bchain_kind kind, double now_s, bchain_backup **out, char *err,
-                    size_t errlen);
+int mstate_snapshot(mstate *ms, bchain_kind kind, double now_s, bchain_backup **out, char *err, size_t errlen);
 
 /* Writes a backup's rows into the state and takes its version and update
  * time; afterwards no row is dirty and the backup is the base of the next

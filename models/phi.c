@@ -54,9 +54,8 @@ phi_status phi_init(phi_detector *d, size_t window, double min_std_s, double acc
                     double first_interval_estimate_s) {
     if (!d) return PHI_ERR_ARG;
     *d = (phi_detector){0};
-    if (window == 0 || window > SIZE_MAX / sizeof(double) || !finite_pos(min_std_s) ||
-        !isfinite(acceptable_pause_s) || acceptable_pause_s < 0.0 ||
-        !finite_pos(first_interval_estimate_s))
+    if (window == 0 || window > SIZE_MAX / sizeof(double) || !finite_pos(min_std_s) || !isfinite(acceptable_pause_s) ||
+        acceptable_pause_s < 0.0 || !finite_pos(first_interval_estimate_s))
         return PHI_ERR_ARG;
     d->window_s = malloc(window * sizeof(double));
     if (!d->window_s) return PHI_ERR_NOMEM;
@@ -93,8 +92,7 @@ phi_status phi_heartbeat(phi_detector *d, double t_s) {
     if (!d || !d->window_s || !isfinite(t_s)) return PHI_ERR_ARG;
     if (d->has_heartbeat) {
         if (t_s < d->last_heartbeat_s) return PHI_ERR_ORDER;
-        if (isinf(d->learn_below_phi) || phi_value(d, t_s) < d->learn_below_phi)
-            phi_push(d, t_s - d->last_heartbeat_s);
+        if (isinf(d->learn_below_phi) || phi_value(d, t_s) < d->learn_below_phi) phi_push(d, t_s - d->last_heartbeat_s);
     }
     d->last_heartbeat_s = t_s;
     d->has_heartbeat = true;

@@ -41,8 +41,8 @@ typedef struct phi_detector {
     size_t head; /* index of the oldest sample */
     size_t evictions_since_resum;
     double shift_s;
-    double sum_s;      /* sum of the shifted samples */
-    double sum_sq_s2;  /* sum of their squares */
+    double sum_s;     /* sum of the shifted samples */
+    double sum_sq_s2; /* sum of their squares */
     double min_std_s;
     double acceptable_pause_s;
     double learn_below_phi;

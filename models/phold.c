@@ -40,8 +40,8 @@ static double wall_now_s(void) {
 }
 
 int phold_run(const phold_config *cfg, phold_result *out, char *err, size_t errlen) {
-    if (cfg->lps == 0 || cfg->init_per_lp == 0 || !(cfg->remote >= 0 && cfg->remote <= 1) ||
-        !(cfg->lookahead_s >= 0) || !(cfg->mean_s > 0) || cfg->events == 0) {
+    if (cfg->lps == 0 || cfg->init_per_lp == 0 || !(cfg->remote >= 0 && cfg->remote <= 1) || !(cfg->lookahead_s >= 0) ||
+        !(cfg->mean_s > 0) || cfg->events == 0) {
         snprintf(err, errlen, "phold: need lps > 0, init > 0, 0 <= remote <= 1, lookahead >= 0, mean > 0, events > 0");
         return -1;
     }

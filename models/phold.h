@@ -12,10 +12,10 @@
 typedef struct phold_config {
     uint32_t lps;
     uint32_t init_per_lp;
-    double remote;       /* probability in [0, 1] */
-    double lookahead_s;  /* >= 0 */
-    double mean_s;       /* > 0 */
-    uint64_t events;     /* events to process */
+    double remote;      /* probability in [0, 1] */
+    double lookahead_s; /* >= 0 */
+    double mean_s;      /* > 0 */
+    uint64_t events;    /* events to process */
     uint64_t seed;
 } phold_config;
 
@@ -25,8 +25,8 @@ typedef struct phold_result {
     double wall_s;
     double events_per_s;
     uint64_t pending_at_end;
-    uint64_t engine_bytes;  /* pool + heap held by the engine at the end */
-    uint64_t checksum;      /* order-sensitive hash of (time, lp) of every event */
+    uint64_t engine_bytes; /* pool + heap held by the engine at the end */
+    uint64_t checksum;     /* order-sensitive hash of (time, lp) of every event */
 } phold_result;
 
 /* Returns 0, or -1 with a message in err on bad configuration or OOM. */

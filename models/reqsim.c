@@ -104,8 +104,10 @@ static void dispatch(reqsim *r) {
         for (size_t i = 0; i < n; i++) {
             /* the network round trip adds latency but holds no server */
             double latency = now - pop_arrival(r) + svc + r->st.extra_latency_s;
-            if (latency > t->timeout_s) count_failed(r);
-            else count_served(r, latency), started++;
+            if (latency > t->timeout_s)
+                count_failed(r);
+            else
+                count_served(r, latency), started++;
         }
         if (!started) continue;
         r->busy++;
@@ -157,9 +159,12 @@ static void on_arrival(sim *s, void *ctx, sim_payload p) {
     r->acc->offered += 1;
     r->w_offered += 1;
     bool blackholed = r->st.blackhole_fraction > 0 && gsl_rng_uniform(r->routing) < r->st.blackhole_fraction;
-    if (blackholed || r->st.degraded_model || r->capacity <= 0) count_failed(r);
-    else if (!enqueue(r, now)) count_failed(r);
-    else dispatch(r);
+    if (blackholed || r->st.degraded_model || r->capacity <= 0)
+        count_failed(r);
+    else if (!enqueue(r, now))
+        count_failed(r);
+    else
+        dispatch(r);
     double rate = traffic_rate_qps(r->t, now, r->st.rate_multiplier);
     double next = now + gsl_ran_exponential(r->arrivals, 1.0 / rate);
     if (next < r->horizon_s) sim_schedule_at(s, simtime_from_s(next), on_arrival, r, SIM_PAYLOAD_NONE);

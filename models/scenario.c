@@ -28,15 +28,18 @@ static bool parse_topology(cfg_obj *root, scenario *sc) {
         if (!cfg_enter_item(&topo, "regions", i, &r)) return false;
         region_spec *g = &sc->regions[i];
         const char *name = cfg_string(&r, "name", NULL, "region name (unique)");
-        if (!name || !*name) cfg_fail(&r, "name", "is required");
-        else if (strlen(name) >= sizeof g->name) cfg_fail(&r, "name", "longer than %zu characters", sizeof g->name - 1);
-        else strcpy(g->name, name);
+        if (!name || !*name)
+            cfg_fail(&r, "name", "is required");
+        else if (strlen(name) >= sizeof g->name)
+            cfg_fail(&r, "name", "longer than %zu characters", sizeof g->name - 1);
+        else
+            strcpy(g->name, name);
         g->servers = (int)cfg_int(&r, "servers", 16, 1, 100000, "GPU servers");
         g->gpus_per_server = (int)cfg_int(&r, "gpus_per_server", 8, 1, 64, "GPUs per server");
         g->zones = (int)cfg_int(&r, "zones", 1, 1, 16, "availability zones");
         g->racks_per_zone = (int)cfg_int(&r, "racks_per_zone", 2, 1, 1000, "racks per zone");
-        g->role = (region_role)cfg_enum(&r, "role", region_role_names, i == 0 ? ROLE_PRIMARY : ROLE_STANDBY,
-                                        "serving role");
+        g->role =
+            (region_role)cfg_enum(&r, "role", region_role_names, i == 0 ? ROLE_PRIMARY : ROLE_STANDBY, "serving role");
         if (!cfg_leave(&r)) return false;
         for (size_t k = 0; k < i; k++)
             if (strcmp(sc->regions[k].name, g->name) == 0) {
@@ -47,9 +50,12 @@ static bool parse_topology(cfg_obj *root, scenario *sc) {
         actives += g->role == ROLE_ACTIVE;
     }
     sc->n_regions = (int)n;
-    if (primaries + actives == 0) cfg_fail(&topo, "regions", "no region serves: give one role \"primary\" or \"active\"");
-    else if (primaries > 1) cfg_fail(&topo, "regions", "more than one region has role \"primary\"");
-    else if (primaries && actives) cfg_fail(&topo, "regions", "mixes \"primary\" and \"active\" roles");
+    if (primaries + actives == 0)
+        cfg_fail(&topo, "regions", "no region serves: give one role \"primary\" or \"active\"");
+    else if (primaries > 1)
+        cfg_fail(&topo, "regions", "more than one region has role \"primary\"");
+    else if (primaries && actives)
+        cfg_fail(&topo, "regions", "mixes \"primary\" and \"active\" roles");
     return cfg_leave(&topo);
 }
 
@@ -76,14 +82,17 @@ static bool parse_model_storage_network(cfg_obj *root, scenario *sc) {
 
     if (!cfg_enter(root, "storage", &st)) return false;
     sc->storage.local_bps = cfg_rate_bps(&st, "local_bps", 2e9, CFG_GT0, 1e13, "local NVMe bandwidth");
-    sc->storage.regional_bps = cfg_rate_bps(&st, "regional_bps", 500e6, CFG_GT0, 1e13, "regional object store bandwidth");
+    sc->storage.regional_bps =
+        cfg_rate_bps(&st, "regional_bps", 500e6, CFG_GT0, 1e13, "regional object store bandwidth");
     sc->storage.cross_region_bps =
         cfg_rate_bps(&st, "cross_region_bps", 100e6, CFG_GT0, 1e13, "cross-region object store bandwidth");
     if (!cfg_leave(&st)) return false;
 
     if (!cfg_enter(root, "network", &net)) return false;
-    sc->network.intra_region_latency_s = cfg_duration(&net, "intra_region_latency_s", 0.0005, 0, 10, "one-way latency in a region");
-    sc->network.inter_region_latency_s = cfg_duration(&net, "inter_region_latency_s", 0.05, 0, 10, "one-way latency between regions");
+    sc->network.intra_region_latency_s =
+        cfg_duration(&net, "intra_region_latency_s", 0.0005, 0, 10, "one-way latency in a region");
+    sc->network.inter_region_latency_s =
+        cfg_duration(&net, "inter_region_latency_s", 0.05, 0, 10, "one-way latency between regions");
     const char *clients = cfg_string(&net, "clients_region", sc->n_regions ? sc->regions[0].name : "",
                                      "region the users are in (default: the first)");
     sc->network.clients_region = scenario_region(sc, clients ? clients : "");
@@ -102,21 +111,22 @@ static bool parse_backup(cfg_obj *root, backup_spec *b) {
     if (!cfg_enter(root, "backup", &o)) return false;
     b->enabled = cfg_bool(&o, "enabled", true, "take backups at all");
     b->full_period_s = cfg_duration(&o, "full_period_s", 86400, 60, 1e9, "period of full backups");
-    b->incremental_period_s = cfg_duration(&o, "incremental_period_s", 900, 0, 1e9,
-                                           "period of incremental backups (0: none)");
+    b->incremental_period_s =
+        cfg_duration(&o, "incremental_period_s", 900, 0, 1e9, "period of incremental backups (0: none)");
     b->target = (storage_tier)cfg_enum(&o, "target", storage_tier_names, TIER_CROSS_REGION, "where backups go");
     b->bandwidth_bps = cfg_rate_bps(&o, "bandwidth_bps", 100e6, CFG_GT0, 1e13, "cap on backup transfers");
     b->verify = cfg_bool(&o, "verify", true, "verify each backup after transfer");
     b->verify_s = cfg_duration(&o, "verify_s", 60, 0, 1e7, "time to verify a backup");
-    b->verify_detect_probability = cfg_number(&o, "verify_detect_probability", 0.99, 0, 1, "",
-                                              "chance verification finds a corrupt backup");
-    b->corruption_probability = cfg_number(&o, "corruption_probability", 0.001, 0, 1, "",
-                                           "chance a backup is silently corrupt");
+    b->verify_detect_probability =
+        cfg_number(&o, "verify_detect_probability", 0.99, 0, 1, "", "chance verification finds a corrupt backup");
+    b->corruption_probability =
+        cfg_number(&o, "corruption_probability", 0.001, 0, 1, "", "chance a backup is silently corrupt");
     b->retention_full = (int)cfg_int(&o, "retention_full", 7, 1, 10000, "full backups kept (with their increments)");
     b->skip_if_busy = cfg_bool(&o, "skip_if_busy", true, "skip an incremental while a backup is still in flight");
-    b->storage_cost_per_gb_month = cfg_number(&o, "storage_cost_per_gb_month", 0.023, 0, 1e6, "currency/GB/month",
-                                              "price of stored backup bytes");
-    b->transfer_cost_per_gb = cfg_number(&o, "transfer_cost_per_gb", 0.02, 0, 1e6, "currency/GB", "price of moved bytes");
+    b->storage_cost_per_gb_month =
+        cfg_number(&o, "storage_cost_per_gb_month", 0.023, 0, 1e6, "currency/GB/month", "price of stored backup bytes");
+    b->transfer_cost_per_gb =
+        cfg_number(&o, "transfer_cost_per_gb", 0.02, 0, 1e6, "currency/GB", "price of moved bytes");
     if (b->incremental_period_s > 0 && b->incremental_period_s > b->full_period_s)
         cfg_fail(&o, "incremental_period_s", "must not exceed full_period_s (%g s), got %g", b->full_period_s,
                  b->incremental_period_s);
@@ -131,8 +141,8 @@ static bool parse_failover(cfg_obj *root, failover_spec *f) {
     f->switchover_s = cfg_duration(&o, "switchover_s", 30, 0, 1e6, "load balancer / DNS switch delay");
     f->network_delay_s = cfg_duration(&o, "network_delay_s", 0, 0, 1e6, "extra network delay of the switchover");
     f->standby = (standby_mode)cfg_enum(&o, "standby", standby_mode_names, STANDBY_WARM, "standby mode");
-    f->standby_capacity_fraction = cfg_number(&o, "standby_capacity_fraction", 0.25, 0, 1, "",
-                                              "warm: share of standby servers kept running");
+    f->standby_capacity_fraction =
+        cfg_number(&o, "standby_capacity_fraction", 0.25, 0, 1, "", "warm: share of standby servers kept running");
     f->provision_s = cfg_duration(&o, "provision_s", 600, 0, 1e7, "cold/pilot light: provisioning servers");
     f->load_s = cfg_duration(&o, "load_s", 120, 0, 1e7, "loading the model into GPU memory");
     f->sync_s = cfg_duration(&o, "sync_s", 0, 0, 1e7, "catching up state after load");
@@ -142,8 +152,8 @@ static bool parse_failover(cfg_obj *root, failover_spec *f) {
                                   "bandwidth to fetch a backup when restoring (0: the backup tier's)");
     f->standby_reliability = cfg_number(&o, "standby_reliability", 0.99, 0, 1, "", "chance the standby comes up");
     f->replication_lag_s = cfg_duration(&o, "replication_lag_s", 5, 0, 1e7, "warm/hot/pilot: state replication lag");
-    f->min_capacity_fraction = cfg_number(&o, "min_capacity_fraction", 0.5, 0, 1, "",
-                                          "below this share of servers a region counts as failed");
+    f->min_capacity_fraction =
+        cfg_number(&o, "min_capacity_fraction", 0.5, 0, 1, "", "below this share of servers a region counts as failed");
     return cfg_leave(&o);
 }
 
@@ -173,12 +183,16 @@ bool scenario_parse(scenario *sc, const char *file, const char *text, char *err,
     bool ok = cfg_open(&doc, file, text, &json, &root);
     if (ok) {
         const char *name = cfg_string(&root, "name", NULL, "scenario name (results/<name>.h5)");
-        if (!name || !*name) cfg_fail(&root, "name", "is required");
-        else if (strlen(name) >= sizeof sc->name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(name))
+        if (!name || !*name)
+            cfg_fail(&root, "name", "is required");
+        else if (strlen(name) >= sizeof sc->name ||
+                 strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(name))
             cfg_fail(&root, "name", "must be letters, digits, '_', '-', '.' (at most %zu)", sizeof sc->name - 1);
-        else strcpy(sc->name, name);
+        else
+            strcpy(sc->name, name);
         cfg_string(&root, "description", "", "what the scenario asks");
-        sc->horizon_s = cfg_duration(&root, "horizon_s", 30 * 86400.0, 1, 10 * 365 * 86400.0, "simulated time per replica");
+        sc->horizon_s =
+            cfg_duration(&root, "horizon_s", 30 * 86400.0, 1, 10 * 365 * 86400.0, "simulated time per replica");
         parse_topology(&root, sc);
         traffic_parse(&root, &sc->traffic);
         parse_model_storage_network(&root, sc);
@@ -254,14 +268,16 @@ void scenario_describe(const scenario *sc, FILE *out) {
         fprintf(out, "  region %-14s %-7s %4d servers x %d GPUs, %d zone(s) x %d rack(s)\n", r->name,
                 region_role_names[r->role], r->servers, r->gpus_per_server, r->zones, r->racks_per_zone);
     }
-    fprintf(out, "  fleet: %d servers; traffic %.0f req/s mean, routing %s, %zu surge(s); service %s %.1f ms x %d slots\n",
+    fprintf(out,
+            "  fleet: %d servers; traffic %.0f req/s mean, routing %s, %zu surge(s); service %s %.1f ms x %d slots\n",
             servers, sc->traffic.base_qps, routing_mode_names[sc->traffic.routing], sc->traffic.n_surges,
             service_law_names[sc->traffic.service], sc->traffic.service_mean_s * 1e3, sc->traffic.slots_per_server);
     fprintf(out, "  model: %.1f GB, %.0f updates/s\n", sc->model.logical_bytes / 1e9, sc->model.updates_per_s);
     if (sc->backup.enabled)
         fprintf(out, "  backup: full every %.2f h, incremental every %.1f min, to %s at %.1f MB/s%s\n",
                 sc->backup.full_period_s / 3600, sc->backup.incremental_period_s / 60,
-                storage_tier_names[sc->backup.target], sc->backup.bandwidth_bps / 1e6, sc->backup.verify ? ", verified" : "");
+                storage_tier_names[sc->backup.target], sc->backup.bandwidth_bps / 1e6,
+                sc->backup.verify ? ", verified" : "");
     else
         fprintf(out, "  backup: none\n");
     const detector_spec *d = &sc->failover.detector;
@@ -272,8 +288,9 @@ void scenario_describe(const scenario *sc, FILE *out) {
     for (size_t i = 0; i < sc->disasters.n; i++) {
         const disaster_spec *g = &sc->disasters.items[i];
         fprintf(out, "    %-18s per %-6s", disaster_kind_names[g->kind], disaster_unit_names[g->per]);
-        if (g->stochastic) fprintf(out, " every %.3g h (mean), lasting %.3g h", g->interarrival.mean_s / 3600,
-                                   g->duration.mean_s / 3600);
+        if (g->stochastic)
+            fprintf(out, " every %.3g h (mean), lasting %.3g h", g->interarrival.mean_s / 3600,
+                    g->duration.mean_s / 3600);
         if (g->n_scripted) fprintf(out, " scripted x%zu", g->n_scripted);
         fprintf(out, "%s%s\n", g->region[0] ? " in " : "", g->region);
     }

@@ -15,7 +15,7 @@
 #include "models/traffic.h"
 
 #define SCENARIO_MAX_REGIONS 16
-#define SCENARIO_NAME_LEN 64
+#define SCENARIO_NAME_LEN    64
 
 typedef enum region_role { ROLE_PRIMARY, ROLE_STANDBY, ROLE_ACTIVE } region_role;
 
@@ -62,7 +62,7 @@ typedef struct backup_spec {
     bool enabled;
     double full_period_s, incremental_period_s;
     storage_tier target;
-    double bandwidth_bps;      /* cap on the backup link */
+    double bandwidth_bps; /* cap on the backup link */
     bool verify;
     double verify_s;
     double corruption_probability;
@@ -78,10 +78,10 @@ typedef struct failover_spec {
     standby_mode standby;
     double standby_capacity_fraction; /* warm: share of servers kept running */
     double provision_s, load_s, sync_s, warmup_s, scale_up_s;
-    double restore_bps;               /* fetching a backup for a cold/failed standby */
+    double restore_bps; /* fetching a backup for a cold/failed standby */
     double standby_reliability;
     double replication_lag_s;
-    double min_capacity_fraction;     /* below this share of servers a region counts as failed */
+    double min_capacity_fraction; /* below this share of servers a region counts as failed */
 } failover_spec;
 
 typedef struct business_spec {
@@ -106,9 +106,9 @@ typedef struct scenario {
     int kernel_backend;
     /* Not a scenario key: record the replica's model events (--trace). */
     bool trace_events;
-    char *given_json;     /* the file as given */
-    char *resolved_json;  /* with every default filled in */
-    char **known_keys;    /* "path\tunit\tdefault\tdoc" lines, for --list-keys */
+    char *given_json;    /* the file as given */
+    char *resolved_json; /* with every default filled in */
+    char **known_keys;   /* "path\tunit\tdefault\tdoc" lines, for --list-keys */
     size_t n_known_keys;
 } scenario;
 

@@ -49,8 +49,10 @@ static void parse_calibration(cfg_obj *s, traffic_spec *t) {
         }
         char path[1024];
         const char *slash = strrchr(s->doc->file, '/');
-        if (file[0] == '/' || !slash) snprintf(path, sizeof path, "%s", file);
-        else snprintf(path, sizeof path, "%.*s/%s", (int)(slash - s->doc->file), s->doc->file, file);
+        if (file[0] == '/' || !slash)
+            snprintf(path, sizeof path, "%s", file);
+        else
+            snprintf(path, sizeof path, "%.*s/%s", (int)(slash - s->doc->file), s->doc->file, file);
         calib_table table;
         char err[256];
         if (calib_load(path, &table, err, sizeof err) != 0) {
@@ -88,12 +90,13 @@ bool traffic_parse(cfg_obj *root, traffic_spec *t) {
     t->diurnal_amplitude = cfg_number(&o, "diurnal_amplitude", 0.5, 0, 0.99, "", "relative daily swing");
     t->peak_hour = cfg_number(&o, "peak_hour", 21, 0, 24, "h", "hour of the daily peak");
     t->weekend_factor = cfg_number(&o, "weekend_factor", 1.2, CFG_GT0, 10, "", "rate factor on Sat/Sun");
-    t->routing = (routing_mode)cfg_enum(&o, "routing", routing_mode_names, ROUTING_PRIMARY, "how regions share traffic");
+    t->routing =
+        (routing_mode)cfg_enum(&o, "routing", routing_mode_names, ROUTING_PRIMARY, "how regions share traffic");
     t->timeout_s = cfg_duration(&o, "timeout_s", 1, CFG_GT0, 3600, "request timeout: slower requests fail");
     t->slo_latency_s = cfg_duration(&o, "slo_latency_s", 0.2, CFG_GT0, 3600, "latency objective");
     t->slo_quantile = cfg_number(&o, "slo_quantile", 0.99, 0.5, 0.99999, "", "quantile the latency SLO applies to");
-    t->slo_max_failed_fraction = cfg_number(&o, "slo_max_failed_fraction", 0.001, 0, 1, "",
-                                            "failed share above which the SLO is violated");
+    t->slo_max_failed_fraction =
+        cfg_number(&o, "slo_max_failed_fraction", 0.001, 0, 1, "", "failed share above which the SLO is violated");
     t->segment_s = cfg_duration(&o, "segment_s", 600, 1, 86400, "length of constant-rate segments");
     parse_surges(&o, t);
     if (!cfg_leave(&o)) return false;
@@ -128,9 +131,12 @@ double traffic_rate_qps(const traffic_spec *t, double t_s, double extra_multipli
         double into = t_s - g->at_s, end = g->ramp_s + g->duration_s;
         double f = 0;
         if (into < 0 || into > end + g->ramp_s) continue;
-        if (into < g->ramp_s) f = into / g->ramp_s;
-        else if (into <= end) f = 1;
-        else f = 1 - (into - end) / g->ramp_s;
+        if (into < g->ramp_s)
+            f = into / g->ramp_s;
+        else if (into <= end)
+            f = 1;
+        else
+            f = 1 - (into - end) / g->ramp_s;
         double m = 1 + (g->multiplier - 1) * f;
         if (m > surge) surge = m;
     }
@@ -150,7 +156,9 @@ double traffic_erlang_c(double servers, double a) {
 
 /* Response time T = W + S: W is 0 with probability 1 - C, else Exp(nu);
  * S is Exp(mu). P(T > x) in closed form; C is computed once per segment. */
-typedef struct mmc { double pw, mu, nu; } mmc;
+typedef struct mmc {
+    double pw, mu, nu;
+} mmc;
 
 static mmc mmc_make(double servers, double lambda, double mu, double wait_scale) {
     return (mmc){traffic_erlang_c(servers, lambda / mu), mu, (servers * mu - lambda) / wait_scale};
@@ -217,7 +225,9 @@ double lathist_quantile(const lathist *h, double p) {
 
 static void service_rates(const traffic_spec *t, double lam, double slots, double *mu, double *wait_scale,
                           double *added_s) {
-    double cs2 = t->service == SERVICE_EXPONENTIAL ? 1 : t->service == SERVICE_LOGNORMAL ? t->service_cv * t->service_cv : 0;
+    double cs2 = t->service == SERVICE_EXPONENTIAL ? 1
+                 : t->service == SERVICE_LOGNORMAL ? t->service_cv * t->service_cv
+                                                   : 0;
     *wait_scale = (1 + cs2) / 2;
     *added_s = 0;
     if (t->service != SERVICE_CALIBRATED) {
@@ -263,7 +273,8 @@ double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, doubl
         service_rates(t, lam, servers, &mu, &wait_scale, &added_s);
         double cap = servers * mu;
         bool violated = s->blackhole_fraction > t->slo_max_failed_fraction || s->degraded_model;
-        if (s->degraded_model) failed = offered;
+        if (s->degraded_model)
+            failed = offered;
         else if (servers <= 0) {
             failed = offered;
             violated = true;
@@ -283,8 +294,7 @@ double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, doubl
                 lathist_add_point(&acc->all, served, latency);
                 if (s->incident_open) lathist_add_point(&acc->incident, served, latency);
             }
-            if (latency > t->slo_latency_s || overflow > t->slo_max_failed_fraction * offered)
-                violated = true;
+            if (latency > t->slo_latency_s || overflow > t->slo_max_failed_fraction * offered) violated = true;
         } else {
             /* Stable M/M/c (waiting part scaled for non-exponential service). */
             mmc q = mmc_make(servers, lam, mu, wait_scale);

@@ -16,7 +16,7 @@
 /* Latency bins: 50 per decade over 1e-5 .. 1e3 s; a bin spans 4.7 %, and
  * quantiles interpolate geometrically inside it. */
 #define LATHIST_PER_DECADE 50
-#define LATHIST_BINS (8 * LATHIST_PER_DECADE)
+#define LATHIST_BINS       (8 * LATHIST_PER_DECADE)
 
 typedef struct surge_spec {
     double at_s, ramp_s, duration_s, multiplier;
@@ -26,7 +26,12 @@ typedef struct surge_spec {
  * table (firedrill calibrate), so runs are reproducible; servers form
  * micro-batches of up to max_batch requests, waiting at most
  * max_batch_delay_s for a batch to fill. */
-typedef enum service_law { SERVICE_EXPONENTIAL, SERVICE_LOGNORMAL, SERVICE_DETERMINISTIC, SERVICE_CALIBRATED } service_law;
+typedef enum service_law {
+    SERVICE_EXPONENTIAL,
+    SERVICE_LOGNORMAL,
+    SERVICE_DETERMINISTIC,
+    SERVICE_CALIBRATED
+} service_law;
 #define TRAFFIC_MAX_CALIB_ROWS 256
 typedef enum routing_mode { ROUTING_PRIMARY, ROUTING_ACTIVE_ACTIVE } routing_mode;
 /* segments: rate segments with analytic queueing (month-long horizons);
@@ -49,7 +54,7 @@ typedef struct traffic_spec {
     /* service */
     service_law service;
     double service_mean_s, service_cv;
-    int slots_per_server;    /* requests (or batches) a server processes at once */
+    int slots_per_server; /* requests (or batches) a server processes at once */
     int max_batch;
     double max_batch_delay_s;
     size_t n_calib;
@@ -79,18 +84,18 @@ void lathist_add_point(lathist *h, double weight, double latency_s);
 
 /* What the serving side looks like over an interval. */
 typedef struct serving_state {
-    double servers;          /* usable servers (may be fractional during scale-up) */
+    double servers;            /* usable servers (may be fractional during scale-up) */
     double blackhole_fraction; /* share of requests routed to a dead target */
-    bool degraded_model;     /* a bad model serves: requests count as failed */
+    bool degraded_model;       /* a bad model serves: requests count as failed */
     bool incident_open;
-    double rate_multiplier;  /* stochastic surges */
-    double extra_latency_s;  /* network round trip added to every request */
+    double rate_multiplier; /* stochastic surges */
+    double extra_latency_s; /* network round trip added to every request */
 } serving_state;
 
 typedef struct traffic_acc {
     double offered, failed;
     double slo_violation_s;
-    double backlog;  /* requests queued beyond capacity, carried between segments */
+    double backlog;               /* requests queued beyond capacity, carried between segments */
     double served, latency_sum_s; /* for the mean latency */
     lathist all, incident;
 } traffic_acc;

@@ -47,7 +47,8 @@ struct trainer {
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static int trainer_errf(char *err, size_t errlen, int code, const char *fmt, ...) {
+static int
+trainer_errf(char *err, size_t errlen, int code, const char *fmt, ...) {
     if (err && errlen > 0) {
         va_list ap;
         va_start(ap, fmt);
@@ -79,14 +80,11 @@ int trainer_config_validate(const trainer_config *c, char *err, size_t errlen) {
     if (!c) return trainer_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: config is NULL");
     if (!(finite_ge(c->logical_bytes, 0) && c->logical_bytes > 0))
         return trainer_errf(err, errlen, TRAINER_ERR_INVALID,
-                            "trainer.logical_bytes: must be a finite number > 0, got %g",
-                            c->logical_bytes);
+                            "trainer.logical_bytes: must be a finite number > 0, got %g", c->logical_bytes);
     if (!finite_ge(c->updates_per_s, 0))
         return trainer_errf(err, errlen, TRAINER_ERR_INVALID,
-                            "trainer.updates_per_s: must be a finite number >= 0, got %g",
-                            c->updates_per_s);
-    if (!finite_ge(c->rows_touched_per_update_fraction, 0) ||
-        c->rows_touched_per_update_fraction > 1)
+                            "trainer.updates_per_s: must be a finite number >= 0, got %g", c->updates_per_s);
+    if (!finite_ge(c->rows_touched_per_update_fraction, 0) || c->rows_touched_per_update_fraction > 1)
         return trainer_errf(err, errlen, TRAINER_ERR_INVALID,
                             "trainer.rows_touched_per_update_fraction: must be in [0, 1], got %g",
                             c->rows_touched_per_update_fraction);
@@ -95,29 +93,25 @@ int trainer_config_validate(const trainer_config *c, char *err, size_t errlen) {
                             "trainer.max_real_updates_per_s: must be a finite number > 0, got %g",
                             c->max_real_updates_per_s);
     if (c->n_targets < 1 || c->n_targets > TRAINER_MAX_TARGETS)
-        return trainer_errf(err, errlen, TRAINER_ERR_INVALID,
-                            "trainer.n_targets: must be in 1..%u, got %u", TRAINER_MAX_TARGETS,
-                            c->n_targets);
+        return trainer_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.n_targets: must be in 1..%u, got %u",
+                            TRAINER_MAX_TARGETS, c->n_targets);
     if (c->probe_queries < 0 || c->probe_queries > (1 << 16))
-        return trainer_errf(err, errlen, TRAINER_ERR_INVALID,
-                            "trainer.probe_queries: must be in 0..65536, got %d",
+        return trainer_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.probe_queries: must be in 0..65536, got %d",
                             c->probe_queries);
     if (c->probe_queries > 0) {
         if (c->probe_max_hot < 0 || c->probe_max_hot > 1024)
-            return trainer_errf(err, errlen, TRAINER_ERR_INVALID,
-                                "trainer.probe_max_hot: must be in 0..1024, got %d",
+            return trainer_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.probe_max_hot: must be in 0..1024, got %d",
                                 c->probe_max_hot);
         if (c->k < 1 || c->k > REC_MAX_TOPK)
-            return trainer_errf(err, errlen, TRAINER_ERR_INVALID,
-                                "trainer.k: must be in 1..%d, got %d", REC_MAX_TOPK, c->k);
+            return trainer_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.k: must be in 1..%d, got %d", REC_MAX_TOPK,
+                                c->k);
         if (c->state.dim > REC_MAX_EMB_DIM)
             return trainer_errf(err, errlen, TRAINER_ERR_INVALID,
-                                "trainer.state.dim: the recall probe needs at most %d, got %u",
-                                REC_MAX_EMB_DIM, c->state.dim);
-        if (c->backend != REC_BACKEND_AUTO && c->backend != REC_BACKEND_CPU &&
-            c->backend != REC_BACKEND_CUDA)
-            return trainer_errf(err, errlen, TRAINER_ERR_INVALID,
-                                "trainer.backend: unknown backend %d", (int)c->backend);
+                                "trainer.state.dim: the recall probe needs at most %d, got %u", REC_MAX_EMB_DIM,
+                                c->state.dim);
+        if (c->backend != REC_BACKEND_AUTO && c->backend != REC_BACKEND_CPU && c->backend != REC_BACKEND_CUDA)
+            return trainer_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.backend: unknown backend %d",
+                                (int)c->backend);
     }
     return TRAINER_OK; /* the state's own fields are checked by mstate_create */
 }
@@ -153,8 +147,8 @@ static uint32_t trainer_probe_tables(const trainer *tr) {
     return n < 1u + REC_MAX_TABLES ? n : 1u + REC_MAX_TABLES;
 }
 
-int trainer_create(const trainer_config *cfg, gsl_rng *updates_rng, gsl_rng *probe_rng,
-                   trainer **out, char *err, size_t errlen) {
+int trainer_create(const trainer_config *cfg, gsl_rng *updates_rng, gsl_rng *probe_rng, trainer **out, char *err,
+                   size_t errlen) {
     if (!out) return trainer_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: out is NULL");
     *out = NULL;
     int rc = trainer_config_validate(cfg, err, errlen);
@@ -169,8 +163,7 @@ int trainer_create(const trainer_config *cfg, gsl_rng *updates_rng, gsl_rng *pro
     rc = mstate_create(&cfg->state, &tr->live, merr, sizeof merr);
     if (rc != MSTATE_OK) {
         trainer_free(tr);
-        return trainer_errf(err, errlen,
-                            rc == MSTATE_ERR_NOMEM ? TRAINER_ERR_NOMEM : TRAINER_ERR_INVALID,
+        return trainer_errf(err, errlen, rc == MSTATE_ERR_NOMEM ? TRAINER_ERR_NOMEM : TRAINER_ERR_INVALID,
                             "trainer.state: %s", merr);
     }
     const double real_rows = (double)cfg->state.n_tables * cfg->state.rows;
@@ -192,19 +185,16 @@ int trainer_create(const trainer_config *cfg, gsl_rng *updates_rng, gsl_rng *pro
         char rerr[200] = "";
         /* The probe set is drawn from probe_rng once: two draws make its seed. */
         uint64_t seed = ((uint64_t)gsl_rng_get(probe_rng) << 32) ^ gsl_rng_get(probe_rng);
-        rc = rec_synth_batch_create(&tr->rcfg, cfg->probe_queries, cfg->probe_max_hot, cfg->k,
-                                    seed, &tr->probe, rerr, sizeof rerr);
+        rc = rec_synth_batch_create(&tr->rcfg, cfg->probe_queries, cfg->probe_max_hot, cfg->k, seed, &tr->probe, rerr,
+                                    sizeof rerr);
         const size_t q = (size_t)cfg->probe_queries, k = (size_t)cfg->k;
         tr->topk_live = malloc((q * k + k) * sizeof(int32_t));
         tr->topk_new = malloc((q * k + k) * sizeof(int32_t));
         tr->topk_scores = malloc(q * k * sizeof(float));
         tr->scores_tmp = malloc(q * sizeof(float));
-        if (rc != REC_OK || !tr->topk_live || !tr->topk_new || !tr->topk_scores ||
-            !tr->scores_tmp) {
+        if (rc != REC_OK || !tr->topk_live || !tr->topk_new || !tr->topk_scores || !tr->scores_tmp) {
             trainer_free(tr);
-            if (rc != REC_OK)
-                return trainer_errf(err, errlen, TRAINER_ERR_KERNEL, "trainer: probe set: %s",
-                                    rerr);
+            if (rc != REC_OK) return trainer_errf(err, errlen, TRAINER_ERR_KERNEL, "trainer: probe set: %s", rerr);
             return trainer_errf(err, errlen, TRAINER_ERR_NOMEM, "trainer: out of memory");
         }
     }
@@ -247,15 +237,12 @@ void trainer_skip_to(trainer *tr, double now_s) {
 }
 
 int trainer_fault(trainer *tr, double fault_s, char *err, size_t errlen) {
-    if (!tr || !isfinite(fault_s))
-        return trainer_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: bad fault");
+    if (!tr || !isfinite(fault_s)) return trainer_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: bad fault");
     if (tr->frozen)
-        return trainer_errf(err, errlen, TRAINER_ERR_TIME,
-                            "trainer: already frozen by a fault at %g s", tr->frozen_s);
+        return trainer_errf(err, errlen, TRAINER_ERR_TIME, "trainer: already frozen by a fault at %g s", tr->frozen_s);
     if (fault_s < tr->now_s)
-        return trainer_errf(err, errlen, TRAINER_ERR_TIME,
-                            "trainer: fault at %g s precedes the trainer's clock (%g s)", fault_s,
-                            tr->now_s);
+        return trainer_errf(err, errlen, TRAINER_ERR_TIME, "trainer: fault at %g s precedes the trainer's clock (%g s)",
+                            fault_s, tr->now_s);
     trainer_advance(tr, fault_s);
     tr->frozen = true;
     tr->frozen_s = fault_s;
@@ -267,8 +254,7 @@ int trainer_fault(trainer *tr, double fault_s, char *err, size_t errlen) {
 static int trainer_check_targets(const trainer *tr, uint32_t targets, char *err, size_t errlen) {
     if (targets == 0 || (targets >> tr->cfg.n_targets) != 0)
         return trainer_errf(err, errlen, TRAINER_ERR_INVALID,
-                            "trainer: target mask 0x%x is empty or names a target past %u",
-                            targets, tr->cfg.n_targets);
+                            "trainer: target mask 0x%x is empty or names a target past %u", targets, tr->cfg.n_targets);
     return TRAINER_OK;
 }
 
@@ -316,25 +302,21 @@ static int trainer_record_copy(trainer_target *tg, uint64_t id, uint64_t chain_i
     return TRAINER_OK;
 }
 
-int trainer_backup(trainer *tr, bchain_kind kind, double now_s, uint32_t targets,
-                   double *logical_bytes, uint64_t *backup_id, char *err, size_t errlen) {
+int trainer_backup(trainer *tr, bchain_kind kind, double now_s, uint32_t targets, double *logical_bytes,
+                   uint64_t *backup_id, char *err, size_t errlen) {
     if (logical_bytes) *logical_bytes = 0;
     if (backup_id) *backup_id = 0;
-    if (!tr || !isfinite(now_s))
-        return trainer_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: bad backup arguments");
+    if (!tr || !isfinite(now_s)) return trainer_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: bad backup arguments");
     if (kind != BCHAIN_FULL && kind != BCHAIN_INCREMENTAL)
-        return trainer_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: unknown backup kind %d",
-                            (int)kind);
+        return trainer_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: unknown backup kind %d", (int)kind);
     int rc = trainer_check_targets(tr, targets, err, errlen);
     if (rc != TRAINER_OK) return rc;
     if (tr->frozen)
         return trainer_errf(err, errlen, TRAINER_ERR_TIME,
-                            "trainer: the live state died at %g s: restore before backing up",
-                            tr->frozen_s);
+                            "trainer: the live state died at %g s: restore before backing up", tr->frozen_s);
     if (now_s < tr->now_s)
         return trainer_errf(err, errlen, TRAINER_ERR_TIME,
-                            "trainer: backup at %g s precedes the trainer's clock (%g s)", now_s,
-                            tr->now_s);
+                            "trainer: backup at %g s precedes the trainer's clock (%g s)", now_s, tr->now_s);
     if (kind == BCHAIN_INCREMENTAL)
         for (uint32_t t = 0; t < tr->cfg.n_targets; t++)
             if ((targets & TRAINER_TARGET(t)) && trainer_needs_full(tr, t))
@@ -348,8 +330,7 @@ int trainer_backup(trainer *tr, bchain_kind kind, double now_s, uint32_t targets
     char merr[200] = "";
     rc = mstate_snapshot(tr->live, kind, now_s, &b, merr, sizeof merr);
     if (rc != MSTATE_OK)
-        return trainer_errf(err, errlen,
-                            rc == MSTATE_ERR_NOMEM ? TRAINER_ERR_NOMEM : TRAINER_ERR_CHAIN,
+        return trainer_errf(err, errlen, rc == MSTATE_ERR_NOMEM ? TRAINER_ERR_NOMEM : TRAINER_ERR_CHAIN,
                             "trainer: snapshot: %s", merr);
     tr->has_base = true;
     tr->base_version = mstate_version(tr->live);
@@ -371,12 +352,12 @@ int trainer_backup(trainer *tr, bchain_kind kind, double now_s, uint32_t targets
         uint64_t cid = 0;
         char berr[200] = "";
         rc = bchain_append(tr->targets[t].chain, copy, &cid, berr, sizeof berr);
-        if (rc == BCHAIN_OK) rc = trainer_record_copy(&tr->targets[t], id, cid);
+        if (rc == BCHAIN_OK)
+            rc = trainer_record_copy(&tr->targets[t], id, cid);
         else {
             bchain_backup_free(copy);
             if (copy != b) bchain_backup_free(b);
-            return trainer_errf(err, errlen, TRAINER_ERR_CHAIN, "trainer: target %u: %s", t,
-                                berr);
+            return trainer_errf(err, errlen, TRAINER_ERR_CHAIN, "trainer: target %u: %s", t, berr);
         }
         if (rc != TRAINER_OK) {
             if (copy != b) bchain_backup_free(b);
@@ -393,8 +374,10 @@ static trainer_copy *trainer_find_copy(trainer_target *tg, uint64_t id) {
     size_t lo = 0, hi = tg->n_copies;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (tg->copies[mid].id < id) lo = mid + 1;
-        else hi = mid;
+        if (tg->copies[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo < tg->n_copies && tg->copies[lo].id == id ? &tg->copies[lo] : NULL;
 }
@@ -403,64 +386,56 @@ static trainer_copy *trainer_find_chain_id(trainer_target *tg, uint64_t chain_id
     size_t lo = 0, hi = tg->n_copies;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (tg->copies[mid].chain_id < chain_id) lo = mid + 1;
-        else hi = mid;
+        if (tg->copies[mid].chain_id < chain_id)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo < tg->n_copies && tg->copies[lo].chain_id == chain_id ? &tg->copies[lo] : NULL;
 }
 
-static int trainer_lookup(trainer *tr, uint32_t target, uint64_t id, trainer_copy **out,
-                          char *err, size_t errlen) {
+static int trainer_lookup(trainer *tr, uint32_t target, uint64_t id, trainer_copy **out, char *err, size_t errlen) {
     if (!tr || target >= tr->cfg.n_targets)
         return trainer_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: no target %u", target);
     *out = trainer_find_copy(&tr->targets[target], id);
     if (!*out)
-        return trainer_errf(err, errlen, TRAINER_ERR_NOT_FOUND,
-                            "trainer: target %u holds no backup %llu", target,
+        return trainer_errf(err, errlen, TRAINER_ERR_NOT_FOUND, "trainer: target %u holds no backup %llu", target,
                             (unsigned long long)id);
     return TRAINER_OK;
 }
 
-int trainer_backup_complete(trainer *tr, uint32_t target, uint64_t id, double completed_s,
-                            char *err, size_t errlen) {
+int trainer_backup_complete(trainer *tr, uint32_t target, uint64_t id, double completed_s, char *err, size_t errlen) {
     trainer_copy *c;
     int rc = trainer_lookup(tr, target, id, &c, err, errlen);
     if (rc != TRAINER_OK) return rc;
     if (c->abandoned)
         return trainer_errf(err, errlen, TRAINER_ERR_ABANDONED,
-                            "trainer: backup %llu on target %u was abandoned by a restore",
-                            (unsigned long long)id, target);
+                            "trainer: backup %llu on target %u was abandoned by a restore", (unsigned long long)id,
+                            target);
     char berr[200] = "";
     rc = bchain_complete(tr->targets[target].chain, c->chain_id, completed_s, berr, sizeof berr);
     if (rc == BCHAIN_ERR_NOT_FOUND)
-        return trainer_errf(err, errlen, TRAINER_ERR_NOT_FOUND,
-                            "trainer: backup %llu on target %u: %s", (unsigned long long)id,
-                            target, berr);
+        return trainer_errf(err, errlen, TRAINER_ERR_NOT_FOUND, "trainer: backup %llu on target %u: %s",
+                            (unsigned long long)id, target, berr);
     if (rc != BCHAIN_OK)
-        return trainer_errf(err, errlen, TRAINER_ERR_INVALID,
-                            "trainer: backup %llu on target %u: %s", (unsigned long long)id,
-                            target, berr);
+        return trainer_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: backup %llu on target %u: %s",
+                            (unsigned long long)id, target, berr);
     return TRAINER_OK;
 }
 
-int trainer_corrupt(trainer *tr, uint32_t target, uint64_t id, gsl_rng *rng, char *err,
-                    size_t errlen) {
+int trainer_corrupt(trainer *tr, uint32_t target, uint64_t id, gsl_rng *rng, char *err, size_t errlen) {
     trainer_copy *c;
     int rc = trainer_lookup(tr, target, id, &c, err, errlen);
     if (rc != TRAINER_OK) return rc;
     char berr[200] = "";
     rc = bchain_corrupt(tr->targets[target].chain, c->chain_id, rng, berr, sizeof berr);
     if (rc != BCHAIN_OK)
-        return trainer_errf(err, errlen,
-                            rc == BCHAIN_ERR_NOT_FOUND ? TRAINER_ERR_NOT_FOUND
-                                                       : TRAINER_ERR_INVALID,
-                            "trainer: corrupt backup %llu on target %u: %s",
-                            (unsigned long long)id, target, berr);
+        return trainer_errf(err, errlen, rc == BCHAIN_ERR_NOT_FOUND ? TRAINER_ERR_NOT_FOUND : TRAINER_ERR_INVALID,
+                            "trainer: corrupt backup %llu on target %u: %s", (unsigned long long)id, target, berr);
     return TRAINER_OK;
 }
 
-int trainer_corrupt_newest(trainer *tr, uint32_t target, gsl_rng *rng, uint64_t *id_out,
-                           char *err, size_t errlen) {
+int trainer_corrupt_newest(trainer *tr, uint32_t target, gsl_rng *rng, uint64_t *id_out, char *err, size_t errlen) {
     if (id_out) *id_out = 0;
     if (!tr || target >= tr->cfg.n_targets || !rng)
         return trainer_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: bad corrupt arguments");
@@ -474,24 +449,18 @@ int trainer_corrupt_newest(trainer *tr, uint32_t target, gsl_rng *rng, uint64_t 
         if (rc == TRAINER_OK && id_out) *id_out = c->id;
         return rc;
     }
-    return trainer_errf(err, errlen, TRAINER_ERR_NOT_FOUND,
-                        "trainer: target %u holds no completed backup", target);
+    return trainer_errf(err, errlen, TRAINER_ERR_NOT_FOUND, "trainer: target %u holds no completed backup", target);
 }
 
-int trainer_retention(trainer *tr, uint32_t keep_full, double *logical_bytes_stored, char *err,
-                      size_t errlen) {
+int trainer_retention(trainer *tr, uint32_t keep_full, double *logical_bytes_stored, char *err, size_t errlen) {
     if (logical_bytes_stored) *logical_bytes_stored = 0;
     if (!tr || keep_full < 1)
-        return trainer_errf(err, errlen, TRAINER_ERR_INVALID,
-                            "trainer: retention keeps at least one full backup");
+        return trainer_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: retention keeps at least one full backup");
     double total = 0;
     for (uint32_t t = 0; t < tr->cfg.n_targets; t++) {
         char berr[200] = "";
-        int rc = bchain_apply_retention(tr->targets[t].chain, keep_full, NULL, NULL, berr,
-                                        sizeof berr);
-        if (rc != BCHAIN_OK)
-            return trainer_errf(err, errlen, TRAINER_ERR_CHAIN, "trainer: target %u: %s", t,
-                                berr);
+        int rc = bchain_apply_retention(tr->targets[t].chain, keep_full, NULL, NULL, berr, sizeof berr);
+        if (rc != BCHAIN_OK) return trainer_errf(err, errlen, TRAINER_ERR_CHAIN, "trainer: target %u: %s", t, berr);
         total += trainer_logical_bytes_stored(tr, t);
     }
     if (logical_bytes_stored) *logical_bytes_stored = total;
@@ -508,32 +477,27 @@ double trainer_logical_bytes_stored(const trainer *tr, uint32_t target) {
 static int trainer_ensure_rec(trainer *tr, char *err, size_t errlen) {
     if (tr->rec) return TRAINER_OK;
     char rerr[200] = "";
-    int rc = rec_model_create(&tr->rcfg, tr->cfg.backend, tr->cfg.rec_seed, &tr->rec, rerr,
-                              sizeof rerr);
-    if (rc != REC_OK)
-        return trainer_errf(err, errlen, TRAINER_ERR_KERNEL, "trainer: probe model: %s", rerr);
+    int rc = rec_model_create(&tr->rcfg, tr->cfg.backend, tr->cfg.rec_seed, &tr->rec, rerr, sizeof rerr);
+    if (rc != REC_OK) return trainer_errf(err, errlen, TRAINER_ERR_KERNEL, "trainer: probe model: %s", rerr);
     return TRAINER_OK;
 }
 
 /* Uploads a state's tables into the probe model and runs the probe:
  * retrieval top-k into topk[0 .. q*k), ranking top-k into topk[q*k .. q*k+k). */
-static int trainer_probe_run(trainer *tr, const mstate *ms, int32_t *topk, char *err,
-                             size_t errlen) {
+static int trainer_probe_run(trainer *tr, const mstate *ms, int32_t *topk, char *err, size_t errlen) {
     const uint32_t rows = mstate_rows(ms);
     char rerr[200] = "";
     for (uint32_t t = 0; t < trainer_probe_tables(tr); t++) {
         /* Rows are contiguous in the state: one table is one block. */
         int32_t rt = t == 0 ? REC_TABLE_ITEMS : REC_TABLE_SPARSE((int32_t)t - 1);
-        if (rec_table_upload(tr->rec, rt, 0, rows, mstate_row(ms, t, 0), rerr, sizeof rerr) !=
-            REC_OK)
+        if (rec_table_upload(tr->rec, rt, 0, rows, mstate_row(ms, t, 0), rerr, sizeof rerr) != REC_OK)
             return trainer_errf(err, errlen, TRAINER_ERR_KERNEL, "trainer: upload: %s", rerr);
     }
     const size_t qk = (size_t)tr->cfg.probe_queries * tr->cfg.k;
     rec_retrieval_output ro = {.topk_ids = topk, .topk_scores = tr->topk_scores};
     if (rec_retrieve(tr->rec, &tr->probe->retr, &ro, rerr, sizeof rerr) != REC_OK)
         return trainer_errf(err, errlen, TRAINER_ERR_KERNEL, "trainer: retrieve: %s", rerr);
-    rec_ranking_output rk = {
-        .scores = tr->scores_tmp, .topk_ids = topk + qk, .topk_scores = tr->topk_scores};
+    rec_ranking_output rk = {.scores = tr->scores_tmp, .topk_ids = topk + qk, .topk_scores = tr->topk_scores};
     if (rec_rank(tr->rec, &tr->probe->rank, &rk, rerr, sizeof rerr) != REC_OK)
         return trainer_errf(err, errlen, TRAINER_ERR_KERNEL, "trainer: rank: %s", rerr);
     return TRAINER_OK;
@@ -554,8 +518,8 @@ static double trainer_overlap(const int32_t *a, const int32_t *b, int32_t k) {
     return valid > 0 ? (double)hit / valid : 1.0;
 }
 
-static int trainer_probe(trainer *tr, const mstate *live, const mstate *restored,
-                         trainer_restore_result *res, char *err, size_t errlen) {
+static int trainer_probe(trainer *tr, const mstate *live, const mstate *restored, trainer_restore_result *res,
+                         char *err, size_t errlen) {
     int rc = trainer_ensure_rec(tr, err, errlen);
     if (rc == TRAINER_OK) rc = trainer_probe_run(tr, live, tr->topk_live, err, errlen);
     if (rc == TRAINER_OK) rc = trainer_probe_run(tr, restored, tr->topk_new, err, errlen);
@@ -565,14 +529,13 @@ static int trainer_probe(trainer *tr, const mstate *live, const mstate *restored
     for (int32_t i = 0; i < q; i++)
         sum += trainer_overlap(tr->topk_new + (size_t)i * k, tr->topk_live + (size_t)i * k, k);
     res->recall_at_k = sum / q;
-    res->rank_recall_at_k =
-        trainer_overlap(tr->topk_new + (size_t)q * k, tr->topk_live + (size_t)q * k, k);
+    res->rank_recall_at_k = trainer_overlap(tr->topk_new + (size_t)q * k, tr->topk_live + (size_t)q * k, k);
     res->backend = rec_model_backend(tr->rec);
     return TRAINER_OK;
 }
 
-int trainer_restore(trainer *tr, double fault_s, uint32_t targets, trainer_restore_result *res,
-                    char *err, size_t errlen) {
+int trainer_restore(trainer *tr, double fault_s, uint32_t targets, trainer_restore_result *res, char *err,
+                    size_t errlen) {
     if (!tr || !res || !isfinite(fault_s))
         return trainer_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: bad restore arguments");
     memset(res, 0, sizeof *res);
@@ -587,9 +550,8 @@ int trainer_restore(trainer *tr, double fault_s, uint32_t targets, trainer_resto
     }
     if (tr->frozen ? fault_s != tr->frozen_s : fault_s < tr->now_s)
         return trainer_errf(err, errlen, TRAINER_ERR_TIME,
-                            "trainer: restore for a fault at %g s, but the trainer is %s %g s",
-                            fault_s, tr->frozen ? "frozen at" : "already at",
-                            tr->frozen ? tr->frozen_s : tr->now_s);
+                            "trainer: restore for a fault at %g s, but the trainer is %s %g s", fault_s,
+                            tr->frozen ? "frozen at" : "already at", tr->frozen ? tr->frozen_s : tr->now_s);
     trainer_advance(tr, fault_s);
 
     /* Try each surviving target into a scratch state; keep the best. A
@@ -628,16 +590,13 @@ int trainer_restore(trainer *tr, double fault_s, uint32_t targets, trainer_resto
     } else {
         /* Nothing restorable: the model restarts from its initial tables. */
         int rc = mstate_create(&tr->cfg.state, &best, merr, sizeof merr);
-        if (rc != MSTATE_OK)
-            return trainer_errf(err, errlen, TRAINER_ERR_NOMEM, "trainer: restore: %s", merr);
+        if (rc != MSTATE_OK) return trainer_errf(err, errlen, TRAINER_ERR_NOMEM, "trainer: restore: %s", merr);
     }
     res->live_version = mstate_version(tr->live);
     res->restored_version = mstate_version(best);
     /* Versions are counts along one history; a target left out of an earlier
      * restore may hold a newer state of the history before it (clamped). */
-    res->real_lost_updates = res->live_version > res->restored_version
-                                 ? res->live_version - res->restored_version
-                                 : 0;
+    res->real_lost_updates = res->live_version > res->restored_version ? res->live_version - res->restored_version : 0;
     res->lost_updates = (double)res->real_lost_updates * tr->update_scale;
 
     if (tr->cfg.probe_queries > 0) {

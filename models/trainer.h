@@ -59,7 +59,7 @@
 #include "models/model_state.h"
 
 #define TRAINER_MAX_TARGETS 4u
-#define TRAINER_TARGET(i) (1u << (i))
+#define TRAINER_TARGET(i)   (1u << (i))
 
 typedef struct trainer trainer;
 
@@ -104,8 +104,8 @@ int trainer_config_validate(const trainer_config *cfg, char *err, size_t errlen)
  * trainer; nothing else should draw from it). probe_rng is read only here,
  * to draw the probe set. Creates no kernel model yet: the first restore with
  * recall does, so replicas that never restore never pay for it. */
-int trainer_create(const trainer_config *cfg, gsl_rng *updates_rng, gsl_rng *probe_rng,
-                   trainer **out, char *err, size_t errlen);
+int trainer_create(const trainer_config *cfg, gsl_rng *updates_rng, gsl_rng *probe_rng, trainer **out, char *err,
+                   size_t errlen);
 void trainer_free(trainer *tr);
 
 /* Applies the real updates due in (last, now_s]: floor(real_rate * now_s) -
@@ -131,8 +131,8 @@ int trainer_fault(trainer *tr, double fault_s, char *err, size_t errlen);
  * *backup_id: the id to complete/corrupt it with. An incremental to a target
  * that needs a full is TRAINER_ERR_NEED_FULL, checked before anything
  * changes. Either out pointer may be NULL. */
-int trainer_backup(trainer *tr, bchain_kind kind, double now_s, uint32_t targets,
-                   double *logical_bytes, uint64_t *backup_id, char *err, size_t errlen);
+int trainer_backup(trainer *tr, bchain_kind kind, double now_s, uint32_t targets, double *logical_bytes,
+                   uint64_t *backup_id, char *err, size_t errlen);
 
 /* True when the next backup to `target` must be a full: it holds no backup,
  * or its newest backup is not the one the live state's dirty rows follow
@@ -142,32 +142,28 @@ bool trainer_needs_full(const trainer *tr, uint32_t target);
 /* The copy of `id` on `target` finished its transfer at completed_s.
  * TRAINER_ERR_ABANDONED when a restore abandoned it in flight (the source
  * died): nothing changes and the caller may ignore the code. */
-int trainer_backup_complete(trainer *tr, uint32_t target, uint64_t id, double completed_s,
-                            char *err, size_t errlen);
+int trainer_backup_complete(trainer *tr, uint32_t target, uint64_t id, double completed_s, char *err, size_t errlen);
 
 /* Silent corruption (bit rot, torn write) of the copy of `id` on `target`,
  * or of the newest completed copy there; only checksums notice it. *id_out
  * (may be NULL) receives the id corrupted; TRAINER_ERR_NOT_FOUND when the
  * target holds no completed backup. */
-int trainer_corrupt(trainer *tr, uint32_t target, uint64_t id, gsl_rng *rng, char *err,
-                    size_t errlen);
-int trainer_corrupt_newest(trainer *tr, uint32_t target, gsl_rng *rng, uint64_t *id_out,
-                           char *err, size_t errlen);
+int trainer_corrupt(trainer *tr, uint32_t target, uint64_t id, gsl_rng *rng, char *err, size_t errlen);
+int trainer_corrupt_newest(trainer *tr, uint32_t target, gsl_rng *rng, uint64_t *id_out, char *err, size_t errlen);
 
 /* Retention on every target (bchain_apply_retention, keep_full >= 1).
  * *logical_bytes_stored (may be NULL): over all targets, afterwards. */
-int trainer_retention(trainer *tr, uint32_t keep_full, double *logical_bytes_stored, char *err,
-                      size_t errlen);
+int trainer_retention(trainer *tr, uint32_t keep_full, double *logical_bytes_stored, char *err, size_t errlen);
 /* Logical bytes a target stores now. */
 double trainer_logical_bytes_stored(const trainer *tr, uint32_t target);
 
 typedef struct trainer_restore_result {
-    bool restored;            /* false: nothing restorable, the model restarted from its
-                                 initial tables (version 0) */
-    int target;               /* target restored from; -1 when none */
-    double recovery_point_s;  /* taken_at_s of the newest backup applied; -1 when none */
+    bool restored;             /* false: nothing restorable, the model restarted from its
+                                  initial tables (version 0) */
+    int target;                /* target restored from; -1 when none */
+    double recovery_point_s;   /* taken_at_s of the newest backup applied; -1 when none */
     double state_updated_at_s; /* time of the newest update restored; 0 when none */
-    uint64_t live_version;    /* real updates the live state held at the fault */
+    uint64_t live_version;     /* real updates the live state held at the fault */
     uint64_t restored_version;
     uint64_t real_lost_updates; /* live_version - restored_version, >= 0 */
     double lost_updates;        /* logical: real_lost_updates * trainer_update_scale */
@@ -197,8 +193,8 @@ typedef struct trainer_restore_result {
  * in flight at fault_s are abandoned, and targets whose newest backup is not
  * the restored one need a full. targets == 0 restores nothing (the model
  * restarts from its initial tables). */
-int trainer_restore(trainer *tr, double fault_s, uint32_t targets, trainer_restore_result *res,
-                    char *err, size_t errlen);
+int trainer_restore(trainer *tr, double fault_s, uint32_t targets, trainer_restore_result *res, char *err,
+                    size_t errlen);
 
 /* --- accessors ------------------------------------------------------------ */
 double trainer_real_rate(const trainer *tr);    /* real updates per simulated second */

@@ -16,20 +16,20 @@
 #include "sim/engine/sim.h"
 
 #define MAX_BACKUPS 4096
-#define MAX_UNITS 4096
+#define MAX_UNITS   4096
 
 typedef struct backup_rec {
     double taken_s, completed_s, bytes;
     uint64_t trainer_id; /* the real backup, with real state */
-    int region; /* where a local or regional copy lives */
+    int region;          /* where a local or regional copy lives */
     bool full, corrupt;
 } backup_rec;
 
 typedef struct unit_proc { /* one renewal process of one disaster spec */
     struct world *w;
     const disaster_spec *spec;
-    int region;      /* -1: fleet-wide */
-    int servers;     /* servers taken down by one failure */
+    int region;  /* -1: fleet-wide */
+    int servers; /* servers taken down by one failure */
     gsl_rng *rng;
 } unit_proc;
 
@@ -50,13 +50,13 @@ typedef struct world {
     bool awaiting_repair;    /* failover found no healthy standby */
     disaster_kind outage_cause;
     int outage_region;
-    double latency_factor;   /* link degradations multiply WAN latency */
-    link backup_link;        /* backups share it (processor sharing) */
-    trainer *trainer;        /* real model state, when enabled */
+    double latency_factor; /* link degradations multiply WAN latency */
+    link backup_link;      /* backups share it (processor sharing) */
+    trainer *trainer;      /* real model state, when enabled */
     char trainer_err[256];
     /* accounting */
     traffic_acc acc;
-    reqsim *requests;        /* request fidelity; NULL for segments */
+    reqsim *requests; /* request fidelity; NULL for segments */
     double failed_seen;
     double accounted_to_s;
     int open_incidents;
@@ -87,7 +87,8 @@ static bool region_serving_ok(const world *w, int r) {
 
 static serving_state current_serving(const world *w) {
     const scenario *sc = w->sc;
-    serving_state st = {.rate_multiplier = w->surge_multiplier, .degraded_model = w->model_degraded,
+    serving_state st = {.rate_multiplier = w->surge_multiplier,
+                        .degraded_model = w->model_degraded,
                         .incident_open = w->open_incidents > 0};
     /* a round trip inside the region, plus one across the WAN when users
      * are served from another region */
@@ -99,8 +100,10 @@ static serving_state current_serving(const world *w) {
         for (int r = 0; r < sc->n_regions; r++) {
             if (sc->regions[r].role == ROLE_STANDBY) continue;
             total += sc->regions[r].servers;
-            if (w->region_faults[r]) dead += sc->regions[r].servers;
-            else up += w->servers_up[r];
+            if (w->region_faults[r])
+                dead += sc->regions[r].servers;
+            else
+                up += w->servers_up[r];
         }
         /* Until the load balancer learns of a dead region, its share is lost. */
         st.blackhole_fraction = w->outage_open && !w->failover_started ? dead / total : 0;
@@ -151,7 +154,8 @@ static size_t open_incident(world *w, const disaster_spec *d, int region, int un
     r->id = (uint32_t)w->n_inc;
     snprintf(r->kind, sizeof r->kind, "%s", disaster_kind_names[d->kind]);
     if (region >= 0)
-        snprintf(r->scope, sizeof r->scope, "%s:%s/%d", disaster_unit_names[d->per], w->sc->regions[region].name, unit_index);
+        snprintf(r->scope, sizeof r->scope, "%s:%s/%d", disaster_unit_names[d->per], w->sc->regions[region].name,
+                 unit_index);
     else
         snprintf(r->scope, sizeof r->scope, "fleet");
     r->onset_s = simtime_to_s(sim_now(w->s));
@@ -478,7 +482,8 @@ static bool add_units(world *w, const disaster_spec *d) {
             if (d->stochastic)
                 sim_schedule_in(w->s, simtime_from_s(dist_sample(&d->interarrival, u->rng)), unit_fail, u, p);
             for (size_t i = 0; i < d->n_scripted; i++)
-                sim_schedule_at(w->s, simtime_from_s(d->scripted_at_s[i]), unit_fail, u, sim_payload_pair(1, (uint32_t)k));
+                sim_schedule_at(w->s, simtime_from_s(d->scripted_at_s[i]), unit_fail, u,
+                                sim_payload_pair(1, (uint32_t)k));
         }
     }
     return true;
@@ -495,7 +500,8 @@ static void backup_done(sim *s, void *ctx, sim_payload p) {
     if (w->trainer) {
         /* a copy abandoned by a restore is simply not restorable */
         trainer_backup_complete(w->trainer, 0, b->trainer_id, b->completed_s, w->trainer_err, sizeof w->trainer_err);
-        if (b->corrupt) trainer_corrupt(w->trainer, 0, b->trainer_id, w->rng_backup, w->trainer_err, sizeof w->trainer_err);
+        if (b->corrupt)
+            trainer_corrupt(w->trainer, 0, b->trainer_id, w->rng_backup, w->trainer_err, sizeof w->trainer_err);
         trainer_retention(w->trainer, (uint32_t)w->sc->backup.retention_full, NULL, w->trainer_err,
                           sizeof w->trainer_err);
     }
@@ -654,7 +660,7 @@ static const struct {
     sim_handler handler;
     const char *kind;
 } traced_handlers[] = {
-    {unit_fail, "disaster.onset"},        {unit_repair, "disaster.repair"},
+    {unit_fail, "disaster.onset"},          {unit_repair, "disaster.repair"},
     {detection_fired, "failover.detected"}, {failover_complete, "failover.complete"},
     {scale_up_done, "failover.scaled_up"},  {backup_start, "backup.start"},
     {backup_done, "backup.restorable"},
@@ -756,8 +762,9 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
     if (ok) {
         sim_run_reason why = sim_run(w->s, simtime_from_s(sc->horizon_s), 0);
         ok = why != SIM_RUN_ERROR && !w->oom;
-        if (!ok) snprintf(err, errlen, "replica %llu: %s", (unsigned long long)seed,
-                          w->oom ? "out of memory" : sim_status_str(sim_error(w->s)));
+        if (!ok)
+            snprintf(err, errlen, "replica %llu: %s", (unsigned long long)seed,
+                     w->oom ? "out of memory" : sim_status_str(sim_error(w->s)));
     } else {
         snprintf(err, errlen, "replica %llu: too many failure units (max %d) or out of memory",
                  (unsigned long long)seed, MAX_UNITS);

@@ -14,7 +14,7 @@ typedef struct world_result {
     replica_metrics metrics;
     incident_record *incidents;
     size_t n_incidents;
-    trace_record *trace;   /* when scenario.trace_events is set */
+    trace_record *trace; /* when scenario.trace_events is set */
     size_t n_trace;
 } world_result;
 

@@ -6,8 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-bool cli_parse_u64(const char *cmd, const char *option, const char *text, uint64_t min, uint64_t max,
-                   uint64_t *out) {
+bool cli_parse_u64(const char *cmd, const char *option, const char *text, uint64_t min, uint64_t max, uint64_t *out) {
     char *end = NULL;
     errno = 0;
     /* strtod first so that "1e7" is accepted for event counts, then require
@@ -22,14 +21,12 @@ bool cli_parse_u64(const char *cmd, const char *option, const char *text, uint64
     return true;
 }
 
-bool cli_parse_double(const char *cmd, const char *option, const char *text, double min, double max,
-                      double *out) {
+bool cli_parse_double(const char *cmd, const char *option, const char *text, double min, double max, double *out) {
     char *end = NULL;
     errno = 0;
     double v = strtod(text, &end);
     if (errno || end == text || *end != '\0' || !isfinite(v) || v < min || v > max) {
-        fprintf(stderr, "firedrill %s: %s: expected a number in [%g, %g], got '%s'\n", cmd, option, min, max,
-                text);
+        fprintf(stderr, "firedrill %s: %s: expected a number in [%g, %g], got '%s'\n", cmd, option, min, max, text);
         return false;
     }
     *out = v;

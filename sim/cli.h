@@ -12,10 +12,8 @@ extern const char firedrill_git_rev[];
 
 /* Each parses the whole string or prints "firedrill CMD: OPTION: reason" to
  * stderr and returns false. */
-bool cli_parse_u64(const char *cmd, const char *option, const char *text, uint64_t min, uint64_t max,
-                   uint64_t *out);
-bool cli_parse_double(const char *cmd, const char *option, const char *text, double min, double max,
-                      double *out);
+bool cli_parse_u64(const char *cmd, const char *option, const char *text, uint64_t min, uint64_t max, uint64_t *out);
+bool cli_parse_double(const char *cmd, const char *option, const char *text, double min, double max, double *out);
 
 /* Prints "firedrill CMD: <message>\nTry 'firedrill CMD --help'." and returns
  * CLI_EXIT_USAGE. */

@@ -134,8 +134,8 @@ static bool parse_duration(const char *cmd, const char *option, const char *text
     double v = strtod(text, &end);
     bool ok = end != text && !*end ? (*out = v, true) : cfg_parse_duration(text, out);
     if (!ok || !isfinite(*out) || *out < 0) {
-        fprintf(stderr, "firedrill %s: %s: expected a duration >= 0 such as 300, 5m, 1h or 1d, got '%s'\n", cmd,
-                option, text);
+        fprintf(stderr, "firedrill %s: %s: expected a duration >= 0 such as 300, 5m, 1h or 1d, got '%s'\n", cmd, option,
+                text);
         return false;
     }
     return true;
@@ -159,7 +159,8 @@ static int make_dirs(const char *path) {
 /* Finds gnuplot and the scripts; on failure a message in why. */
 static bool find_tools(char *gnuplot, size_t glen, char *scripts, size_t slen, char *why, size_t wlen) {
     if (plot_find_gnuplot(getenv("PATH"), gnuplot, glen) != 0) {
-        snprintf(why, wlen, "gnuplot not found on PATH; install it (Debian: apt-get install gnuplot-nox, or make deps)");
+        snprintf(why, wlen,
+                 "gnuplot not found on PATH; install it (Debian: apt-get install gnuplot-nox, or make deps)");
         return false;
     }
     char exe[4096];
@@ -172,9 +173,9 @@ static bool find_tools(char *gnuplot, size_t glen, char *scripts, size_t slen, c
 
 int cmd_summarize(int argc, char **argv) {
     static const struct option opts[] = {
-        {"csv", no_argument, 0, 'c'},        {"baseline", required_argument, 0, 'b'},
+        {"csv", no_argument, 0, 'c'},           {"baseline", required_argument, 0, 'b'},
         {"metrics", required_argument, 0, 'm'}, {"confidence", required_argument, 0, 'C'},
-        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
     };
     bool csv = false, have_baseline = false;
     uint64_t baseline = 0;
@@ -191,7 +192,9 @@ int cmd_summarize(int argc, char **argv) {
             have_baseline = true;
             break;
         case 'm': metrics_arg = optarg; break;
-        case 'C': if (!parse_confidence("summarize", optarg, &confidence)) return CLI_EXIT_USAGE; break;
+        case 'C':
+            if (!parse_confidence("summarize", optarg, &confidence)) return CLI_EXIT_USAGE;
+            break;
         case 'h': fputs(summarize_usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("summarize", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -218,15 +221,15 @@ int cmd_summarize(int argc, char **argv) {
         free(metrics_buf);
         return status;
     }
-    if (!metrics_buf)
-        /* Defaults the file lacks (an older layout) are skipped, not an error. */
+    if (!metrics_buf) /* Defaults the file lacks (an older layout) are skipped, not an error. */
         for (size_t i = 0; i < summary_default_metric_count; i++)
-            if (h5in_column_find(&l.replicas, summary_default_metrics[i])) metrics[n_metrics++] = summary_default_metrics[i];
+            if (h5in_column_find(&l.replicas, summary_default_metrics[i]))
+                metrics[n_metrics++] = summary_default_metrics[i];
     if (!have_baseline) baseline = l.points.n ? l.points.index[0] : 0;
     summary s;
     char err[1024];
-    int rc = summary_build(&s, &l.replicas, &l.points, metrics, n_metrics, (uint32_t)baseline, confidence, err,
-                           sizeof err);
+    int rc =
+        summary_build(&s, &l.replicas, &l.points, metrics, n_metrics, (uint32_t)baseline, confidence, err, sizeof err);
     if (rc != SUMMARY_OK) {
         fprintf(stderr, "firedrill summarize: %s: %s\n", path, err);
         status = rc == SUMMARY_EINPUT ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
@@ -251,9 +254,9 @@ int cmd_summarize(int argc, char **argv) {
 
 int cmd_plot(int argc, char **argv) {
     static const struct option opts[] = {
-        {"kind", required_argument, 0, 'k'},       {"output", required_argument, 0, 'o'},
-        {"seed", required_argument, 0, 's'},       {"confidence", required_argument, 0, 'C'},
-        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0},
+        {"kind", required_argument, 0, 'k'}, {"output", required_argument, 0, 'o'},
+        {"seed", required_argument, 0, 's'}, {"confidence", required_argument, 0, 'C'},
+        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0},
     };
     int kind = -1;
     const char *out_dir = NULL;
@@ -273,7 +276,9 @@ int cmd_plot(int argc, char **argv) {
             if (!cli_parse_u64("plot", "--seed", optarg, 0, UINT64_MAX, &po.seed)) return CLI_EXIT_USAGE;
             po.have_seed = true;
             break;
-        case 'C': if (!parse_confidence("plot", optarg, &po.confidence)) return CLI_EXIT_USAGE; break;
+        case 'C':
+            if (!parse_confidence("plot", optarg, &po.confidence)) return CLI_EXIT_USAGE;
+            break;
         case 'h': fputs(plot_usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("plot", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -347,9 +352,15 @@ int cmd_report(int argc, char **argv) {
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out_dir = optarg; break;
-        case 'r': if (!parse_duration("report", "--rto-max", optarg, &ro.rto_max_s)) return CLI_EXIT_USAGE; break;
-        case 'p': if (!parse_duration("report", "--rpo-max", optarg, &ro.rpo_max_s)) return CLI_EXIT_USAGE; break;
-        case 'C': if (!parse_confidence("report", optarg, &ro.confidence)) return CLI_EXIT_USAGE; break;
+        case 'r':
+            if (!parse_duration("report", "--rto-max", optarg, &ro.rto_max_s)) return CLI_EXIT_USAGE;
+            break;
+        case 'p':
+            if (!parse_duration("report", "--rpo-max", optarg, &ro.rpo_max_s)) return CLI_EXIT_USAGE;
+            break;
+        case 'C':
+            if (!parse_confidence("report", optarg, &ro.confidence)) return CLI_EXIT_USAGE;
+            break;
         case 'h': fputs(report_usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("report", "unknown or incomplete option '%s'", argv[optind - 1]);
         }

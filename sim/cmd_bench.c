@@ -27,13 +27,17 @@ static long peak_rss_kb(void) {
 }
 
 static int bench_phold(int argc, char **argv) {
-    phold_config cfg = {.lps = 1000, .init_per_lp = 1, .remote = 1.0, .lookahead_s = 0, .mean_s = 1,
-                        .events = 1000000, .seed = 1};
+    phold_config cfg = {
+        .lps = 1000, .init_per_lp = 1, .remote = 1.0, .lookahead_s = 0, .mean_s = 1, .events = 1000000, .seed = 1};
     static const struct option opts[] = {
-        {"lps", required_argument, 0, 'n'},       {"init", required_argument, 0, 'm'},
-        {"remote", required_argument, 0, 'r'},    {"lookahead", required_argument, 0, 'l'},
-        {"mean", required_argument, 0, 'x'},      {"events", required_argument, 0, 'e'},
-        {"seed", required_argument, 0, 's'},      {"help", no_argument, 0, 'h'},
+        {"lps", required_argument, 0, 'n'},
+        {"init", required_argument, 0, 'm'},
+        {"remote", required_argument, 0, 'r'},
+        {"lookahead", required_argument, 0, 'l'},
+        {"mean", required_argument, 0, 'x'},
+        {"events", required_argument, 0, 'e'},
+        {"seed", required_argument, 0, 's'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     optind = 0;
@@ -88,11 +92,10 @@ static int bench_phold(int argc, char **argv) {
     printf("phold lps=%u init=%u remote=%g lookahead=%g events=%llu sim_time_s=%.6f wall_s=%.6f "
            "events_per_s=%.0f peak_rss_kb=%ld baseline_rss_kb=%ld rss_bytes_per_pending=%.1f "
            "engine_bytes_per_pending=%.1f checksum=%016llx\n",
-           cfg.lps, cfg.init_per_lp, cfg.remote, cfg.lookahead_s, (unsigned long long)r.events, r.sim_time_s,
-           r.wall_s, r.events_per_s, peak_rss_kb(), baseline_kb,
+           cfg.lps, cfg.init_per_lp, cfg.remote, cfg.lookahead_s, (unsigned long long)r.events, r.sim_time_s, r.wall_s,
+           r.events_per_s, peak_rss_kb(), baseline_kb,
            r.pending_at_end ? (double)(peak_rss_kb() - baseline_kb) * 1024.0 / (double)r.pending_at_end : 0.0,
-           r.pending_at_end ? (double)r.engine_bytes / (double)r.pending_at_end : 0.0,
-           (unsigned long long)r.checksum);
+           r.pending_at_end ? (double)r.engine_bytes / (double)r.pending_at_end : 0.0, (unsigned long long)r.checksum);
     return CLI_EXIT_OK;
 }
 

@@ -25,352 +25,344 @@
 #define BENCH_MIB ((size_t)1 << 20)
 /* When the OS does not say, assume a last-level cache this large. */
 #define BENCH_LLC_FALLBACK_BYTES (32 * BENCH_MIB)
-#define BENCH_EMB_DIM 64    /* 256-byte rows: typical production width */
-#define BENCH_POOLING 32    /* rows per bag */
-#define BENCH_WARMUP 2
-#define BENCH_SEED 20240611ULL
+#define BENCH_EMB_DIM            64 /* 256-byte rows: typical production width */
+#define BENCH_POOLING            32 /* rows per bag */
+#define BENCH_WARMUP             2
+#define BENCH_SEED               20240611ULL
 
 typedef struct bench_opts {
-  rec_backend backend;
-  int quick;
-  int repeats;
+    rec_backend backend;
+    int quick;
+    int repeats;
 } bench_opts;
 
 static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 
 static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof(double), cmp_double);
-  return v[n / 2];
+    qsort(v, (size_t)n, sizeof(double), cmp_double);
+    return v[n / 2];
 }
 
 static size_t llc_bytes(void) {
 #ifdef _SC_LEVEL3_CACHE_SIZE
-  long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
-  if (l3 > 0) return (size_t)l3;
+    long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+    if (l3 > 0) return (size_t)l3;
 #endif
 #ifdef _SC_LEVEL2_CACHE_SIZE
-  long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
-  if (l2 > 0) return (size_t)l2;
+    long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    if (l2 > 0) return (size_t)l2;
 #endif
-  return BENCH_LLC_FALLBACK_BYTES;
+    return BENCH_LLC_FALLBACK_BYTES;
 }
 
 static size_t phys_bytes(void) {
-  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  return pages > 0 && page > 0 ? (size_t)pages * (size_t)page : 4096 * BENCH_MIB;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (size_t)pages * (size_t)page : 4096 * BENCH_MIB;
 }
 
 /* Uniform random bags of BENCH_POOLING rows: the worst case for caches,
  * and what a table much larger than the LLC sees anyway. */
 static int make_bags(int64_t rows, int32_t batch, int32_t **off, int32_t **idx) {
-  *off = malloc(((size_t)batch + 1) * sizeof(int32_t));
-  *idx = malloc((size_t)batch * BENCH_POOLING * sizeof(int32_t));
-  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-  if (!*off || !*idx || !r) {
+    *off = malloc(((size_t)batch + 1) * sizeof(int32_t));
+    *idx = malloc((size_t)batch * BENCH_POOLING * sizeof(int32_t));
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!*off || !*idx || !r) {
+        gsl_rng_free(r);
+        return -1;
+    }
+    gsl_rng_set(r, BENCH_SEED);
+    for (int32_t b = 0; b <= batch; b++) (*off)[b] = b * BENCH_POOLING;
+    for (size_t i = 0; i < (size_t)batch * BENCH_POOLING; i++)
+        (*idx)[i] = (int32_t)gsl_rng_uniform_int(r, (unsigned long)rows);
     gsl_rng_free(r);
-    return -1;
-  }
-  gsl_rng_set(r, BENCH_SEED);
-  for (int32_t b = 0; b <= batch; b++) (*off)[b] = b * BENCH_POOLING;
-  for (size_t i = 0; i < (size_t)batch * BENCH_POOLING; i++)
-    (*idx)[i] = (int32_t)gsl_rng_uniform_int(r, (unsigned long)rows);
-  gsl_rng_free(r);
-  return 0;
+    return 0;
 }
 
-static void print_ratio_line(const char *backend, const char *bench, const char *shape,
-                             const char *unit, double value, const char *bound, double bound_value) {
-  printf("kernels backend=%s bench=%s %s %s=%.3f bound=%s bound_%s=%.3f ratio=%.3f\n", backend,
-         bench, shape, unit, value, bound, unit, bound_value,
-         bound_value > 0 ? value / bound_value : 0.0);
-  fflush(stdout);
+static void print_ratio_line(const char *backend, const char *bench, const char *shape, const char *unit, double value,
+                             const char *bound, double bound_value) {
+    printf("kernels backend=%s bench=%s %s %s=%.3f bound=%s bound_%s=%.3f ratio=%.3f\n", backend, bench, shape, unit,
+           value, bound, unit, bound_value, bound_value > 0 ? value / bound_value : 0.0);
+    fflush(stdout);
 }
 
 /* Embedding-bag GB/s (rows read + pooled rows written) against a
  * single-threaded memcpy (bytes read + written), both on data beyond the LLC. */
 static int bench_cpu_embbag(const bench_opts *o) {
-  const size_t llc = llc_bytes();
-  size_t table_bytes = o->quick ? 64 * BENCH_MIB : 4 * llc;
-  if (table_bytes < 256 * BENCH_MIB && !o->quick) table_bytes = 256 * BENCH_MIB;
-  if (table_bytes > phys_bytes() / 4) table_bytes = phys_bytes() / 4;
-  const int32_t dim = BENCH_EMB_DIM, batch = o->quick ? 1024 : 8192;
-  const int64_t rows = (int64_t)(table_bytes / (dim * sizeof(float)));
-  size_t copy_bytes = o->quick ? 64 * BENCH_MIB : 2 * llc;
-  if (copy_bytes > table_bytes) copy_bytes = table_bytes;
+    const size_t llc = llc_bytes();
+    size_t table_bytes = o->quick ? 64 * BENCH_MIB : 4 * llc;
+    if (table_bytes < 256 * BENCH_MIB && !o->quick) table_bytes = 256 * BENCH_MIB;
+    if (table_bytes > phys_bytes() / 4) table_bytes = phys_bytes() / 4;
+    const int32_t dim = BENCH_EMB_DIM, batch = o->quick ? 1024 : 8192;
+    const int64_t rows = (int64_t)(table_bytes / (dim * sizeof(float)));
+    size_t copy_bytes = o->quick ? 64 * BENCH_MIB : 2 * llc;
+    if (copy_bytes > table_bytes) copy_bytes = table_bytes;
 
-  float *table = rec_cpu_table_alloc((size_t)rows * dim * sizeof(float));
-  float *dst = malloc(copy_bytes);
-  float *out = malloc((size_t)batch * dim * sizeof(float));
-  int32_t *off = NULL, *idx = NULL;
-  const int n_sets = BENCH_WARMUP + o->repeats;
-  double *te = malloc((size_t)n_sets * sizeof(double)), *tc = malloc((size_t)n_sets * sizeof(double));
-  int rc = 1;
-  if (!table || !dst || !out || !te || !tc || make_bags(rows, batch * n_sets, &off, &idx) != 0) {
-    fprintf(stderr, "firedrill bench kernels: out of memory for a %zu MiB table\n",
-            table_bytes / BENCH_MIB);
-    goto done;
-  }
-  /* Touch every page, so the first timed pass does not pay page faults. */
-  for (size_t i = 0; i < (size_t)rows * dim; i++) table[i] = (float)(i & 1023) * 1e-3f;
-  memset(dst, 0, copy_bytes);
-  for (int r = 0; r < n_sets; r++) {
-    /* A fresh set of bags each repeat: the same rows twice would be cached. */
-    double t0 = now_s();
-    rec_cpu_embbag_sum(table, dim, off, idx + (size_t)r * batch * BENCH_POOLING, batch, out, dim);
-    double t1 = now_s();
-    memcpy(dst, table, copy_bytes);
-    double t2 = now_s();
-    te[r] = t1 - t0;
-    tc[r] = t2 - t1;
-  }
-  const double bag_bytes = (double)batch * BENCH_POOLING * dim * sizeof(float) +
-                           (double)batch * dim * sizeof(float);
-  const double gbps = bag_bytes / median(te + BENCH_WARMUP, o->repeats) * 1e-9;
-  const double bound = 2.0 * (double)copy_bytes / median(tc + BENCH_WARMUP, o->repeats) * 1e-9;
-  char shape[256];
-  snprintf(shape, sizeof(shape),
-           "rows=%lld dim=%d batch=%d pooling=%d table_mib=%zu llc_mib=%zu copy_mib=%zu threads=1",
-           (long long)rows, dim, batch, BENCH_POOLING, table_bytes / BENCH_MIB, llc / BENCH_MIB,
-           copy_bytes / BENCH_MIB);
-  /* Same accounting on both sides: bytes read plus bytes written. A copy's
-   * own figure (bytes copied per second) is half of that; printed too. */
-  char shape2[320];
-  snprintf(shape2, sizeof(shape2), "%s bound_copy_gbps=%.3f", shape, bound / 2.0);
-  print_ratio_line("cpu", "embbag", shape2, "gbps", gbps, "memcpy", bound);
-  rc = 0;
+    float *table = rec_cpu_table_alloc((size_t)rows * dim * sizeof(float));
+    float *dst = malloc(copy_bytes);
+    float *out = malloc((size_t)batch * dim * sizeof(float));
+    int32_t *off = NULL, *idx = NULL;
+    const int n_sets = BENCH_WARMUP + o->repeats;
+    double *te = malloc((size_t)n_sets * sizeof(double)), *tc = malloc((size_t)n_sets * sizeof(double));
+    int rc = 1;
+    if (!table || !dst || !out || !te || !tc || make_bags(rows, batch * n_sets, &off, &idx) != 0) {
+        fprintf(stderr, "firedrill bench kernels: out of memory for a %zu MiB table\n", table_bytes / BENCH_MIB);
+        goto done;
+    }
+    /* Touch every page, so the first timed pass does not pay page faults. */
+    for (size_t i = 0; i < (size_t)rows * dim; i++) table[i] = (float)(i & 1023) * 1e-3f;
+    memset(dst, 0, copy_bytes);
+    for (int r = 0; r < n_sets; r++) {
+        /* A fresh set of bags each repeat: the same rows twice would be cached. */
+        double t0 = now_s();
+        rec_cpu_embbag_sum(table, dim, off, idx + (size_t)r * batch * BENCH_POOLING, batch, out, dim);
+        double t1 = now_s();
+        memcpy(dst, table, copy_bytes);
+        double t2 = now_s();
+        te[r] = t1 - t0;
+        tc[r] = t2 - t1;
+    }
+    const double bag_bytes = (double)batch * BENCH_POOLING * dim * sizeof(float) + (double)batch * dim * sizeof(float);
+    const double gbps = bag_bytes / median(te + BENCH_WARMUP, o->repeats) * 1e-9;
+    const double bound = 2.0 * (double)copy_bytes / median(tc + BENCH_WARMUP, o->repeats) * 1e-9;
+    char shape[256];
+    snprintf(shape, sizeof(shape),
+             "rows=%lld dim=%d batch=%d pooling=%d table_mib=%zu llc_mib=%zu copy_mib=%zu threads=1", (long long)rows,
+             dim, batch, BENCH_POOLING, table_bytes / BENCH_MIB, llc / BENCH_MIB, copy_bytes / BENCH_MIB);
+    /* Same accounting on both sides: bytes read plus bytes written. A copy's
+     * own figure (bytes copied per second) is half of that; printed too. */
+    char shape2[320];
+    snprintf(shape2, sizeof(shape2), "%s bound_copy_gbps=%.3f", shape, bound / 2.0);
+    print_ratio_line("cpu", "embbag", shape2, "gbps", gbps, "memcpy", bound);
+    rc = 0;
 done:
-  free(table);
-  free(dst);
-  free(out);
-  free(off);
-  free(idx);
-  free(te);
-  free(tc);
-  return rc;
+    free(table);
+    free(dst);
+    free(out);
+    free(off);
+    free(idx);
+    free(te);
+    free(tc);
+    return rc;
 }
 
 /* The MLP shape the MLP benchmarks time: wide enough that a GEMM, not the
  * call overhead, dominates, as in a production bottom/top MLP. */
 static void bench_mlp_shape(rec_mlp_shape *s, size_t *n_params) {
-  static const int32_t widths[3] = {1024, 1024, 512};
-  *n_params = 0;
-  rec_mlp_shape_init(s, 512, 3, widths, 1, n_params);
+    static const int32_t widths[3] = {1024, 1024, 512};
+    *n_params = 0;
+    rec_mlp_shape_init(s, 512, 3, widths, 1, n_params);
 }
 
 /* MLP GFLOP/s (GEMMs + bias + ReLU) against bare cblas_sgemm of the same shapes. */
 static int bench_cpu_mlp(const bench_opts *o) {
-  rec_mlp_shape s;
-  size_t n_params;
-  bench_mlp_shape(&s, &n_params);
-  const int32_t batch = o->quick ? 256 : 1024;
-  float *params = malloc(n_params * sizeof(float));
-  float *in = malloc((size_t)batch * s.in_dim * sizeof(float));
-  float *out = malloc((size_t)batch * rec_mlp_out_width(&s) * sizeof(float));
-  float *work = malloc(rec_cpu_mlp_work_floats(&s, batch) * sizeof(float));
-  const int n = BENCH_WARMUP + o->repeats;
-  double *tm = malloc((size_t)n * sizeof(double)), *tg = malloc((size_t)n * sizeof(double));
-  int rc = 1;
-  if (!params || !in || !out || !work || !tm || !tg) {
-    fprintf(stderr, "firedrill bench kernels: out of memory\n");
-    goto done;
-  }
-  for (size_t i = 0; i < n_params; i++) params[i] = (float)((i * 7919) % 1000) * 1e-4f - 0.05f;
-  for (size_t i = 0; i < (size_t)batch * s.in_dim; i++) in[i] = (float)(i % 97) * 1e-2f;
-  const size_t half = (size_t)batch * rec_mlp_max_width(&s);
-  for (int r = 0; r < n; r++) {
-    double t0 = now_s();
-    rec_cpu_mlp_forward(&s, params, batch, in, out, work);
-    double t1 = now_s();
-    const float *x = in;
-    for (int32_t l = 0; l < s.n_layers; l++) {
-      const int32_t kin = rec_mlp_in_width(&s, l), w = s.out_dim[l];
-      float *y = l == s.n_layers - 1 ? out : work + (size_t)(l % 2) * half;
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, w, kin, 1.0f, x, kin,
-                  params + s.w_off[l], kin, 0.0f, y, w);
-      x = y;
+    rec_mlp_shape s;
+    size_t n_params;
+    bench_mlp_shape(&s, &n_params);
+    const int32_t batch = o->quick ? 256 : 1024;
+    float *params = malloc(n_params * sizeof(float));
+    float *in = malloc((size_t)batch * s.in_dim * sizeof(float));
+    float *out = malloc((size_t)batch * rec_mlp_out_width(&s) * sizeof(float));
+    float *work = malloc(rec_cpu_mlp_work_floats(&s, batch) * sizeof(float));
+    const int n = BENCH_WARMUP + o->repeats;
+    double *tm = malloc((size_t)n * sizeof(double)), *tg = malloc((size_t)n * sizeof(double));
+    int rc = 1;
+    if (!params || !in || !out || !work || !tm || !tg) {
+        fprintf(stderr, "firedrill bench kernels: out of memory\n");
+        goto done;
     }
-    double t2 = now_s();
-    tm[r] = t1 - t0;
-    tg[r] = t2 - t1;
-  }
-  const double flops = 2.0 * rec_mlp_macs_per_sample(&s) * batch;
-  const double gf = flops / median(tm + BENCH_WARMUP, o->repeats) * 1e-9;
-  const double bound = flops / median(tg + BENCH_WARMUP, o->repeats) * 1e-9;
-  char shape[160];
-  snprintf(shape, sizeof(shape), "layers=512-1024-1024-512 batch=%d", batch);
-  print_ratio_line("cpu", "mlp", shape, "gflops", gf, "sgemm", bound);
-  rc = 0;
+    for (size_t i = 0; i < n_params; i++) params[i] = (float)((i * 7919) % 1000) * 1e-4f - 0.05f;
+    for (size_t i = 0; i < (size_t)batch * s.in_dim; i++) in[i] = (float)(i % 97) * 1e-2f;
+    const size_t half = (size_t)batch * rec_mlp_max_width(&s);
+    for (int r = 0; r < n; r++) {
+        double t0 = now_s();
+        rec_cpu_mlp_forward(&s, params, batch, in, out, work);
+        double t1 = now_s();
+        const float *x = in;
+        for (int32_t l = 0; l < s.n_layers; l++) {
+            const int32_t kin = rec_mlp_in_width(&s, l), w = s.out_dim[l];
+            float *y = l == s.n_layers - 1 ? out : work + (size_t)(l % 2) * half;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, w, kin, 1.0f, x, kin, params + s.w_off[l], kin,
+                        0.0f, y, w);
+            x = y;
+        }
+        double t2 = now_s();
+        tm[r] = t1 - t0;
+        tg[r] = t2 - t1;
+    }
+    const double flops = 2.0 * rec_mlp_macs_per_sample(&s) * batch;
+    const double gf = flops / median(tm + BENCH_WARMUP, o->repeats) * 1e-9;
+    const double bound = flops / median(tg + BENCH_WARMUP, o->repeats) * 1e-9;
+    char shape[160];
+    snprintf(shape, sizeof(shape), "layers=512-1024-1024-512 batch=%d", batch);
+    print_ratio_line("cpu", "mlp", shape, "gflops", gf, "sgemm", bound);
+    rc = 0;
 done:
-  free(params);
-  free(in);
-  free(out);
-  free(work);
-  free(tm);
-  free(tg);
-  return rc;
+    free(params);
+    free(in);
+    free(out);
+    free(work);
+    free(tm);
+    free(tg);
+    return rc;
 }
 
 #ifdef FIREDRILL_HAVE_CUDA
 static int bench_cuda_embbag(const bench_opts *o) {
-  const size_t table_bytes = (o->quick ? 256 : 1024) * BENCH_MIB;
-  const size_t copy_bytes = 256 * BENCH_MIB;
-  const int32_t dim = BENCH_EMB_DIM, batch = o->quick ? 4096 : 16384;
-  const int64_t rows = (int64_t)(table_bytes / (dim * sizeof(float)));
-  int32_t *off = NULL, *idx = NULL;
-  if (make_bags(rows, batch, &off, &idx) != 0) {
+    const size_t table_bytes = (o->quick ? 256 : 1024) * BENCH_MIB;
+    const size_t copy_bytes = 256 * BENCH_MIB;
+    const int32_t dim = BENCH_EMB_DIM, batch = o->quick ? 4096 : 16384;
+    const int64_t rows = (int64_t)(table_bytes / (dim * sizeof(float)));
+    int32_t *off = NULL, *idx = NULL;
+    if (make_bags(rows, batch, &off, &idx) != 0) {
+        free(off);
+        free(idx);
+        fprintf(stderr, "firedrill bench kernels: out of memory\n");
+        return 1;
+    }
+    double te = 0, tc = 0;
+    char err[512] = "";
+    int rc = rec_cuda_bench_embbag(rows, dim, off, idx, batch, o->repeats, copy_bytes, &te, &tc, err, sizeof(err));
     free(off);
     free(idx);
-    fprintf(stderr, "firedrill bench kernels: out of memory\n");
-    return 1;
-  }
-  double te = 0, tc = 0;
-  char err[512] = "";
-  int rc = rec_cuda_bench_embbag(rows, dim, off, idx, batch, o->repeats, copy_bytes, &te, &tc, err,
-                                 sizeof(err));
-  free(off);
-  free(idx);
-  if (rc) {
-    fprintf(stderr, "firedrill bench kernels: %s\n", err);
-    return 1;
-  }
-  const double bag_bytes = (double)batch * BENCH_POOLING * dim * sizeof(float) +
-                           (double)batch * dim * sizeof(float);
-  char shape[200];
-  snprintf(shape, sizeof(shape), "rows=%lld dim=%d batch=%d pooling=%d table_mib=%zu copy_mib=%zu",
-           (long long)rows, dim, batch, BENCH_POOLING, table_bytes / BENCH_MIB,
-           copy_bytes / BENCH_MIB);
-  print_ratio_line("cuda", "embbag", shape, "gbps", bag_bytes / te * 1e-9, "cudaMemcpyD2D",
-                   2.0 * (double)copy_bytes / tc * 1e-9);
-  return 0;
+    if (rc) {
+        fprintf(stderr, "firedrill bench kernels: %s\n", err);
+        return 1;
+    }
+    const double bag_bytes = (double)batch * BENCH_POOLING * dim * sizeof(float) + (double)batch * dim * sizeof(float);
+    char shape[200];
+    snprintf(shape, sizeof(shape), "rows=%lld dim=%d batch=%d pooling=%d table_mib=%zu copy_mib=%zu", (long long)rows,
+             dim, batch, BENCH_POOLING, table_bytes / BENCH_MIB, copy_bytes / BENCH_MIB);
+    print_ratio_line("cuda", "embbag", shape, "gbps", bag_bytes / te * 1e-9, "cudaMemcpyD2D",
+                     2.0 * (double)copy_bytes / tc * 1e-9);
+    return 0;
 }
 
 static int bench_cuda_mlp(const bench_opts *o) {
-  rec_mlp_shape s;
-  size_t n_params;
-  bench_mlp_shape(&s, &n_params);
-  const int32_t batch = o->quick ? 1024 : 8192;
-  double tm = 0, tg = 0;
-  char err[512] = "";
-  if (rec_cuda_bench_mlp(&s, batch, o->repeats, &tm, &tg, err, sizeof(err))) {
-    fprintf(stderr, "firedrill bench kernels: %s\n", err);
-    return 1;
-  }
-  const double flops = 2.0 * rec_mlp_macs_per_sample(&s) * batch;
-  char shape[160];
-  snprintf(shape, sizeof(shape), "layers=512-1024-1024-512 batch=%d", batch);
-  print_ratio_line("cuda", "mlp", shape, "gflops", flops / tm * 1e-9, "cublas",
-                   flops / tg * 1e-9);
-  return 0;
+    rec_mlp_shape s;
+    size_t n_params;
+    bench_mlp_shape(&s, &n_params);
+    const int32_t batch = o->quick ? 1024 : 8192;
+    double tm = 0, tg = 0;
+    char err[512] = "";
+    if (rec_cuda_bench_mlp(&s, batch, o->repeats, &tm, &tg, err, sizeof(err))) {
+        fprintf(stderr, "firedrill bench kernels: %s\n", err);
+        return 1;
+    }
+    const double flops = 2.0 * rec_mlp_macs_per_sample(&s) * batch;
+    char shape[160];
+    snprintf(shape, sizeof(shape), "layers=512-1024-1024-512 batch=%d", batch);
+    print_ratio_line("cuda", "mlp", shape, "gflops", flops / tm * 1e-9, "cublas", flops / tg * 1e-9);
+    return 0;
 }
 #endif
 
 /* Queries per second of the default model, host inputs to host outputs. */
 static int bench_e2e(const bench_opts *o, rec_model *m) {
-  static const int32_t batches[3] = {1, 32, 256};
-  const rec_config *cfg = rec_model_config(m);
-  const char *be = rec_backend_name(rec_model_backend(m));
-  char err[512] = "";
-  for (int bi = 0; bi < 3; bi++) {
-    const int32_t B = batches[bi], k = cfg->top_k;
-    rec_synth_batch *in = NULL;
-    if (rec_synth_batch_create(cfg, B, 8, k, BENCH_SEED, &in, err, sizeof(err))) {
-      fprintf(stderr, "firedrill bench kernels: %s\n", err);
-      return 1;
+    static const int32_t batches[3] = {1, 32, 256};
+    const rec_config *cfg = rec_model_config(m);
+    const char *be = rec_backend_name(rec_model_backend(m));
+    char err[512] = "";
+    for (int bi = 0; bi < 3; bi++) {
+        const int32_t B = batches[bi], k = cfg->top_k;
+        rec_synth_batch *in = NULL;
+        if (rec_synth_batch_create(cfg, B, 8, k, BENCH_SEED, &in, err, sizeof(err))) {
+            fprintf(stderr, "firedrill bench kernels: %s\n", err);
+            return 1;
+        }
+        float *scores = malloc((size_t)B * sizeof(float)), *top = malloc((size_t)B * k * sizeof(float));
+        int32_t *ids = malloc((size_t)B * k * sizeof(int32_t));
+        const int n = BENCH_WARMUP + o->repeats * 5; /* calls are short: more repeats */
+        double *tr = malloc((size_t)n * sizeof(double)), *tq = malloc((size_t)n * sizeof(double));
+        int rc = (!scores || !top || !ids || !tr || !tq) ? REC_ENOMEM : REC_OK;
+        for (int r = 0; !rc && r < n; r++) {
+            rec_ranking_output ro = {scores, ids, top};
+            rec_retrieval_output qo = {ids, top, NULL, NULL};
+            double t0 = now_s();
+            rc = rec_rank(m, &in->rank, &ro, err, sizeof(err));
+            double t1 = now_s();
+            if (!rc) rc = rec_retrieve(m, &in->retr, &qo, err, sizeof(err));
+            double t2 = now_s();
+            tr[r] = t1 - t0;
+            tq[r] = t2 - t1;
+        }
+        if (!rc) {
+            const double rank_s = median(tr + BENCH_WARMUP, n - BENCH_WARMUP);
+            const double retr_s = median(tq + BENCH_WARMUP, n - BENCH_WARMUP);
+            printf("kernels backend=%s bench=rank_e2e batch=%d latency_s=%.3e qps=%.1f bound=none\n", be, B, rank_s,
+                   B / rank_s);
+            printf("kernels backend=%s bench=retrieve_e2e batch=%d items=%d latency_s=%.3e qps=%.1f "
+                   "bound=none\n",
+                   be, B, cfg->n_items, retr_s, B / retr_s);
+            fflush(stdout);
+        } else {
+            fprintf(stderr, "firedrill bench kernels: %s\n", err[0] ? err : "out of memory");
+        }
+        free(scores);
+        free(top);
+        free(ids);
+        free(tr);
+        free(tq);
+        rec_synth_batch_free(in);
+        if (rc) return 1;
     }
-    float *scores = malloc((size_t)B * sizeof(float)), *top = malloc((size_t)B * k * sizeof(float));
-    int32_t *ids = malloc((size_t)B * k * sizeof(int32_t));
-    const int n = BENCH_WARMUP + o->repeats * 5; /* calls are short: more repeats */
-    double *tr = malloc((size_t)n * sizeof(double)), *tq = malloc((size_t)n * sizeof(double));
-    int rc = (!scores || !top || !ids || !tr || !tq) ? REC_ENOMEM : REC_OK;
-    for (int r = 0; !rc && r < n; r++) {
-      rec_ranking_output ro = {scores, ids, top};
-      rec_retrieval_output qo = {ids, top, NULL, NULL};
-      double t0 = now_s();
-      rc = rec_rank(m, &in->rank, &ro, err, sizeof(err));
-      double t1 = now_s();
-      if (!rc) rc = rec_retrieve(m, &in->retr, &qo, err, sizeof(err));
-      double t2 = now_s();
-      tr[r] = t1 - t0;
-      tq[r] = t2 - t1;
-    }
-    if (!rc) {
-      const double rank_s = median(tr + BENCH_WARMUP, n - BENCH_WARMUP);
-      const double retr_s = median(tq + BENCH_WARMUP, n - BENCH_WARMUP);
-      printf("kernels backend=%s bench=rank_e2e batch=%d latency_s=%.3e qps=%.1f bound=none\n", be,
-             B, rank_s, B / rank_s);
-      printf("kernels backend=%s bench=retrieve_e2e batch=%d items=%d latency_s=%.3e qps=%.1f "
-             "bound=none\n",
-             be, B, cfg->n_items, retr_s, B / retr_s);
-      fflush(stdout);
-    } else {
-      fprintf(stderr, "firedrill bench kernels: %s\n", err[0] ? err : "out of memory");
-    }
-    free(scores);
-    free(top);
-    free(ids);
-    free(tr);
-    free(tq);
-    rec_synth_batch_free(in);
-    if (rc) return 1;
-  }
-  return 0;
+    return 0;
 }
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: firedrill bench kernels [--backend auto|cpu|cuda] [--quick] [--help]\n"
-             "  Times the recommendation kernels against bounds measured in the same run:\n"
-             "  embedding-bag vs memcpy (GB/s), MLP vs bare sgemm/cuBLAS (GFLOP/s), and\n"
-             "  end-to-end ranking/retrieval qps of the default model at batch 1, 32, 256.\n"
-             "  --quick  small sizes and few repeats (CI); tables may then fit in cache.\n");
+    fprintf(f, "usage: firedrill bench kernels [--backend auto|cpu|cuda] [--quick] [--help]\n"
+               "  Times the recommendation kernels against bounds measured in the same run:\n"
+               "  embedding-bag vs memcpy (GB/s), MLP vs bare sgemm/cuBLAS (GFLOP/s), and\n"
+               "  end-to-end ranking/retrieval qps of the default model at batch 1, 32, 256.\n"
+               "  --quick  small sizes and few repeats (CI); tables may then fit in cache.\n");
 }
 
 int cmd_bench_kernels(int argc, char **argv) {
-  bench_opts o = {REC_BACKEND_AUTO, 0, 11};
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      usage(stdout);
-      return CLI_EXIT_OK;
-    } else if (strcmp(argv[i], "--quick") == 0) {
-      o.quick = 1;
-    } else if (strcmp(argv[i], "--backend") == 0 || strncmp(argv[i], "--backend=", 10) == 0) {
-      const char *v = argv[i][9] == '=' ? argv[i] + 10 : (i + 1 < argc ? argv[++i] : NULL);
-      if (!v || rec_backend_parse(v, &o.backend) != REC_OK)
-        return cli_usage_error("bench kernels", "--backend: must be auto, cpu or cuda, got '%s'",
-                               v ? v : "(nothing)");
-    } else {
-      return cli_usage_error("bench kernels", "unknown option '%s'", argv[i]);
+    bench_opts o = {REC_BACKEND_AUTO, 0, 11};
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return CLI_EXIT_OK;
+        } else if (strcmp(argv[i], "--quick") == 0) {
+            o.quick = 1;
+        } else if (strcmp(argv[i], "--backend") == 0 || strncmp(argv[i], "--backend=", 10) == 0) {
+            const char *v = argv[i][9] == '=' ? argv[i] + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v || rec_backend_parse(v, &o.backend) != REC_OK)
+                return cli_usage_error("bench kernels", "--backend: must be auto, cpu or cuda, got '%s'",
+                                       v ? v : "(nothing)");
+        } else {
+            return cli_usage_error("bench kernels", "unknown option '%s'", argv[i]);
+        }
     }
-  }
-  if (o.quick) o.repeats = 5;
+    if (o.quick) o.repeats = 5;
 
-  rec_config cfg = rec_config_default();
-  rec_model *m = NULL;
-  char err[512] = "";
-  if (rec_model_create(&cfg, o.backend, BENCH_SEED, &m, err, sizeof(err)) != REC_OK) {
-    fprintf(stderr, "firedrill bench kernels: %s\n", err);
-    return CLI_EXIT_FAILED;
-  }
-  int rc = 0;
-  if (rec_model_backend(m) == REC_BACKEND_CPU) {
-    rc = bench_cpu_embbag(&o);
-    if (!rc) rc = bench_cpu_mlp(&o);
-  }
+    rec_config cfg = rec_config_default();
+    rec_model *m = NULL;
+    char err[512] = "";
+    if (rec_model_create(&cfg, o.backend, BENCH_SEED, &m, err, sizeof(err)) != REC_OK) {
+        fprintf(stderr, "firedrill bench kernels: %s\n", err);
+        return CLI_EXIT_FAILED;
+    }
+    int rc = 0;
+    if (rec_model_backend(m) == REC_BACKEND_CPU) {
+        rc = bench_cpu_embbag(&o);
+        if (!rc) rc = bench_cpu_mlp(&o);
+    }
 #ifdef FIREDRILL_HAVE_CUDA
-  if (rec_model_backend(m) == REC_BACKEND_CUDA) {
-    rc = bench_cuda_embbag(&o);
-    if (!rc) rc = bench_cuda_mlp(&o);
-  }
+    if (rec_model_backend(m) == REC_BACKEND_CUDA) {
+        rc = bench_cuda_embbag(&o);
+        if (!rc) rc = bench_cuda_mlp(&o);
+    }
 #endif
-  if (!rc) rc = bench_e2e(&o, m);
-  rec_model_free(m);
-  return rc ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+    if (!rc) rc = bench_e2e(&o, m);
+    rec_model_free(m);
+    return rc ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 }

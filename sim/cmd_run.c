@@ -67,7 +67,12 @@ static void mean_ci(const replica_metrics *rows, size_t n, size_t offset, double
 }
 
 static void print_summary(const scenario *sc, const replica_metrics *rows, size_t n) {
-    static const struct { const char *label; size_t offset; double scale; const char *unit; } lines[] = {
+    static const struct {
+        const char *label;
+        size_t offset;
+        double scale;
+        const char *unit;
+    } lines[] = {
         {"RTO (mean per replica)", offsetof(replica_metrics, rto_mean_s), 1, "s"},
         {"RPO (mean per replica)", offsetof(replica_metrics, rpo_mean_s), 1, "s"},
         {"availability (time)", offsetof(replica_metrics, availability_time), 100, "%"},
@@ -82,8 +87,8 @@ static void print_summary(const scenario *sc, const replica_metrics *rows, size_
         double mean, half;
         size_t used;
         mean_ci(rows, n, lines[i].offset, &mean, &half, &used);
-        printf("  %-26s %14.6g %14.3g %8zu %s\n", lines[i].label, mean * lines[i].scale, half * lines[i].scale,
-               used, lines[i].unit);
+        printf("  %-26s %14.6g %14.3g %8zu %s\n", lines[i].label, mean * lines[i].scale, half * lines[i].scale, used,
+               lines[i].unit);
     }
 }
 
@@ -129,11 +134,15 @@ static int run_replicas(run_pool *p, int jobs) {
 
 int cmd_run(int argc, char **argv) {
     static const struct option opts[] = {
-        {"seeds", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
-        {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
-        {"backend", required_argument, 0, 'b'}, {"trace", no_argument, 0, 't'},
+        {"seeds", required_argument, 0, 'n'},
+        {"seed", required_argument, 0, 's'},
+        {"output", required_argument, 0, 'o'},
+        {"quiet", no_argument, 0, 'q'},
+        {"backend", required_argument, 0, 'b'},
+        {"trace", no_argument, 0, 't'},
         {"jobs", required_argument, 0, 'j'},
-        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     uint64_t seeds = 10, first = 1;
     const char *out_path = NULL;
@@ -147,12 +156,18 @@ int cmd_run(int argc, char **argv) {
     int c;
     while ((c = getopt_long(argc, argv, "o:qhj:", opts, NULL)) != -1) {
         switch (c) {
-        case 'n': if (!cli_parse_u64("run", "--seeds", optarg, 1, 100000000, &seeds)) return CLI_EXIT_USAGE; break;
-        case 's': if (!cli_parse_u64("run", "--seed", optarg, 0, UINT64_MAX / 2, &first)) return CLI_EXIT_USAGE; break;
+        case 'n':
+            if (!cli_parse_u64("run", "--seeds", optarg, 1, 100000000, &seeds)) return CLI_EXIT_USAGE;
+            break;
+        case 's':
+            if (!cli_parse_u64("run", "--seed", optarg, 0, UINT64_MAX / 2, &first)) return CLI_EXIT_USAGE;
+            break;
         case 'o': out_path = optarg; break;
         case 'q': quiet = true; break;
         case 't': trace = true; break;
-        case 'j': if (!cli_parse_u64("run", "-j", optarg, 1, 1024, &jobs)) return CLI_EXIT_USAGE; break;
+        case 'j':
+            if (!cli_parse_u64("run", "-j", optarg, 1, 1024, &jobs)) return CLI_EXIT_USAGE;
+            break;
         case 'b':
             if (rec_backend_parse(optarg, &backend) != 0)
                 return cli_usage_error("run", "--backend: expected auto, cpu or cuda, got '%s'", optarg);
@@ -200,7 +215,8 @@ int cmd_run(int argc, char **argv) {
         rows[i] = r->metrics;
         if (traces) traces[i] = (h5out_trace){first + i, r->trace, r->n_trace};
         incident_record *grown = realloc(incidents, (n_inc + r->n_incidents + 1) * sizeof *grown);
-        if (!grown) status = CLI_EXIT_FAILED;
+        if (!grown)
+            status = CLI_EXIT_FAILED;
         else {
             incidents = grown;
             memcpy(incidents + n_inc, r->incidents, r->n_incidents * sizeof *grown);
@@ -214,10 +230,10 @@ int cmd_run(int argc, char **argv) {
             size_t len = strlen(command);
             snprintf(command + len, sizeof command - len, "%s%s", i ? " " : "firedrill ", argv[i]);
         }
-        h5out_meta meta = {FIREDRILL_VERSION, firedrill_git_rev, sc.name, sha, rec_backend_name(backend), command,
-                           sc.given_json, sc.resolved_json};
-        if (h5out_write(out_path, &meta, rows, seeds, incidents, n_inc, traces, traces ? seeds : 0, err,
-                        sizeof err) != 0) {
+        h5out_meta meta = {FIREDRILL_VERSION,         firedrill_git_rev, sc.name,       sha,
+                           rec_backend_name(backend), command,           sc.given_json, sc.resolved_json};
+        if (h5out_write(out_path, &meta, rows, seeds, incidents, n_inc, traces, traces ? seeds : 0, err, sizeof err) !=
+            0) {
             fprintf(stderr, "firedrill run: %s\n", err);
             status = CLI_EXIT_FAILED;
         }
@@ -245,10 +261,15 @@ int cmd_validate(int argc, char **argv) {
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'k') list_keys = true;
-        else if (c == 's') schema = true;
-        else if (c == 'h') { fputs(validate_usage, stdout); return CLI_EXIT_OK; }
-        else return cli_usage_error("validate", "unknown option '%s'", argv[optind - 1]);
+        if (c == 'k')
+            list_keys = true;
+        else if (c == 's')
+            schema = true;
+        else if (c == 'h') {
+            fputs(validate_usage, stdout);
+            return CLI_EXIT_OK;
+        } else
+            return cli_usage_error("validate", "unknown option '%s'", argv[optind - 1]);
     }
     if (optind != argc - 1) return cli_usage_error("validate", "expected one scenario file");
     scenario sc;

@@ -43,12 +43,11 @@ static const char sweep_usage[] =
     "MPI: not built in (make MPI=1 with Open MPI installed).\n";
 #endif
 
-static const char merge_usage[] =
-    "usage: firedrill merge OUT.h5 SHARD.h5... [--quiet]\n"
-    "\n"
-    "Joins the shard files of one sweep (firedrill sweep --shard K/N) into OUT.h5, the\n"
-    "file the unsharded sweep writes. Checks that every shard belongs to the same sweep\n"
-    "(SHA-256), that shards 0..N-1 are all present once and each is complete.\n";
+static const char merge_usage[] = "usage: firedrill merge OUT.h5 SHARD.h5... [--quiet]\n"
+                                  "\n"
+                                  "Joins the shard files of one sweep (firedrill sweep --shard K/N) into OUT.h5, the\n"
+                                  "file the unsharded sweep writes. Checks that every shard belongs to the same sweep\n"
+                                  "(SHA-256), that shards 0..N-1 are all present once and each is complete.\n";
 
 static void join_command(int argc, char **argv, char *out, size_t len) {
     out[0] = '\0';
@@ -72,8 +71,8 @@ static bool parse_shard(const char *text, uint32_t *k, uint32_t *n) {
 }
 
 static int list_points(const sweep_spec *sw) {
-    printf("sweep %s: %zu point(s) x %llu seed(s) (%llu..%llu), combine %s, sweep sha256 %s\n", sw->name,
-           sw->n_points, (unsigned long long)sw->seeds, (unsigned long long)sw->first_seed,
+    printf("sweep %s: %zu point(s) x %llu seed(s) (%llu..%llu), combine %s, sweep sha256 %s\n", sw->name, sw->n_points,
+           (unsigned long long)sw->seeds, (unsigned long long)sw->first_seed,
            (unsigned long long)(sw->first_seed + sw->seeds - 1), sweep_combine_name(sw->combine), sw->sha256);
     printf("point\tscenario\tscenario_sha256\tparameters\n");
     for (size_t i = 0; i < sw->n_points; i++)
@@ -91,7 +90,8 @@ static int write_results(const sweep_spec *sw, const sweep_exec *x, const char *
     h5out_point *points = calloc(sw->n_points, sizeof *points);
     char *metrics = sweep_metrics_json(sw);
     int rc = SWEEP_EFAIL;
-    if (!points || !metrics) snprintf(err, errlen, "out of memory");
+    if (!points || !metrics)
+        snprintf(err, errlen, "out of memory");
     else {
         for (size_t i = 0; i < sw->n_points; i++) {
             points[i].point = (uint32_t)i;
@@ -105,11 +105,20 @@ static int write_results(const sweep_spec *sw, const sweep_exec *x, const char *
         const sweep_point *b = &sw->points[sw->baseline_point];
         char berr[128];
         const char *backend = rec_backend_available(REC_BACKEND_CUDA, berr, sizeof berr) ? "cuda" : "cpu";
-        h5out_meta meta = {FIREDRILL_VERSION, firedrill_git_rev, sw->name, b->sha256, backend, command,
-                           b->scenario_json, b->sc.resolved_json};
-        h5out_sweep hs = {sw->name,    sw->sha256,     sw->text,           sweep_combine_name(sw->combine),
-                          metrics,     sw->n_points,   sw->seeds,          sw->first_seed,
-                          sw->baseline_point, x->opts.shard_k, x->opts.shard_n, points};
+        h5out_meta meta = {FIREDRILL_VERSION, firedrill_git_rev, sw->name,         b->sha256,
+                           backend,           command,           b->scenario_json, b->sc.resolved_json};
+        h5out_sweep hs = {sw->name,
+                          sw->sha256,
+                          sw->text,
+                          sweep_combine_name(sw->combine),
+                          metrics,
+                          sw->n_points,
+                          sw->seeds,
+                          sw->first_seed,
+                          sw->baseline_point,
+                          x->opts.shard_k,
+                          x->opts.shard_n,
+                          points};
         if (h5out_write_sweep(out_path, &meta, &hs, rows, n_rows, inc, n_inc, err, errlen) == 0) rc = SWEEP_OK;
     }
     free(points);
@@ -140,7 +149,9 @@ int cmd_sweep(int argc, char **argv) {
             if (!cli_parse_u64("sweep", "-j", optarg, 0, 4096, &jobs)) return CLI_EXIT_USAGE;
             jobs_given = true;
             break;
-        case 'S': if (!parse_shard(optarg, &so.shard_k, &so.shard_n)) return CLI_EXIT_USAGE; break;
+        case 'S':
+            if (!parse_shard(optarg, &so.shard_k, &so.shard_n)) return CLI_EXIT_USAGE;
+            break;
         case 'r': so.resume = true; break;
         case 'F': so.fresh = true; break;
         case 'o': out_path = optarg; break;
@@ -169,8 +180,10 @@ int cmd_sweep(int argc, char **argv) {
     }
 #else
     if (world > 1 && !list && !emit_given) {
-        fprintf(stderr, "firedrill sweep: started as one of %d MPI ranks, but this firedrill was built without MPI "
-                        "(rebuild with `make MPI=1`, or use -j and --shard)\n", world);
+        fprintf(stderr,
+                "firedrill sweep: started as one of %d MPI ranks, but this firedrill was built without MPI "
+                "(rebuild with `make MPI=1`, or use -j and --shard)\n",
+                world);
         return CLI_EXIT_USAGE;
     }
 #endif
@@ -202,7 +215,8 @@ int cmd_sweep(int argc, char **argv) {
         return status;
     }
     if (list || emit_given) {
-        if (list) status = list_points(&sw);
+        if (list)
+            status = list_points(&sw);
         else if (emit >= sw.n_points) {
             fprintf(stderr, "firedrill sweep: --emit-point: %s has points 0..%zu, got %llu\n", file, sw.n_points - 1,
                     (unsigned long long)emit);
@@ -217,8 +231,7 @@ int cmd_sweep(int argc, char **argv) {
     if (!out_path) {
         if (root) mkdir("results", 0777);
         if (so.shard_n > 1)
-            snprintf(default_path, sizeof default_path, "results/%s.shard%u-of-%u.h5", sw.name, so.shard_k,
-                     so.shard_n);
+            snprintf(default_path, sizeof default_path, "results/%s.shard%u-of-%u.h5", sw.name, so.shard_k, so.shard_n);
         else
             snprintf(default_path, sizeof default_path, "results/%s.h5", sw.name);
         out_path = default_path;
@@ -246,8 +259,10 @@ int cmd_sweep(int argc, char **argv) {
                 (unsigned long long)x.n_resumed, (unsigned long long)x.n_mine, journal);
     if (status == CLI_EXIT_OK) {
 #ifdef FIREDRILL_HAVE_MPI
-        if (mpi.active && !root) status = sweep_mpi_worker(&mpi, &sw, err, sizeof err);
-        else if (mpi.active && mpi.size > 1) status = sweep_mpi_master(&mpi, &x, (int)jobs, err, sizeof err);
+        if (mpi.active && !root)
+            status = sweep_mpi_worker(&mpi, &sw, err, sizeof err);
+        else if (mpi.active && mpi.size > 1)
+            status = sweep_mpi_master(&mpi, &x, (int)jobs, err, sizeof err);
         else
 #endif
             status = sweep_exec_run_threads(&x, jobs ? (int)jobs : 1, err, sizeof err);
@@ -260,8 +275,8 @@ int cmd_sweep(int argc, char **argv) {
     if (status != CLI_EXIT_OK && root) fprintf(stderr, "firedrill sweep: %s\n", err);
     if (status == CLI_EXIT_OK && root && !quiet) {
         uint64_t computed = x.n_mine - x.n_resumed;
-        printf("sweep %s: %zu points x %llu seeds = %llu replicas", sw.name, sw.n_points,
-               (unsigned long long)sw.seeds, (unsigned long long)x.n_units);
+        printf("sweep %s: %zu points x %llu seeds = %llu replicas", sw.name, sw.n_points, (unsigned long long)sw.seeds,
+               (unsigned long long)x.n_units);
         if (so.shard_n > 1) printf(" (shard %u/%u: %llu)", so.shard_k, so.shard_n, (unsigned long long)x.n_mine);
         printf(" in %.1f s (%.1f replicas/s", wall, wall > 0 ? (double)computed / wall : 0.0);
         if (x.n_resumed) printf(", %llu resumed", (unsigned long long)x.n_resumed);
@@ -278,14 +293,14 @@ int cmd_sweep(int argc, char **argv) {
 /* ---- merge ------------------------------------------------------------------------- */
 
 int cmd_merge(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     bool quiet = false;
     optind = 0;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-        if (c == 'q') quiet = true;
+        if (c == 'q')
+            quiet = true;
         else if (c == 'h') {
             fputs(merge_usage, stdout);
             return CLI_EXIT_OK;
@@ -315,8 +330,7 @@ int cmd_merge(int argc, char **argv) {
         if (f == 0) {
             first = s;
             n_units = s.n_points * s.seeds;
-            if (s.shard_count < 1 || s.shard_index >= s.shard_count || n_units == 0 ||
-                n_units > SWEEP_MAX_UNITS) {
+            if (s.shard_count < 1 || s.shard_index >= s.shard_count || n_units == 0 || n_units > SWEEP_MAX_UNITS) {
                 snprintf(err, sizeof err, "%s: bad sweep attributes (shard %llu/%llu, %llu replicas)", files[f],
                          (unsigned long long)s.shard_index, (unsigned long long)s.shard_count,
                          (unsigned long long)n_units);
@@ -337,7 +351,8 @@ int cmd_merge(int argc, char **argv) {
             bool same = strcmp(s.sha256, first.sha256) == 0 && s.shard_count == first.shard_count &&
                         s.n_points == first.n_points && s.seeds == first.seeds && s.first_seed == first.first_seed;
             if (!same) {
-                snprintf(err, sizeof err, "%s is a shard of another sweep (%.16s.., %llu shards) than %s (%.16s.., %llu shards)",
+                snprintf(err, sizeof err,
+                         "%s is a shard of another sweep (%.16s.., %llu shards) than %s (%.16s.., %llu shards)",
                          files[f], s.sha256, (unsigned long long)s.shard_count, files[0], first.sha256,
                          (unsigned long long)first.shard_count);
                 status = CLI_EXIT_USAGE;
@@ -365,13 +380,15 @@ int cmd_merge(int argc, char **argv) {
         }
         for (size_t i = 0; status == CLI_EXIT_OK && i < nr; i++) {
             uint64_t seed = r[i].seed;
-            bool in_range = r[i].point < first.n_points && seed >= first.first_seed &&
-                            seed - first.first_seed < first.seeds;
+            bool in_range =
+                r[i].point < first.n_points && seed >= first.first_seed && seed - first.first_seed < first.seeds;
             uint64_t u = in_range ? r[i].point * first.seeds + (seed - first.first_seed) : 0;
             if (!in_range || u % n != k || have[u]) {
                 snprintf(err, sizeof err, "%s: replica (point %u, seed %llu) %s", files[f], (unsigned)r[i].point,
                          (unsigned long long)seed,
-                         !in_range ? "is outside the sweep" : u % n != k ? "belongs to another shard" : "appears twice");
+                         !in_range    ? "is outside the sweep"
+                         : u % n != k ? "belongs to another shard"
+                                      : "appears twice");
                 status = CLI_EXIT_USAGE;
                 break;
             }
@@ -381,14 +398,14 @@ int cmd_merge(int argc, char **argv) {
         /* Incidents of a replica are contiguous and already in id order. */
         for (size_t i = 0; status == CLI_EXIT_OK && i < ni;) {
             uint64_t seed = ir[i].seed;
-            bool in_range = ir[i].point < first.n_points && seed >= first.first_seed &&
-                            seed - first.first_seed < first.seeds;
+            bool in_range =
+                ir[i].point < first.n_points && seed >= first.first_seed && seed - first.first_seed < first.seeds;
             uint64_t u = in_range ? ir[i].point * first.seeds + (seed - first.first_seed) : 0;
             size_t j = i;
             while (j < ni && ir[j].point == ir[i].point && ir[j].seed == seed) j++;
             if (!in_range || u % n != k || !have[u] || inc[u]) {
-                snprintf(err, sizeof err, "%s: incidents of (point %u, seed %llu) do not match its replicas",
-                         files[f], (unsigned)ir[i].point, (unsigned long long)seed);
+                snprintf(err, sizeof err, "%s: incidents of (point %u, seed %llu) do not match its replicas", files[f],
+                         (unsigned)ir[i].point, (unsigned long long)seed);
                 status = CLI_EXIT_USAGE;
                 break;
             }
@@ -432,13 +449,22 @@ int cmd_merge(int argc, char **argv) {
         all_rows = rows;
         char command[1024];
         join_command(argc, argv, command, sizeof command);
-        h5out_meta meta = {FIREDRILL_VERSION,     firedrill_git_rev, first.scenario_name, first.scenario_sha256,
-                           first.backend,         command,           first.scenario_given, first.scenario_resolved};
-        h5out_sweep hs = {first.name,       first.sha256,   first.spec,       first.combine,
-                          first.metrics_json, first.n_points, first.seeds,    first.first_seed,
-                          first.baseline_point, 0,            1,              first.points};
-        if (h5out_write_sweep(out_path, &meta, &hs, all_rows, (size_t)n_units, all_inc, total_inc, err,
-                              sizeof err) != 0)
+        h5out_meta meta = {FIREDRILL_VERSION, firedrill_git_rev, first.scenario_name,  first.scenario_sha256,
+                           first.backend,     command,           first.scenario_given, first.scenario_resolved};
+        h5out_sweep hs = {first.name,
+                          first.sha256,
+                          first.spec,
+                          first.combine,
+                          first.metrics_json,
+                          first.n_points,
+                          first.seeds,
+                          first.first_seed,
+                          first.baseline_point,
+                          0,
+                          1,
+                          first.points};
+        if (h5out_write_sweep(out_path, &meta, &hs, all_rows, (size_t)n_units, all_inc, total_inc, err, sizeof err) !=
+            0)
             status = CLI_EXIT_FAILED;
     }
     if (status == CLI_EXIT_OK && !quiet)

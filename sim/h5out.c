@@ -138,9 +138,9 @@ static int put_points(hid_t file, const h5out_point *points, size_t n) {
     return rc;
 }
 
-static int write_file(const char *path, const h5out_meta *meta, const h5out_sweep *sw,
-                      const replica_metrics *replicas, size_t n_replicas, const incident_record *incidents,
-                      size_t n_incidents, const h5out_trace *traces, size_t n_traces, char *err, size_t errlen) {
+static int write_file(const char *path, const h5out_meta *meta, const h5out_sweep *sw, const replica_metrics *replicas,
+                      size_t n_replicas, const incident_record *incidents, size_t n_incidents,
+                      const h5out_trace *traces, size_t n_traces, char *err, size_t errlen) {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -250,15 +250,15 @@ static int read_table(const char *path, const char *name, const metric_field *fi
     const char *missing = NULL;
     hid_t mtype = compound_type(fields, n_fields, record_size, ftype, &missing);
     if (missing) {
-        set_err(err, errlen, "%s: /%s has no column %s (written by another firedrill version?)", path, name,
-                missing);
+        set_err(err, errlen, "%s: /%s has no column %s (written by another firedrill version?)", path, name, missing);
         H5Tclose(mtype);
         goto out;
     }
     hsize_t dims[1];
     H5Sget_simple_extent_dims(space, dims, NULL);
     void *buf = dims[0] ? calloc((size_t)dims[0], record_size) : NULL;
-    if (dims[0] && !buf) set_err(err, errlen, "%s: out of memory reading /%s", path, name);
+    if (dims[0] && !buf)
+        set_err(err, errlen, "%s: out of memory reading /%s", path, name);
     else if (dims[0] && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
         set_err(err, errlen, "%s: reading /%s failed", path, name);
         free(buf);
@@ -277,13 +277,13 @@ out:
 }
 
 int h5out_read_replicas(const char *path, replica_metrics **rows, size_t *n, char *err, size_t errlen) {
-    return read_table(path, "replicas", replica_metric_fields, replica_metric_field_count, sizeof **rows,
-                      (void **)rows, n, err, errlen);
+    return read_table(path, "replicas", replica_metric_fields, replica_metric_field_count, sizeof **rows, (void **)rows,
+                      n, err, errlen);
 }
 
 int h5out_read_incidents(const char *path, incident_record **rows, size_t *n, char *err, size_t errlen) {
-    return read_table(path, "incidents", incident_fields, incident_field_count, sizeof **rows, (void **)rows, n,
-                      err, errlen);
+    return read_table(path, "incidents", incident_fields, incident_field_count, sizeof **rows, (void **)rows, n, err,
+                      errlen);
 }
 
 /* A fixed-length string attribute or scalar dataset, malloc'ed. */
@@ -303,8 +303,10 @@ static char *get_string(hid_t f, const char *name, bool dataset) {
         H5Tclose(mt);
     }
     if (t >= 0) H5Tclose(t);
-    if (dataset) H5Dclose(o);
-    else H5Aclose(o);
+    if (dataset)
+        H5Dclose(o);
+    else
+        H5Aclose(o);
     return s;
 }
 
@@ -317,9 +319,9 @@ static int get_u64(hid_t f, const char *name, uint64_t *v) {
 }
 
 void h5out_sweep_file_free(h5out_sweep_file *s) {
-    char **strs[] = {&s->name,          &s->sha256,          &s->spec,           &s->combine,
-                     &s->metrics_json,  &s->scenario_name,   &s->scenario_sha256, &s->scenario_given,
-                     &s->scenario_resolved, &s->backend};
+    char **strs[] = {
+        &s->name,          &s->sha256,          &s->spec,           &s->combine,           &s->metrics_json,
+        &s->scenario_name, &s->scenario_sha256, &s->scenario_given, &s->scenario_resolved, &s->backend};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) free(*strs[i]);
     for (size_t i = 0; s->points && i < s->n_points; i++) {
         free(s->points[i].parameters);

@@ -25,8 +25,8 @@ typedef struct h5out_meta {
 typedef struct h5out_point {
     uint32_t point;
     char scenario_sha256[65];
-    char *parameters;  /* JSON object {"json.path": value} */
-    char *scenario;    /* the point's scenario JSON */
+    char *parameters; /* JSON object {"json.path": value} */
+    char *scenario;   /* the point's scenario JSON */
 } h5out_point;
 
 /* What a sweep file adds. For a complete sweep shard_index 0, shard_count 1. */

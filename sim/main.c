@@ -27,10 +27,9 @@ static const subcommand subcommands[] = {
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
 
 static void print_help(FILE *out) {
-    fprintf(out,
-            "usage: firedrill [--help] [--version] COMMAND [ARGS]\n\n"
-            "Simulates disasters, backups and failover of AI recommendation models and\n"
-            "measures RTO, RPO, availability and cost over seeded replicas.\n\ncommands:\n");
+    fprintf(out, "usage: firedrill [--help] [--version] COMMAND [ARGS]\n\n"
+                 "Simulates disasters, backups and failover of AI recommendation models and\n"
+                 "measures RTO, RPO, availability and cost over seeded replicas.\n\ncommands:\n");
     for (size_t i = 0; i < N_SUBCOMMANDS; i++)
         fprintf(out, "  %-10s %s%s\n", subcommands[i].name, subcommands[i].summary,
                 subcommands[i].run ? "" : " (not yet in this version)");

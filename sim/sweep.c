@@ -243,8 +243,10 @@ static bool fail(ctx *c, const char *path, const char *fmt, ...) {
 }
 
 static void resolve_path(const ctx *c, const char *rel, char *out, size_t len) {
-    if (rel[0] == '/' || !c->dir[0]) snprintf(out, len, "%s", rel);
-    else snprintf(out, len, "%s%s", c->dir, rel);
+    if (rel[0] == '/' || !c->dir[0])
+        snprintf(out, len, "%s", rel);
+    else
+        snprintf(out, len, "%s%s", c->dir, rel);
 }
 
 static bool get_count(ctx *c, const cJSON *o, const char *key, const char *where, uint64_t def, uint64_t min,
@@ -317,10 +319,14 @@ static bool parse_range(ctx *c, const cJSON *r, const char *where, bool log_scal
     for (uint64_t i = 0; p->values && i < count; i++) {
         double t = count > 1 ? (double)i / (double)(count - 1) : 0, v;
         /* The ends are exact: a range from 60 to 14400 contains 60 and 14400. */
-        if (i == 0) v = from;
-        else if (i + 1 == count) v = to;
-        else if (log_scale) v = exp(log(from) + t * (log(to) - log(from)));
-        else v = from + t * (to - from);
+        if (i == 0)
+            v = from;
+        else if (i + 1 == count)
+            v = to;
+        else if (log_scale)
+            v = exp(log(from) + t * (log(to) - log(from)));
+        else
+            v = from + t * (to - from);
         if (whole) v = round(v); /* whole seconds, servers, ... */
         cJSON_AddItemToArray(p->values, cJSON_CreateNumber(v));
     }
@@ -370,8 +376,7 @@ static bool parse_param(ctx *c, const cJSON *o, size_t i, sweep_param *p) {
     const cJSON *lin = cJSON_GetObjectItemCaseSensitive(o, "linear");
     const cJSON *lg = cJSON_GetObjectItemCaseSensitive(o, "log");
     int given = !!values + !!lin + !!lg;
-    if (given != 1)
-        return fail(c, where, "give exactly one of \"values\", \"linear\", \"log\" (%d given)", given);
+    if (given != 1) return fail(c, where, "give exactly one of \"values\", \"linear\", \"log\" (%d given)", given);
     if (lin || lg) {
         char rpath[96];
         snprintf(rpath, sizeof rpath, "%s.%s", where, lin ? "linear" : "log");
@@ -531,8 +536,10 @@ bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, 
     if (!root) {
         size_t line = 1, col = 1;
         for (const char *q = text; end && q < end && *q; q++) {
-            if (*q == '\n') line++, col = 1;
-            else col++;
+            if (*q == '\n')
+                line++, col = 1;
+            else
+                col++;
         }
         set_err(err, errlen, "%s: line %zu, column %zu: not valid JSON", file, line, col);
         return false;
@@ -554,7 +561,8 @@ bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, 
         fail(&c, "name", "must be a non-empty string of letters, digits, '_', '-', '.'");
         goto out;
     }
-    if (name) sw->name = strdup(name->valuestring);
+    if (name)
+        sw->name = strdup(name->valuestring);
     else {
         /* Default: the file name without directory and ".json". */
         const char *b = slash ? slash + 1 : file;
@@ -572,8 +580,10 @@ bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, 
 
     const cJSON *combine = cJSON_GetObjectItemCaseSensitive(root, "combine");
     if (combine) {
-        if (cJSON_IsString(combine) && strcmp(combine->valuestring, "cross") == 0) sw->combine = SWEEP_CROSS;
-        else if (cJSON_IsString(combine) && strcmp(combine->valuestring, "zip") == 0) sw->combine = SWEEP_ZIP;
+        if (cJSON_IsString(combine) && strcmp(combine->valuestring, "cross") == 0)
+            sw->combine = SWEEP_CROSS;
+        else if (cJSON_IsString(combine) && strcmp(combine->valuestring, "zip") == 0)
+            sw->combine = SWEEP_ZIP;
         else {
             fail(&c, "combine", "must be \"cross\" or \"zip\"");
             goto out;

@@ -43,14 +43,14 @@
 #include "models/scenario.h"
 
 #define SWEEP_MAX_POINTS 100000u
-#define SWEEP_MAX_UNITS 100000000ull
+#define SWEEP_MAX_UNITS  100000000ull
 
 typedef enum sweep_combine { SWEEP_CROSS, SWEEP_ZIP } sweep_combine;
 
 typedef struct sweep_param {
-    char *path;     /* JSON path, or "base" for a base-file dimension */
+    char *path; /* JSON path, or "base" for a base-file dimension */
     bool is_base;
-    cJSON *values;  /* array, owned */
+    cJSON *values; /* array, owned */
     size_t n_values;
 } sweep_param;
 
@@ -64,14 +64,14 @@ typedef struct sweep_point {
 
 typedef struct sweep_spec {
     char *file;
-    char *text;          /* the sweep file as read */
+    char *text; /* the sweep file as read */
     char *name;
-    char sha256[65];     /* of the sweep text and every point's scenario SHA-256 */
+    char sha256[65]; /* of the sweep text and every point's scenario SHA-256 */
     uint64_t seeds, first_seed;
     sweep_combine combine;
     sweep_param *params;
     size_t n_params;
-    char **metrics;      /* replica_metric_fields names */
+    char **metrics; /* replica_metric_fields names */
     size_t n_metrics;
     uint32_t baseline_point;
     sweep_point *points;

@@ -114,7 +114,8 @@ int sweep_mpi_master(sweep_mpi *m, sweep_exec *x, int local_threads, char *err, 
                     replica_metrics row;
                     memcpy(&row, buf + 16, sizeof row);
                     incident_record *inc = n ? malloc(n * sizeof *inc) : NULL;
-                    if (n && !inc) sweep_exec_fail(x, "out of memory");
+                    if (n && !inc)
+                        sweep_exec_fail(x, "out of memory");
                     else {
                         if (n) memcpy(inc, buf + 16 + sizeof row, n * sizeof *inc);
                         sweep_exec_store(x, unit, &row, inc, (size_t)n);

@@ -13,10 +13,10 @@
 
 #include "models/world.h"
 
-#define JOURNAL_MAGIC "FDJRNL01"
+#define JOURNAL_MAGIC  "FDJRNL01"
 #define JOURNAL_HEADER 128
-#define RECORD_MAGIC 0x43524446u /* "FDRC" little-endian */
-#define RECORD_HEAD 16
+#define RECORD_MAGIC   0x43524446u /* "FDRC" little-endian */
+#define RECORD_HEAD    16
 /* No replica has this many incidents; a larger count is a corrupt record. */
 #define RECORD_MAX_INCIDENTS 10000000u
 
@@ -46,8 +46,8 @@ int sweep_mpi_world_size_from_env(void) {
 
 /* ---- one unit ---------------------------------------------------------------------- */
 
-int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, replica_metrics *row, incident_record **inc,
-                       size_t *n_inc, char *err, size_t errlen) {
+int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, replica_metrics *row, incident_record **inc, size_t *n_inc,
+                       char *err, size_t errlen) {
     uint32_t point = sweep_unit_point(sw, unit);
     uint64_t seed = sweep_unit_seed(sw, unit);
     world_result r;
@@ -77,8 +77,16 @@ int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, replica_metrics *row
 
 static void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
-static uint32_t get32(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t get64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static uint32_t get32(const unsigned char *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+static uint64_t get64(const unsigned char *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
 
 static void journal_header(const sweep_exec *x, unsigned char h[JOURNAL_HEADER]) {
     memset(h, 0, JOURNAL_HEADER);
@@ -206,8 +214,8 @@ static int journal_open(sweep_exec *x, char *err, size_t errlen) {
             set_err(err, errlen,
                     "%s belongs to another sweep, shard or build (sweep %.12s.., shard %u/%u; this run: %.12s.., "
                     "shard %u/%u): use --fresh to discard it",
-                    path, (const char *)have + 40, get32(have + 20), get32(have + 24), x->sw->sha256,
-                    x->opts.shard_k, x->opts.shard_n);
+                    path, (const char *)have + 40, get32(have + 20), get32(have + 24), x->sw->sha256, x->opts.shard_k,
+                    x->opts.shard_n);
             return SWEEP_EUSAGE;
         }
         if (got == sizeof have) {
@@ -376,9 +384,12 @@ int sweep_exec_start_threads(sweep_exec *x, int n_threads, char *err, size_t err
 /* ---- progress ------------------------------------------------------------------------ */
 
 static void format_eta(double s, char *out, size_t len) {
-    if (!(s >= 0) || s > 99 * 86400.0) snprintf(out, len, "--");
-    else if (s >= 3600) snprintf(out, len, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
-    else snprintf(out, len, "%dm%02ds", (int)(s / 60), (int)s % 60);
+    if (!(s >= 0) || s > 99 * 86400.0)
+        snprintf(out, len, "--");
+    else if (s >= 3600)
+        snprintf(out, len, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+    else
+        snprintf(out, len, "%dm%02ds", (int)(s / 60), (int)s % 60);
 }
 
 static void draw_progress(sweep_exec *x, bool final) {
@@ -394,8 +405,8 @@ static void draw_progress(sweep_exec *x, bool final) {
     int fill = (int)(frac * 30);
     for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '.';
     bar[30] = '\0';
-    fprintf(stderr, "\r%s [%s] %3d%% %llu/%llu  %.1f replicas/s  ETA %s \033[K%s", x->sw->name, bar,
-            (int)(frac * 100), (unsigned long long)done, (unsigned long long)total, rate, eta, final ? "\n" : "");
+    fprintf(stderr, "\r%s [%s] %3d%% %llu/%llu  %.1f replicas/s  ETA %s \033[K%s", x->sw->name, bar, (int)(frac * 100),
+            (unsigned long long)done, (unsigned long long)total, rate, eta, final ? "\n" : "");
     fflush(stderr);
 }
 

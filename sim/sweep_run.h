@@ -33,33 +33,33 @@
 enum { SWEEP_OK = 0, SWEEP_EFAIL = 1, SWEEP_EUSAGE = 2 }; /* the CLI's exit codes */
 
 typedef struct sweep_opts {
-    uint32_t shard_k, shard_n;   /* shard_n 1: every unit */
-    bool resume;                 /* continue from an existing journal */
-    bool fresh;                  /* discard an existing journal */
-    bool progress;               /* draw a progress bar on stderr */
+    uint32_t shard_k, shard_n; /* shard_n 1: every unit */
+    bool resume;               /* continue from an existing journal */
+    bool fresh;                /* discard an existing journal */
+    bool progress;             /* draw a progress bar on stderr */
     const char *journal_path;
 } sweep_opts;
 
 typedef struct sweep_exec {
     const sweep_spec *sw;
     sweep_opts opts;
-    uint64_t n_units;            /* of the whole sweep */
-    uint64_t n_mine;             /* units of this shard */
-    replica_metrics *rows;       /* [n_units], by unit */
-    incident_record **inc;       /* [n_units] */
-    size_t *n_inc;               /* [n_units] */
-    unsigned char *done;         /* [n_units] */
-    uint64_t n_resumed;          /* units read back from the journal */
+    uint64_t n_units;      /* of the whole sweep */
+    uint64_t n_mine;       /* units of this shard */
+    replica_metrics *rows; /* [n_units], by unit */
+    incident_record **inc; /* [n_units] */
+    size_t *n_inc;         /* [n_units] */
+    unsigned char *done;   /* [n_units] */
+    uint64_t n_resumed;    /* units read back from the journal */
 
-    uint64_t *pending;           /* units still to compute, ascending */
+    uint64_t *pending; /* units still to compute, ascending */
     uint64_t n_pending;
-    atomic_uint_fast64_t next;   /* next index into pending */
+    atomic_uint_fast64_t next; /* next index into pending */
 
-    pthread_mutex_t mu;          /* guards what follows */
+    pthread_mutex_t mu; /* guards what follows */
     pthread_cond_t cv;
-    uint64_t *finished;          /* units computed, in completion order */
+    uint64_t *finished; /* units computed, in completion order */
     uint64_t n_finished, n_journaled;
-    int running;                 /* worker threads not yet exited */
+    int running; /* worker threads not yet exited */
     bool failed;
     char fail_msg[1024];
     atomic_bool stop;
@@ -96,8 +96,8 @@ int sweep_exec_finish_threads(sweep_exec *x, char *err, size_t errlen);
 
 /* Runs one unit: world_run with the point's scenario and seed, the point
  * column set, incidents sorted by id. Thread-safe. */
-int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, replica_metrics *row, incident_record **inc,
-                       size_t *n_inc, char *err, size_t errlen);
+int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, replica_metrics *row, incident_record **inc, size_t *n_inc,
+                       char *err, size_t errlen);
 
 /* The shard's rows in (point, seed) order and incidents in (point, seed,
  * id) order, malloc'ed. */
@@ -121,7 +121,7 @@ int sweep_mpi_world_size_from_env(void);
 
 typedef struct sweep_mpi {
     int rank, size;
-    bool active;  /* MPI_Init was called */
+    bool active; /* MPI_Init was called */
 } sweep_mpi;
 
 #ifdef FIREDRILL_HAVE_MPI

@@ -4,7 +4,7 @@
 
 /* Events per pool chunk. 4096 x 32-byte records = 128 KiB: large enough that
  * growth is rare, small enough that a tiny model does not pay for it. */
-#define SIM_POOL_CHUNK_SHIFT 12
+#define SIM_POOL_CHUNK_SHIFT  12
 #define SIM_POOL_CHUNK_EVENTS (1u << SIM_POOL_CHUNK_SHIFT)
 
 /* Slots are 32-bit indices: at most 2^32 - 1 events pending at once, i.e.

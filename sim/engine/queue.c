@@ -4,7 +4,7 @@
 #include <string.h>
 
 #define QUEUE_ARITY 4
-#define QUEUE_LINE 64
+#define QUEUE_LINE  64
 /* heap[0] sits 48 bytes into a line so that heap[1..4], heap[5..8], ...
  * (the children of one node) each fill exactly one line. */
 #define QUEUE_OFFSET_ENTRIES (QUEUE_ARITY - 1)

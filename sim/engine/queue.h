@@ -35,8 +35,8 @@ typedef struct queue_entry {
 typedef uint64_t (*queue_seq_fn)(const void *owner, uint32_t slot);
 
 typedef struct queue {
-    queue_entry *heap;  /* heap[0] is the root; heap[1] starts a cache line */
-    void *block;        /* allocation holding heap */
+    queue_entry *heap; /* heap[0] is the root; heap[1] starts a cache line */
+    void *block;       /* allocation holding heap */
     size_t size;
     size_t capacity;
     queue_seq_fn seq_of;

@@ -25,8 +25,8 @@ struct sim {
     simtime_ns now;
     uint64_t next_seq;
     queue pending;
-    size_t live;     /* scheduled, not fired, not cancelled */
-    size_t dead;     /* cancelled but still in the heap */
+    size_t live; /* scheduled, not fired, not cancelled */
+    size_t dead; /* cancelled but still in the heap */
 
     event_record **chunks;
     uint32_t n_chunks, chunk_slots;

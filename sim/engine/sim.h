@@ -55,8 +55,8 @@ typedef struct sim_handle {
 
 typedef enum sim_status {
     SIM_OK = 0,
-    SIM_ERR_NOMEM = -1,   /* the event pool or queue could not grow */
-    SIM_ERR_PAST = -2,    /* an event was scheduled before sim_now() */
+    SIM_ERR_NOMEM = -1, /* the event pool or queue could not grow */
+    SIM_ERR_PAST = -2,  /* an event was scheduled before sim_now() */
 } sim_status;
 
 typedef enum sim_run_reason {
@@ -68,8 +68,7 @@ typedef enum sim_run_reason {
 } sim_run_reason;
 
 /* Called before every event when set; costs one predictable branch when not. */
-typedef void (*sim_trace_fn)(void *trace_ctx, simtime_ns time, sim_handler handler, void *ctx,
-                             sim_payload payload);
+typedef void (*sim_trace_fn)(void *trace_ctx, simtime_ns time, sim_handler handler, void *ctx, sim_payload payload);
 
 /* A new simulation at time 0 whose named streams derive from `seed`.
  * Returns NULL when out of memory. */
@@ -83,8 +82,7 @@ void sim_destroy(sim *s);
 sim_handle sim_schedule_at(sim *s, simtime_ns at, sim_handler handler, void *ctx, sim_payload payload);
 
 /* The same, `delay` (>= 0) after sim_now. */
-static inline sim_handle sim_schedule_in(sim *s, simtime_ns delay, sim_handler handler, void *ctx,
-                                         sim_payload payload);
+static inline sim_handle sim_schedule_in(sim *s, simtime_ns delay, sim_handler handler, void *ctx, sim_payload payload);
 
 /* Cancels a pending event in O(1). Returns true when it was pending; false
  * (and does nothing) for a fired, cancelled, stale or zero handle. */
@@ -106,7 +104,7 @@ uint64_t sim_seed(const sim *s);
 uint64_t sim_events_processed(const sim *s);
 uint64_t sim_events_scheduled(const sim *s);
 uint64_t sim_events_cancelled(const sim *s);
-size_t sim_pending(const sim *s);  /* live scheduled events */
+size_t sim_pending(const sim *s);   /* live scheduled events */
 sim_status sim_error(const sim *s); /* first sticky error, SIM_OK if none */
 const char *sim_status_str(sim_status st);
 

@@ -10,13 +10,13 @@
 
 typedef int64_t simtime_ns;
 
-#define SIMTIME_NEVER INT64_MAX
-#define SIMTIME_NS_PER_US INT64_C(1000)
-#define SIMTIME_NS_PER_MS INT64_C(1000000)
-#define SIMTIME_NS_PER_S INT64_C(1000000000)
-#define SIMTIME_NS_PER_MIN (60 * SIMTIME_NS_PER_S)
+#define SIMTIME_NEVER       INT64_MAX
+#define SIMTIME_NS_PER_US   INT64_C(1000)
+#define SIMTIME_NS_PER_MS   INT64_C(1000000)
+#define SIMTIME_NS_PER_S    INT64_C(1000000000)
+#define SIMTIME_NS_PER_MIN  (60 * SIMTIME_NS_PER_S)
 #define SIMTIME_NS_PER_HOUR (60 * SIMTIME_NS_PER_MIN)
-#define SIMTIME_NS_PER_DAY (24 * SIMTIME_NS_PER_HOUR)
+#define SIMTIME_NS_PER_DAY  (24 * SIMTIME_NS_PER_HOUR)
 
 /* Seconds (double) to nanoseconds, rounded to nearest; saturates at
  * SIMTIME_NEVER so that "infinite" durations stay infinite. */

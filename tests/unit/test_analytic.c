@@ -14,16 +14,14 @@
 
 #include "analysis/analytic.h"
 
-#define MIN_S 60.0
+#define MIN_S  60.0
 #define HOUR_S 3600.0
 
 static void assert_close(double got, double want, double tol) {
     if (!(fabs(got - want) <= tol)) fail_msg("got %.17g, want %.17g (tol %g)", got, want, tol);
 }
 
-static void assert_rel(double got, double want, double rel) {
-    assert_close(got, want, rel * fabs(want));
-}
+static void assert_rel(double got, double want, double rel) { assert_close(got, want, rel * fabs(want)); }
 
 /* ---- checkpointing ---- */
 
@@ -107,8 +105,7 @@ static void test_daly_optimum_minimises(void **state) {
 static void test_erlang_c_single_server(void **state) {
     (void)state;
     const double rhos[] = {0.0, 1e-6, 0.3, 0.9, 0.999};
-    for (size_t i = 0; i < sizeof rhos / sizeof rhos[0]; i++)
-        assert_close(ana_erlang_c(1, rhos[i]), rhos[i], 1e-15);
+    for (size_t i = 0; i < sizeof rhos / sizeof rhos[0]; i++) assert_close(ana_erlang_c(1, rhos[i]), rhos[i], 1e-15);
 }
 
 static void test_erlang_c_table(void **state) {
@@ -201,8 +198,7 @@ static void test_mmc_response_general(void **state) {
         const double lambda = cases[i].lambda, mu = cases[i].mu, p = cases[i].p;
         double t = ana_mmc_response_quantile_s(c, lambda, mu, p);
         double pw = ana_erlang_c(c, lambda / mu), theta = c * mu - lambda;
-        double tail = (1.0 - pw) * exp(-mu * t) +
-                      pw * (theta * exp(-mu * t) - mu * exp(-theta * t)) / (theta - mu);
+        double tail = (1.0 - pw) * exp(-mu * t) + pw * (theta * exp(-mu * t) - mu * exp(-theta * t)) / (theta - mu);
         assert_close(tail, 1.0 - p, 1e-12);
         /* T >= W and T >= S, so its quantile bounds both of theirs. */
         assert_true(t >= ana_mmc_wait_quantile_s(c, lambda, mu, p));

@@ -75,8 +75,7 @@ static int take(history *h, bchain_kind kind, double t_s, double transfer_s) {
     if (rc != BCHAIN_OK) print_error("bchain_append: %s\n", err);
     assert_int_equal(rc, BCHAIN_OK);
     if (transfer_s >= 0)
-        assert_int_equal(bchain_complete(h->chain, h->id[i], t_s + transfer_s, err, sizeof err),
-                         BCHAIN_OK);
+        assert_int_equal(bchain_complete(h->chain, h->id[i], t_s + transfer_s, err, sizeof err), BCHAIN_OK);
     assert_int_equal(mstate_clone(h->live, &h->at[i], err, sizeof err), MSTATE_OK);
     return i;
 }
@@ -101,8 +100,7 @@ static void corrupt(history *h, int i) {
     assert_int_equal(bchain_verify(h->chain, h->id[i]), BCHAIN_ERR_CHECKSUM);
 }
 
-static void assert_restored_to(const history *h, const mstate *target,
-                               const bchain_restore_result *res, int i) {
+static void assert_restored_to(const history *h, const mstate *target, const bchain_restore_result *res, int i) {
     assert_true(mstate_equal(target, h->at[i]));
     assert_int_equal(mstate_version(target), mstate_version(h->at[i]));
     assert_int_equal(res->version, mstate_version(h->at[i]));
@@ -174,8 +172,7 @@ static void test_corrupt_increment_is_a_broken_link(void **state) {
      * it does not link to the chain, a full does. */
     bchain_backup *b = NULL;
     mstate_apply_updates(target, h->rng, 10, 60.0);
-    assert_int_equal(mstate_snapshot(target, BCHAIN_INCREMENTAL, 60.0, &b, err, sizeof err),
-                     MSTATE_OK);
+    assert_int_equal(mstate_snapshot(target, BCHAIN_INCREMENTAL, 60.0, &b, err, sizeof err), MSTATE_OK);
     assert_int_equal(bchain_append(h->chain, b, NULL, err, sizeof err), BCHAIN_ERR_LINK);
     bchain_backup_free(b);
     assert_int_equal(mstate_snapshot(target, BCHAIN_FULL, 61.0, &b, err, sizeof err), MSTATE_OK);
@@ -240,8 +237,7 @@ static void test_in_flight_backups_are_not_used(void **state) {
     assert_int_equal(bchain_restore(h->chain, 20.5, target, &res, err, sizeof err), BCHAIN_OK);
     assert_restored_to(h, target, &res, 0);
     mstate *target2 = blank_target();
-    assert_int_equal(bchain_restore(h->chain, 14.9, target2, &res, err, sizeof err),
-                     BCHAIN_ERR_NO_BACKUP);
+    assert_int_equal(bchain_restore(h->chain, 14.9, target2, &res, err, sizeof err), BCHAIN_ERR_NO_BACKUP);
 
     /* Once the newest full lands, it is the one restored from. */
     assert_int_equal(bchain_complete(h->chain, h->id[4], 70.0, err, sizeof err), BCHAIN_OK);
@@ -267,15 +263,12 @@ static void test_retention_drops_old_chains(void **state) {
 
     size_t dropped = 99;
     uint64_t stored = 0;
-    assert_int_equal(bchain_apply_retention(h->chain, 0, &dropped, &stored, err, sizeof err),
-                     BCHAIN_ERR_INVALID);
-    assert_int_equal(bchain_apply_retention(h->chain, 5, &dropped, &stored, err, sizeof err),
-                     BCHAIN_OK);
+    assert_int_equal(bchain_apply_retention(h->chain, 0, &dropped, &stored, err, sizeof err), BCHAIN_ERR_INVALID);
+    assert_int_equal(bchain_apply_retention(h->chain, 5, &dropped, &stored, err, sizeof err), BCHAIN_OK);
     assert_int_equal(dropped, 0);
     assert_int_equal(stored, before);
 
-    assert_int_equal(bchain_apply_retention(h->chain, 2, &dropped, &stored, err, sizeof err),
-                     BCHAIN_OK);
+    assert_int_equal(bchain_apply_retention(h->chain, 2, &dropped, &stored, err, sizeof err), BCHAIN_OK);
     assert_int_equal(dropped, 3);
     assert_int_equal(stored, before - first_chain);
     assert_int_equal(bchain_bytes_stored(h->chain), stored);
@@ -287,8 +280,7 @@ static void test_retention_drops_old_chains(void **state) {
     assert_int_equal(bchain_verify(h->chain, h->id[0]), BCHAIN_ERR_NOT_FOUND);
 
     /* Keeping one: the newest completed full and what follows it. */
-    assert_int_equal(bchain_apply_retention(h->chain, 1, &dropped, &stored, err, sizeof err),
-                     BCHAIN_OK);
+    assert_int_equal(bchain_apply_retention(h->chain, 1, &dropped, &stored, err, sizeof err), BCHAIN_OK);
     assert_int_equal(dropped, 3);
     assert_int_equal(bchain_count(h->chain), 4);
     uint64_t rest = h->bytes[6] + h->bytes[7] + h->bytes[8] + h->bytes[9];
@@ -311,8 +303,7 @@ static void test_append_and_complete_are_checked(void **state) {
     mstate *other = blank_target();
     assert_int_equal(mstate_snapshot(other, BCHAIN_FULL, 1.0, &b, err, sizeof err), MSTATE_OK);
     bchain_backup_free(b);
-    assert_int_equal(mstate_snapshot(other, BCHAIN_INCREMENTAL, 2.0, &b, err, sizeof err),
-                     MSTATE_OK);
+    assert_int_equal(mstate_snapshot(other, BCHAIN_INCREMENTAL, 2.0, &b, err, sizeof err), MSTATE_OK);
     assert_int_equal(bchain_append(h->chain, b, NULL, err, sizeof err), BCHAIN_ERR_LINK);
     bchain_backup_free(b);
     mstate_free(other);
@@ -324,12 +315,10 @@ static void test_append_and_complete_are_checked(void **state) {
     assert_non_null(strstr(err, "precedes"));
     bchain_backup_free(b);
 
-    assert_int_equal(bchain_complete(h->chain, h->id[i], 9.0, err, sizeof err),
-                     BCHAIN_ERR_INVALID);
+    assert_int_equal(bchain_complete(h->chain, h->id[i], 9.0, err, sizeof err), BCHAIN_ERR_INVALID);
     assert_int_equal(bchain_complete(h->chain, 999, 11.0, err, sizeof err), BCHAIN_ERR_NOT_FOUND);
     assert_int_equal(bchain_complete(h->chain, h->id[i], 11.0, err, sizeof err), BCHAIN_OK);
-    assert_int_equal(bchain_complete(h->chain, h->id[i], 12.0, err, sizeof err),
-                     BCHAIN_ERR_INVALID);
+    assert_int_equal(bchain_complete(h->chain, h->id[i], 12.0, err, sizeof err), BCHAIN_ERR_INVALID);
     bchain_info info;
     assert_int_equal(bchain_info_of(h->chain, h->id[i], &info), BCHAIN_OK);
     assert_true(info.completed);
@@ -350,8 +339,7 @@ static void test_restore_into_other_shape_is_refused(void **state) {
     assert_int_equal(mstate_create(&cfg, &target, NULL, 0), MSTATE_OK);
     assert_int_equal(mstate_create(&cfg, &pristine, NULL, 0), MSTATE_OK);
     bchain_restore_result res;
-    assert_int_equal(bchain_restore(h->chain, 100.0, target, &res, err, sizeof err),
-                     BCHAIN_ERR_APPLY);
+    assert_int_equal(bchain_restore(h->chain, 100.0, target, &res, err, sizeof err), BCHAIN_ERR_APPLY);
     assert_non_null(strstr(err, "does not fit"));
     assert_true(mstate_equal(target, pristine));
     mstate_free(target);
@@ -364,8 +352,7 @@ static void test_empty_increment_can_be_corrupted(void **state) {
     char err[200] = "";
     take(h, BCHAIN_FULL, 10.0, 1.0);
     bchain_backup *b = NULL;
-    assert_int_equal(mstate_snapshot(h->live, BCHAIN_INCREMENTAL, 11.0, &b, err, sizeof err),
-                     MSTATE_OK);
+    assert_int_equal(mstate_snapshot(h->live, BCHAIN_INCREMENTAL, 11.0, &b, err, sizeof err), MSTATE_OK);
     assert_int_equal(bchain_backup_header(b)->n_entries, 0);
     uint64_t id = 0;
     assert_int_equal(bchain_append(h->chain, b, &id, err, sizeof err), BCHAIN_OK);
@@ -391,8 +378,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_full_plus_increments_restore_exactly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_increment_is_a_broken_link, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_corrupt_full_falls_back_to_previous_chain, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_full_falls_back_to_previous_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_in_flight_backups_are_not_used, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retention_drops_old_chains, setup, teardown),
         cmocka_unit_test_setup_teardown(test_append_and_complete_are_checked, setup, teardown),

@@ -181,8 +181,8 @@ static void test_zipf_rows_are_skewed(void **state) {
         chi2_uniform += (obs - eu) * (obs - eu) / eu;
     }
     double critical = gsl_cdf_chisq_Qinv(0.001, BINS - 1);
-    print_message("zipf: row0=%u row512=%u chi2(zipf)=%.1f chi2(uniform)=%.0f critical=%.1f\n",
-                  hits[0], hits[ROWS / 2], chi2_zipf, chi2_uniform, critical);
+    print_message("zipf: row0=%u row512=%u chi2(zipf)=%.1f chi2(uniform)=%.0f critical=%.1f\n", hits[0], hits[ROWS / 2],
+                  chi2_zipf, chi2_uniform, critical);
     assert_true(chi2_zipf < critical);
     assert_true(chi2_uniform > 100.0 * critical);
 
@@ -206,8 +206,7 @@ static uint64_t changed_rows(const mstate *ms, const mstate *ref, unsigned char 
     return n;
 }
 
-static void check_increment_carries_exactly(const mstate *ms, const mstate *ref,
-                                            const bchain_backup *b) {
+static void check_increment_carries_exactly(const mstate *ms, const mstate *ref, const bchain_backup *b) {
     const size_t n_rows = (size_t)mstate_n_tables(ms) * mstate_rows(ms);
     unsigned char *mark = calloc(n_rows, 1), *seen = calloc(n_rows, 1);
     assert_non_null(mark);
@@ -240,8 +239,7 @@ static void test_dirty_rows_and_increments(void **state) {
 
     /* No base yet: an incremental has nothing to follow. */
     mstate_apply_updates(ms, rng, 100, 1.0);
-    assert_int_equal(mstate_snapshot(ms, BCHAIN_INCREMENTAL, 1.0, &b, err, sizeof err),
-                     MSTATE_ERR_NO_BASE);
+    assert_int_equal(mstate_snapshot(ms, BCHAIN_INCREMENTAL, 1.0, &b, err, sizeof err), MSTATE_ERR_NO_BASE);
     assert_null(b);
 
     assert_int_equal(mstate_snapshot(ms, BCHAIN_FULL, 1.0, &b, err, sizeof err), MSTATE_OK);
@@ -271,8 +269,7 @@ static void test_dirty_rows_and_increments(void **state) {
         assert_true(expected > 0 && expected < 3000);
 
         uint64_t parent = mstate_version(ms) - 3000;
-        assert_int_equal(mstate_snapshot(ms, BCHAIN_INCREMENTAL, 10.5 + round, &b, err, sizeof err),
-                         MSTATE_OK);
+        assert_int_equal(mstate_snapshot(ms, BCHAIN_INCREMENTAL, 10.5 + round, &b, err, sizeof err), MSTATE_OK);
         assert_int_equal(bchain_backup_header(b)->parent_version, parent);
         assert_int_equal(bchain_backup_header(b)->version, mstate_version(ms));
         check_increment_carries_exactly(ms, ref, b);
@@ -321,8 +318,7 @@ static void test_load_backup_checks_before_writing(void **state) {
     mstate_apply_updates(ms, rng, 200, 1.0);
     assert_int_equal(mstate_snapshot(ms, BCHAIN_FULL, 1.0, &full, err, sizeof err), MSTATE_OK);
     mstate_apply_updates(ms, rng, 200, 2.0);
-    assert_int_equal(mstate_snapshot(ms, BCHAIN_INCREMENTAL, 2.0, &inc, err, sizeof err),
-                     MSTATE_OK);
+    assert_int_equal(mstate_snapshot(ms, BCHAIN_INCREMENTAL, 2.0, &inc, err, sizeof err), MSTATE_OK);
 
     /* Another shape is refused. */
     mstate_config small = cfg;

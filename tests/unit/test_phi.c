@@ -15,9 +15,9 @@
 
 /* Akka's defaults. */
 #define AKKA_INTERVAL_S 1.0
-#define AKKA_PAUSE_S 3.0
-#define AKKA_MIN_STD_S 0.1
-#define AKKA_THRESHOLD 8.0
+#define AKKA_PAUSE_S    3.0
+#define AKKA_MIN_STD_S  0.1
+#define AKKA_THRESHOLD  8.0
 
 static void assert_close(double got, double want, double tol) {
     if (!(fabs(got - want) <= tol)) fail_msg("got %.17g, want %.17g (tol %g)", got, want, tol);
@@ -25,8 +25,7 @@ static void assert_close(double got, double want, double tol) {
 
 /* Heartbeats at start, start + interval, ..., n of them. */
 static void beat_steadily(phi_detector *d, double start_s, double interval_s, int n) {
-    for (int i = 0; i < n; i++)
-        assert_int_equal(phi_heartbeat(d, start_s + i * interval_s), PHI_OK);
+    for (int i = 0; i < n; i++) assert_int_equal(phi_heartbeat(d, start_s + i * interval_s), PHI_OK);
 }
 
 static void test_init_rejects_bad_arguments(void **state) {
@@ -96,8 +95,7 @@ static void test_no_drift_after_large_intervals(void **state) {
     assert_int_equal(phi_init(&d, 3, 1e-9, 0.0, 1.0), PHI_OK);
     double t = 0.0;
     assert_int_equal(phi_heartbeat(&d, t), PHI_OK);
-    for (int i = 0; i < 5; i++)
-        assert_int_equal(phi_heartbeat(&d, t += 1e8 + 0.1 * (i + 1)), PHI_OK);
+    for (int i = 0; i < 5; i++) assert_int_equal(phi_heartbeat(&d, t += 1e8 + 0.1 * (i + 1)), PHI_OK);
     /* Two windows' worth of 1, 2, 3 ms, so that the periodic re-summing has
      * certainly happened after the last large interval left. */
     for (int i = 0; i < 6; i++) {
@@ -122,8 +120,7 @@ static void test_crossing_matches_analytic(void **state) {
     assert_close(phi_mean_interval_s(&d), 1.0, 0.0);
     assert_close(phi_std_s(&d), AKKA_MIN_STD_S, 0.0);
     double cross = phi_crossing_time_s(&d, AKKA_THRESHOLD);
-    double want =
-        ana_phi_detect_delay_s(AKKA_INTERVAL_S, AKKA_PAUSE_S, AKKA_MIN_STD_S, AKKA_THRESHOLD);
+    double want = ana_phi_detect_delay_s(AKKA_INTERVAL_S, AKKA_PAUSE_S, AKKA_MIN_STD_S, AKKA_THRESHOLD);
     assert_close(cross - 200.0, want, 1e-9);
     assert_close(cross - 200.0, 4.5612, 1e-4);
     /* phi at that time is the threshold; just before it is below. */
@@ -189,8 +186,8 @@ static void test_long_silence_stable(void **state) {
     const double ys[] = {40.0, 60.0, 200.0};
     for (size_t i = 0; i < sizeof ys / sizeof ys[0]; i++) {
         double y = ys[i], y2 = y * y;
-        double log_q = -0.5 * y2 - 0.5 * log(2.0 * M_PI) - log(y) +
-                       log1p(-1.0 / y2 + 3.0 / (y2 * y2) - 15.0 / (y2 * y2 * y2));
+        double log_q =
+            -0.5 * y2 - 0.5 * log(2.0 * M_PI) - log(y) + log1p(-1.0 / y2 + 3.0 / (y2 * y2) - 15.0 / (y2 * y2 * y2));
         double want = -log_q / M_LN10;
         double got = phi_value(&d, 200.0 + 4.0 + AKKA_MIN_STD_S * y);
         assert_close(got, want, 1e-9 * want);

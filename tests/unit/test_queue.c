@@ -56,7 +56,8 @@ static void test_replace_top_keeps_order(void **state) {
     (void)state;
     queue q;
     assert_int_equal(queue_init(&q, 4, seq_is_slot, NULL), 0);
-    for (uint64_t i = 0; i < 100; i++) queue_push(&q, (queue_entry){.time = (simtime_ns)(i * 7 % 100), .slot = (uint32_t)i});
+    for (uint64_t i = 0; i < 100; i++)
+        queue_push(&q, (queue_entry){.time = (simtime_ns)(i * 7 % 100), .slot = (uint32_t)i});
     uint32_t seq = 100;
     simtime_ns last = -1;
     for (int step = 0; step < 1000; step++) {
@@ -78,7 +79,8 @@ static void test_filter_then_heap_order(void **state) {
     (void)state;
     queue q;
     assert_int_equal(queue_init(&q, 1, seq_is_slot, NULL), 0);
-    for (uint64_t i = 0; i < 5000; i++) queue_push(&q, (queue_entry){.time = (simtime_ns)((i * 7919) % 1013), .slot = (uint32_t)i});
+    for (uint64_t i = 0; i < 5000; i++)
+        queue_push(&q, (queue_entry){.time = (simtime_ns)((i * 7919) % 1013), .slot = (uint32_t)i});
     queue_filter(&q, keep_even, NULL);
     assert_int_equal(queue_size(&q), 2500);
     queue_entry prev = *queue_top(&q);

@@ -80,9 +80,12 @@ static void assert_same(keyset *a, const char *a_name, keyset *b, const char *b_
     bool same = true;
     while (i < a->n || j < b->n) {
         int c = i == a->n ? 1 : j == b->n ? -1 : strcmp(a->k[i], b->k[j]);
-        if (c < 0) printf("only in %s: %s\n", a_name, a->k[i++]), same = false;
-        else if (c > 0) printf("only in %s: %s\n", b_name, b->k[j++]), same = false;
-        else i++, j++;
+        if (c < 0)
+            printf("only in %s: %s\n", a_name, a->k[i++]), same = false;
+        else if (c > 0)
+            printf("only in %s: %s\n", b_name, b->k[j++]), same = false;
+        else
+            i++, j++;
     }
     assert_true(same);
 }

@@ -51,7 +51,8 @@ static void test_run_until_and_max_events_and_stop(void **state) {
     (void)state;
     sim *s = sim_create(1);
     fire_log l = {0};
-    for (uint64_t i = 1; i <= 10; i++) sim_schedule_at(s, (simtime_ns)i * SIMTIME_NS_PER_S, record, &l, sim_payload_u64(i));
+    for (uint64_t i = 1; i <= 10; i++)
+        sim_schedule_at(s, (simtime_ns)i * SIMTIME_NS_PER_S, record, &l, sim_payload_u64(i));
     assert_int_equal(sim_run(s, simtime_from_s(3.5), 0), SIM_RUN_UNTIL);
     assert_int_equal(l.n, 3);
     assert_int_equal(sim_now(s), simtime_from_s(3.5));
@@ -285,7 +286,7 @@ static double lognormal_cdf(double x, const double *p) { return gsl_cdf_lognorma
 
 /* Critical value of D at alpha = 0.001: 1.95 / sqrt(n). With a fixed seed the
  * verdict is fixed; a wrong distribution at n = 20000 gives D >> 0.014. */
-#define KS_N 20000
+#define KS_N    20000
 #define KS_CRIT (1.95 / 141.42)
 
 static void test_distributions_match_their_laws(void **state) {

@@ -266,7 +266,8 @@ static void test_points_table(void **state) {
         const char *parameters;
         char sha[9];
     } prow;
-    prow rows[] = {{1, "{\"failover.standby\": \"cold\"}", "bbbbbbbb"}, {0, "{\"failover.standby\": \"hot\"}", "aaaaaaaa"}};
+    prow rows[] = {{1, "{\"failover.standby\": \"cold\"}", "bbbbbbbb"},
+                   {0, "{\"failover.standby\": \"hot\"}", "aaaaaaaa"}};
     hid_t file = H5Fopen(fx->path, H5F_ACC_RDWR, H5P_DEFAULT);
     assert_true(file >= 0);
     hid_t vstr = H5Tcopy(H5T_C_S1), fstr = H5Tcopy(H5T_C_S1);
@@ -387,10 +388,8 @@ static void test_recommend(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_stat_hand_values),
-        cmocka_unit_test(test_stat_small_samples),
-        cmocka_unit_test(test_paired),
-        cmocka_unit_test(test_params_and_json),
+        cmocka_unit_test(test_stat_hand_values), cmocka_unit_test(test_stat_small_samples),
+        cmocka_unit_test(test_paired),           cmocka_unit_test(test_params_and_json),
         cmocka_unit_test(test_recommend),
     };
     const struct CMUnitTest file_tests[] = {

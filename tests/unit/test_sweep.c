@@ -31,7 +31,8 @@ static void expect_error(const char *text, const char *want) {
     char err[2048] = "";
     bool ok = parse(&sw, text, err, sizeof err);
     sweep_free(&sw);
-    if (ok || !strstr(err, want)) fail_msg("want error containing \"%s\", got %s \"%s\"", want, ok ? "success" : "", err);
+    if (ok || !strstr(err, want))
+        fail_msg("want error containing \"%s\", got %s \"%s\"", want, ok ? "success" : "", err);
 }
 
 static void test_cross_order_and_parameters(void **state) {
@@ -88,11 +89,12 @@ static void test_linear_and_log_ranges(void **state) {
     (void)state;
     sweep_spec sw;
     char err[2048];
-    assert_true(parse(&sw,
-                      "{\"base\": \"../seed_case.json\", \"parameters\": ["
-                      "{\"path\": \"backup.incremental_period_s\", \"log\": {\"from\": 60, \"to\": 14400, \"count\": 5}},"
-                      "{\"path\": \"failover.switchover_s\", \"linear\": {\"from\": 0, \"to\": 30, \"count\": 4}}]}",
-                      err, sizeof err));
+    assert_true(
+        parse(&sw,
+              "{\"base\": \"../seed_case.json\", \"parameters\": ["
+              "{\"path\": \"backup.incremental_period_s\", \"log\": {\"from\": 60, \"to\": 14400, \"count\": 5}},"
+              "{\"path\": \"failover.switchover_s\", \"linear\": {\"from\": 0, \"to\": 30, \"count\": 4}}]}",
+              err, sizeof err));
     assert_int_equal(sw.n_points, 20);
     double r = pow(14400.0 / 60.0, 0.25);
     for (int i = 0; i < 5; i++) {
@@ -144,12 +146,13 @@ static void test_errors_name_file_path_reason(void **state) {
     (void)state;
     const char *b = "{\"base\": \"../seed_case.json\", ";
     char t[1024];
-#define E(tail, want)                                                                                             \
-    do {                                                                                                          \
-        snprintf(t, sizeof t, "%s%s", b, tail);                                                                   \
-        expect_error(t, want);                                                                                    \
+#define E(tail, want)                                                                                                  \
+    do {                                                                                                               \
+        snprintf(t, sizeof t, "%s%s", b, tail);                                                                        \
+        expect_error(t, want);                                                                                         \
     } while (0)
-    E("\"parameters\": [{\"path\": \"backup..x\", \"values\": [1]}]}", FILE_LABEL ": parameters[0].path: path \"backup..x\": empty key");
+    E("\"parameters\": [{\"path\": \"backup..x\", \"values\": [1]}]}",
+      FILE_LABEL ": parameters[0].path: path \"backup..x\": empty key");
     E("\"parameters\": [{\"path\": \"topology.regions[9].servers\", \"values\": [1]}]}",
       "parameters[0].path: path \"topology.regions[9].servers\": topology.regions has 2 item(s), no [9]");
     E("\"parameters\": [{\"path\": \"backup.no_such_key\", \"values\": [1]}]}",
@@ -158,7 +161,8 @@ static void test_errors_name_file_path_reason(void **state) {
       FILE_LABEL ": points[1]: failover.switchover_s:");
     E("\"parameters\": [{\"path\": \"failover.switchover_s\", \"values\": [5, -1]}]}",
       "(point parameters {\"failover.switchover_s\":-1})");
-    E("\"parameters\": [{\"path\": \"failover.switchover_s\", \"values\": []}]}", "parameters[0].values: must be a non-empty array");
+    E("\"parameters\": [{\"path\": \"failover.switchover_s\", \"values\": []}]}",
+      "parameters[0].values: must be a non-empty array");
     E("\"parameters\": [{\"path\": \"failover.switchover_s\", \"log\": {\"from\": 0, \"to\": 9, \"count\": 3}}]}",
       "parameters[0].log.from: a log range needs from > 0");
     E("\"parameters\": [{\"path\": \"failover.switchover_s\", \"linear\": {\"from\": 0, \"to\": 9}}]}",
@@ -247,8 +251,8 @@ static void test_threads_give_the_same_rows(void **state) {
     /* Incidents ordered by (point, seed, id). */
     for (size_t i = 1; i < m1; i++) {
         const incident_record *a = &i1[i - 1], *b = &i1[i];
-        assert_true(a->point < b->point || (a->point == b->point && (a->seed < b->seed ||
-                                                                      (a->seed == b->seed && a->id < b->id))));
+        assert_true(a->point < b->point ||
+                    (a->point == b->point && (a->seed < b->seed || (a->seed == b->seed && a->id < b->id))));
     }
     free(r1), free(r2), free(i1), free(i2);
     sweep_free(&sw);
@@ -299,8 +303,8 @@ static void test_journal_resumes_after_torn_record(void **state) {
     assert_same_rows(r1, r2, n1);
     /* A journal of another sweep is refused even with --resume. */
     sweep_spec other;
-    assert_true(parse(&other, "{\"base\": \"../seed_case.json\", \"seeds\": 6, \"set\": {\"horizon_s\": \"1d\"}}",
-                      err, sizeof err));
+    assert_true(parse(&other, "{\"base\": \"../seed_case.json\", \"seeds\": 6, \"set\": {\"horizon_s\": \"1d\"}}", err,
+                      sizeof err));
     o.resume = true;
     assert_int_equal(sweep_exec_init(&x, &other, &o, err, sizeof err), SWEEP_EUSAGE);
     assert_non_null(strstr(err, "belongs to another sweep"));

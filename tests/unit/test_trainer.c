@@ -55,8 +55,7 @@ static void fx_close(fixture *f) {
 }
 
 /* A backup to `targets`, completed on each after transfer_s (never if < 0). */
-static uint64_t backup(fixture *f, bchain_kind kind, double t, uint32_t targets, double transfer_s,
-                       double *bytes) {
+static uint64_t backup(fixture *f, bchain_kind kind, double t, uint32_t targets, double transfer_s, double *bytes) {
     char err[256] = "";
     uint64_t id = 0;
     double b = 0;
@@ -67,9 +66,7 @@ static uint64_t backup(fixture *f, bchain_kind kind, double t, uint32_t targets,
     if (transfer_s >= 0)
         for (uint32_t k = 0; k < TRAINER_MAX_TARGETS; k++)
             if (targets & TRAINER_TARGET(k))
-                assert_int_equal(trainer_backup_complete(f->tr, k, id, t + transfer_s, err,
-                                                         sizeof err),
-                                 TRAINER_OK);
+                assert_int_equal(trainer_backup_complete(f->tr, k, id, t + transfer_s, err, sizeof err), TRAINER_OK);
     if (bytes) *bytes = b;
     return id;
 }
@@ -109,10 +106,9 @@ static void test_logical_bytes_scale(void **state) {
     assert_true(fabs(rows60 - round(rows60)) < 1e-6);
     assert_true(rows60 >= 1 && rows60 <= 60);
     assert_true(i60 < i600 && i600 < i3600);
-    assert_true(i60 < 0.005 * full_b);   /* 1 minute: < 0.5 % of a full */
-    assert_true(i3600 < 0.25 * full_b);  /* 1 hour: Zipf keeps it well below a full */
-    print_message("full %.4g B, incr 1 min %.4g B, 10 min %.4g B, 1 h %.4g B\n", full_b, i60, i600,
-                  i3600);
+    assert_true(i60 < 0.005 * full_b);  /* 1 minute: < 0.5 % of a full */
+    assert_true(i3600 < 0.25 * full_b); /* 1 hour: Zipf keeps it well below a full */
+    print_message("full %.4g B, incr 1 min %.4g B, 10 min %.4g B, 1 h %.4g B\n", full_b, i60, i600, i3600);
 
     /* The rows_touched fraction lowers the real rate to match dirty shares. */
     trainer_config c2 = c;
@@ -163,9 +159,8 @@ static void test_restore_recall_and_lost_updates(void **state) {
     assert_true(fabs(r.lost_updates - expect) <= trainer_update_scale(f.tr));
     assert_true(r.recall_at_k < 1.0);
     assert_true(r.recall_at_k > 0.0);
-    print_message("after %.0f s: lost %.4g updates, recall@%d %.3f (ranking %.3f)\n",
-                  fault - r.recovery_point_s, r.lost_updates, r.k, r.recall_at_k,
-                  r.rank_recall_at_k);
+    print_message("after %.0f s: lost %.4g updates, recall@%d %.3f (ranking %.3f)\n", fault - r.recovery_point_s,
+                  r.lost_updates, r.k, r.recall_at_k, r.rank_recall_at_k);
     fx_close(&f);
 }
 
@@ -269,10 +264,8 @@ static void test_targets_and_nothing_restorable(void **state) {
     /* both survive now: regional holds 1100 (2000 was abandoned in flight) */
     assert_int_equal(r.target, 0);
     assert_true(r.recovery_point_s == 1100);
-    assert_int_equal(trainer_backup_complete(f.tr, 0, inflight, 2700, err, sizeof err),
-                     TRAINER_ERR_ABANDONED);
-    assert_int_equal(trainer_backup_complete(f.tr, 0, 999, 2700, err, sizeof err),
-                     TRAINER_ERR_NOT_FOUND);
+    assert_int_equal(trainer_backup_complete(f.tr, 0, inflight, 2700, err, sizeof err), TRAINER_ERR_ABANDONED);
+    assert_int_equal(trainer_backup_complete(f.tr, 0, 999, 2700, err, sizeof err), TRAINER_ERR_NOT_FOUND);
     assert_true(trainer_needs_full(f.tr, 0)); /* its newest is the abandoned 2000 copy */
 
     /* Retention: two fulls on each target keep what follows the older one. */
@@ -280,8 +273,7 @@ static void test_targets_and_nothing_restorable(void **state) {
     double stored = 0;
     assert_int_equal(trainer_retention(f.tr, 2, &stored, err, sizeof err), TRAINER_OK);
     assert_int_equal(bchain_count(trainer_chain(f.tr, 0)), 2);
-    assert_true(fabs(stored - 4 * c.logical_bytes * (1 + 2.0 / 16 + 64.0 / (4 * 4096 * 64.0))) <
-                1.0);
+    assert_true(fabs(stored - 4 * c.logical_bytes * (1 + 2.0 / 16 + 64.0 / (4 * 4096 * 64.0))) < 1.0);
     fx_close(&f);
 }
 
@@ -298,8 +290,7 @@ static void test_fault_then_restore(void **state) {
     assert_int_equal(trainer_version(f.tr), 1000);
     double b;
     uint64_t id;
-    assert_int_equal(trainer_backup(f.tr, BCHAIN_FULL, 2000, 1, &b, &id, err, sizeof err),
-                     TRAINER_ERR_TIME);
+    assert_int_equal(trainer_backup(f.tr, BCHAIN_FULL, 2000, 1, &b, &id, err, sizeof err), TRAINER_ERR_TIME);
     trainer_restore_result r;
     assert_int_equal(trainer_restore(f.tr, 999, 1, &r, err, sizeof err), TRAINER_ERR_TIME);
     restore(&f, 1000, 1, &r);
@@ -418,10 +409,8 @@ static void test_invalid(void **state) {
     fx_open(&f, &c, 91);
     double b;
     uint64_t id;
-    assert_int_equal(trainer_backup(f.tr, BCHAIN_INCREMENTAL, 0, 1, &b, &id, err, sizeof err),
-                     TRAINER_ERR_NEED_FULL);
-    assert_int_equal(trainer_backup(f.tr, BCHAIN_FULL, 0, 4, &b, &id, err, sizeof err),
-                     TRAINER_ERR_INVALID);
+    assert_int_equal(trainer_backup(f.tr, BCHAIN_INCREMENTAL, 0, 1, &b, &id, err, sizeof err), TRAINER_ERR_NEED_FULL);
+    assert_int_equal(trainer_backup(f.tr, BCHAIN_FULL, 0, 4, &b, &id, err, sizeof err), TRAINER_ERR_INVALID);
     backup(&f, BCHAIN_FULL, 10, 1, 0, NULL);
     trainer_restore_result r;
     restore(&f, 20, 1, &r);

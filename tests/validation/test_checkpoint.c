@@ -49,7 +49,7 @@
 #include "models/checkpoint.h"
 #include "sim/engine/sim.h"
 
-#define MIN 60.0
+#define MIN  60.0
 #define HOUR 3600.0
 /* Overridable (-DCKPT_TEST_SEED0=...) to re-run the whole test on other seeds. */
 #ifndef CKPT_TEST_SEED0
@@ -62,9 +62,9 @@
 #define MAX_TAUS 8
 
 typedef struct sweep {
-    size_t k, n;          /* taus, replicas */
+    size_t k, n; /* taus, replicas */
     double tau_min[MAX_TAUS];
-    double *wall;         /* wall[i * k + j]: replica i, tau j, in seconds */
+    double *wall;                        /* wall[i * k + j]: replica i, tau j, in seconds */
     double mean[MAX_TAUS], hw[MAX_TAUS]; /* mean wall and its 99 % half-width */
     double failures[MAX_TAUS];           /* mean failures per replica */
 } sweep;
@@ -137,7 +137,7 @@ static size_t nearest(const sweep *sw, double tau_min) {
  * the least common multiple of the grid, so every tau divides it. */
 static const double GRID_24H[] = {30, 60, 90, 117, 150, 200, 300};
 #define N_24H 6000
-#define N_6H 4000
+#define N_6H  4000
 
 static sweep g_sweep_24h;
 static int g_sweep_24h_state; /* 0: not run, 1: running or failed, 2: done */
@@ -146,8 +146,7 @@ static const sweep *sweep_24h(void) {
     if (g_sweep_24h_state == 1) fail_msg("the M = 24 h sweep failed in an earlier test");
     if (g_sweep_24h_state == 0) {
         g_sweep_24h_state = 1;
-        ckpt_config base = {.solve_s = 390 * HOUR, .delta_s = 5 * MIN, .restart_s = 10 * MIN,
-                            .mtbf_s = 24 * HOUR};
+        ckpt_config base = {.solve_s = 390 * HOUR, .delta_s = 5 * MIN, .restart_s = 10 * MIN, .mtbf_s = 24 * HOUR};
         run_sweep(&g_sweep_24h, base, GRID_24H, sizeof GRID_24H / sizeof *GRID_24H, N_24H);
         g_sweep_24h_state = 2;
     }
@@ -164,8 +163,8 @@ static void test_rejects_bad_configs(void **state) {
     (void)state;
     char err[256];
     ckpt_result r;
-    const ckpt_config good = {.solve_s = 10 * HOUR, .interval_s = HOUR, .delta_s = 60, .restart_s = 60,
-                              .mtbf_s = 24 * HOUR};
+    const ckpt_config good = {
+        .solve_s = 10 * HOUR, .interval_s = HOUR, .delta_s = 60, .restart_s = 60, .mtbf_s = 24 * HOUR};
     assert_int_equal(ckpt_validate(&good, err, sizeof err), CKPT_OK);
     ckpt_config c = good;
     c.solve_s = 0;
@@ -199,8 +198,8 @@ static void test_no_failures_is_exact(void **state) {
     (void)state;
     char err[256];
     ckpt_result r;
-    ckpt_config c = {.solve_s = 100 * MIN, .interval_s = 30 * MIN, .delta_s = 5 * MIN,
-                     .restart_s = 10 * MIN, .mtbf_s = INFINITY};
+    ckpt_config c = {
+        .solve_s = 100 * MIN, .interval_s = 30 * MIN, .delta_s = 5 * MIN, .restart_s = 10 * MIN, .mtbf_s = INFINITY};
     assert_int_equal(ckpt_simulate(&c, 7, &r, err, sizeof err), CKPT_OK);
     assert_int_equal(r.segments, 4); /* 30 + 30 + 30 + 10 */
     assert_int_equal(r.checkpoints, 4);
@@ -261,7 +260,9 @@ static void test_engine_matches_replay_by_hand(void **state) {
     uint64_t restarts_hit = 0;
     for (size_t j = 0; j < sizeof taus / sizeof *taus; j++) {
         ckpt_config c = {.solve_s = 50 * HOUR + 13 * MIN, /* not a multiple: partial last segment */
-                         .interval_s = taus[j] * MIN, .delta_s = 5 * MIN, .restart_s = 20 * MIN,
+                         .interval_s = taus[j] * MIN,
+                         .delta_s = 5 * MIN,
+                         .restart_s = 20 * MIN,
                          .mtbf_s = HOUR};
         for (uint64_t seed = 1; seed <= 200; seed++) {
             ckpt_result r;
@@ -271,8 +272,8 @@ static void test_engine_matches_replay_by_hand(void **state) {
             assert_int_equal(r.failures, h.failures);
             assert_true(simtime_from_s(r.work_lost_s) == h.lost);
             /* wall = work + checkpoints + lost work + restarts + lost checkpoint time */
-            assert_true(r.wall_s >= c.solve_s + (double)r.segments * c.delta_s + r.work_lost_s +
-                                         r.restart_wall_s - 1e-6);
+            assert_true(r.wall_s >=
+                        c.solve_s + (double)r.segments * c.delta_s + r.work_lost_s + r.restart_wall_s - 1e-6);
             /* Less restart time than R per failure: some restart was cut short. */
             if (r.restart_wall_s < 20 * MIN * (double)r.failures - 1e-6) restarts_hit++;
         }
@@ -290,9 +291,8 @@ static void test_walltime_matches_daly_24h(void **state) {
     print_message("  tau/min   sim/h     daly/h   99%%hw/h  (sim-daly)/hw  failures\n");
     for (size_t j = 0; j < sw->k; j++) {
         double f = daly_24h(sw->tau_min[j], m);
-        print_message("  %6.0f  %9.4f  %9.4f  %7.4f  %+6.2f  %8.2f\n", sw->tau_min[j],
-                      sw->mean[j] / HOUR, f / HOUR, sw->hw[j] / HOUR, (sw->mean[j] - f) / sw->hw[j],
-                      sw->failures[j]);
+        print_message("  %6.0f  %9.4f  %9.4f  %7.4f  %+6.2f  %8.2f\n", sw->tau_min[j], sw->mean[j] / HOUR, f / HOUR,
+                      sw->hw[j] / HOUR, (sw->mean[j] - f) / sw->hw[j], sw->failures[j]);
         /* Tolerance: the 99 % t-interval alone. The formula is exact for this
          * model (T_s / tau is an integer), so no bias allowance is needed. */
         assert_true(fabs(sw->mean[j] - f) <= sw->hw[j]);
@@ -312,8 +312,8 @@ static void test_minimum_where_young_and_daly_put_it(void **state) {
     double daly_min = ana_daly_interval_s(5 * MIN, m) / MIN;
     double young_min = ana_young_interval_s(5 * MIN, m) / MIN;
     size_t jd = nearest(sw, daly_min), jy = nearest(sw, young_min), jbest = argmin_mean(sw);
-    print_message("tau_daly = %.2f min, tau_young = %.2f min, simulated best grid tau = %.0f min\n",
-                  daly_min, young_min, sw->tau_min[jbest]);
+    print_message("tau_daly = %.2f min, tau_young = %.2f min, simulated best grid tau = %.0f min\n", daly_min,
+                  young_min, sw->tau_min[jbest]);
     assert_true(sw->tau_min[jd] == 117);
     print_message("  tau/min  paired wall(tau)-wall(%.0f)/min  99%%hw  simult.99%%hw  daly diff/min\n",
                   sw->tau_min[jd]);
@@ -324,8 +324,8 @@ static void test_minimum_where_young_and_daly_put_it(void **state) {
         /* Bonferroni over the k - 1 differences: the family misses with <= 1 %. */
         paired(sw, j, jd, 0.01 / (double)(sw->k - 1), &d2, &hw_sim);
         double fd = daly_24h(sw->tau_min[j], m) - daly_24h(sw->tau_min[jd], m);
-        print_message("  %6.0f  %+10.3f  %7.3f  %7.3f  %+10.3f\n", sw->tau_min[j], d / MIN, hw / MIN,
-                      hw_sim / MIN, fd / MIN);
+        print_message("  %6.0f  %+10.3f  %7.3f  %7.3f  %+10.3f\n", sw->tau_min[j], d / MIN, hw / MIN, hw_sim / MIN,
+                      fd / MIN);
         /* Nothing in the grid beats tau_daly beyond sampling error: the paired
          * difference is >= minus its 99 % half-width. (It would fail for a
          * model without checkpoint cost, whose best tau is the smallest.) */
@@ -371,8 +371,8 @@ static void test_daly_published_optima(void **state) {
     run_sweep(&sw, base, grid, sizeof grid / sizeof *grid, N_6H);
     double daly_min = ana_daly_interval_s(d, m) / MIN;
     size_t jd = nearest(&sw, daly_min), jbest = argmin_mean(&sw);
-    print_message("M = 6 h, T_s = 114 h, %zu replicas: tau_daly = %.2f min, simulated best grid tau = %.0f min\n",
-                  sw.n, daly_min, sw.tau_min[jbest]);
+    print_message("M = 6 h, T_s = 114 h, %zu replicas: tau_daly = %.2f min, simulated best grid tau = %.0f min\n", sw.n,
+                  daly_min, sw.tau_min[jbest]);
     assert_true(sw.tau_min[jd] == 57);
     for (size_t j = 0; j < sw.k; j++) {
         double f = ana_daly_walltime_s(base.solve_s, sw.tau_min[j] * MIN, d, base.restart_s, m);
@@ -381,8 +381,9 @@ static void test_daly_published_optima(void **state) {
         /* Simultaneous 99 % intervals (Bonferroni over the grid): this sweep
          * is here for the minimum; its means are an extra check. */
         double hw_sim = ci_hw(sw.wall + j, sw.k, sw.n, 0.01 / (double)sw.k);
-        print_message("  tau %4.0f min: sim %8.4f h  daly %8.4f h  simult.hw %6.4f h  paired vs 57: %+8.3f +- %.3f min\n",
-                      sw.tau_min[j], sw.mean[j] / HOUR, f / HOUR, hw_sim / HOUR, pd / MIN, phw / MIN);
+        print_message(
+            "  tau %4.0f min: sim %8.4f h  daly %8.4f h  simult.hw %6.4f h  paired vs 57: %+8.3f +- %.3f min\n",
+            sw.tau_min[j], sw.mean[j] / HOUR, f / HOUR, hw_sim / HOUR, pd / MIN, phw / MIN);
         assert_true(fabs(sw.mean[j] - f) <= hw_sim);
         assert_true(pd >= -phw); /* nothing beats tau_daly (99 %) */
     }
@@ -400,8 +401,8 @@ static void test_daly_published_optima(void **state) {
  * net bias is below a minute here, far under the sampling error. */
 static void test_partial_last_segment(void **state) {
     (void)state;
-    ckpt_config c = {.solve_s = 200 * HOUR, .interval_s = 117 * MIN, .delta_s = 5 * MIN,
-                     .restart_s = 10 * MIN, .mtbf_s = 24 * HOUR};
+    ckpt_config c = {
+        .solve_s = 200 * HOUR, .interval_s = 117 * MIN, .delta_s = 5 * MIN, .restart_s = 10 * MIN, .mtbf_s = 24 * HOUR};
     enum { N = 4000 };
     double *w = malloc(N * sizeof *w);
     assert_non_null(w);
@@ -415,8 +416,8 @@ static void test_partial_last_segment(void **state) {
     double mean = gsl_stats_mean(w, 1, N), hw = ci99(w, 1, N);
     double exact = ckpt_expected_wall_s(&c);
     double daly = ana_daly_walltime_s(c.solve_s, c.interval_s, c.delta_s, c.restart_s, c.mtbf_s);
-    print_message("partial segment: sim %.4f h +- %.4f, exact %.4f h, daly %.4f h (bias %+.3f min)\n",
-                  mean / HOUR, hw / HOUR, exact / HOUR, daly / HOUR, (daly - exact) / MIN);
+    print_message("partial segment: sim %.4f h +- %.4f, exact %.4f h, daly %.4f h (bias %+.3f min)\n", mean / HOUR,
+                  hw / HOUR, exact / HOUR, daly / HOUR, (daly - exact) / MIN);
     assert_true(fabs(mean - exact) <= hw); /* 99 % t-interval */
     /* Documented bias of Daly's formula for a fractional count: about -1 min
      * here; exact when the count is whole. */
@@ -435,8 +436,8 @@ static void test_partial_last_segment(void **state) {
  * ignored (restart cost R instead of M (e^{R/M} - 1)), 2.7 % (4.9 h) lower. */
 static void test_walltime_matches_daly_harsh(void **state) {
     (void)state;
-    ckpt_config c = {.solve_s = 100 * HOUR, .interval_s = HOUR, .delta_s = 5 * MIN,
-                     .restart_s = 30 * MIN, .mtbf_s = 2 * HOUR};
+    ckpt_config c = {
+        .solve_s = 100 * HOUR, .interval_s = HOUR, .delta_s = 5 * MIN, .restart_s = 30 * MIN, .mtbf_s = 2 * HOUR};
     enum { N = 4000 };
     double *w = malloc(N * sizeof *w);
     assert_non_null(w);
@@ -450,8 +451,8 @@ static void test_walltime_matches_daly_harsh(void **state) {
     double m = c.mtbf_s, l = c.interval_s + c.delta_s, n = c.solve_s / c.interval_s;
     double daly = ana_daly_walltime_s(c.solve_s, c.interval_s, c.delta_s, c.restart_s, m);
     double no_rerestart = n * (m * expm1(l / m) + expm1(l / m) * c.restart_s);
-    print_message("harsh: sim %.3f h +- %.3f, daly %.3f h, restarts-never-fail %.3f h\n", mean / HOUR,
-                  hw / HOUR, daly / HOUR, no_rerestart / HOUR);
+    print_message("harsh: sim %.3f h +- %.3f, daly %.3f h, restarts-never-fail %.3f h\n", mean / HOUR, hw / HOUR,
+                  daly / HOUR, no_rerestart / HOUR);
     assert_true(fabs(mean - daly) <= hw);
     assert_true(fabs(mean - no_rerestart) > hw);
     free(w);

@@ -77,9 +77,7 @@ static char *availability_json(int servers, double min_fraction) {
     return buf;
 }
 
-static void collect_availability(void *ctx, const world_result *r) {
-    push(ctx, r->metrics.availability_time);
-}
+static void collect_availability(void *ctx, const world_result *r) { push(ctx, r->metrics.availability_time); }
 
 static void test_availability_of_a_repairable_server(void **state) {
     (void)state;
@@ -196,8 +194,13 @@ static void test_request_fidelity_matches_erlang_c(void **state) {
 /* ---- phi-accrual detection --------------------------------------------------- */
 static void test_phi_detection_with_akka_defaults(void **state) {
     (void)state;
-    detector_spec d = {.kind = DETECTOR_PHI, .heartbeat_s = 1, .phi_threshold = 8, .phi_window = 1000,
-                       .phi_min_std_s = 0.1, .acceptable_pause_s = 3, .accuracy = 1};
+    detector_spec d = {.kind = DETECTOR_PHI,
+                       .heartbeat_s = 1,
+                       .phi_threshold = 8,
+                       .phi_window = 1000,
+                       .phi_min_std_s = 0.1,
+                       .acceptable_pause_s = 3,
+                       .accuracy = 1};
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 5);
     /* Steady heartbeats: the detector learns them, then the crash. */
