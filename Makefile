@@ -184,3 +184,20 @@ clean:
 FORCE:
 
 -include $(shell find $(BUILD)/obj $(ASAN_BUILD)/obj -name '*.d' 2>/dev/null)
+
+# --- fuzzing (begin) -----------------------------------------------------------
+# `make fuzz [FUZZ_SECONDS=60]`: libFuzzer on the scenario parser, seeded with
+# the shipped scenarios; needs clang with its fuzzer runtime. Crashes land in
+# build-fuzz/ as crash-* files.
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := tests/fuzz/fuzz_scenario.c models/cfg.c models/scenario.c models/traffic.c models/detector.c \
+  models/disaster.c models/phi.c kernels/calib.c kernels/rec_layout.c
+.PHONY: fuzz
+fuzz: deps
+	@command -v clang >/dev/null || { echo "make fuzz: needs clang (apt-get install clang)"; exit 1; }
+	@mkdir -p build-fuzz/corpus
+	@cp scenarios/*.json build-fuzz/corpus/
+	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -I. $(PKG_CFLAGS) \
+	  -fsanitize=fuzzer,address,undefined -o build-fuzz/fuzz_scenario $(FUZZ_SRCS) $(PKG_LIBS) -lm
+	cd build-fuzz && ./fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -max_len=8192 corpus
+# --- fuzzing (end) -------------------------------------------------------------
