@@ -37,6 +37,8 @@ const metric_field replica_metric_fields[] = {
     F(replica_metrics, backups_skipped, METRIC_U32, "1", "incrementals skipped: a backup was in flight"),
     F(replica_metrics, wall_s, METRIC_F64, "s", "wall-clock time of the replica"),
     F(replica_metrics, events, METRIC_U64, "1", "engine events processed"),
+    F(replica_metrics, batches_executed, METRIC_U64, "1", "batches ranked by the real kernels (service.execute)"),
+    F(replica_metrics, kernel_s, METRIC_F64, "s", "wall time inside the kernels (service.execute)"),
 };
 const size_t replica_metric_field_count = sizeof replica_metric_fields / sizeof replica_metric_fields[0];
 

@@ -45,6 +45,8 @@ typedef struct replica_metrics {
     uint32_t backups_skipped; /* incrementals skipped while a backup was in flight */
     double wall_s;
     uint64_t events;
+    uint64_t batches_executed; /* service.execute: batches ranked by the kernels */
+    double kernel_s;           /* wall time inside the kernels */
 } replica_metrics;
 
 typedef struct incident_record {

@@ -23,6 +23,8 @@ struct reqsim {
     double w_offered, w_failed, w_slow, w_served;
     double lognormal_mu, lognormal_sigma;
     sim_handle batch_deadline; /* fires when the oldest waiting request may wait no longer */
+    reqsim_batch_fn on_batch;
+    void *on_batch_ctx;
 };
 
 static double service_draw(reqsim *r) {
@@ -110,6 +112,7 @@ static void dispatch(reqsim *r) {
                 count_served(r, latency), started++;
         }
         if (!started) continue;
+        if (r->on_batch) r->on_batch(r->on_batch_ctx, (int)started);
         r->busy++;
         sim_schedule_in(r->s, simtime_from_s(svc), on_done, r, SIM_PAYLOAD_NONE);
     }
@@ -196,6 +199,11 @@ void reqsim_finish(reqsim *r) {
     for (size_t i = 0; i < r->q_len; i++)
         if (now - r->queue[(r->q_head + i) % r->q_cap] > r->t->timeout_s) count_failed(r);
     close_windows_until(r, r->horizon_s + r->t->segment_s * 0.999);
+}
+
+void reqsim_set_batch_hook(reqsim *r, reqsim_batch_fn fn, void *ctx) {
+    r->on_batch = fn;
+    r->on_batch_ctx = ctx;
 }
 
 void reqsim_free(reqsim *r) {

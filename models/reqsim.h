@@ -23,6 +23,10 @@ reqsim *reqsim_create(sim *s, const traffic_spec *t, traffic_acc *acc, double ho
                       const void *state_ctx);
 void reqsim_free(reqsim *r);
 
+/* Called with the size of every batch a server starts (service.execute). */
+typedef void (*reqsim_batch_fn)(void *ctx, int n);
+void reqsim_set_batch_hook(reqsim *r, reqsim_batch_fn fn, void *ctx);
+
 /* Closes the books at the horizon: the last SLO window is evaluated;
  * requests still queued past their timeout count as failed. */
 void reqsim_finish(reqsim *r);

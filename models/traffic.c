@@ -110,6 +110,9 @@ bool traffic_parse(cfg_obj *root, traffic_spec *t) {
     t->max_batch = (int)cfg_int(&s, "max_batch", 1, 1, 4096, "largest micro-batch (calibrated service)");
     t->max_batch_delay_s = cfg_duration(&s, "max_batch_delay_s", 0.002, 0, 10, "longest wait for a batch to fill");
     parse_calibration(&s, t);
+    t->execute = cfg_bool(&s, "execute", false, "rank every batch with the real kernels (request fidelity)");
+    if (t->execute && t->fidelity != FIDELITY_REQUESTS)
+        cfg_fail(&s, "execute", "needs traffic.fidelity \"requests\" (batches exist only there)");
     if (t->service != SERVICE_CALIBRATED && t->max_batch > 1)
         cfg_fail(&s, "max_batch", "micro-batching needs distribution \"calibrated\" (a batch-latency table)");
     return cfg_leave(&s);

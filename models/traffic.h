@@ -57,6 +57,7 @@ typedef struct traffic_spec {
     int slots_per_server; /* requests (or batches) a server processes at once */
     int max_batch;
     double max_batch_delay_s;
+    bool execute; /* run the kernels for every dispatched batch (request fidelity) */
     size_t n_calib;
     calib_row calib[TRAFFIC_MAX_CALIB_ROWS]; /* by increasing batch size */
 } traffic_spec;

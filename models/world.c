@@ -10,6 +10,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "models/executor.h"
 #include "models/link.h"
 #include "models/reqsim.h"
 #include "models/trainer.h"
@@ -53,6 +54,8 @@ typedef struct world {
     double latency_factor; /* link degradations multiply WAN latency */
     link backup_link;      /* backups share it (processor sharing) */
     trainer *trainer;      /* real model state, when enabled */
+    executor *executor;    /* service.execute */
+    char executor_err[256];
     char trainer_err[256];
     /* accounting */
     traffic_acc acc;
@@ -700,6 +703,12 @@ static void trace_event(void *trace_ctx, simtime_ns time, sim_handler handler, v
     }
 }
 
+static void execute_batch(void *ctx, int n) {
+    world *w = ctx;
+    if (w->executor_err[0]) return;
+    if (executor_rank(w->executor, n, w->executor_err, sizeof w->executor_err) != 0) sim_stop(w->s);
+}
+
 static bool create_trainer(world *w, char *err, size_t errlen) {
     const scenario *sc = w->sc;
     const real_state_spec *r = &sc->model.real;
@@ -753,6 +762,12 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
     if (ok && sc->traffic.fidelity == FIDELITY_REQUESTS) {
         w->requests = reqsim_create(w->s, &sc->traffic, &w->acc, sc->horizon_s, serving_of, w);
         ok = w->requests != NULL;
+        if (ok && sc->traffic.execute) {
+            int max_batch = sc->traffic.service == SERVICE_CALIBRATED ? sc->traffic.max_batch : 1;
+            ok = executor_create(sc->kernel_backend, max_batch, sim_stream_seed(seed, "service.execute"),
+                                 &w->executor, err, errlen) == 0;
+            if (ok) reqsim_set_batch_hook(w->requests, execute_batch, w);
+        }
     }
     if (ok && sc->backup.enabled) {
         sim_schedule_at(w->s, 0, backup_start, w, sim_payload_u64(1));
@@ -761,10 +776,12 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
     }
     if (ok) {
         sim_run_reason why = sim_run(w->s, simtime_from_s(sc->horizon_s), 0);
-        ok = why != SIM_RUN_ERROR && !w->oom;
+        ok = why != SIM_RUN_ERROR && !w->oom && !w->executor_err[0];
         if (!ok)
             snprintf(err, errlen, "replica %llu: %s", (unsigned long long)seed,
-                     w->oom ? "out of memory" : sim_status_str(sim_error(w->s)));
+                     w->executor_err[0] ? w->executor_err
+                     : w->oom           ? "out of memory"
+                                        : sim_status_str(sim_error(w->s)));
     } else {
         snprintf(err, errlen, "replica %llu: too many failure units (max %d) or out of memory",
                  (unsigned long long)seed, MAX_UNITS);
@@ -776,6 +793,10 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
         summarise(w, &out->metrics);
         out->metrics.seed = seed;
         out->metrics.events = sim_events_processed(w->s);
+        if (w->executor) {
+            out->metrics.batches_executed = executor_batches(w->executor);
+            out->metrics.kernel_s = executor_kernel_s(w->executor);
+        }
         clock_gettime(CLOCK_MONOTONIC, &t1);
         out->metrics.wall_s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
         out->incidents = w->inc;
@@ -788,6 +809,7 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
     free(w->inc);
     free(w->trace);
     reqsim_free(w->requests);
+    executor_free(w->executor);
     trainer_free(w->trainer);
     link_free(&w->backup_link);
     sim_destroy(w->s);

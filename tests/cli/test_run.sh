@@ -35,6 +35,25 @@ sed 's|"distribution": "exponential",|"distribution": "calibrated", "calibration
 expect_status 2 "missing calibration file" -- "$FIREDRILL" validate "$tmp/calbad.json"
 expect_match "$err" "service.calibration_file: .*nowhere.h5" "missing file named with its JSON path"
 
+# service.execute runs the kernels for every batch without changing the simulation
+exec_json='{"name":"exec","horizon_s":"2m","topology":{"regions":[{"name":"r","servers":2,"role":"primary"}]},
+ "traffic":{"fidelity":"requests","base_qps":2000},"backup":{"enabled":false},"failover":{"standby":"cold"},
+ "service":{"distribution":"calibrated","slots_per_server":1,"max_batch":16,"max_batch_delay_s":0.002,
+  "calibration_batch_sizes":[1,4,16],"calibration_latency_s":[0.001,0.0013,0.0028],"execute":EXEC}}'
+sed 's/EXEC/true/' <<<"$exec_json" > "$tmp/exec.json"
+sed 's/EXEC/false/' <<<"$exec_json" > "$tmp/noexec.json"
+expect_status 0 "run with service.execute" -- "$FIREDRILL" run "$tmp/exec.json" --seeds 2 -o "$tmp/exec.h5"
+"$FIREDRILL" run "$tmp/noexec.json" --seeds 2 -o "$tmp/noexec.h5" --quiet
+m=requests_total,requests_failed,latency_mean_s,latency_p99_s,availability_time
+a=$("$FIREDRILL" summarize "$tmp/exec.h5" --csv --metrics $m | md5sum)
+b=$("$FIREDRILL" summarize "$tmp/noexec.h5" --csv --metrics $m | md5sum)
+expect_match "$a" "^${b%% *}" "executing the kernels leaves the simulated metrics unchanged"
+expect_status 0 "batches were ranked" -- "$FIREDRILL" summarize "$tmp/exec.h5" --csv --metrics batches_executed
+expect_match "$out" "batches_executed,1,2,[1-9][0-9]*," "batches_executed > 0 in both replicas"
+sed 's/"fidelity":"requests",//' "$tmp/exec.json" > "$tmp/exec_seg.json"
+expect_status 2 "execute needs request fidelity" -- "$FIREDRILL" validate "$tmp/exec_seg.json"
+expect_match "$err" "service.execute: needs traffic.fidelity" "execute error names its path"
+
 printf '{"name": "x",' > "$tmp/broken.json"
 expect_status 2 "broken JSON" -- "$FIREDRILL" validate "$tmp/broken.json"
 expect_match "$err" "broken.json: line 1" "JSON error has a position"
