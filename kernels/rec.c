@@ -11,9 +11,7 @@
 
 #include "kernels/rec_cpu.h"
 #include "kernels/rec_internal.h"
-#ifdef FIREDRILL_HAVE_CUDA
 #include "kernels/rec_cuda.h"
-#endif
 
 struct rec_model {
     rec_config cfg;
@@ -23,9 +21,7 @@ struct rec_model {
     float *tables[1 + REC_MAX_TABLES]; /* REC_TABLE_* order */
     int64_t rows[1 + REC_MAX_TABLES];
     rec_cpu *cpu;
-#ifdef FIREDRILL_HAVE_CUDA
     rec_cuda *cuda;
-#endif
 };
 
 rec_config rec_config_default(void) {
@@ -115,13 +111,7 @@ int rec_backend_available(rec_backend b, char *err, size_t errlen) {
     switch (b) {
     case REC_BACKEND_AUTO:
     case REC_BACKEND_CPU: return 1;
-    case REC_BACKEND_CUDA:
-#ifdef FIREDRILL_HAVE_CUDA
-        return rec_cuda_device_count(err, errlen) > 0;
-#else
-        rec_errf(err, errlen, REC_ENODEV, "cuda backend: firedrill was built without CUDA (CUDA=0)");
-        return 0;
-#endif
+    case REC_BACKEND_CUDA: return rec_cuda_device_count(err, errlen) > 0;
     }
     rec_errf(err, errlen, REC_EINVAL, "unknown backend %d", (int)b);
     return 0;
@@ -200,10 +190,8 @@ int rec_model_create(const rec_config *cfg, rec_backend want, uint64_t seed, rec
     }
     rc = init_weights(m, seed, err, errlen);
     if (!rc && use == REC_BACKEND_CPU) rc = rec_cpu_create(cfg, &m->lay, &m->cpu, err, errlen);
-#ifdef FIREDRILL_HAVE_CUDA
     if (!rc && use == REC_BACKEND_CUDA)
         rc = rec_cuda_create(cfg, &m->lay, m->params, (const float *const *)m->tables, &m->cuda, err, errlen);
-#endif
     if (rc) {
         rec_model_free(m);
         return rc;
@@ -215,9 +203,7 @@ int rec_model_create(const rec_config *cfg, rec_backend want, uint64_t seed, rec
 void rec_model_free(rec_model *m) {
     if (!m) return;
     rec_cpu_free(m->cpu);
-#ifdef FIREDRILL_HAVE_CUDA
     rec_cuda_free(m->cuda);
-#endif
     for (int32_t t = 0; t < 1 + REC_MAX_TABLES; t++) free(m->tables[t]);
     free(m->params);
     free(m);
@@ -249,9 +235,7 @@ int rec_table_upload(rec_model *m, int32_t table, int64_t row0, int64_t nrows, c
     if (rc || nrows == 0) return rc;
     const size_t d = (size_t)m->cfg.emb_dim;
     memcpy(m->tables[table] + (size_t)row0 * d, src, (size_t)nrows * d * sizeof(float));
-#ifdef FIREDRILL_HAVE_CUDA
     if (m->cuda) return rec_cuda_table_upload(m->cuda, table, row0, nrows, src, err, errlen);
-#endif
     return REC_OK;
 }
 
@@ -259,10 +243,8 @@ int rec_table_download(const rec_model *m, int32_t table, int64_t row0, int64_t 
                        size_t errlen) {
     int rc = check_range(m, table, row0, nrows, dst, err, errlen);
     if (rc || nrows == 0) return rc;
-#ifdef FIREDRILL_HAVE_CUDA
     /* The device copy is what serves; read it back rather than trust the mirror. */
     if (m->cuda) return rec_cuda_table_download(m->cuda, table, row0, nrows, dst, err, errlen);
-#endif
     const size_t d = (size_t)m->cfg.emb_dim;
     memcpy(dst, m->tables[table] + (size_t)row0 * d, (size_t)nrows * d * sizeof(float));
     return REC_OK;
@@ -275,9 +257,7 @@ int rec_dense_upload(rec_model *m, const float *src, size_t count, char *err, si
         return rec_errf(err, errlen, REC_EINVAL, "dense parameters: need %zu floats, got %zu", m->lay.dense_count,
                         src ? count : 0);
     memcpy(m->params, src, count * sizeof(float));
-#ifdef FIREDRILL_HAVE_CUDA
     if (m->cuda) return rec_cuda_dense_upload(m->cuda, src, err, errlen);
-#endif
     return REC_OK;
 }
 
@@ -285,9 +265,7 @@ int rec_dense_download(const rec_model *m, float *dst, size_t count, char *err, 
     if (!dst || count != m->lay.dense_count)
         return rec_errf(err, errlen, REC_EINVAL, "dense parameters: need %zu floats, got %zu", m->lay.dense_count,
                         dst ? count : 0);
-#ifdef FIREDRILL_HAVE_CUDA
     if (m->cuda) return rec_cuda_dense_download(m->cuda, dst, err, errlen);
-#endif
     memcpy(dst, m->params, count * sizeof(float));
     return REC_OK;
 }
@@ -305,9 +283,7 @@ int rec_retrieve(rec_model *m, const rec_retrieval_input *in, rec_retrieval_outp
     int rc = check_batch_k("retrieval", in->batch, in->dense, in->k, err, errlen);
     if (rc) return rc;
     if (!out->topk_ids || !out->topk_scores) return rec_errf(err, errlen, REC_EINVAL, "retrieval: NULL top-k output");
-#ifdef FIREDRILL_HAVE_CUDA
     if (m->cuda) return rec_cuda_retrieve(m->cuda, in, out, err, errlen);
-#endif
     return rec_cpu_retrieve(m->cpu, m->params, (const float *const *)m->tables, in, out, err, errlen);
 }
 
@@ -341,8 +317,6 @@ int rec_rank(rec_model *m, const rec_ranking_input *in, rec_ranking_output *out,
     if (rc) return rc;
     if (!out->scores || !out->topk_ids || !out->topk_scores)
         return rec_errf(err, errlen, REC_EINVAL, "ranking: NULL output array");
-#ifdef FIREDRILL_HAVE_CUDA
     if (m->cuda) return rec_cuda_rank(m->cuda, in, out, err, errlen);
-#endif
     return rec_cpu_rank(m->cpu, m->params, (const float *const *)m->tables, in, out, err, errlen);
 }

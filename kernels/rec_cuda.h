@@ -1,7 +1,13 @@
 /* CUDA backend (kernels/rec_cuda.cu): cuBLAS for the matrix products, own
  * kernels for embedding bags, bias/activation, interactions and top-k. C
- * linkage; callers include it only under FIREDRILL_HAVE_CUDA. Every CUDA and
- * cuBLAS status is checked and reported through err. */
+ * linkage. Every CUDA and cuBLAS status is checked and reported through err.
+ *
+ * The .cu code is built into libfiredrill_cuda.so (with libcudart and
+ * libcublas); the program links kernels/rec_cuda_loader.c instead, which
+ * defines these same functions, loads the shared object on first use and
+ * forwards to it. Where it cannot be loaded (no driver, no .so, built with
+ * CUDA=0), rec_cuda_device_count() returns 0 and every other function
+ * REC_ENODEV, both with the reason in err. */
 #ifndef FIREDRILL_KERNELS_REC_CUDA_H
 #define FIREDRILL_KERNELS_REC_CUDA_H
 

@@ -12,6 +12,7 @@ const metric_field replica_metric_fields[] = {
     F(replica_metrics, incidents, METRIC_U32, "1", "faults that hit serving or model state"),
     F(replica_metrics, failovers, METRIC_U32, "1", "switchovers to a standby, true or false"),
     F(replica_metrics, false_failovers, METRIC_U32, "1", "failovers triggered without a real fault"),
+    F(replica_metrics, failbacks, METRIC_U32, "1", "planned moves back to the home region"),
     F(replica_metrics, horizon_s, METRIC_F64, "s", "simulated time"),
     F(replica_metrics, rto_mean_s, METRIC_F64, "s", "mean RTO over incidents with an outage"),
     F(replica_metrics, rto_p95_s, METRIC_F64, "s", "95th percentile of RTO over incidents"),

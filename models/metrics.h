@@ -25,6 +25,7 @@ typedef struct replica_metrics {
     uint32_t incidents;       /* faults that hit serving or state */
     uint32_t failovers;       /* switchovers to a standby (true or false) */
     uint32_t false_failovers; /* triggered by a flap, no real fault */
+    uint32_t failbacks;       /* planned moves back to the home region */
     double horizon_s;
     double rto_mean_s, rto_p95_s, rto_max_s; /* over incidents with an outage; NaN if none */
     double rpo_mean_s, rpo_max_s;            /* over incidents that lost state; NaN if none */

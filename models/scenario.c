@@ -154,6 +154,9 @@ static bool parse_failover(cfg_obj *root, failover_spec *f) {
     f->replication_lag_s = cfg_duration(&o, "replication_lag_s", 5, 0, 1e7, "warm/hot/pilot: state replication lag");
     f->min_capacity_fraction =
         cfg_number(&o, "min_capacity_fraction", 0.5, 0, 1, "", "below this share of servers a region counts as failed");
+    f->failback = cfg_bool(&o, "failback", true, "move traffic back to the home region once it is healthy");
+    f->failback_delay_s = cfg_duration(&o, "failback_delay_s", 3600, 0, 1e7,
+                                       "how long the home region must stay healthy before the planned failback");
     return cfg_leave(&o);
 }
 

@@ -82,6 +82,8 @@ typedef struct failover_spec {
     double standby_reliability;
     double replication_lag_s;
     double min_capacity_fraction; /* below this share of servers a region counts as failed */
+    bool failback;                /* move back to the home region once it is healthy */
+    double failback_delay_s;
 } failover_spec;
 
 typedef struct business_spec {

@@ -24,6 +24,7 @@ typedef struct backup_rec {
     uint64_t trainer_id; /* the real backup, with real state */
     int region;          /* where a local or regional copy lives */
     bool full, corrupt;
+    bool discarded;      /* verification found it corrupt: known bad, re-sent with the next backup */
 } backup_rec;
 
 typedef struct unit_proc { /* one renewal process of one disaster spec */
@@ -49,6 +50,9 @@ typedef struct world {
     sim_handle detection_timer;
     double standby_capacity; /* warm standby share, during scale-up */
     bool awaiting_repair;    /* failover found no healthy standby */
+    int home;                /* the primary of the scenario; failback returns here */
+    sim_handle failback_timer;
+    uint32_t failbacks;
     disaster_kind outage_cause;
     int outage_region;
     double latency_factor; /* link degradations multiply WAN latency */
@@ -191,11 +195,14 @@ static double backup_recovery_point(const world *w, double at, double *bytes) {
     *bytes = 0;
     for (size_t i = w->n_backups; i-- > 0;) {
         const backup_rec *b = &w->backups[i];
-        if (!b->full || b->corrupt || b->completed_s > at || backup_lost(w, b)) continue;
+        if (!b->full || b->corrupt || b->discarded || b->completed_s > at || backup_lost(w, b)) continue;
         double point = b->taken_s, sum = b->bytes;
         for (size_t k = i + 1; k < w->n_backups; k++) {
             const backup_rec *inc = &w->backups[k];
             if (inc->full) break;
+            /* a discarded increment's rows went out again with the next
+             * one; an unnoticed corrupt increment breaks the chain */
+            if (inc->discarded) continue;
             if (inc->completed_s > at || inc->corrupt || backup_lost(w, inc)) break;
             point = inc->taken_s;
             sum += inc->bytes;
@@ -208,6 +215,7 @@ static double backup_recovery_point(const world *w, double at, double *bytes) {
 
 static void failover_complete(sim *s, void *ctx, sim_payload p);
 static void scale_up_done(sim *s, void *ctx, sim_payload p);
+static void consider_failback(world *w);
 
 /* With real state, the restore really rebuilds the tables from the chain:
  * its recovery point, bytes and the restored model's recall@k replace the
@@ -314,6 +322,7 @@ static void failover_complete(sim *s, void *ctx, sim_payload p) {
     w->outage_open = false;
     w->failover_started = false;
     w->open_incidents--;
+    consider_failback(w);
 }
 
 static void scale_up_done(sim *s, void *ctx, sim_payload p) {
@@ -324,6 +333,30 @@ static void scale_up_done(sim *s, void *ctx, sim_payload p) {
 }
 
 /* Called after every capacity change: opens or closes the serving outage. */
+/* Planned failback: once the home region has been healthy for
+ * failback_delay_s, traffic drains back to it (no failed requests). */
+static void failback(sim *s, void *ctx, sim_payload p) {
+    (void)s, (void)p;
+    world *w = ctx;
+    if (w->outage_open || w->primary == w->home || !region_serving_ok(w, w->home)) return;
+    account_to_now(w);
+    w->primary = w->home;
+    w->standby_capacity = 0;
+    w->failbacks++;
+}
+
+static void consider_failback(world *w) {
+    const failover_spec *f = &w->sc->failover;
+    if (!f->failback || w->sc->traffic.routing != ROUTING_PRIMARY || w->outage_open || w->primary == w->home)
+        return;
+    if (!region_serving_ok(w, w->home)) {
+        sim_cancel(w->s, w->failback_timer);
+        return;
+    }
+    if (!sim_is_pending(w->s, w->failback_timer))
+        w->failback_timer = sim_schedule_in(w->s, simtime_from_s(f->failback_delay_s), failback, w, SIM_PAYLOAD_NONE);
+}
+
 static void check_serving(world *w, const disaster_spec *cause, int region, int unit_index, double duration_s) {
     bool ok = region_serving_ok(w, w->primary);
     if (w->sc->traffic.routing == ROUTING_ACTIVE_ACTIVE) {
@@ -382,6 +415,7 @@ static void unit_repair(sim *s, void *ctx, sim_payload p) {
     default: w->servers_up[u->region] += u->servers; break;
     }
     if (u->region >= 0) check_serving(w, d, u->region, (int)p.u32[1], 0);
+    consider_failback(w);
     if (d->stochastic && p.u32[0] == 0)
         sim_schedule_in(s, simtime_from_s(dist_sample(&d->interarrival, u->rng)), unit_fail, u, p);
 }
@@ -580,6 +614,11 @@ static void backup_start(sim *s, void *ctx, sim_payload p) {
         }
         b->corrupt = gsl_rng_uniform(w->rng_backup) < bs->corruption_probability;
         if (b->corrupt) w->backups_corrupt++;
+        /* Verification after the transfer catches most corruption: the
+         * backup is known bad and never restored. The rest is found only
+         * when a restore verifies its checksums. */
+        b->discarded = b->corrupt && bs->verify && gsl_rng_uniform(w->rng_backup) < bs->verify_detect_probability;
+        if (b->discarded) b->corrupt = false;
         b->region = w->primary;
         if (link_start(&w->backup_link, b->bytes, w->backup_base + w->n_backups) != 0) {
             w->oom = true;
@@ -654,6 +693,7 @@ static void summarise(world *w, replica_metrics *m) {
     m->backups_completed = w->backups_completed;
     m->backups_corrupt = w->backups_corrupt;
     m->backups_skipped = w->backups_skipped;
+    m->failbacks = w->failbacks;
 }
 
 /* ---- trace ------------------------------------------------------------------ */
@@ -666,7 +706,7 @@ static const struct {
     {unit_fail, "disaster.onset"},          {unit_repair, "disaster.repair"},
     {detection_fired, "failover.detected"}, {failover_complete, "failover.complete"},
     {scale_up_done, "failover.scaled_up"},  {backup_start, "backup.start"},
-    {backup_done, "backup.restorable"},
+    {backup_done, "backup.restorable"},   {failback, "failover.failback"},
 };
 
 static void trace_event(void *trace_ctx, simtime_ns time, sim_handler handler, void *ctx, sim_payload payload) {
@@ -753,7 +793,7 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
     w->rng_backup = sim_stream(w->s, "backup.corruption");
     for (int r = 0; r < sc->n_regions; r++) {
         w->servers_up[r] = sc->regions[r].servers;
-        if (sc->regions[r].role == ROLE_PRIMARY) w->primary = r;
+        if (sc->regions[r].role == ROLE_PRIMARY) w->primary = w->home = r;
     }
     bool ok = w->rng_detect && w->rng_failover && w->rng_backup;
     if (ok && sc->model.real.enabled) ok = create_trainer(w, err, errlen);

@@ -81,9 +81,9 @@ static int bench_phold(int argc, char **argv) {
 
     phold_result r;
     char err[256];
-    /* The program's own footprint (shared libraries such as the CUDA runtime
-     * map hundreds of MB) is measured first, so the pending set's share of
-     * the peak can be stated apart from it. */
+    /* The program's own footprint (shared libraries, OpenBLAS buffers) is
+     * measured first, so the pending set's share of the peak is stated
+     * apart from it. */
     long baseline_kb = peak_rss_kb();
     if (phold_run(&cfg, &r, err, sizeof err) != 0) {
         fprintf(stderr, "firedrill bench %s\n", err);

@@ -14,13 +14,11 @@
 
 #include "kernels/rec.h"
 #include "kernels/rec_cpu.h"
+#include "kernels/rec_cuda.h"
 #include "kernels/rec_internal.h"
 #include "kernels/rec_synth.h"
 #include "sim/cli.h"
 #include "sim/commands.h"
-#ifdef FIREDRILL_HAVE_CUDA
-#include "kernels/rec_cuda.h"
-#endif
 
 #define BENCH_MIB ((size_t)1 << 20)
 /* When the OS does not say, assume a last-level cache this large. */
@@ -215,7 +213,6 @@ done:
     return rc;
 }
 
-#ifdef FIREDRILL_HAVE_CUDA
 static int bench_cuda_embbag(const bench_opts *o) {
     const size_t table_bytes = (o->quick ? 256 : 1024) * BENCH_MIB;
     const size_t copy_bytes = 256 * BENCH_MIB;
@@ -263,7 +260,6 @@ static int bench_cuda_mlp(const bench_opts *o) {
     print_ratio_line("cuda", "mlp", shape, "gflops", flops / tm * 1e-9, "cublas", flops / tg * 1e-9);
     return 0;
 }
-#endif
 
 /* Queries per second of the default model, host inputs to host outputs. */
 static int bench_e2e(const bench_opts *o, rec_model *m) {
@@ -356,12 +352,10 @@ int cmd_bench_kernels(int argc, char **argv) {
         rc = bench_cpu_embbag(&o);
         if (!rc) rc = bench_cpu_mlp(&o);
     }
-#ifdef FIREDRILL_HAVE_CUDA
     if (rec_model_backend(m) == REC_BACKEND_CUDA) {
         rc = bench_cuda_embbag(&o);
         if (!rc) rc = bench_cuda_mlp(&o);
     }
-#endif
     if (!rc) rc = bench_e2e(&o, m);
     rec_model_free(m);
     return rc ? CLI_EXIT_FAILED : CLI_EXIT_OK;

@@ -26,8 +26,7 @@ echo "# world: reference scenario, 100 replicas x 30 days, one thread (target <=
 t0=$(now)
 "$fd" run scenarios/reference.json --seeds 100 -j 1 -o "$tmp/ref.h5" --quiet
 t1=$(now)
-events=$(h5dump -d /replicas -y -w 0 "$tmp/ref.h5" | sed -n '/DATA {/,$p' | tr -d ' \n' | tr '}' '\n' |
-    awk -F, '{ sub(/^[,{]*/, ""); if (NF > 20) { s += $NF; n++ } } END { printf "%.0f", n ? s / n : 0 }')
+events=$("$fd" summarize "$tmp/ref.h5" --csv --metrics events | awk -F, 'NR == 2 { printf "%.0f", $6 }')
 awk -v a="$t0" -v b="$t1" -v e="$events" 'BEGIN { printf "world scenario=reference seeds=100 threads=1 wall_s=%.3f wall_per_replica_s=%.5f events_per_replica=%s target_s=0.2\n", b - a, (b - a) / 100, e }'
 
 n=${BENCH_SWEEP_REPLICAS:-1000}

@@ -257,6 +257,45 @@ static void test_fidelities_agree_on_an_incident(void **state) {
     for (int i = 0; i < 2; i++) free(seg[i].x), free(req[i].x);
 }
 
+/* ---- failback ---------------------------------------------------------------------- */
+/* The home region fails at 1 h for 1 h; traffic fails over to b, and moves
+ * back (planned, no failures) once a has been healthy for 30 min: served
+ * away from the users meanwhile, requests pay the WAN round trip. */
+static const char failback_json_fmt[] =
+    "{\"name\":\"fb\",\"horizon_s\":\"6h\","
+    "\"topology\":{\"regions\":[{\"name\":\"a\",\"servers\":4,\"role\":\"primary\"},"
+    "{\"name\":\"b\",\"servers\":4,\"role\":\"standby\"}]},"
+    "\"traffic\":{\"base_qps\":100,\"diurnal_amplitude\":0,\"weekend_factor\":1,\"segment_s\":\"10m\"},"
+    "\"network\":{\"intra_region_latency_s\":0,\"inter_region_latency_s\":0.05},"
+    "\"backup\":{\"enabled\":false},"
+    "\"failover\":{\"standby\":\"warm\",\"standby_capacity_fraction\":1,\"standby_reliability\":1,"
+    "\"failback\":%s,\"failback_delay_s\":\"30m\"},"
+    "\"disasters\":[{\"kind\":\"region_outage\",\"region\":\"a\",\"at_s\":[\"1h\"],"
+    "\"duration\":{\"law\":\"fixed\",\"mean_s\":\"1h\"}}]}";
+
+static void collect_failback(void *ctx, const world_result *r) {
+    samples *s = ctx;
+    push(&s[0], r->metrics.failbacks);
+    push(&s[1], r->metrics.latency_mean_s);
+}
+
+static void test_failback_returns_home(void **state) {
+    (void)state;
+    char json[2048];
+    samples on[2] = {{0}, {0}}, off[2] = {{0}, {0}};
+    snprintf(json, sizeof json, failback_json_fmt, "true");
+    run_replicas(json, 1, collect_failback, on);
+    snprintf(json, sizeof json, failback_json_fmt, "false");
+    run_replicas(json, 1, collect_failback, off);
+    printf("failback: %g failbacks, mean latency %.4f s (without failback: %g, %.4f s)\n", on[0].x[0], on[1].x[0],
+           off[0].x[0], off[1].x[0]);
+    assert_true(on[0].x[0] == 1 && off[0].x[0] == 0);
+    /* Away from home from ~1 h to 2.5 h with failback, to the end without:
+     * the mean latency carries the 100 ms round trip over 1.5 h vs 5 h of 6. */
+    assert_true(on[1].x[0] < off[1].x[0] - 0.03);
+    for (int i = 0; i < 2; i++) free(on[i].x), free(off[i].x);
+}
+
 /* ---- calibrated micro-batching ---------------------------------------------------- */
 /* Two single-slot servers batch up to 32 requests (2 ms deadline) with
  * latencies from a calibration table. The request fidelity simulates every
@@ -307,7 +346,7 @@ static void test_batching_fidelities_agree(void **state) {
 /* Real tables, hourly full backups of a 1 GB model (1.125 GB with row
  * labels, see models/trainer.h) over 11.25 MB/s: restorable 100 s after they
  * start. Region a fails at 3 h + 1000 s (RPO 1000 s from the 3 h backup);
- * region b, primary since, fails at 6 h + 3000 s (RPO 3000 s). */
+ * region b, primary since (no failback), fails at 6 h + 3000 s (RPO 3000 s). */
 static const char real_json[] =
     "{\"name\":\"real\",\"horizon_s\":\"12h\","
     "\"topology\":{\"regions\":[{\"name\":\"a\",\"servers\":4,\"role\":\"primary\"},"
@@ -317,7 +356,7 @@ static const char real_json[] =
     "\"real_state\":{\"enabled\":true,\"max_real_updates_per_s\":1}},"
     "\"backup\":{\"full_period_s\":\"1h\",\"incremental_period_s\":0,\"bandwidth_bps\":\"11.25MB/s\","
     "\"verify\":false,\"corruption_probability\":0},"
-    "\"failover\":{\"standby\":\"cold\",\"standby_reliability\":1},"
+    "\"failover\":{\"standby\":\"cold\",\"standby_reliability\":1,\"failback\":false},"
     "\"disasters\":[{\"kind\":\"region_outage\",\"region\":\"a\",\"at_s\":[11800],"
     "\"duration\":{\"law\":\"fixed\",\"mean_s\":\"30m\"}},"
     "{\"kind\":\"region_outage\",\"region\":\"b\",\"at_s\":[24600],"
@@ -358,6 +397,7 @@ int main(void) {
         cmocka_unit_test(test_phi_detection_with_akka_defaults),
         cmocka_unit_test(test_fidelities_agree_on_an_incident),
         cmocka_unit_test(test_batching_fidelities_agree),
+        cmocka_unit_test(test_failback_returns_home),
         cmocka_unit_test(test_real_state_restores_lose_what_backups_missed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
