@@ -593,6 +593,34 @@ static int plot_capacity(const plot_data *d, const plot_options *o, char *png, s
 
 /* ---- timeline ---------------------------------------------------------------------- */
 
+/* Writes timeline_series.dat from /timeline/<seed> when the file has it
+ * (only `firedrill run --trace` files, point 0): 1 written, 0 absent, -1 error. */
+static int write_series(const plot_data *d, double seed, uint32_t point, char *path, size_t path_len,
+                        const plot_options *o, char *err, size_t errlen) {
+    char name[64];
+    snprintf(name, sizeof name, "/timeline/%.0f", seed);
+    if (!d->file || point != 0 || !h5in_exists(d->file, name)) return 0;
+    h5in_table t;
+    if (h5in_table_read(d->file, name, &t, err, errlen) != 0) return -1;
+    const h5in_column *tc = h5in_column_find(&t, "time_s"), *oc = h5in_column_find(&t, "offered_qps");
+    const h5in_column *cc = h5in_column_find(&t, "capacity_qps"), *pc = h5in_column_find(&t, "p99_s");
+    const h5in_column *fc = h5in_column_find(&t, "failed_fraction");
+    int rc = 0;
+    if (tc && oc && cc && pc && fc) {
+        FILE *f = open_dat(o, "timeline_series.dat", path, path_len, err, errlen);
+        if (!f) rc = -1;
+        else {
+            fprintf(f, "# time_d offered_qps capacity_qps p99_s failed_fraction\n");
+            for (size_t r = 0; r < t.n_rows; r++)
+                fprintf(f, "%.10g %.10g %.10g %.10g %.10g\n", tc->values[r] / 86400, oc->values[r], cc->values[r],
+                        pc->values[r], fc->values[r]);
+            rc = close_dat(f, path, err, errlen) == PLOT_OK ? 1 : -1;
+        }
+    }
+    h5in_table_free(&t);
+    return rc;
+}
+
 static int plot_timeline(const plot_data *d, const plot_options *o, char *png, size_t png_len, char *err,
                          size_t errlen) {
     const h5in_table *inc = d->incidents;
@@ -664,6 +692,11 @@ static int plot_timeline(const plot_data *d, const plot_options *o, char *png, s
         snprintf(err, errlen, "seed %.0f (point %u) had no incidents", seed, (unsigned)point);
         return PLOT_EINPUT;
     }
+    /* With a traced run, the serving side over time: offered load and
+     * capacity, p99 latency and the failed share, per accounting segment. */
+    char series_path[4200] = "";
+    int have_series = write_series(d, seed, point, series_path, sizeof series_path, o, err, errlen);
+    if (have_series < 0) return PLOT_EFAIL;
     char ytics[2048] = "(";
     for (size_t i = 0; i < n_kinds; i++) {
         size_t used = strlen(ytics);
@@ -671,9 +704,9 @@ static int plot_timeline(const plot_data *d, const plot_options *o, char *png, s
     }
     strncat(ytics, ")", sizeof ytics - strlen(ytics) - 1);
     char defs[8192] = "", title[512];
-    snprintf(title, sizeof title,
-             "%s, seed %.0f, point %u: incidents and RTO windows (per-request traffic trace not stored yet)",
-             d->scenario_name, seed, (unsigned)point);
+    snprintf(title, sizeof title, "%s, seed %.0f, point %u: incidents and RTO windows%s", d->scenario_name, seed,
+             (unsigned)point, have_series ? "" : " (run with --trace for traffic, capacity and latency)");
+    def_str(defs, sizeof defs, "series", have_series ? series_path : "");
     def_str(defs, sizeof defs, "dat", path);
     def_str(defs, sizeof defs, "kinds", ytics);
     def_num(defs, sizeof defs, "nkinds", (double)n_kinds);

@@ -45,6 +45,7 @@ typedef struct plot_data {
     const h5in_table *replicas;
     const h5in_table *incidents; /* NULL when the file has none */
     const h5in_points *points;
+    h5in_file *file; /* for /timeline/<seed> (files written with --trace); may be NULL */
 } plot_data;
 
 typedef struct plot_options {

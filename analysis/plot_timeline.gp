@@ -1,18 +1,59 @@
-# One replica's incidents over simulated time, one row per incident kind:
-# the fault's own duration (thick grey), the RTO window from onset until the
-# service meets its SLO again (red, below, labelled with its length), the onset (dot; a cross for a
-# false alarm). The per-request traffic trace is not stored in results
-# files yet, so traffic, capacity and latency are not drawn.
+# One replica over simulated time. Bottom: its incidents, one row per
+# incident kind: the fault's own duration (thick grey), the RTO window from
+# onset until the service meets its SLO again (red, below, labelled with its
+# length), the onset (dot; a cross for a false alarm). Top, when the file was
+# written with `firedrill run --trace`: offered load and serving capacity
+# (requests/s), the p99 latency and the share of requests that failed.
 # Written by `firedrill plot --kind timeline`. Variables: term, out, ttl,
 # dat (timeline.dat: row, onset [d], fault end [d], RTO end [d], false alarm, kind,
-# RTO as text),
-# kinds (a ytics list), nkinds, horizon_d.
-if (term eq 'pngcairo') { set terminal pngcairo size 1200,140+60*nkinds noenhanced font ',10' } else { set terminal pdfcairo size 8in,(1.2+0.4*nkinds)*1in noenhanced font ',8' }
+# RTO as text), kinds (a ytics list), nkinds, horizon_d,
+# series (timeline_series.dat: time [d], offered, capacity, p99 [s], failed share; "" when absent).
+have_series = strlen(series) > 0
+h_incidents = 140 + 60 * nkinds
+h_total = have_series ? h_incidents + 520 : h_incidents
+if (term eq 'pngcairo') { set terminal pngcairo size 1200,h_total noenhanced font ',10' } else { set terminal pdfcairo size 8in,(h_total/100.0)*1in noenhanced font ',8' }
 set output out
-set title ttl font ',9'
+if (horizon_d == horizon_d) { set xrange [0:horizon_d] } else { set xrange [0:*] }
+if (have_series) {
+    set multiplot title ttl font ',9'
+    f_inc = 1.0 * h_incidents / h_total
+    f_top = (1.0 - f_inc) / 2
+    # load and capacity
+    set size 1, f_top
+    set origin 0, 1 - f_top
+    set lmargin 12
+    set rmargin 12
+    set grid
+    unset xlabel
+    set format x ''
+    set ylabel 'requests/s'
+    set key top right horizontal font ',8'
+    plot series using 1:2 with steps lw 1.5 lc rgb '#3060c0' title 'offered', \
+         series using 1:3 with steps lw 1.5 lc rgb '#20a040' title 'capacity'
+    # latency and failures
+    set origin 0, f_inc
+    set logscale y
+    set ylabel 'p99 latency [s]'
+    set y2label 'failed share'
+    set y2range [0:1]
+    set y2tics
+    set ytics nomirror
+    plot series using 1:4 with steps lw 1.5 lc rgb '#d07000' title 'p99 latency', \
+         series using 1:5 axes x1y2 with steps lw 1.2 lc rgb '#d00000' title 'failed share'
+    unset logscale y
+    unset y2label
+    unset y2tics
+    set ytics mirror
+    set format x '%g'
+    set size 1, f_inc
+    set origin 0, 0
+    unset title
+    unset ylabel
+} else {
+    set title ttl font ',9'
+}
 set grid xtics
 set xlabel 'simulated time [days]'
-if (horizon_d == horizon_d) { set xrange [0:horizon_d] } else { set xrange [0:*] }
 set yrange [-0.7:nkinds-0.3]
 eval('set ytics '.kinds)
 set bmargin 5
@@ -22,3 +63,4 @@ plot dat using 2:1:($3-$2):(0) with vectors nohead lw 8 lc rgb '#909090' title '
      dat using 2:($5 == 0 ? $1 : NaN) with points pt 7 ps 0.8 lc rgb '#000000' title 'onset', \
      dat using 2:($5 != 0 ? $1 : NaN) with points pt 2 ps 1.2 lc rgb '#0060c0' title 'false alarm', \
      dat using 4:($1-0.22):7 with labels left offset 0.5,0 font ',7' tc rgb '#d00000' notitle
+if (have_series) { unset multiplot }

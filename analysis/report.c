@@ -335,9 +335,9 @@ static void write_figures(FILE *f, const plot_data *d, const report_options *o) 
         }
         fprintf(f, "### %s\n\n![%s](%s.png)\n\n%s", figure_titles[k], plot_kind_caption((plot_kind)k), name,
                 plot_kind_caption((plot_kind)k));
-        if (k == PLOT_TIMELINE)
-            fputs(" The per-request traffic trace (traffic, capacity, p99 latency, model version over time) is not "
-                  "stored in results files yet, so the timeline shows incidents only.",
+        if (k == PLOT_TIMELINE && !(d->file && h5in_exists(d->file, "/timeline")))
+            fputs(" This file was written without `--trace`, so the timeline shows incidents only; "
+                  "`firedrill run --trace` also stores traffic, capacity and p99 latency over time.",
                   f);
         fprintf(f, " PDF: [%s.pdf](%s.pdf); data: `%s*.dat`.\n\n", name, name, name);
     }
@@ -398,8 +398,8 @@ static void write_caveats(FILE *f, const plot_data *d, const summary *s, const c
     fputs("- **Not modelled.** Cost counts backup transfer and storage only: standby servers, cross-region "
           "traffic of serving and people are not priced, so \"cheapest\" means cheapest in backups, with standby "
           "resources as the tie-break. Disasters are those listed in the scenario with their arrival laws; "
-          "correlations beyond what the scenario scripts are not modelled. The per-request traffic trace of a "
-          "replica is not stored, so timelines show incidents only.\n\n",
+          "correlations beyond what the scenario scripts are not modelled. The served model's version over time "
+          "is not drawn on the timeline (restores report their RPO and recall@k per incident instead).\n\n",
           f);
 }
 

@@ -76,6 +76,19 @@ const metric_field trace_fields[] = {
 };
 const size_t trace_field_count = sizeof trace_fields / sizeof trace_fields[0];
 
+const metric_field timeline_fields[] = {
+    F(timeline_record, time_s, METRIC_F64, "s", "segment start since replica start"),
+    F(timeline_record, duration_s, METRIC_F64, "s", "segment length"),
+    F(timeline_record, offered_qps, METRIC_F64, "requests/s", "offered request rate"),
+    F(timeline_record, capacity_qps, METRIC_F64, "requests/s", "serving capacity"),
+    F(timeline_record, failed_fraction, METRIC_F64, "1", "share of offered requests that failed"),
+    F(timeline_record, p99_s, METRIC_F64, "s", "p99 latency of served requests"),
+    F(timeline_record, servers, METRIC_F64, "1", "usable serving servers"),
+    F(timeline_record, serving_region, METRIC_U32, "1", "index of the serving region (topology order)"),
+    F(timeline_record, incident_open, METRIC_U8, "1", "an incident is open"),
+};
+const size_t timeline_field_count = sizeof timeline_fields / sizeof timeline_fields[0];
+
 double metric_field_value(const metric_field *f, const void *record) {
     const char *p = (const char *)record + f->offset;
     switch (f->type) {

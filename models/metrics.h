@@ -77,6 +77,19 @@ typedef struct trace_record {
     char entity[METRIC_SCOPE_LEN]; /* what it concerns: "region_outage cn-east/0", "backup 42", ... */
 } trace_record;
 
+/* The serving side over time (`--trace`): one row per accounting segment
+ * of a traced replica, /timeline/<seed>. */
+typedef struct timeline_record {
+    double time_s, duration_s;
+    double offered_qps;   /* offered request rate */
+    double capacity_qps;  /* what the serving servers can process */
+    double failed_fraction;
+    double p99_s;         /* 99th percentile latency of served requests (NaN: none, or request fidelity) */
+    double servers;       /* usable servers */
+    uint32_t serving_region;
+    uint8_t incident_open;
+} timeline_record;
+
 typedef enum metric_type { METRIC_F64, METRIC_U64, METRIC_U32, METRIC_U8, METRIC_STR } metric_type;
 
 typedef struct metric_field {
@@ -94,6 +107,8 @@ extern const metric_field incident_fields[];
 extern const size_t incident_field_count;
 extern const metric_field trace_fields[];
 extern const size_t trace_field_count;
+extern const metric_field timeline_fields[];
+extern const size_t timeline_field_count;
 
 /* Reads field f of a record as a double (strings: NaN). */
 double metric_field_value(const metric_field *f, const void *record);

@@ -50,6 +50,14 @@ static void close_windows_until(reqsim *r, double now) {
                                              (r->w_served > 0 && r->w_slow > (1 - t->slo_quantile) * r->w_served));
         if (r->st.servers <= 0 && r->w_offered == 0) violated = true;
         if (violated && len > 0) r->acc->slo_violation_s += len;
+        if (r->acc->on_segment && len > 0) {
+            /* capacity as the servers' rate at single-request service */
+            double per_slot = t->service == SERVICE_CALIBRATED ? 1.0 / traffic_batch_latency_s(t, 1) : 1.0 / t->service_mean_s;
+            traffic_segment seg = {(double)r->window * t->segment_s, (double)r->window * t->segment_s + len,
+                                   r->w_offered / len, (double)r->capacity * per_slot,
+                                   r->w_offered > 0 ? r->w_failed / r->w_offered : 0, NAN};
+            r->acc->on_segment(r->acc->on_segment_ctx, &seg);
+        }
         r->w_offered = r->w_failed = r->w_slow = r->w_served = 0;
         r->window++;
     }

@@ -181,6 +181,19 @@ double traffic_response_survival(double servers, double lambda, double mu, doubl
 
 static double bin_edge(int i) { return pow(10.0, -5.0 + (double)i / LATHIST_PER_DECADE); }
 
+/* The p-quantile of the response time, by bisection on the survival
+ * function (timelines only). */
+static double mmc_quantile(const mmc *q, double p) {
+    double lo = 0, hi = 1.0 / q->mu;
+    while (mmc_survival(q, hi) > 1 - p && hi < 1e6) hi *= 2;
+    for (int i = 0; i < 60; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (mmc_survival(q, mid) > 1 - p) lo = mid;
+        else hi = mid;
+    }
+    return hi;
+}
+
 /* Adds the response-time law of q, shifted by a constant network delay. */
 static void lathist_add_survival(lathist *h, double weight, const mmc *q, double shift_s) {
     double prev = 1, edge = bin_edge(1);
@@ -272,6 +285,7 @@ double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, doubl
         double offered = lambda * dt;
         double failed = offered * s->blackhole_fraction;
         double lam = lambda * (1 - s->blackhole_fraction);
+        double segment_p99 = NAN;
         double mu, wait_scale, added_s;
         service_rates(t, lam, servers, &mu, &wait_scale, &added_s);
         double cap = servers * mu;
@@ -297,6 +311,7 @@ double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, doubl
                 lathist_add_point(&acc->all, served, latency);
                 if (s->incident_open) lathist_add_point(&acc->incident, served, latency);
             }
+            segment_p99 = latency;
             if (latency > t->slo_latency_s || overflow > t->slo_max_failed_fraction * offered) violated = true;
         } else {
             /* Stable M/M/c (waiting part scaled for non-exponential service). */
@@ -311,9 +326,14 @@ double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, doubl
             acc->latency_sum_s += served * (1.0 / mu + q.pw / q.nu + shift);
             lathist_add_survival(&acc->all, served, &q, shift);
             if (s->incident_open) lathist_add_survival(&acc->incident, served, &q, shift);
+            if (acc->on_segment) segment_p99 = shift + mmc_quantile(&q, 0.99);
             if (t->slo_latency_s <= shift || mmc_survival(&q, t->slo_latency_s - shift) > 1 - t->slo_quantile)
                 violated = true;
             if (failed > t->slo_max_failed_fraction * offered) violated = true;
+        }
+        if (acc->on_segment) {
+            traffic_segment seg = {a, b, lambda, cap, offered > 0 ? failed / offered : 0, segment_p99};
+            acc->on_segment(acc->on_segment_ctx, &seg);
         }
         acc->offered += offered;
         acc->failed += failed;

@@ -93,12 +93,20 @@ typedef struct serving_state {
     double extra_latency_s; /* network round trip added to every request */
 } serving_state;
 
+/* One accounted segment, for timelines. */
+typedef struct traffic_segment {
+    double t0_s, t1_s, offered_qps, capacity_qps, failed_fraction, p99_s;
+} traffic_segment;
+
 typedef struct traffic_acc {
     double offered, failed;
     double slo_violation_s;
     double backlog;               /* requests queued beyond capacity, carried between segments */
     double served, latency_sum_s; /* for the mean latency */
     lathist all, incident;
+    /* when set, called for every accounted segment (timelines) */
+    void (*on_segment)(void *ctx, const traffic_segment *seg);
+    void *on_segment_ctx;
 } traffic_acc;
 
 /* Accounts requests in [t0_s, t1_s) under state s. Returns the failed

@@ -82,6 +82,8 @@ typedef struct world {
     size_t n_units;
     trace_record *trace;
     size_t n_trace, cap_trace;
+    timeline_record *timeline;
+    size_t n_timeline, cap_timeline;
     bool oom;
 } world;
 
@@ -749,6 +751,33 @@ static void execute_batch(void *ctx, int n) {
     if (executor_rank(w->executor, n, w->executor_err, sizeof w->executor_err) != 0) sim_stop(w->s);
 }
 
+static void timeline_segment(void *ctx, const traffic_segment *seg) {
+    world *w = ctx;
+    if (w->n_timeline == w->cap_timeline) {
+        size_t cap = w->cap_timeline ? 2 * w->cap_timeline : 1024;
+        timeline_record *grown = realloc(w->timeline, cap * sizeof *grown);
+        if (!grown) {
+            w->oom = true;
+            sim_stop(w->s);
+            return;
+        }
+        w->timeline = grown;
+        w->cap_timeline = cap;
+    }
+    serving_state st = current_serving(w);
+    w->timeline[w->n_timeline++] = (timeline_record){
+        .time_s = seg->t0_s,
+        .duration_s = seg->t1_s - seg->t0_s,
+        .offered_qps = seg->offered_qps,
+        .capacity_qps = seg->capacity_qps,
+        .failed_fraction = seg->failed_fraction,
+        .p99_s = seg->p99_s,
+        .servers = st.servers,
+        .serving_region = (uint32_t)w->primary,
+        .incident_open = st.incident_open,
+    };
+}
+
 static bool create_trainer(world *w, char *err, size_t errlen) {
     const scenario *sc = w->sc;
     const real_state_spec *r = &sc->model.real;
@@ -798,7 +827,11 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
     bool ok = w->rng_detect && w->rng_failover && w->rng_backup;
     if (ok && sc->model.real.enabled) ok = create_trainer(w, err, errlen);
     for (size_t i = 0; ok && i < sc->disasters.n; i++) ok = add_units(w, &sc->disasters.items[i]);
-    if (ok && sc->trace_events) sim_set_trace(w->s, trace_event, w);
+    if (ok && sc->trace_events) {
+        sim_set_trace(w->s, trace_event, w);
+        w->acc.on_segment = timeline_segment;
+        w->acc.on_segment_ctx = w;
+    }
     if (ok && sc->traffic.fidelity == FIDELITY_REQUESTS) {
         w->requests = reqsim_create(w->s, &sc->traffic, &w->acc, sc->horizon_s, serving_of, w);
         ok = w->requests != NULL;
@@ -845,9 +878,13 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
         out->trace = w->trace;
         out->n_trace = w->n_trace;
         w->trace = NULL;
+        out->timeline = w->timeline;
+        out->n_timeline = w->n_timeline;
+        w->timeline = NULL;
     }
     free(w->inc);
     free(w->trace);
+    free(w->timeline);
     reqsim_free(w->requests);
     executor_free(w->executor);
     trainer_free(w->trainer);
@@ -858,6 +895,9 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
 }
 
 void world_result_free(world_result *r) {
+    free(r->timeline);
+    r->timeline = NULL;
+    r->n_timeline = 0;
     free(r->trace);
     r->trace = NULL;
     r->n_trace = 0;

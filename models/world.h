@@ -16,6 +16,8 @@ typedef struct world_result {
     size_t n_incidents;
     trace_record *trace; /* when scenario.trace_events is set */
     size_t n_trace;
+    timeline_record *timeline; /* likewise: the serving side per segment */
+    size_t n_timeline;
 } world_result;
 
 /* Simulates one replica. Returns 0, or -1 with a message in err. Free the

@@ -213,7 +213,7 @@ int cmd_run(int argc, char **argv) {
     for (uint64_t i = 0; status == CLI_EXIT_OK && i < seeds; i++) {
         world_result *r = &pool.results[i];
         rows[i] = r->metrics;
-        if (traces) traces[i] = (h5out_trace){first + i, r->trace, r->n_trace};
+        if (traces) traces[i] = (h5out_trace){first + i, r->trace, r->n_trace, r->timeline, r->n_timeline};
         incident_record *grown = realloc(incidents, (n_inc + r->n_incidents + 1) * sizeof *grown);
         if (!grown)
             status = CLI_EXIT_FAILED;

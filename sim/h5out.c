@@ -202,6 +202,15 @@ static int write_file(const char *path, const h5out_meta *meta, const h5out_swee
                             traces[i].n_rows);
         }
         if (tg >= 0) H5Gclose(tg);
+        hid_t lg = H5Gcreate2(file, "timeline", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        rc |= lg < 0 ? -1 : 0;
+        for (size_t i = 0; lg >= 0 && i < n_traces; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "%llu", (unsigned long long)traces[i].seed);
+            rc |= put_table(lg, name, timeline_fields, timeline_field_count, sizeof(timeline_record),
+                            traces[i].timeline, traces[i].n_timeline);
+        }
+        if (lg >= 0) H5Gclose(lg);
     }
     if (H5Fclose(file) < 0) rc = -1;
     if (rc != 0 || rename(tmp, path) != 0) {

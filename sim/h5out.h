@@ -41,6 +41,8 @@ typedef struct h5out_trace {
     uint64_t seed;
     const trace_record *rows;
     size_t n_rows;
+    const timeline_record *timeline; /* /timeline/<seed> */
+    size_t n_timeline;
 } h5out_trace;
 
 int h5out_write(const char *path, const h5out_meta *meta, const replica_metrics *replicas, size_t n_replicas,

@@ -77,6 +77,13 @@ expect_match "$a" "^${b%% *}" "-j 1 and -j 2 give the same incident table"
 expect_status 0 "trace of seed 3" -- h5dump -d /trace/3 "$tmp/j2.h5"
 expect_match "$out" "disaster.onset" "trace holds disaster onsets"
 expect_match "$out" "backup.restorable" "trace holds backups"
+expect_status 0 "timeline of seed 3" -- h5dump -d /timeline/3 "$tmp/j2.h5"
+expect_match "$out" "offered_qps" "timeline holds the offered load"
+if command -v gnuplot >/dev/null; then
+    expect_status 0 "plot the traced timeline" -- "$FIREDRILL" plot "$tmp/j2.h5" --kind timeline --seed 3 -o "$tmp"
+    [[ -s "$tmp/timeline_series.dat" && -s "$tmp/timeline.png" ]] && echo "ok: timeline with traffic series" ||
+        { echo "FAIL: no timeline series"; fails=$((fails + 1)); }
+fi
 
 expect_status 0 "h5dump backend attribute" -- h5dump -a backend "$tmp/seed.h5"
 expect_match "$out" '"(cpu|cuda)"' "backend recorded"
