@@ -10,6 +10,7 @@
 #   make bench      the benchmarks (engine, world, kernels), one line per figure
 #   make demo       the main job: run a shipped scenario, write HDF5 and a plot
 #   make fmt lint   clang-format in place; cppcheck
+#   make paper      regenerate paper/paper.md and its figures from fresh runs
 #   make test-gpu bench-gpu   on a machine with an NVIDIA GPU
 
 .DEFAULT_GOAL := all
@@ -92,7 +93,7 @@ GPU_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(GPU_SRCS))
 ASAN_UNIT_BINS := $(patsubst tests/%.c,$(ASAN_BUILD)/tests/%,$(UNIT_SRCS))
 
 # --- public targets ------------------------------------------------------------
-.PHONY: all test bench demo deps fmt lint clean test-gpu bench-gpu
+.PHONY: all test bench demo deps fmt lint clean test-gpu bench-gpu paper
 all: deps
 	@$(MAKE) --no-print-directory build-firedrill
 test: deps
@@ -105,6 +106,10 @@ test-gpu: deps
 	@$(MAKE) --no-print-directory run-test-gpu
 bench-gpu: deps
 	@$(MAKE) --no-print-directory run-bench-gpu
+
+# The paper (paper/paper.md and its figures), regenerated from fresh runs.
+paper: all
+	@paper/build.sh $(BUILD)/firedrill
 
 deps:
 	@scripts/deps.sh
