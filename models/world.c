@@ -308,6 +308,9 @@ static void failover_complete(sim *s, void *ctx, sim_payload p) {
         w->primary = standby;
         if (p.u64 == STANDBY_WARM && f->standby_capacity_fraction < 1) {
             w->standby_capacity = f->standby_capacity_fraction * w->servers_up[standby];
+            /* The incident stays open for latency accounting until the
+             * standby has scaled up: the overload meanwhile is its doing. */
+            w->open_incidents++;
             sim_schedule_in(s, simtime_from_s(f->scale_up_s), scale_up_done, w, SIM_PAYLOAD_NONE);
             /* The SLO is met once capacity suffices: check at the current rate. */
             const traffic_spec *t = &w->sc->traffic;
@@ -332,6 +335,7 @@ static void scale_up_done(sim *s, void *ctx, sim_payload p) {
     world *w = ctx;
     account_to_now(w);
     w->standby_capacity = 0;
+    w->open_incidents--;
 }
 
 /* Called after every capacity change: opens or closes the serving outage. */

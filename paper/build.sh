@@ -243,7 +243,8 @@ END {
         for (p = 0; p < NP; p++) if (p != b) {
             if (excl(p, ms[i])) yes = yes (yes == "" ? "" : ", ") label(P[p]); else no = no (no == "" ? "" : ", ") label(P[p])
         }
-        out = out (out == "" ? "" : "; ") "the " nm[i] " difference excludes zero for " (yes == "" ? "none" : yes) (no == "" ? "" : " but not for " no)
+        if (yes == "") out = out (out == "" ? "" : "; ") "the " nm[i] " difference does not exclude zero for any"
+        else out = out (out == "" ? "" : "; ") "the " nm[i] " difference excludes zero for " yes (no == "" ? "" : " but not for " no)
     }
     printf "%s", out
 }' "$work/strategies.csv" | putf SIGNIF_NOTE
