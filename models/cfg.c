@@ -433,44 +433,14 @@ int cfg_enum(cfg_obj *o, const char *key, const char *const *names, int def, con
     return v;
 }
 
-size_t cfg_number_list(cfg_obj *o, const char *key, double *out, size_t max_items, double min, double max,
-                       const char *unit, const char *doc) {
-    register_key(o, key, "array:number", unit, "[]", min, max, doc);
+/* A list of numbers in [min, max]; strings go through `parse` (NULL: none
+ * accepted). `what` names an item in messages. */
+static size_t read_list(cfg_obj *o, const char *key, double *out, size_t max_items, double min, double max,
+                        bool (*parse)(const char *, double *), const char *what) {
     const cJSON *j = lookup(o, key);
     if (o->doc->failed || !j) return 0;
     if (!cJSON_IsArray(j)) {
-        cfg_fail(o, key, "must be a list of numbers");
-        return 0;
-    }
-    size_t n = (size_t)cJSON_GetArraySize(j);
-    if (n > max_items) {
-        cfg_fail(o, key, "at most %zu items, got %zu", max_items, n);
-        return 0;
-    }
-    cJSON *res = o->resolved ? cJSON_CreateArray() : NULL;
-    for (size_t i = 0; i < n; i++) {
-        const cJSON *t = cJSON_GetArrayItem(j, (int)i);
-        char item[CFG_PATH_MAX];
-        snprintf(item, sizeof item, "%s[%zu]", key, i);
-        if (!cJSON_IsNumber(t) || !(t->valuedouble >= min && t->valuedouble <= max)) {
-            char lo[32], hi[32];
-            cfg_fail(o, item, "must be a number in [%s, %s]", fmt_num(lo, sizeof lo, min), fmt_num(hi, sizeof hi, max));
-            cJSON_Delete(res);
-            return 0;
-        }
-        out[i] = t->valuedouble;
-        if (res) cJSON_AddItemToArray(res, cJSON_CreateNumber(t->valuedouble));
-    }
-    if (res) cJSON_AddItemToObject(o->resolved, key, res);
-    return n;
-}
-
-size_t cfg_duration_list(cfg_obj *o, const char *key, double *out, size_t max_items, const char *doc) {
-    register_key(o, key, "array:duration", "s", "[]", 0, CFG_INF, doc);
-    const cJSON *j = lookup(o, key);
-    if (o->doc->failed || !j) return 0;
-    if (!cJSON_IsArray(j)) {
-        cfg_fail(o, key, "must be a list of times");
+        cfg_fail(o, key, "must be a list");
         return 0;
     }
     size_t n = (size_t)cJSON_GetArraySize(j);
@@ -484,12 +454,12 @@ size_t cfg_duration_list(cfg_obj *o, const char *key, double *out, size_t max_it
         double v = NAN;
         if (cJSON_IsNumber(t))
             v = t->valuedouble;
-        else if (cJSON_IsString(t) && !cfg_parse_duration(t->valuestring, &v))
+        else if (parse && cJSON_IsString(t) && !parse(t->valuestring, &v))
             v = NAN;
-        if (!(v >= 0) || !isfinite(v)) {
-            char item[CFG_PATH_MAX];
+        if (!(v >= min && v <= max) || !isfinite(v)) {
+            char item[CFG_PATH_MAX], lo[32], hi[32];
             snprintf(item, sizeof item, "%s[%zu]", key, i);
-            cfg_fail(o, item, "must be a time >= 0 (seconds, or a string like \"15m\")");
+            cfg_fail(o, item, "must be %s in [%s, %s]", what, fmt_num(lo, sizeof lo, min), fmt_num(hi, sizeof hi, max));
             cJSON_Delete(res);
             return 0;
         }
@@ -498,6 +468,18 @@ size_t cfg_duration_list(cfg_obj *o, const char *key, double *out, size_t max_it
     }
     if (res) cJSON_AddItemToObject(o->resolved, key, res);
     return n;
+}
+
+size_t cfg_number_list(cfg_obj *o, const char *key, double *out, size_t max_items, double min, double max,
+                       const char *unit, const char *doc) {
+    register_key(o, key, "array:number", unit, "[]", min, max, doc);
+    return read_list(o, key, out, max_items, min, max, NULL, "a number");
+}
+
+size_t cfg_duration_list(cfg_obj *o, const char *key, double *out, size_t max_items, const char *doc) {
+    register_key(o, key, "array:duration", "s", "[]", 0, CFG_INF, doc);
+    return read_list(o, key, out, max_items, 0, CFG_INF, cfg_parse_duration,
+                     "a time (seconds, or a string like \"15m\")");
 }
 
 /* ---- JSON Schema from the key registry -------------------------------------- */
