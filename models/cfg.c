@@ -191,7 +191,7 @@ static void resolve_number(cfg_obj *o, const char *key, double v) {
 }
 
 static const char *fmt_num(char *buf, size_t len, double v) {
-    if (isinf(v))
+    if (isinf(v) || fabs(v) >= CFG_INF)
         snprintf(buf, len, "inf");
     else
         snprintf(buf, len, "%g", v);
