@@ -230,3 +230,12 @@ fuzz: deps
 	  -fsanitize=fuzzer,address,undefined -o build-fuzz/fuzz_scenario $(FUZZ_SRCS) $(PKG_LIBS) -lm
 	cd build-fuzz && ./fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -max_len=8192 corpus
 # --- fuzzing (end) -------------------------------------------------------------
+
+# --- memcheck (begin) ------------------------------------------------------------
+# `make memcheck`: short end-to-end runs under valgrind (errors and definite
+# leaks fail it): a traced run with real model state at request fidelity, and
+# a threaded sweep.
+.PHONY: memcheck
+memcheck: all
+	@tests/memcheck.sh $(BUILD)/firedrill
+# --- memcheck (end) --------------------------------------------------------------

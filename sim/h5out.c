@@ -91,12 +91,16 @@ static hid_t compound_type(const metric_field *fields, size_t n, size_t record_s
 static int put_table(hid_t file, const char *name, const metric_field *fields, size_t n_fields, size_t record_size,
                      const void *rows, size_t n_rows) {
     hid_t type = compound_type(fields, n_fields, record_size, -1, NULL);
+    /* In the file the columns are packed: no struct padding (whose bytes
+     * are undefined) is stored, and readers see only the named members. */
+    hid_t file_type = H5Tcopy(type);
+    H5Tpack(file_type);
     hsize_t dims[1] = {n_rows}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {1024};
     hid_t space = H5Screate_simple(1, dims, maxdims);
     hid_t plist = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_chunk(plist, 1, chunk);
     if (H5Zfilter_avail(H5Z_FILTER_DEFLATE)) H5Pset_deflate(plist, 1);
-    hid_t d = H5Dcreate2(file, name, type, space, H5P_DEFAULT, plist, H5P_DEFAULT);
+    hid_t d = H5Dcreate2(file, name, file_type, space, H5P_DEFAULT, plist, H5P_DEFAULT);
     int rc = d < 0 ? -1 : 0;
     if (rc == 0 && n_rows && H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0) rc = -1;
     for (size_t i = 0; rc == 0 && i < n_fields; i++) {
@@ -107,6 +111,7 @@ static int put_table(hid_t file, const char *name, const metric_field *fields, s
     if (d >= 0) H5Dclose(d);
     H5Pclose(plist);
     H5Sclose(space);
+    H5Tclose(file_type);
     H5Tclose(type);
     return rc;
 }
