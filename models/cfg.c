@@ -261,30 +261,34 @@ static bool split_number(const char *text, double *v, const char **suffix) {
     return true;
 }
 
-bool cfg_parse_duration(const char *text, double *seconds) {
-    static const struct {
-        const char *unit;
-        double s;
-    } units[] = {
-        {"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1},      {"m", 60},
-        {"min", 60},  {"h", 3600},  {"d", 86400}, {"w", 604800},
-    };
+/* A number followed by one of the units (the empty suffix is not one). */
+typedef struct unit_scale {
+    const char *unit;
+    double scale;
+} unit_scale;
+
+static bool parse_with_units(const char *text, const unit_scale *units, size_t n_units, double *out) {
     double v;
     const char *suffix;
     if (!split_number(text, &v, &suffix)) return false;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+    for (size_t i = 0; i < n_units; i++)
         if (strcmp(suffix, units[i].unit) == 0) {
-            *seconds = v * units[i].s;
+            *out = v * units[i].scale;
             return true;
         }
     return false;
 }
 
+bool cfg_parse_duration(const char *text, double *seconds) {
+    static const unit_scale units[] = {
+        {"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1},      {"m", 60},
+        {"min", 60},  {"h", 3600},  {"d", 86400}, {"w", 604800},
+    };
+    return parse_with_units(text, units, sizeof units / sizeof units[0], seconds);
+}
+
 static bool parse_bytes(const char *text, double *bytes) {
-    static const struct {
-        const char *unit;
-        double b;
-    } units[] = {
+    static const unit_scale units[] = {
         {"B", 1},
         {"kB", 1e3},
         {"KB", 1e3},
@@ -297,44 +301,22 @@ static bool parse_bytes(const char *text, double *bytes) {
         {"GiB", 1073741824.0},
         {"TiB", 1099511627776.0},
     };
-    double v;
-    const char *suffix;
-    if (!split_number(text, &v, &suffix)) return false;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (strcmp(suffix, units[i].unit) == 0) {
-            *bytes = v * units[i].b;
-            return true;
-        }
-    return false;
+    return parse_with_units(text, units, sizeof units / sizeof units[0], bytes);
 }
 
+/* Bits per second ("1Gbit/s", "100Mbps") or a size per second ("10MB/s"). */
 static bool parse_rate(const char *text, double *bps) {
-    static const struct {
-        const char *unit;
-        double f;
-    } bits[] = {
-        {"bps", 1},      {"kbps", 1e3},   {"Mbps", 1e6},   {"Gbps", 1e9},    {"bit/s", 1},
-        {"kbit/s", 1e3}, {"Mbit/s", 1e6}, {"Gbit/s", 1e9}, {"Tbit/s", 1e12},
+    static const unit_scale bits[] = {
+        {"bps", 1 / 8.0},    {"kbps", 1e3 / 8},   {"Mbps", 1e6 / 8},   {"Gbps", 1e9 / 8},    {"bit/s", 1 / 8.0},
+        {"kbit/s", 1e3 / 8}, {"Mbit/s", 1e6 / 8}, {"Gbit/s", 1e9 / 8}, {"Tbit/s", 1e12 / 8},
     };
-    double v;
-    const char *suffix;
-    if (!split_number(text, &v, &suffix)) return false;
-    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
-        if (strcmp(suffix, bits[i].unit) == 0) {
-            *bps = v * bits[i].f / 8.0;
-            return true;
-        }
-    size_t n = strlen(suffix);
-    if (n > 2 && strcmp(suffix + n - 2, "/s") == 0) {
-        char unit[16];
-        if (n - 2 >= sizeof unit) return false;
-        memcpy(unit, suffix, n - 2);
-        unit[n - 2] = '\0';
-        char with_number[64];
-        snprintf(with_number, sizeof with_number, "%.17g%s", v, unit);
-        return parse_bytes(with_number, bps);
-    }
-    return false;
+    if (parse_with_units(text, bits, sizeof bits / sizeof bits[0], bps)) return true;
+    size_t n = strlen(text);
+    char size[64];
+    if (n <= 2 || n - 2 >= sizeof size || strcmp(text + n - 2, "/s") != 0) return false;
+    memcpy(size, text, n - 2);
+    size[n - 2] = '\0';
+    return parse_bytes(size, bps);
 }
 
 double cfg_duration(cfg_obj *o, const char *key, double def_s, double min_s, double max_s, const char *doc) {

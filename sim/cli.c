@@ -5,6 +5,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
 
 bool cli_parse_u64(const char *cmd, const char *option, const char *text, uint64_t min, uint64_t max, uint64_t *out) {
     char *end = NULL;
@@ -41,4 +44,24 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
     fprintf(stderr, "\nTry 'firedrill %s --help'.\n", cmd);
     va_end(ap);
     return CLI_EXIT_USAGE;
+}
+
+bool cli_sha256_hex(const void *data, size_t n, char out[65]) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!EVP_Digest(data, n, digest, &len, EVP_sha256(), NULL) || len != 32) {
+        out[0] = '\0';
+        return false;
+    }
+    for (unsigned i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    return true;
+}
+
+void cli_join_command(int argc, char **argv, char *out, size_t len) {
+    out[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        size_t used = strlen(out);
+        if (used + 1 >= len) break;
+        snprintf(out + used, len - used, "%s%s", i ? " " : "firedrill ", argv[i]);
+    }
 }

@@ -4,6 +4,7 @@
 #define SIM_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILED = 1, CLI_EXIT_USAGE = 2 };
@@ -14,6 +15,13 @@ extern const char firedrill_git_rev[];
  * stderr and returns false. */
 bool cli_parse_u64(const char *cmd, const char *option, const char *text, uint64_t min, uint64_t max, uint64_t *out);
 bool cli_parse_double(const char *cmd, const char *option, const char *text, double min, double max, double *out);
+
+/* The SHA-256 of data as 64 hex digits (OpenSSL); false (and "") on failure.
+ * Results files record it for the scenario and sweep texts. */
+bool cli_sha256_hex(const void *data, size_t n, char out[65]);
+
+/* "firedrill ARGV..." (argv[0] is the subcommand), cut to fit len. */
+void cli_join_command(int argc, char **argv, char *out, size_t len);
 
 /* Prints "firedrill CMD: <message>\nTry 'firedrill CMD --help'." and returns
  * CLI_EXIT_USAGE. */

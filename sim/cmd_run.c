@@ -11,7 +11,6 @@
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_statistics_double.h>
-#include <openssl/evp.h>
 
 #include "models/scenario.h"
 #include "kernels/rec.h"
@@ -42,14 +41,6 @@ static const char validate_usage[] =
     "the parser knows (path, type, unit, default, min, max, meaning), tab-separated;\n"
     "--schema prints the JSON Schema of scenario files derived from the same registry\n"
     "(scenarios/schema.json is its output for scenarios/reference.json).\n";
-
-static void sha256_hex(const char *text, char out[65]) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (!EVP_Digest(text, strlen(text), digest, &len, EVP_sha256(), NULL)) len = 0;
-    for (unsigned i = 0; i < len && i < 32; i++) snprintf(out + 2 * i, 3, "%02x", digest[i]);
-    out[len ? 64 : 0] = '\0';
-}
 
 /* Mean and half-width of the 95% t interval over the finite values. */
 static void mean_ci(const replica_metrics *rows, size_t n, size_t offset, double *mean, double *half, size_t *used) {
@@ -224,12 +215,9 @@ int cmd_run(int argc, char **argv) {
         }
     }
     if (status == CLI_EXIT_OK) {
-        char sha[65], command[512] = "";
-        sha256_hex(sc.given_json, sha);
-        for (int i = 0; i < argc; i++) {
-            size_t len = strlen(command);
-            snprintf(command + len, sizeof command - len, "%s%s", i ? " " : "firedrill ", argv[i]);
-        }
+        char sha[65], command[1024];
+        cli_sha256_hex(sc.given_json, strlen(sc.given_json), sha);
+        cli_join_command(argc, argv, command, sizeof command);
         h5out_meta meta = {FIREDRILL_VERSION,         firedrill_git_rev, sc.name,       sha,
                            rec_backend_name(backend), command,           sc.given_json, sc.resolved_json};
         if (h5out_write(out_path, &meta, rows, seeds, incidents, n_inc, traces, traces ? seeds : 0, err, sizeof err) !=

@@ -49,15 +49,6 @@ static const char merge_usage[] = "usage: firedrill merge OUT.h5 SHARD.h5... [--
                                   "file the unsharded sweep writes. Checks that every shard belongs to the same sweep\n"
                                   "(SHA-256), that shards 0..N-1 are all present once and each is complete.\n";
 
-static void join_command(int argc, char **argv, char *out, size_t len) {
-    out[0] = '\0';
-    for (int i = 0; i < argc; i++) {
-        size_t used = strlen(out);
-        if (used + 1 >= len) break;
-        snprintf(out + used, len - used, "%s%s", i ? " " : "firedrill ", argv[i]);
-    }
-}
-
 static bool parse_shard(const char *text, uint32_t *k, uint32_t *n) {
     unsigned long a, b;
     char extra;
@@ -237,7 +228,7 @@ int cmd_sweep(int argc, char **argv) {
         out_path = default_path;
     }
     snprintf(journal, sizeof journal, "%s.journal", out_path);
-    join_command(argc, argv, command, sizeof command);
+    cli_join_command(argc, argv, command, sizeof command);
     so.journal_path = journal;
     so.progress = root && !quiet && isatty(STDERR_FILENO);
     if (!jobs_given) {
@@ -448,7 +439,7 @@ int cmd_merge(int argc, char **argv) {
         }
         all_rows = rows;
         char command[1024];
-        join_command(argc, argv, command, sizeof command);
+        cli_join_command(argc, argv, command, sizeof command);
         h5out_meta meta = {FIREDRILL_VERSION, firedrill_git_rev, first.scenario_name,  first.scenario_sha256,
                            first.backend,     command,           first.scenario_given, first.scenario_resolved};
         h5out_sweep hs = {first.name,

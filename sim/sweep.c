@@ -1,5 +1,6 @@
 /* Sweep files: parsing, validation and expansion into points (sim/sweep.h). */
 #include "sim/sweep.h"
+#include "sim/cli.h"
 
 #include <errno.h>
 #include <math.h>
@@ -7,8 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
 
 #include "models/metrics.h"
 
@@ -21,17 +20,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
-}
-
-bool sweep_sha256_hex(const void *data, size_t n, char out[65]) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (!EVP_Digest(data, n, digest, &len, EVP_sha256(), NULL) || len != 32) {
-        out[0] = '\0';
-        return false;
-    }
-    for (unsigned i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", digest[i]);
-    return true;
 }
 
 const char *sweep_combine_name(sweep_combine c) { return c == SWEEP_ZIP ? "zip" : "cross"; }
@@ -510,7 +498,7 @@ static bool expand_point(ctx *c, sweep_spec *sw, base_cache *bc, const char *bas
     cJSON_Delete(doc);
     cJSON_Delete(params);
     if (!ok) return false;
-    sweep_sha256_hex(pt->scenario_json, strlen(pt->scenario_json), pt->sha256);
+    cli_sha256_hex(pt->scenario_json, strlen(pt->scenario_json), pt->sha256);
     char label[4096 + 64], serr[1024];
     snprintf(label, sizeof label, "%s: %s", c->file, where);
     if (!scenario_parse(&pt->sc, label, pt->scenario_json, serr, sizeof serr)) {
@@ -741,7 +729,7 @@ bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, 
         memcpy(h + tlen + 1 + k * 65, sw->points[k].sha256, 64);
         h[tlen + 1 + k * 65 + 64] = '\n';
     }
-    sweep_sha256_hex(h, hlen, sw->sha256);
+    cli_sha256_hex(h, hlen, sw->sha256);
     free(h);
     ok = sw->name != NULL;
     if (!ok) fail(&c, "", "out of memory");

@@ -96,7 +96,6 @@ const char *sweep_combine_name(sweep_combine c);
 char *sweep_metrics_json(const sweep_spec *sw);
 
 /* SHA-256 of n bytes as 64 hex digits; false if libcrypto fails. */
-bool sweep_sha256_hex(const void *data, size_t n, char out[65]);
 
 /* Substitutes value (copied) at a dotted JSON path of root, creating
  * missing object keys; false with a reason (no file prefix). Exposed for
