@@ -65,3 +65,11 @@ void cli_join_command(int argc, char **argv, char *out, size_t len) {
         snprintf(out + used, len - used, "%s%s", i ? " " : "firedrill ", argv[i]);
     }
 }
+
+void cli_errf(char *err, size_t errlen, const char *fmt, ...) {
+    if (!err || !errlen) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}

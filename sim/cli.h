@@ -20,6 +20,9 @@ bool cli_parse_double(const char *cmd, const char *option, const char *text, dou
  * Results files record it for the scenario and sweep texts. */
 bool cli_sha256_hex(const void *data, size_t n, char out[65]);
 
+/* Formats a message into err (which may be NULL or empty). */
+void cli_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* "firedrill ARGV..." (argv[0] is the subcommand), cut to fit len. */
 void cli_join_command(int argc, char **argv, char *out, size_t len);
 

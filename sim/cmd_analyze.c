@@ -115,8 +115,12 @@ static int load(const char *cmd, const char *path, loaded *l) {
 }
 
 static plot_data data_of(const loaded *l) {
-    return (plot_data){l->name ? l->name : "unnamed", l->resolved, &l->replicas,
-                       l->have_incidents ? &l->incidents : NULL, &l->points, l->file};
+    return (plot_data){l->name ? l->name : "unnamed",
+                       l->resolved,
+                       &l->replicas,
+                       l->have_incidents ? &l->incidents : NULL,
+                       &l->points,
+                       l->file};
 }
 
 static bool parse_confidence(const char *cmd, const char *text, double *out) {

@@ -1,6 +1,6 @@
 #include "sim/h5out.h"
+#include "sim/cli.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,15 +9,6 @@
 #include <unistd.h>
 
 #include <hdf5.h>
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static hid_t string_type(size_t len) {
     hid_t t = H5Tcopy(H5T_C_S1);
@@ -151,7 +142,7 @@ static int write_file(const char *path, const h5out_meta *meta, const h5out_swee
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (file < 0) {
-        set_err(err, errlen, "%s: cannot create (does its directory exist?)", path);
+        cli_errf(err, errlen, "%s: cannot create (does its directory exist?)", path);
         return -1;
     }
     char created[32];
@@ -220,7 +211,7 @@ static int write_file(const char *path, const h5out_meta *meta, const h5out_swee
     if (H5Fclose(file) < 0) rc = -1;
     if (rc != 0 || rename(tmp, path) != 0) {
         remove(tmp);
-        set_err(err, errlen, "%s: writing results failed", path);
+        cli_errf(err, errlen, "%s: writing results failed", path);
         return -1;
     }
     return 0;
@@ -243,7 +234,7 @@ int h5out_write_sweep(const char *path, const h5out_meta *meta, const h5out_swee
 static hid_t open_ro(const char *path, char *err, size_t errlen) {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t f = access(path, R_OK) == 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
-    if (f < 0) set_err(err, errlen, "%s: cannot open as HDF5 (missing or not a results file)", path);
+    if (f < 0) cli_errf(err, errlen, "%s: cannot open as HDF5 (missing or not a results file)", path);
     return f;
 }
 
@@ -258,13 +249,13 @@ static int read_table(const char *path, const char *name, const metric_field *fi
     hid_t ftype = d >= 0 ? H5Dget_type(d) : -1, space = d >= 0 ? H5Dget_space(d) : -1;
     if (d < 0 || ftype < 0 || space < 0 || H5Tget_class(ftype) != H5T_COMPOUND ||
         H5Sget_simple_extent_ndims(space) != 1) {
-        set_err(err, errlen, "%s: no /%s table", path, name);
+        cli_errf(err, errlen, "%s: no /%s table", path, name);
         goto out;
     }
     const char *missing = NULL;
     hid_t mtype = compound_type(fields, n_fields, record_size, ftype, &missing);
     if (missing) {
-        set_err(err, errlen, "%s: /%s has no column %s (written by another firedrill version?)", path, name, missing);
+        cli_errf(err, errlen, "%s: /%s has no column %s (written by another firedrill version?)", path, name, missing);
         H5Tclose(mtype);
         goto out;
     }
@@ -272,9 +263,9 @@ static int read_table(const char *path, const char *name, const metric_field *fi
     H5Sget_simple_extent_dims(space, dims, NULL);
     void *buf = dims[0] ? calloc((size_t)dims[0], record_size) : NULL;
     if (dims[0] && !buf)
-        set_err(err, errlen, "%s: out of memory reading /%s", path, name);
+        cli_errf(err, errlen, "%s: out of memory reading /%s", path, name);
     else if (dims[0] && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-        set_err(err, errlen, "%s: reading /%s failed", path, name);
+        cli_errf(err, errlen, "%s: reading /%s failed", path, name);
         free(buf);
     } else {
         *rows = buf;
@@ -354,7 +345,7 @@ int h5out_read_sweep(const char *path, h5out_sweep_file *s, char *err, size_t er
     if (!s->sha256 || get_u64(f, "sweep_points", &s->n_points) < 0 || get_u64(f, "sweep_seeds", &s->seeds) < 0 ||
         get_u64(f, "sweep_first_seed", &s->first_seed) < 0 || get_u64(f, "shard_index", &s->shard_index) < 0 ||
         get_u64(f, "shard_count", &s->shard_count) < 0 || get_u64(f, "baseline_point", &s->baseline_point) < 0) {
-        set_err(err, errlen, "%s: not a sweep file (no sweep_sha256/sweep_points/shard_* attributes)", path);
+        cli_errf(err, errlen, "%s: not a sweep file (no sweep_sha256/sweep_points/shard_* attributes)", path);
         rc = -1;
     }
     if (rc == 0) {
@@ -369,7 +360,7 @@ int h5out_read_sweep(const char *path, h5out_sweep_file *s, char *err, size_t er
         s->scenario_resolved = get_string(f, "scenario/resolved", true);
         if (!s->name || !s->combine || !s->metrics_json || !s->scenario_name || !s->scenario_sha256 || !s->backend ||
             !s->spec || !s->scenario_given || !s->scenario_resolved) {
-            set_err(err, errlen, "%s: incomplete sweep file (an attribute or /sweep/spec is missing)", path);
+            cli_errf(err, errlen, "%s: incomplete sweep file (an attribute or /sweep/spec is missing)", path);
             rc = -1;
         }
     }
@@ -378,7 +369,7 @@ int h5out_read_sweep(const char *path, h5out_sweep_file *s, char *err, size_t er
     hsize_t dims[1] = {0};
     if (rc == 0 && (space < 0 || H5Sget_simple_extent_ndims(space) != 1 ||
                     H5Sget_simple_extent_dims(space, dims, NULL) < 0 || dims[0] != s->n_points)) {
-        set_err(err, errlen, "%s: /points missing or not %llu rows", path, (unsigned long long)s->n_points);
+        cli_errf(err, errlen, "%s: /points missing or not %llu rows", path, (unsigned long long)s->n_points);
         rc = -1;
     }
     if (rc == 0) {
@@ -386,7 +377,7 @@ int h5out_read_sweep(const char *path, h5out_sweep_file *s, char *err, size_t er
         h5out_point *raw = calloc(s->n_points ? s->n_points : 1, sizeof *raw);
         s->points = calloc(s->n_points ? s->n_points : 1, sizeof *s->points);
         if (!raw || !s->points || (s->n_points && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)) {
-            set_err(err, errlen, "%s: reading /points failed", path);
+            cli_errf(err, errlen, "%s: reading /points failed", path);
             rc = -1;
         }
         /* Copy the strings out of HDF5's allocations, then let HDF5 free them. */
@@ -395,7 +386,7 @@ int h5out_read_sweep(const char *path, h5out_sweep_file *s, char *err, size_t er
             s->points[i].parameters = strdup(raw[i].parameters ? raw[i].parameters : "{}");
             s->points[i].scenario = strdup(raw[i].scenario ? raw[i].scenario : "");
             if (!s->points[i].parameters || !s->points[i].scenario) {
-                set_err(err, errlen, "%s: out of memory reading /points", path);
+                cli_errf(err, errlen, "%s: out of memory reading /points", path);
                 rc = -1;
             }
         }

@@ -13,15 +13,6 @@
 
 static const char *const default_metrics[] = {"rto_mean_s", "rpo_mean_s", "availability_time", "lost_revenue"};
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 const char *sweep_combine_name(sweep_combine c) { return c == SWEEP_ZIP ? "zip" : "cross"; }
 
 char *sweep_metrics_json(const sweep_spec *sw) {
@@ -35,7 +26,7 @@ char *sweep_metrics_json(const sweep_spec *sw) {
 static char *read_file(const char *path, char *why, size_t whylen) {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        set_err(why, whylen, "cannot read %s: %s", path, strerror(errno));
+        cli_errf(why, whylen, "cannot read %s: %s", path, strerror(errno));
         return NULL;
     }
     size_t cap = 1 << 16, n = 0;
@@ -56,7 +47,7 @@ static char *read_file(const char *path, char *why, size_t whylen) {
     fclose(f);
     if (!buf || bad) {
         free(buf);
-        set_err(why, whylen, "cannot read %s", path);
+        cli_errf(why, whylen, "cannot read %s", path);
         return NULL;
     }
     buf[n] = '\0';
@@ -77,12 +68,12 @@ static bool path_split(const char *path, path_step *steps, size_t max, size_t *n
     *n = 0;
     const char *p = path;
     if (!*p) {
-        set_err(why, whylen, "empty path");
+        cli_errf(why, whylen, "empty path");
         return false;
     }
     while (*p) {
         if (*n == max) {
-            set_err(why, whylen, "path \"%s\" is too deep", path);
+            cli_errf(why, whylen, "path \"%s\" is too deep", path);
             return false;
         }
         path_step *s = &steps[*n];
@@ -92,11 +83,11 @@ static bool path_split(const char *path, path_step *steps, size_t max, size_t *n
             errno = 0;
             long i = strtol(p + 1, &end, 10);
             if (end == p + 1 || *end != ']' || errno || i < 0) {
-                set_err(why, whylen, "path \"%s\": expected [INDEX] with INDEX >= 0 at \"%s\"", path, p);
+                cli_errf(why, whylen, "path \"%s\": expected [INDEX] with INDEX >= 0 at \"%s\"", path, p);
                 return false;
             }
             if (*n == 0) {
-                set_err(why, whylen, "path \"%s\": the scenario is an object, not an array", path);
+                cli_errf(why, whylen, "path \"%s\": the scenario is an object, not an array", path);
                 return false;
             }
             s->is_index = true;
@@ -105,11 +96,11 @@ static bool path_split(const char *path, path_step *steps, size_t max, size_t *n
         } else {
             size_t len = strcspn(p, ".[");
             if (len == 0) {
-                set_err(why, whylen, "path \"%s\": empty key", path);
+                cli_errf(why, whylen, "path \"%s\": empty key", path);
                 return false;
             }
             if (len >= sizeof s->key) {
-                set_err(why, whylen, "path \"%s\": key too long", path);
+                cli_errf(why, whylen, "path \"%s\": key too long", path);
                 return false;
             }
             memcpy(s->key, p, len);
@@ -120,11 +111,11 @@ static bool path_split(const char *path, path_step *steps, size_t max, size_t *n
         if (*p == '.') {
             p++;
             if (!*p || *p == '.' || *p == '[') {
-                set_err(why, whylen, "path \"%s\": empty key", path);
+                cli_errf(why, whylen, "path \"%s\": empty key", path);
                 return false;
             }
         } else if (*p && *p != '[') {
-            set_err(why, whylen, "path \"%s\": unexpected \"%c\"", path, *p);
+            cli_errf(why, whylen, "path \"%s\": unexpected \"%c\"", path, *p);
             return false;
         }
     }
@@ -151,19 +142,19 @@ bool sweep_json_set(cJSON *root, const char *path, const cJSON *value, char *why
         cJSON *next;
         if (s->is_index) {
             if (!cJSON_IsArray(node)) {
-                set_err(why, whylen, "path \"%s\": %s is not an array", path, where);
+                cli_errf(why, whylen, "path \"%s\": %s is not an array", path, where);
                 return false;
             }
             int size = cJSON_GetArraySize(node);
             if (s->index >= size) {
-                set_err(why, whylen, "path \"%s\": %s has %d item(s), no [%ld]", path, where, size, s->index);
+                cli_errf(why, whylen, "path \"%s\": %s has %d item(s), no [%ld]", path, where, size, s->index);
                 return false;
             }
             if (last) {
                 cJSON *copy = cJSON_Duplicate(value, true);
                 if (!copy || !cJSON_ReplaceItemInArray(node, (int)s->index, copy)) {
                     cJSON_Delete(copy);
-                    set_err(why, whylen, "out of memory");
+                    cli_errf(why, whylen, "out of memory");
                     return false;
                 }
                 return true;
@@ -174,7 +165,7 @@ bool sweep_json_set(cJSON *root, const char *path, const cJSON *value, char *why
             where_append(where, sizeof where, idx);
         } else {
             if (!cJSON_IsObject(node)) {
-                set_err(why, whylen, "path \"%s\": %s is not an object", path, where[0] ? where : "the scenario");
+                cli_errf(why, whylen, "path \"%s\": %s is not an object", path, where[0] ? where : "the scenario");
                 return false;
             }
             if (last) {
@@ -186,7 +177,7 @@ bool sweep_json_set(cJSON *root, const char *path, const cJSON *value, char *why
                     ok = cJSON_AddItemToObject(node, s->key, copy);
                 if (!ok) {
                     cJSON_Delete(copy);
-                    set_err(why, whylen, "out of memory");
+                    cli_errf(why, whylen, "out of memory");
                     return false;
                 }
                 return true;
@@ -197,8 +188,8 @@ bool sweep_json_set(cJSON *root, const char *path, const cJSON *value, char *why
                  * it so that a sweep can set one key of it. */
                 next = steps[i + 1].is_index ? NULL : cJSON_AddObjectToObject(node, s->key);
                 if (!next) {
-                    set_err(why, whylen, "path \"%s\": %s%s%s is absent, cannot index it", path, where,
-                            where[0] ? "." : "", s->key);
+                    cli_errf(why, whylen, "path \"%s\": %s%s%s is absent, cannot index it", path, where,
+                             where[0] ? "." : "", s->key);
                     return false;
                 }
             }
@@ -226,7 +217,7 @@ static bool fail(ctx *c, const char *path, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    set_err(c->err, c->errlen, "%s: %s%s%s", c->file, path, path[0] ? ": " : "", msg);
+    cli_errf(c->err, c->errlen, "%s: %s%s%s", c->file, path, path[0] ? ": " : "", msg);
     return false;
 }
 
@@ -502,7 +493,7 @@ static bool expand_point(ctx *c, sweep_spec *sw, base_cache *bc, const char *bas
     char label[4096 + 64], serr[1024];
     snprintf(label, sizeof label, "%s: %s", c->file, where);
     if (!scenario_parse(&pt->sc, label, pt->scenario_json, serr, sizeof serr)) {
-        set_err(c->err, c->errlen, "%s (point parameters %s)", serr, pt->parameters);
+        cli_errf(c->err, c->errlen, "%s (point parameters %s)", serr, pt->parameters);
         return false;
     }
     return true;
@@ -529,7 +520,7 @@ bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, 
             else
                 col++;
         }
-        set_err(err, errlen, "%s: line %zu, column %zu: not valid JSON", file, line, col);
+        cli_errf(err, errlen, "%s: line %zu, column %zu: not valid JSON", file, line, col);
         return false;
     }
     bool ok = false;
@@ -744,7 +735,7 @@ bool sweep_load(sweep_spec *sw, const char *file, char *err, size_t errlen) {
     char *text = read_file(file, why, sizeof why);
     if (!text) {
         memset(sw, 0, sizeof *sw);
-        set_err(err, errlen, "%s", why);
+        cli_errf(err, errlen, "%s", why);
         return false;
     }
     bool ok = sweep_parse(sw, file, text, err, errlen);

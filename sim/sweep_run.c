@@ -1,5 +1,6 @@
 /* Work distribution of sweeps: threads, shards, resume journal (sim/sweep_run.h). */
 #include "sim/sweep_run.h"
+#include "sim/cli.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -19,15 +20,6 @@
 #define RECORD_HEAD    16
 /* No replica has this many incidents; a larger count is a corrupt record. */
 #define RECORD_MAX_INCIDENTS 10000000u
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 double sweep_now(void) {
     struct timespec t;
@@ -54,7 +46,7 @@ int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, replica_metrics *row
     char why[1024];
     if (world_run(&sw->points[point].sc, seed, &r, why, sizeof why) != 0) {
         world_result_free(&r);
-        set_err(err, errlen, "point %u seed %llu: %s", (unsigned)point, (unsigned long long)seed, why);
+        cli_errf(err, errlen, "point %u seed %llu: %s", (unsigned)point, (unsigned long long)seed, why);
         return -1;
     }
     r.metrics.point = point;
@@ -145,7 +137,7 @@ static int journal_replay(sweep_exec *x, char *err, size_t errlen) {
         replica_metrics row;
         incident_record *inc = n ? malloc(n * sizeof *inc) : NULL;
         if (n && !inc) {
-            set_err(err, errlen, "%s: out of memory reading the journal", x->opts.journal_path);
+            cli_errf(err, errlen, "%s: out of memory reading the journal", x->opts.journal_path);
             return SWEEP_EFAIL;
         }
         if (fread(&row, sizeof row, 1, f) != 1 || (n && fread(inc, sizeof *inc, n, f) != n) ||
@@ -156,7 +148,7 @@ static int journal_replay(sweep_exec *x, char *err, size_t errlen) {
         XXH3_state_t *st = XXH3_createState();
         if (!st) {
             free(inc);
-            set_err(err, errlen, "out of memory");
+            cli_errf(err, errlen, "out of memory");
             return SWEEP_EFAIL;
         }
         XXH3_64bits_reset(st);
@@ -181,8 +173,8 @@ static int journal_replay(sweep_exec *x, char *err, size_t errlen) {
         x->n_resumed++;
     }
     if (ftruncate(fileno(f), good) != 0 || fseek(f, good, SEEK_SET) != 0) {
-        set_err(err, errlen, "%s: cannot cut the journal after its last whole record: %s", x->opts.journal_path,
-                strerror(errno));
+        cli_errf(err, errlen, "%s: cannot cut the journal after its last whole record: %s", x->opts.journal_path,
+                 strerror(errno));
         return SWEEP_EFAIL;
     }
     return SWEEP_OK;
@@ -195,31 +187,31 @@ static int journal_open(sweep_exec *x, char *err, size_t errlen) {
     struct stat st;
     bool exists = stat(path, &st) == 0;
     if (exists && !x->opts.resume && !x->opts.fresh) {
-        set_err(err, errlen,
-                "%s exists: an earlier run of this sweep into this output was interrupted; rerun with --resume to "
-                "continue it, or --fresh to discard it",
-                path);
+        cli_errf(err, errlen,
+                 "%s exists: an earlier run of this sweep into this output was interrupted; rerun with --resume to "
+                 "continue it, or --fresh to discard it",
+                 path);
         return SWEEP_EUSAGE;
     }
     if (exists && x->opts.resume) {
         x->journal = fopen(path, "r+b");
         if (!x->journal) {
-            set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+            cli_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
             return SWEEP_EFAIL;
         }
         unsigned char have[JOURNAL_HEADER];
         size_t got = fread(have, 1, sizeof have, x->journal);
         if (got == sizeof have && memcmp(have, want, sizeof have) == 0) return journal_replay(x, err, errlen);
         if (got == sizeof have && memcmp(have, JOURNAL_MAGIC, 8) == 0 && get64(have + 120) == XXH3_64bits(have, 120)) {
-            set_err(err, errlen,
-                    "%s belongs to another sweep, shard or build (sweep %.12s.., shard %u/%u; this run: %.12s.., "
-                    "shard %u/%u): use --fresh to discard it",
-                    path, (const char *)have + 40, get32(have + 20), get32(have + 24), x->sw->sha256, x->opts.shard_k,
-                    x->opts.shard_n);
+            cli_errf(err, errlen,
+                     "%s belongs to another sweep, shard or build (sweep %.12s.., shard %u/%u; this run: %.12s.., "
+                     "shard %u/%u): use --fresh to discard it",
+                     path, (const char *)have + 40, get32(have + 20), get32(have + 24), x->sw->sha256, x->opts.shard_k,
+                     x->opts.shard_n);
             return SWEEP_EUSAGE;
         }
         if (got == sizeof have) {
-            set_err(err, errlen, "%s: not a firedrill journal: use --fresh to overwrite it", path);
+            cli_errf(err, errlen, "%s: not a firedrill journal: use --fresh to overwrite it", path);
             return SWEEP_EUSAGE;
         }
         /* A header cut short (killed while creating the journal): nothing
@@ -229,7 +221,7 @@ static int journal_open(sweep_exec *x, char *err, size_t errlen) {
     }
     x->journal = fopen(path, "w+b");
     if (!x->journal || fwrite(want, sizeof want, 1, x->journal) != 1 || journal_sync(x) != 0) {
-        set_err(err, errlen, "%s: cannot create the journal: %s", path, strerror(errno));
+        cli_errf(err, errlen, "%s: cannot create the journal: %s", path, strerror(errno));
         return SWEEP_EFAIL;
     }
     return SWEEP_OK;
@@ -259,7 +251,7 @@ int sweep_exec_init(sweep_exec *x, const sweep_spec *sw, const sweep_opts *opts,
     x->n_inc = calloc(n, sizeof *x->n_inc);
     x->done = calloc(n, 1);
     if (!x->rows || !x->inc || !x->n_inc || !x->done) {
-        set_err(err, errlen, "out of memory for %llu replicas", (unsigned long long)n);
+        cli_errf(err, errlen, "out of memory for %llu replicas", (unsigned long long)n);
         return SWEEP_EFAIL;
     }
     for (uint64_t u = x->opts.shard_k; u < n; u += x->opts.shard_n) x->n_mine++;
@@ -270,7 +262,7 @@ int sweep_exec_init(sweep_exec *x, const sweep_spec *sw, const sweep_opts *opts,
     x->pending = calloc(x->n_mine ? x->n_mine : 1, sizeof *x->pending);
     x->finished = calloc(x->n_mine ? x->n_mine : 1, sizeof *x->finished);
     if (!x->pending || !x->finished) {
-        set_err(err, errlen, "out of memory");
+        cli_errf(err, errlen, "out of memory");
         return SWEEP_EFAIL;
     }
     for (uint64_t u = x->opts.shard_k; u < n; u += x->opts.shard_n)
@@ -358,7 +350,7 @@ static void *worker_main(void *arg) {
 int sweep_exec_start_threads(sweep_exec *x, int n_threads, char *err, size_t errlen) {
     x->threads = calloc(n_threads > 0 ? (size_t)n_threads : 1, sizeof *x->threads);
     if (!x->threads) {
-        set_err(err, errlen, "out of memory");
+        cli_errf(err, errlen, "out of memory");
         return SWEEP_EFAIL;
     }
     for (int i = 0; i < n_threads; i++) {
@@ -375,7 +367,7 @@ int sweep_exec_start_threads(sweep_exec *x, int n_threads, char *err, size_t err
         x->n_threads++;
     }
     if (x->n_threads == 0 && n_threads > 0) {
-        set_err(err, errlen, "cannot start a worker thread");
+        cli_errf(err, errlen, "cannot start a worker thread");
         return SWEEP_EFAIL;
     }
     return SWEEP_OK;
@@ -446,12 +438,12 @@ int sweep_exec_finish_threads(sweep_exec *x, char *err, size_t errlen) {
     if (x->journal && journal_sync(x) != 0) sweep_exec_fail(x, "%s: syncing the journal failed", x->opts.journal_path);
     draw_progress(x, true);
     if (x->failed) {
-        set_err(err, errlen, "%s", x->fail_msg);
+        cli_errf(err, errlen, "%s", x->fail_msg);
         return SWEEP_EFAIL;
     }
     for (uint64_t u = x->opts.shard_k; u < x->n_units; u += x->opts.shard_n)
         if (!x->done[u]) {
-            set_err(err, errlen, "unit %llu was not computed", (unsigned long long)u);
+            cli_errf(err, errlen, "unit %llu was not computed", (unsigned long long)u);
             return SWEEP_EFAIL;
         }
     return SWEEP_OK;
@@ -483,7 +475,7 @@ int sweep_exec_collect(const sweep_exec *x, replica_metrics **rows, size_t *n_ro
         free(*inc);
         *rows = NULL;
         *inc = NULL;
-        set_err(err, errlen, "out of memory");
+        cli_errf(err, errlen, "out of memory");
         return SWEEP_EFAIL;
     }
     size_t r = 0, k = 0;
