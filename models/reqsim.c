@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_randist.h>
 
@@ -21,6 +22,7 @@ struct reqsim {
     /* the current SLO window */
     long window;
     double w_offered, w_failed, w_slow, w_served;
+    lathist w_latency; /* served latencies of the window, kept for timelines only */
     double lognormal_mu, lognormal_sigma;
     sim_handle batch_deadline; /* fires when the oldest waiting request may wait no longer */
     reqsim_batch_fn on_batch;
@@ -55,8 +57,10 @@ static void close_windows_until(reqsim *r, double now) {
             double per_slot = t->service == SERVICE_CALIBRATED ? 1.0 / traffic_batch_latency_s(t, 1) : 1.0 / t->service_mean_s;
             traffic_segment seg = {(double)r->window * t->segment_s, (double)r->window * t->segment_s + len,
                                    r->w_offered / len, (double)r->capacity * per_slot,
-                                   r->w_offered > 0 ? r->w_failed / r->w_offered : 0, NAN};
+                                   r->w_offered > 0 ? r->w_failed / r->w_offered : 0,
+                                   lathist_quantile(&r->w_latency, 0.99)};
             r->acc->on_segment(r->acc->on_segment_ctx, &seg);
+            memset(&r->w_latency, 0, sizeof r->w_latency);
         }
         r->w_offered = r->w_failed = r->w_slow = r->w_served = 0;
         r->window++;
@@ -80,6 +84,7 @@ static void count_served(reqsim *r, double latency) {
     if (r->st.incident_open) lathist_add_point(&r->acc->incident, 1, latency);
     r->w_served += 1;
     if (latency > r->t->slo_latency_s) r->w_slow += 1;
+    if (r->acc->on_segment) lathist_add_point(&r->w_latency, 1, latency);
 }
 
 static double pop_arrival(reqsim *r) {
