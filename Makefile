@@ -116,7 +116,7 @@ deps:
 
 # --- build -------------------------------------------------------------------
 .PHONY: build-firedrill run-tests run-unit run-validation run-cli run-asan run-bench run-demo \
-  run-test-gpu run-bench-gpu FORCE
+  run-test-gpu run-bench-gpu run-gpu-or-skip FORCE
 build-firedrill: $(BUILD)/firedrill $(CUDA_SO)
 
 # The git revision lives in one generated file, rewritten only when it changes.
@@ -174,8 +174,11 @@ $(ASAN_BUILD)/tests/%: tests/%.c $(ASAN_LIB) $(BUILD)/gen/version.c | $(CUDA_SO)
 
 # --- tests -------------------------------------------------------------------
 # Each test binary runs from the repository root; a failing one stops make.
-run-tests: run-unit run-validation run-cli run-asan
+run-tests: run-unit run-validation run-cli run-gpu-or-skip run-asan
 	@echo "make test: all passed"
+# Without a GPU these print why they skip and pass; with one they run.
+run-gpu-or-skip: $(GPU_BINS) $(CUDA_SO)
+	@for t in $(GPU_BINS); do echo "== $$t"; $$t || exit 1; done
 run-unit: $(UNIT_BINS)
 	@for t in $^; do echo "== $$t"; $$t || exit 1; done
 run-validation: $(VALID_BINS)
