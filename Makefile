@@ -189,7 +189,8 @@ run-cli: $(BUILD)/firedrill
 # keeps its shadow gap; the GPU code is not instrumented, so let it through.
 run-asan: $(ASAN_UNIT_BINS)
 	@for t in $^; do echo "== $$t (asan+ubsan)"; \
-	  ASAN_OPTIONS=protect_shadow_gap=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t || exit 1; done
+	  ASAN_OPTIONS=protect_shadow_gap=0:detect_leaks=1 LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
+	  UBSAN_OPTIONS=print_stacktrace=1 $$t || exit 1; done
 run-test-gpu: $(GPU_BINS) $(BUILD)/firedrill $(CUDA_SO)
 	@for t in $(GPU_BINS); do echo "== $$t"; FIREDRILL_REQUIRE_GPU=1 $$t || exit 1; done
 

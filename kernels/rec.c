@@ -190,8 +190,15 @@ int rec_model_create(const rec_config *cfg, rec_backend want, uint64_t seed, rec
     }
     rc = init_weights(m, seed, err, errlen);
     if (!rc && use == REC_BACKEND_CPU) rc = rec_cpu_create(cfg, &m->lay, &m->cpu, err, errlen);
-    if (!rc && use == REC_BACKEND_CUDA)
+    if (!rc && use == REC_BACKEND_CUDA) {
         rc = rec_cuda_create(cfg, &m->lay, m->params, (const float *const *)m->tables, &m->cuda, err, errlen);
+        /* auto promised a working model: a device that fails to set up (no
+         * memory, cuBLAS) leaves the CPU, and the model records which ran. */
+        if (rc && rc != REC_ENOMEM && want == REC_BACKEND_AUTO) {
+            m->backend = use = REC_BACKEND_CPU;
+            rc = rec_cpu_create(cfg, &m->lay, &m->cpu, err, errlen);
+        }
+    }
     if (rc) {
         rec_model_free(m);
         return rc;

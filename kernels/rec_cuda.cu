@@ -73,7 +73,11 @@ struct blas_handle {
         if (s) cudaStreamDestroy(s);
     }
     int init(char *err, size_t errlen) {
-        CUDA_TRY(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+        // A blocking stream: the table and parameter uploads are plain
+        // cudaMemcpy calls on the legacy stream, and a pageable host-to-device
+        // copy may return before its data has landed; work on this stream is
+        // ordered after them only if the stream is not cudaStreamNonBlocking.
+        CUDA_TRY(cudaStreamCreate(&s));
         CUBLAS_TRY(cublasCreate(&h));
         CUBLAS_TRY(cublasSetStream(h, s));
         // Plain FP32: TF32 tensor cores would break agreement with the CPU
@@ -192,8 +196,9 @@ __global__ void bias_act_kernel(float *y, const float *__restrict__ bias, long l
 }
 
 __global__ void sigmoid_kernel(float *y, int n) {
-    int i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < n) y[i] = 1.0f / (1.0f + expf(-y[i]));
+    // Grid-stride: grid_for caps the grid, so a huge batch needs more than one pass.
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x)
+        y[i] = 1.0f / (1.0f + expf(-y[i]));
 }
 
 // One block per sample: the sample's F x dim features go to shared memory,
@@ -331,6 +336,7 @@ int launch_embbag(cudaStream_t st, const float *table, int dim, const int *offse
 
 int launch_topk(cudaStream_t st, const float *scores, int rows, int n, int k, int *ids, float *vals, char *err,
                 size_t errlen) {
+    if (rows <= 0) return REC_OK; // an empty grid is an invalid launch
     topk_kernel<<<rows, kTopkThreads, 0, st>>>(scores, n, k, ids, vals);
     LAUNCH_CHECK();
     return REC_OK;
@@ -338,6 +344,7 @@ int launch_topk(cudaStream_t st, const float *scores, int rows, int n, int k, in
 
 int launch_interact(cudaStream_t st, const float *z, int batch, int n_features, int dim, float *out, char *err,
                     size_t errlen) {
+    if (batch <= 0) return REC_OK; // an empty grid is an invalid launch
     const size_t smem = (size_t)n_features * dim * sizeof(float);
     interact_kernel<<<batch, kInteractThreads, smem, st>>>(z, n_features, dim, out);
     LAUNCH_CHECK();
@@ -406,7 +413,19 @@ extern "C" int rec_cuda_device_count(char *err, size_t errlen) {
         rec_errf(err, errlen, REC_ENODEV, "no CUDA device: %s", cudaGetErrorString(e));
         return 0;
     }
-    if (n == 0) rec_errf(err, errlen, REC_ENODEV, "no CUDA device");
+    if (n == 0) {
+        rec_errf(err, errlen, REC_ENODEV, "no CUDA device");
+        return 0;
+    }
+    // A device this build has no machine code or PTX for (older than the
+    // architectures nvcc was given) would fail at every launch: not usable.
+    cudaFuncAttributes attr;
+    e = cudaFuncGetAttributes(&attr, topk_kernel);
+    if (e != cudaSuccess) {
+        cudaGetLastError();
+        rec_errf(err, errlen, REC_ENODEV, "CUDA device not usable by this build: %s", cudaGetErrorString(e));
+        return 0;
+    }
     return n;
 }
 
@@ -467,8 +486,10 @@ extern "C" int rec_cuda_retrieve(rec_cuda *g, const rec_retrieval_input *in, rec
     const int B = in->batch, d = g->cfg.emb_dim, n = g->cfg.n_items, k = in->k;
     const int dd = g->cfg.dense_dim;
     cudaStream_t st = g->blas.s;
-    const size_t work = mlp_work_floats(&g->lay.user, B);
-    const size_t in_f = (size_t)B * dd, q_f = (size_t)B * d, s_f = (size_t)B * n;
+    // Each region rounded up to 4 floats: 16-byte aligned operands let cuBLAS pick its vector kernels.
+    auto up4 = [](size_t f) { return (f + 3) / 4 * 4; };
+    const size_t work = up4(mlp_work_floats(&g->lay.user, B));
+    const size_t in_f = up4((size_t)B * dd), q_f = up4((size_t)B * d), s_f = up4((size_t)B * n);
     const size_t v_f = (size_t)B * k;
     int rc = dev_alloc(g->ws, (work + in_f + q_f + s_f + v_f) * sizeof(float), err, errlen);
     if (!rc) rc = dev_alloc(g->iws, (size_t)B * k * sizeof(int), err, errlen);
@@ -476,15 +497,17 @@ extern "C" int rec_cuda_retrieve(rec_cuda *g, const rec_retrieval_input *in, rec
     float *w = g->ws.as<float>(), *x = w + work, *q = x + in_f, *s = q + q_f, *vals = s + s_f;
     int *ids = g->iws.as<int>();
     const float *P = g->params.as<float>();
-    CUDA_TRY(cudaMemcpyAsync(x, in->dense, in_f * sizeof(float), cudaMemcpyHostToDevice, st));
+    CUDA_TRY(cudaMemcpyAsync(x, in->dense, (size_t)B * dd * sizeof(float), cudaMemcpyHostToDevice, st));
     rc = mlp_forward_dev(g->blas.h, st, &g->lay.user, P, B, x, q, w, true, err, errlen);
     if (!rc) rc = gemm_xwt(g->blas.h, B, n, d, q, g->tables[REC_TABLE_ITEMS].as<float>(), s, err, errlen);
     if (!rc) rc = launch_topk(st, s, B, n, k, ids, vals, err, errlen);
     if (rc) return rc;
     CUDA_TRY(cudaMemcpyAsync(out->topk_ids, ids, (size_t)B * k * sizeof(int), cudaMemcpyDeviceToHost, st));
     CUDA_TRY(cudaMemcpyAsync(out->topk_scores, vals, v_f * sizeof(float), cudaMemcpyDeviceToHost, st));
-    if (out->scores) CUDA_TRY(cudaMemcpyAsync(out->scores, s, s_f * sizeof(float), cudaMemcpyDeviceToHost, st));
-    if (out->query_emb) CUDA_TRY(cudaMemcpyAsync(out->query_emb, q, q_f * sizeof(float), cudaMemcpyDeviceToHost, st));
+    if (out->scores)
+        CUDA_TRY(cudaMemcpyAsync(out->scores, s, (size_t)B * n * sizeof(float), cudaMemcpyDeviceToHost, st));
+    if (out->query_emb)
+        CUDA_TRY(cudaMemcpyAsync(out->query_emb, q, (size_t)B * d * sizeof(float), cudaMemcpyDeviceToHost, st));
     CUDA_TRY(cudaStreamSynchronize(st));
     return REC_OK;
 }
@@ -505,7 +528,12 @@ extern "C" int rec_cuda_rank(rec_cuda *g, const rec_ranking_input *in, rec_ranki
     }
     const size_t ids_at = ints;
     ints += (size_t)k;
-    g->staging.resize(ids_at);
+    // resize may throw; an exception must not cross the C interface.
+    try {
+        g->staging.resize(ids_at);
+    } catch (const std::bad_alloc &) {
+        return rec_errf(err, errlen, REC_ENOMEM, "cuda backend: out of host memory for %zu sparse ids", ids_at);
+    }
     for (int t = 0; t < T; t++) {
         std::memcpy(g->staging.data() + ioff[t], in->sparse[t].offsets, ((size_t)B + 1) * sizeof(int));
         if (in->sparse[t].offsets[B] > 0)

@@ -100,6 +100,7 @@ static void load_backend(void) {
      * program's functions of the same names. */
     cuda_api a;
 #define REC_CUDA_RESOLVE(name)                                                                                         \
+    (void)dlerror(); /* POSIX: clear, so a later dlerror() speaks of this dlsym */                                     \
     a.name = (__typeof__(a.name))dlsym(h, #name);                                                                      \
     if (!a.name) {                                                                                                     \
         const char *why = dlerror();                                                                                   \
