@@ -12,6 +12,7 @@
 #   make fmt lint   clang-format in place; cppcheck
 #   make paper      regenerate paper/paper.md and its figures from fresh runs
 #   make test-gpu bench-gpu   on a machine with an NVIDIA GPU
+#   make gpu-bundle  the GPU checks packed for a GPU machine without our libraries
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
@@ -93,7 +94,7 @@ GPU_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(GPU_SRCS))
 ASAN_UNIT_BINS := $(patsubst tests/%.c,$(ASAN_BUILD)/tests/%,$(UNIT_SRCS))
 
 # --- public targets ------------------------------------------------------------
-.PHONY: all test bench demo deps fmt lint clean test-gpu bench-gpu paper
+.PHONY: all test bench demo deps fmt lint clean test-gpu bench-gpu gpu-bundle paper
 all: deps
 	@$(MAKE) --no-print-directory build-firedrill
 test: deps
@@ -106,6 +107,10 @@ test-gpu: deps
 	@$(MAKE) --no-print-directory run-test-gpu
 bench-gpu: deps
 	@$(MAKE) --no-print-directory run-bench-gpu
+# For a GPU machine without this project's libraries: build here, pack, then
+# run scripts/gpu_check.sh there (README, "GPU checks").
+gpu-bundle: deps
+	@scripts/gpu_bundle.sh
 
 # The paper (paper/paper.md and its figures), regenerated from fresh runs.
 paper: all
