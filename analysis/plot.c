@@ -605,15 +605,18 @@ static int write_series(const plot_data *d, double seed, uint32_t point, char *p
     const h5in_column *tc = h5in_column_find(&t, "time_s"), *oc = h5in_column_find(&t, "offered_qps");
     const h5in_column *cc = h5in_column_find(&t, "capacity_qps"), *pc = h5in_column_find(&t, "p99_s");
     const h5in_column *fc = h5in_column_find(&t, "failed_fraction");
+    /* absent from files written before model versions were recorded */
+    const h5in_column *vc = h5in_column_find(&t, "model_version"), *bc = h5in_column_find(&t, "model_bad");
     int rc = 0;
     if (tc && oc && cc && pc && fc) {
         FILE *f = open_dat(o, "timeline_series.dat", path, path_len, err, errlen);
-        if (!f) rc = -1;
+        if (!f)
+            rc = -1;
         else {
-            fprintf(f, "# time_d offered_qps capacity_qps p99_s failed_fraction\n");
+            fprintf(f, "# time_d offered_qps capacity_qps p99_s failed_fraction model_version model_bad\n");
             for (size_t r = 0; r < t.n_rows; r++)
-                fprintf(f, "%.10g %.10g %.10g %.10g %.10g\n", tc->values[r] / 86400, oc->values[r], cc->values[r],
-                        pc->values[r], fc->values[r]);
+                fprintf(f, "%.10g %.10g %.10g %.10g %.10g %.10g %.10g\n", tc->values[r] / 86400, oc->values[r],
+                        cc->values[r], pc->values[r], fc->values[r], vc ? vc->values[r] : 0, bc ? bc->values[r] : 0);
             rc = close_dat(f, path, err, errlen) == PLOT_OK ? 1 : -1;
         }
     }

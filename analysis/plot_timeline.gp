@@ -3,11 +3,14 @@
 # onset until the service meets its SLO again (red, below, labelled with its
 # length), the onset (dot; a cross for a false alarm). Top, when the file was
 # written with `firedrill run --trace`: offered load and serving capacity
-# (requests/s), the p99 latency and the share of requests that failed.
+# (requests/s) with the serving model's version (a step at each bad push,
+# rollback and restore from backup; red while a bad model serves), the p99
+# latency and the share of requests that failed.
 # Written by `firedrill plot --kind timeline`. Variables: term, out, ttl,
 # dat (timeline.dat: row, onset [d], fault end [d], RTO end [d], false alarm, kind,
 # RTO as text), kinds (a ytics list), nkinds, horizon_d,
-# series (timeline_series.dat: time [d], offered, capacity, p99 [s], failed share; "" when absent).
+# series (timeline_series.dat: time [d], offered, capacity, p99 [s], failed share, model version,
+# bad model 0/1; "" when absent).
 have_series = strlen(series) > 0
 h_incidents = 140 + 60 * nkinds
 h_total = have_series ? h_incidents + 520 : h_incidents
@@ -21,23 +24,31 @@ if (have_series) {
     # load and capacity
     set size 1, f_top
     set origin 0, 1 - f_top
-    set lmargin 12
+    set lmargin 17
     set rmargin 12
+    set tmargin 2.5
     set grid
     unset xlabel
     set format x ''
     set ylabel 'requests/s'
     set key top right horizontal font ',8'
+    set y2label 'model version'
+    set y2range [-0.5:*]
+    set y2tics 1
+    set ytics nomirror
     plot series using 1:2 with steps lw 1.5 lc rgb '#3060c0' title 'offered', \
-         series using 1:3 with steps lw 1.5 lc rgb '#20a040' title 'capacity'
+         series using 1:3 with steps lw 1.5 lc rgb '#20a040' title 'capacity', \
+         series using 1:6 axes x1y2 with steps lw 1.2 lc rgb '#606060' title 'model version', \
+         series using 1:($7 > 0 ? $6 : NaN) axes x1y2 with points pt 7 ps 0.6 lc rgb '#d00000' title 'bad model serving'
+    set y2tics auto
     # latency and failures
+    set tmargin
     set origin 0, f_inc
     set logscale y
     set ylabel 'p99 latency [s]'
     set y2label 'failed share'
     set y2range [0:1]
     set y2tics
-    set ytics nomirror
     plot series using 1:4 with steps lw 1.5 lc rgb '#d07000' title 'p99 latency', \
          series using 1:5 axes x1y2 with steps lw 1.2 lc rgb '#d00000' title 'failed share'
     unset logscale y
@@ -53,6 +64,7 @@ if (have_series) {
     set title ttl font ',9'
 }
 set grid xtics
+set lmargin 17 # room for the longest kind name
 set xlabel 'simulated time [days]'
 set yrange [-0.7:nkinds-0.3]
 eval('set ytics '.kinds)

@@ -86,6 +86,9 @@ const metric_field timeline_fields[] = {
     F(timeline_record, servers, METRIC_F64, "1", "usable serving servers"),
     F(timeline_record, serving_region, METRIC_U32, "1", "index of the serving region (topology order)"),
     F(timeline_record, incident_open, METRIC_U8, "1", "an incident is open"),
+    F(timeline_record, model_version, METRIC_U32, "1",
+      "serving model version: 0 at the start, +1 at each bad push, rollback and restore from backup"),
+    F(timeline_record, model_bad, METRIC_U8, "1", "a bad model push is serving"),
 };
 const size_t timeline_field_count = sizeof timeline_fields / sizeof timeline_fields[0];
 

@@ -81,13 +81,15 @@ typedef struct trace_record {
  * of a traced replica, /timeline/<seed>. */
 typedef struct timeline_record {
     double time_s, duration_s;
-    double offered_qps;   /* offered request rate */
-    double capacity_qps;  /* what the serving servers can process */
+    double offered_qps;  /* offered request rate */
+    double capacity_qps; /* what the serving servers can process */
     double failed_fraction;
-    double p99_s;         /* 99th percentile latency of served requests (NaN: none, or request fidelity) */
-    double servers;       /* usable servers */
+    double p99_s;   /* 99th percentile latency of served requests (NaN: none served) */
+    double servers; /* usable servers */
     uint32_t serving_region;
+    uint32_t model_version; /* +1 whenever the serving model is replaced: bad push, rollback, restore from backup */
     uint8_t incident_open;
+    uint8_t model_bad; /* a bad model push is serving */
 } timeline_record;
 
 typedef enum metric_type { METRIC_F64, METRIC_U64, METRIC_U32, METRIC_U8, METRIC_STR } metric_type;

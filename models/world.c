@@ -24,7 +24,7 @@ typedef struct backup_rec {
     uint64_t trainer_id; /* the real backup, with real state */
     int region;          /* where a local or regional copy lives */
     bool full, corrupt;
-    bool discarded;      /* verification found it corrupt: known bad, re-sent with the next backup */
+    bool discarded; /* verification found it corrupt: known bad, re-sent with the next backup */
 } backup_rec;
 
 typedef struct unit_proc { /* one renewal process of one disaster spec */
@@ -44,6 +44,7 @@ typedef struct world {
     int primary;
     double surge_multiplier;
     bool model_degraded;
+    uint32_t model_version; /* the serving model's, for timelines */
     /* the open outage of the serving region */
     bool outage_open, failover_started;
     size_t outage_incident;
@@ -306,6 +307,7 @@ static void failover_complete(sim *s, void *ctx, sim_payload p) {
         }
     } else {
         w->primary = standby;
+        if (p.u64 == STANDBY_COLD) w->model_version++; /* the standby serves a model restored from backup */
         if (p.u64 == STANDBY_WARM && f->standby_capacity_fraction < 1) {
             w->standby_capacity = f->standby_capacity_fraction * w->servers_up[standby];
             /* The incident stays open for latency accounting until the
@@ -353,8 +355,7 @@ static void failback(sim *s, void *ctx, sim_payload p) {
 
 static void consider_failback(world *w) {
     const failover_spec *f = &w->sc->failover;
-    if (!f->failback || w->sc->traffic.routing != ROUTING_PRIMARY || w->outage_open || w->primary == w->home)
-        return;
+    if (!f->failback || w->sc->traffic.routing != ROUTING_PRIMARY || w->outage_open || w->primary == w->home) return;
     if (!region_serving_ok(w, w->home)) {
         sim_cancel(w->s, w->failback_timer);
         return;
@@ -416,7 +417,11 @@ static void unit_repair(sim *s, void *ctx, sim_payload p) {
         w->latency_factor /= d->multiplier;
         link_set_bandwidth(&w->backup_link, w->backup_link.bandwidth_bps * d->multiplier);
         break;
-    case DIS_BAD_MODEL_PUSH: w->model_degraded = false; break;
+    case DIS_BAD_MODEL_PUSH: /* rolled back: the known-good model serves again */
+        w->model_degraded = false;
+        w->model_version++;
+        w->open_incidents--;
+        break;
     case DIS_BACKUP_CORRUPTION: break;
     default: w->servers_up[u->region] += u->servers; break;
     }
@@ -461,8 +466,10 @@ static void unit_fail(sim *s, void *ctx, sim_payload p) {
     case DIS_BAD_MODEL_PUSH: {
         /* Detected like an outage, fixed by rolling back to the newest good backup. */
         w->model_degraded = true;
+        w->model_version++;
         idx = open_incident(w, d, -1, 0, 0);
         if (idx == SIZE_MAX) return;
+        w->open_incidents++; /* until the rollback serves */
         incident_record *r = &w->inc[idx];
         bool missed;
         double bytes, now = simtime_to_s(sim_now(s));
@@ -712,7 +719,7 @@ static const struct {
     {unit_fail, "disaster.onset"},          {unit_repair, "disaster.repair"},
     {detection_fired, "failover.detected"}, {failover_complete, "failover.complete"},
     {scale_up_done, "failover.scaled_up"},  {backup_start, "backup.start"},
-    {backup_done, "backup.restorable"},   {failback, "failover.failback"},
+    {backup_done, "backup.restorable"},     {failback, "failover.failback"},
 };
 
 static void trace_event(void *trace_ctx, simtime_ns time, sim_handler handler, void *ctx, sim_payload payload) {
@@ -778,7 +785,9 @@ static void timeline_segment(void *ctx, const traffic_segment *seg) {
         .p99_s = seg->p99_s,
         .servers = st.servers,
         .serving_region = (uint32_t)w->primary,
+        .model_version = w->model_version,
         .incident_open = st.incident_open,
+        .model_bad = w->model_degraded,
     };
 }
 
@@ -841,8 +850,8 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
         ok = w->requests != NULL;
         if (ok && sc->traffic.execute) {
             int max_batch = sc->traffic.service == SERVICE_CALIBRATED ? sc->traffic.max_batch : 1;
-            ok = executor_create(sc->kernel_backend, max_batch, sim_stream_seed(seed, "service.execute"),
-                                 &w->executor, err, errlen) == 0;
+            ok = executor_create(sc->kernel_backend, max_batch, sim_stream_seed(seed, "service.execute"), &w->executor,
+                                 err, errlen) == 0;
             if (ok) reqsim_set_batch_hook(w->requests, execute_batch, w);
         }
     }

@@ -326,6 +326,54 @@ static void test_failback_returns_home(void **state) {
     for (int i = 0; i < 2; i++) free(on[i].x), free(off[i].x);
 }
 
+/* ---- the serving model's version on the timeline ----------------------------------- */
+/* A bad push at 1 h, rolled back from the backups; a region outage at 3 h
+ * failed over to a cold standby that restores from backup. The timeline
+ * shows version 0, then 1 (bad, an incident open), 2 after the rollback,
+ * 3 once the cold standby serves. */
+static const char model_version_json[] =
+    "{\"name\":\"versions\",\"horizon_s\":\"6h\","
+    "\"topology\":{\"regions\":[{\"name\":\"a\",\"servers\":4,\"role\":\"primary\"},"
+    "{\"name\":\"b\",\"servers\":4,\"role\":\"standby\"}]},"
+    "\"traffic\":{\"base_qps\":100,\"diurnal_amplitude\":0,\"weekend_factor\":1,\"segment_s\":\"5m\"},"
+    "\"backup\":{\"incremental_period_s\":\"15m\",\"full_period_s\":\"1h\"},"
+    "\"failover\":{\"standby\":\"cold\",\"standby_reliability\":1,\"failback\":false},"
+    "\"disasters\":[{\"kind\":\"bad_model_push\",\"at_s\":[\"1h\"]},"
+    "{\"kind\":\"region_outage\",\"region\":\"a\",\"at_s\":[\"3h\"],"
+    "\"duration\":{\"law\":\"fixed\",\"mean_s\":\"2h\"}}]}";
+
+static void test_timeline_model_versions(void **state) {
+    (void)state;
+    scenario sc;
+    char err[1024];
+    if (!scenario_parse(&sc, "test.json", model_version_json, err, sizeof err)) fail_msg("%s", err);
+    sc.trace_events = true;
+    world_result r;
+    if (world_run(&sc, 1, &r, err, sizeof err) != 0) fail_msg("%s", err);
+    uint32_t seen_max = 0;
+    bool bad_seen = false;
+    for (size_t i = 0; i < r.n_timeline; i++) {
+        const timeline_record *t = &r.timeline[i];
+        const double mid = t->time_s + t->duration_s / 2;
+        if (mid < 3600) assert_int_equal(t->model_version, 0);
+        if (t->model_bad) {
+            /* only the pushed model is bad, and while it serves an incident is open */
+            assert_int_equal(t->model_version, 1);
+            assert_int_equal(t->incident_open, 1);
+            bad_seen = true;
+        }
+        if (t->model_version == 2) assert_false(t->model_bad);
+        if (i > 0) assert_true(t->model_version >= r.timeline[i - 1].model_version);
+        if (t->model_version > seen_max) seen_max = t->model_version;
+    }
+    assert_true(bad_seen);
+    assert_int_equal(seen_max, 3);
+    assert_int_equal(r.timeline[r.n_timeline - 1].model_version, 3);
+    assert_int_equal(r.timeline[r.n_timeline - 1].serving_region, 1);
+    world_result_free(&r);
+    scenario_free(&sc);
+}
+
 /* ---- calibrated micro-batching ---------------------------------------------------- */
 /* Two single-slot servers batch up to 32 requests (2 ms deadline) with
  * latencies from a calibration table. The request fidelity simulates every
@@ -429,6 +477,7 @@ int main(void) {
         cmocka_unit_test(test_fidelities_agree_on_an_incident),
         cmocka_unit_test(test_batching_fidelities_agree),
         cmocka_unit_test(test_failback_returns_home),
+        cmocka_unit_test(test_timeline_model_versions),
         cmocka_unit_test(test_real_state_restores_lose_what_backups_missed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
