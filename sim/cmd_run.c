@@ -18,10 +18,11 @@
 #include "sim/cli.h"
 #include "sim/commands.h"
 #include "sim/h5out.h"
+#include "sim/sweep_run.h"
 
 static const char run_usage[] =
     "usage: firedrill run SCENARIO.json [--seeds N] [--seed S] [-o results/NAME.h5] [-j N]\n"
-    "                     [--backend auto|cpu|cuda] [--trace] [--quiet]\n"
+    "                     [--backend auto|cpu|cuda] [--trace] [--resume | --fresh] [--quiet]\n"
     "\n"
     "Simulates N replicas (seeds S, S+1, ..., default N=10, S=1) of the scenario, writes\n"
     "every replica's metrics and every incident to HDF5 (default results/<name>.h5),\n"
@@ -32,7 +33,11 @@ static const char run_usage[] =
     "'backend' records the one that ran.\n"
     "-j N runs replicas on N threads (default: online CPUs); results do not depend on it.\n"
     "--trace stores each replica's model events (disasters, detections, failovers,\n"
-    "backups) in /trace/<seed>.\n";
+    "backups) in /trace/<seed> and its serving side in /timeline/<seed>.\n"
+    "Finished replicas are journaled to OUT.h5.journal while running (not with --trace,\n"
+    "whose traces stay in memory); the journal is removed once the file is complete.\n"
+    "--resume continues an interrupted run (kill -9 included) from its journal, --fresh\n"
+    "discards the journal; without either an existing journal is an error.\n";
 
 static const char validate_usage[] =
     "usage: firedrill validate SCENARIO.json [--list-keys | --schema]\n"
@@ -123,6 +128,76 @@ static int run_replicas(run_pool *p, int jobs) {
     return atomic_load(&p->failed) ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 }
 
+/* Writes the run's file (to a temporary name, then renamed) and the summary. */
+static int write_run(const scenario *sc, const char *out_path, const replica_metrics *rows, uint64_t n_rows,
+                     const incident_record *incidents, size_t n_inc, const h5out_trace *traces, bool quiet, int argc,
+                     char **argv) {
+    char sha[65], command[1024], err[1024];
+    cli_sha256_hex(sc->given_json, strlen(sc->given_json), sha);
+    cli_join_command(argc, argv, command, sizeof command);
+    h5out_meta meta = {
+        FIREDRILL_VERSION, firedrill_git_rev, sc->name,         sha, rec_backend_name((rec_backend)sc->kernel_backend),
+        command,           sc->given_json,    sc->resolved_json};
+    if (h5out_write(out_path, &meta, rows, n_rows, incidents, n_inc, traces, traces ? n_rows : 0, err, sizeof err) !=
+        0) {
+        fprintf(stderr, "firedrill run: %s\n", err);
+        return CLI_EXIT_FAILED;
+    }
+    if (!quiet) {
+        print_summary(sc, rows, n_rows);
+        printf("wrote %s (%llu replicas, %zu incidents)\n", out_path, (unsigned long long)n_rows, n_inc);
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Without traces a run is a sweep of one point: the sweep executor runs the
+ * seeds on threads and journals each finished replica, so an interrupted
+ * run resumes where it stopped, and run and sweep give identical rows. */
+static int run_journaled(const scenario *sc, const char *file, uint64_t first, uint64_t seeds, const char *out_path,
+                         int jobs, bool resume, bool fresh, bool quiet, int argc, char **argv) {
+    sweep_point point = {.index = 0, .sc = *sc};
+    cli_sha256_hex(sc->given_json, strlen(sc->given_json), point.sha256);
+    /* The journal belongs to this scenario, seed range and backend. */
+    char identity[256], journal[4200], err[1024];
+    snprintf(identity, sizeof identity, "run %s seeds %llu+%llu backend %d", point.sha256, (unsigned long long)first,
+             (unsigned long long)seeds, sc->kernel_backend);
+    sweep_spec sw = {.file = (char *)file,
+                     .name = (char *)sc->name,
+                     .seeds = seeds,
+                     .first_seed = first,
+                     .points = &point,
+                     .n_points = 1};
+    cli_sha256_hex(identity, strlen(identity), sw.sha256);
+    snprintf(journal, sizeof journal, "%s.journal", out_path);
+    sweep_opts so = {.shard_k = 0,
+                     .shard_n = 1,
+                     .resume = resume,
+                     .fresh = fresh,
+                     .journal_path = journal,
+                     .progress = !quiet && isatty(STDERR_FILENO)};
+    sweep_exec x;
+    int status = sweep_exec_init(&x, &sw, &so, err, sizeof err);
+    if (status != SWEEP_OK) {
+        fprintf(stderr, "firedrill run: %s\n", err);
+        return status;
+    }
+    if (!quiet && x.n_resumed)
+        fprintf(stderr, "firedrill run: resuming: %llu of %llu replicas already in %s\n",
+                (unsigned long long)x.n_resumed, (unsigned long long)seeds, journal);
+    status = sweep_exec_run_threads(&x, jobs, err, sizeof err);
+    replica_metrics *rows = NULL;
+    incident_record *inc = NULL;
+    size_t n_rows = 0, n_inc = 0;
+    if (status == SWEEP_OK) status = sweep_exec_collect(&x, &rows, &n_rows, &inc, &n_inc, err, sizeof err);
+    if (status != SWEEP_OK) fprintf(stderr, "firedrill run: %s: %s\n", file, err);
+    if (status == SWEEP_OK) status = write_run(sc, out_path, rows, n_rows, inc, n_inc, NULL, quiet, argc, argv);
+    if (status == SWEEP_OK) sweep_exec_remove_journal(&x);
+    free(rows);
+    free(inc);
+    sweep_exec_free(&x);
+    return status;
+}
+
 int cmd_run(int argc, char **argv) {
     static const struct option opts[] = {
         {"seeds", required_argument, 0, 'n'},
@@ -132,6 +207,8 @@ int cmd_run(int argc, char **argv) {
         {"backend", required_argument, 0, 'b'},
         {"trace", no_argument, 0, 't'},
         {"jobs", required_argument, 0, 'j'},
+        {"resume", no_argument, 0, 'r'},
+        {"fresh", no_argument, 0, 'f'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -139,7 +216,7 @@ int cmd_run(int argc, char **argv) {
     const char *out_path = NULL;
     bool quiet = false;
     rec_backend backend = REC_BACKEND_AUTO;
-    bool trace = false;
+    bool trace = false, resume = false, fresh = false;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     uint64_t jobs = cpus > 0 ? (uint64_t)cpus : 1;
     optind = 0;
@@ -156,6 +233,8 @@ int cmd_run(int argc, char **argv) {
         case 'o': out_path = optarg; break;
         case 'q': quiet = true; break;
         case 't': trace = true; break;
+        case 'r': resume = true; break;
+        case 'f': fresh = true; break;
         case 'j':
             if (!cli_parse_u64("run", "-j", optarg, 1, 1024, &jobs)) return CLI_EXIT_USAGE;
             break;
@@ -168,6 +247,7 @@ int cmd_run(int argc, char **argv) {
         }
     }
     if (optind != argc - 1) return cli_usage_error("run", "expected one scenario file");
+    if (resume && fresh) return cli_usage_error("run", "--resume and --fresh exclude each other");
     const char *file = argv[optind];
     char berr[256];
     if (backend == REC_BACKEND_AUTO)
@@ -191,6 +271,12 @@ int cmd_run(int argc, char **argv) {
         snprintf(default_path, sizeof default_path, "results/%s.h5", sc.name);
         out_path = default_path;
     }
+    if (!trace) {
+        int status = run_journaled(&sc, file, first, seeds, out_path, (int)jobs, resume, fresh, quiet, argc, argv);
+        scenario_free(&sc);
+        return status;
+    }
+    if (resume || fresh) fprintf(stderr, "firedrill run: --trace runs are not journaled; --resume/--fresh ignored\n");
     sc.trace_events = trace;
     run_pool pool = {.sc = &sc, .first_seed = first, .n = seeds, .results = calloc(seeds, sizeof(world_result))};
     int status = pool.results ? run_replicas(&pool, (int)jobs) : CLI_EXIT_FAILED;
@@ -214,22 +300,8 @@ int cmd_run(int argc, char **argv) {
             n_inc += r->n_incidents;
         }
     }
-    if (status == CLI_EXIT_OK) {
-        char sha[65], command[1024];
-        cli_sha256_hex(sc.given_json, strlen(sc.given_json), sha);
-        cli_join_command(argc, argv, command, sizeof command);
-        h5out_meta meta = {FIREDRILL_VERSION,         firedrill_git_rev, sc.name,       sha,
-                           rec_backend_name(backend), command,           sc.given_json, sc.resolved_json};
-        if (h5out_write(out_path, &meta, rows, seeds, incidents, n_inc, traces, traces ? seeds : 0, err, sizeof err) !=
-            0) {
-            fprintf(stderr, "firedrill run: %s\n", err);
-            status = CLI_EXIT_FAILED;
-        }
-    }
-    if (status == CLI_EXIT_OK && !quiet) {
-        print_summary(&sc, rows, seeds);
-        printf("wrote %s (%llu replicas, %zu incidents)\n", out_path, (unsigned long long)seeds, n_inc);
-    }
+    if (status == CLI_EXIT_OK)
+        status = write_run(&sc, out_path, rows, seeds, incidents, n_inc, traces, quiet, argc, argv);
     for (uint64_t i = 0; pool.results && i < seeds; i++) world_result_free(&pool.results[i]);
     free(pool.results);
     free(traces);

@@ -188,7 +188,7 @@ static int journal_open(sweep_exec *x, char *err, size_t errlen) {
     bool exists = stat(path, &st) == 0;
     if (exists && !x->opts.resume && !x->opts.fresh) {
         cli_errf(err, errlen,
-                 "%s exists: an earlier run of this sweep into this output was interrupted; rerun with --resume to "
+                 "%s exists: an earlier run into this output was interrupted; rerun with --resume to "
                  "continue it, or --fresh to discard it",
                  path);
         return SWEEP_EUSAGE;
@@ -204,7 +204,7 @@ static int journal_open(sweep_exec *x, char *err, size_t errlen) {
         if (got == sizeof have && memcmp(have, want, sizeof have) == 0) return journal_replay(x, err, errlen);
         if (got == sizeof have && memcmp(have, JOURNAL_MAGIC, 8) == 0 && get64(have + 120) == XXH3_64bits(have, 120)) {
             cli_errf(err, errlen,
-                     "%s belongs to another sweep, shard or build (sweep %.12s.., shard %u/%u; this run: %.12s.., "
+                     "%s belongs to another run, sweep, shard or build (%.12s.., shard %u/%u; this one: %.12s.., "
                      "shard %u/%u): use --fresh to discard it",
                      path, (const char *)have + 40, get32(have + 20), get32(have + 24), x->sw->sha256, x->opts.shard_k,
                      x->opts.shard_n);

@@ -150,6 +150,30 @@ expect_match "$err" "resuming: [0-9]+ of 48 replicas already in" "resume says ho
 same_tables "$tmp/long.h5" "$tmp/long_ref.h5" "resumed run equals an uninterrupted one"
 check "journal removed after resume" test ! -e "$tmp/long.h5.journal"
 
+# --- firedrill run: journaled the same way ------------------------------------------
+"$FIREDRILL" sweep "$tmp/sweeps/long.json" --emit-point 0 > "$tmp/long0.json"
+"$FIREDRILL" run "$tmp/long0.json" --seeds 24 -j 2 -o "$tmp/run_ref.h5" --quiet
+"$FIREDRILL" run "$tmp/long0.json" --seeds 24 -j 1 -o "$tmp/run_long.h5" --quiet &
+pid=$!
+for _ in $(seq 1 400); do
+    size=$(stat -c %s "$tmp/run_long.h5.journal" 2>/dev/null || echo 0)
+    (( size > 300000 )) && break
+    sleep 0.02
+done
+kill -9 $pid 2>/dev/null || true
+wait $pid 2>/dev/null || true
+check "run killed mid-run: journal kept, no results file" test -e "$tmp/run_long.h5.journal" -a ! -e "$tmp/run_long.h5"
+expect_status 2 "run with a journal and no --resume" -- "$FIREDRILL" run "$tmp/long0.json" --seeds 24 -o "$tmp/run_long.h5"
+expect_match "$err" "run_long.h5.journal exists: .*--resume" "run error suggests --resume"
+expect_status 2 "resume of other seeds refused" -- "$FIREDRILL" run "$tmp/long0.json" --seeds 25 --resume -o "$tmp/run_long.h5"
+expect_match "$err" "belongs to another run" "other seeds named as another run"
+expect_status 0 "run --resume" -- "$FIREDRILL" run "$tmp/long0.json" --seeds 24 -j 2 --resume -o "$tmp/run_long.h5"
+expect_match "$err" "resuming: [0-9]+ of 24 replicas already in" "run resume says how much was kept"
+same_tables "$tmp/run_long.h5" "$tmp/run_ref.h5" "resumed run equals an uninterrupted run"
+check "run journal removed" test ! -e "$tmp/run_long.h5.journal"
+expect_status 0 "traced run" -- "$FIREDRILL" run "$tmp/long0.json" --seeds 24 --trace -o "$tmp/run_traced.h5" --quiet
+same_tables "$tmp/run_traced.h5" "$tmp/run_ref.h5" "tracing does not change the tables"
+
 # --- the Slurm example, run here -------------------------------------------------
 expect_status 0 "slurm_sweep.sh local, 3 shards" -- env FIREDRILL="$FIREDRILL" scripts/slurm_sweep.sh local \
     "$tmp/sweeps/tiny.json" 3 "$tmp/slurm/tiny.h5"
