@@ -126,19 +126,23 @@ expect_status 0 "merge 1/2 + 0/2" -- "$FIREDRILL" merge "$tmp/m.h5" "$tmp/s1.h5"
 same_tables "$tmp/m.h5" "$tmp/j1.h5" "merged shards equal the unsharded sweep"
 
 # --- resume after kill -9 ----------------------------------------------------------
+# kill_mid_run PID JOURNAL: kill -9 once the journal holds a few whole records.
+kill_mid_run() {
+    local pid=$1 journal=$2 size
+    for _ in $(seq 1 400); do
+        size=$(stat -c %s "$journal" 2>/dev/null || echo 0)
+        (( size > 300000 )) && break
+        sleep 0.02
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
 # 30-day replicas (tens of ms and tens of kB of journal each) so that the
 # kill lands mid-run, after a few whole records.
 sed 's/"horizon_s": "2d"/"horizon_s": "30d"/; s/"seeds": 4/"seeds": 12/' "$tmp/sweeps/tiny.json" > "$tmp/sweeps/long.json"
 "$FIREDRILL" sweep "$tmp/sweeps/long.json" -j 2 -o "$tmp/long_ref.h5" --quiet
 "$FIREDRILL" sweep "$tmp/sweeps/long.json" -j 1 -o "$tmp/long.h5" --quiet &
-pid=$!
-for _ in $(seq 1 400); do
-    size=$(stat -c %s "$tmp/long.h5.journal" 2>/dev/null || echo 0)
-    (( size > 300000 )) && break
-    sleep 0.02
-done
-kill -9 $pid 2>/dev/null || true
-wait $pid 2>/dev/null || true
+kill_mid_run $! "$tmp/long.h5.journal"
 check "killed mid-run: journal kept, no results file" test -e "$tmp/long.h5.journal" -a ! -e "$tmp/long.h5"
 # A record torn by the kill (simulated): cut the last few bytes.
 truncate -s -3 "$tmp/long.h5.journal"
@@ -154,14 +158,7 @@ check "journal removed after resume" test ! -e "$tmp/long.h5.journal"
 "$FIREDRILL" sweep "$tmp/sweeps/long.json" --emit-point 0 > "$tmp/long0.json"
 "$FIREDRILL" run "$tmp/long0.json" --seeds 24 -j 2 -o "$tmp/run_ref.h5" --quiet
 "$FIREDRILL" run "$tmp/long0.json" --seeds 24 -j 1 -o "$tmp/run_long.h5" --quiet &
-pid=$!
-for _ in $(seq 1 400); do
-    size=$(stat -c %s "$tmp/run_long.h5.journal" 2>/dev/null || echo 0)
-    (( size > 300000 )) && break
-    sleep 0.02
-done
-kill -9 $pid 2>/dev/null || true
-wait $pid 2>/dev/null || true
+kill_mid_run $! "$tmp/run_long.h5.journal"
 check "run killed mid-run: journal kept, no results file" test -e "$tmp/run_long.h5.journal" -a ! -e "$tmp/run_long.h5"
 expect_status 2 "run with a journal and no --resume" -- "$FIREDRILL" run "$tmp/long0.json" --seeds 24 -o "$tmp/run_long.h5"
 expect_match "$err" "run_long.h5.journal exists: .*--resume" "run error suggests --resume"
