@@ -71,7 +71,7 @@ int bchain_backup_create(const bchain_header *h, bchain_backup **out, char *err,
     if (!out) return model_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: out is NULL");
     *out = NULL;
     if (!h) return model_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: header is NULL");
-    if (h->kind != BCHAIN_FULL && h->kind != BCHAIN_INCREMENTAL)
+    if (h->kind != BCHAIN_FULL && h->kind != BCHAIN_INCREMENTAL && h->kind != BCHAIN_DIFFERENTIAL)
         return model_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: unknown kind %d", (int)h->kind);
     if (h->n_tables == 0 || h->rows == 0 || h->dim == 0)
         return model_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: shape %u x %u x %u has a zero extent", h->n_tables,
@@ -185,12 +185,46 @@ int bchain_append(bchain *c, bchain_backup *b, uint64_t *id_out, char *err, size
     if (last && b->h.taken_at_s < last->b->h.taken_at_s)
         return model_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: backup taken at %g s precedes the newest one (%g s)",
                           b->h.taken_at_s, last->b->h.taken_at_s);
+    /* The newest full and whether incrementals or differentials follow it:
+     * a partial backup's parent is found from there. */
+    const bchain_slot *full = NULL;
+    bool after_inc = false, after_diff = false;
+    for (size_t i = c->count; i-- > 0 && !full;) {
+        const bchain_slot *s = &c->slots[i];
+        if (s->b->h.kind == BCHAIN_FULL)
+            full = s;
+        else if (s->b->h.kind == BCHAIN_INCREMENTAL)
+            after_inc = true;
+        else
+            after_diff = true;
+    }
+    uint64_t parent_id = 0;
     if (b->h.kind == BCHAIN_INCREMENTAL) {
         if (!last) return model_errf(err, errlen, BCHAIN_ERR_LINK, "chain: incremental backup has no backup to follow");
         if (last->b->h.version != b->h.parent_version)
             return model_errf(err, errlen, BCHAIN_ERR_LINK,
                               "chain: incremental follows version %llu, newest backup holds %llu",
                               (unsigned long long)b->h.parent_version, (unsigned long long)last->b->h.version);
+        if (after_diff)
+            return model_errf(err, errlen, BCHAIN_ERR_LINK,
+                              "chain: cannot mix incremental and differential backups after full backup %llu: "
+                              "take a full first",
+                              (unsigned long long)(full ? full->id : 0));
+        parent_id = last->id;
+    } else if (b->h.kind == BCHAIN_DIFFERENTIAL) {
+        if (!full)
+            return model_errf(err, errlen, BCHAIN_ERR_LINK, "chain: differential backup has no full backup to follow");
+        if (full->b->h.version != b->h.parent_version)
+            return model_errf(err, errlen, BCHAIN_ERR_LINK,
+                              "chain: differential follows full version %llu, newest full backup %llu holds %llu",
+                              (unsigned long long)b->h.parent_version, (unsigned long long)full->id,
+                              (unsigned long long)full->b->h.version);
+        if (after_inc)
+            return model_errf(err, errlen, BCHAIN_ERR_LINK,
+                              "chain: cannot mix differential and incremental backups after full backup %llu: "
+                              "take a full first",
+                              (unsigned long long)full->id);
+        parent_id = full->id;
     }
     if (c->count == c->capacity) {
         size_t cap = c->capacity ? 2 * c->capacity : 16;
@@ -198,13 +232,12 @@ int bchain_append(bchain *c, bchain_backup *b, uint64_t *id_out, char *err, size
         if (!slots) return model_errf(err, errlen, BCHAIN_ERR_NOMEM, "chain: out of memory");
         c->slots = slots;
         c->capacity = cap;
-        last = c->count ? &c->slots[c->count - 1] : NULL;
     }
     bchain_slot *s = &c->slots[c->count];
     *s = (bchain_slot){
         .b = b,
         .id = c->next_id++,
-        .parent_id = b->h.kind == BCHAIN_INCREMENTAL ? last->id : 0,
+        .parent_id = parent_id,
     };
     c->count++;
     c->bytes_stored += b->bytes;
@@ -315,6 +348,43 @@ int bchain_apply_retention(bchain *c, uint32_t keep_full, size_t *dropped_out, u
 
 static bool bchain_usable(const bchain_slot *s, double as_of_s) { return s->completed && s->completed_at_s <= as_of_s; }
 
+static void bchain_restore_took(bchain_restore_result *res, const bchain_slot *s) {
+    res->last_id = s->id;
+    res->n_applied++;
+    res->version = s->b->h.version;
+    res->recovery_point_s = s->b->h.taken_at_s;
+    res->state_updated_at_s = s->b->h.state_updated_at_s;
+}
+
+/* The full at slots[full_i] is loaded into target: applies the newest usable
+ * differential after it (up to the next full) that verifies. Each stands on
+ * the full alone, so a corrupt one costs only the step back to the one
+ * before it, never the rest of the chain. */
+static int bchain_restore_differential(const bchain *c, size_t full_i, double as_of_s, mstate *target,
+                                       bchain_restore_result *res, char *err, size_t errlen) {
+    size_t end = full_i + 1;
+    while (end < c->count && c->slots[end].b->h.kind != BCHAIN_FULL) end++;
+    char merr[200];
+    for (size_t j = end; j-- > full_i + 1;) {
+        const bchain_slot *d = &c->slots[j];
+        if (d->b->h.kind != BCHAIN_DIFFERENTIAL || !bchain_usable(d, as_of_s)) continue;
+        res->bytes_read += d->b->bytes;
+        if (bchain_backup_verify(d->b) != BCHAIN_OK) {
+            res->n_corrupt++;
+            continue;
+        }
+        /* Append links every differential to the newest full and verified
+         * bytes load as taken, so a failure here means an inconsistent chain. */
+        if (d->parent_id != res->full_id || mstate_load_backup(target, d->b, merr, sizeof merr) != MSTATE_OK)
+            return model_errf(err, errlen, BCHAIN_ERR_APPLY,
+                              "restore: differential backup %llu does not follow full backup %llu",
+                              (unsigned long long)d->id, (unsigned long long)res->full_id);
+        bchain_restore_took(res, d);
+        break;
+    }
+    return BCHAIN_OK;
+}
+
 int bchain_restore(const bchain *c, double as_of_s, mstate *target, bchain_restore_result *res, char *err,
                    size_t errlen) {
     if (!res) return model_errf(err, errlen, BCHAIN_ERR_INVALID, "restore: result is NULL");
@@ -339,6 +409,8 @@ int bchain_restore(const bchain *c, double as_of_s, mstate *target, bchain_resto
         res->version = full->b->h.version;
         res->recovery_point_s = full->b->h.taken_at_s;
         res->state_updated_at_s = full->b->h.state_updated_at_s;
+        if (i + 1 < c->count && c->slots[i + 1].b->h.kind == BCHAIN_DIFFERENTIAL)
+            return bchain_restore_differential(c, i, as_of_s, target, res, err, errlen);
 
         for (size_t j = i + 1; j < c->count; j++) {
             const bchain_slot *inc = &c->slots[j];
@@ -356,11 +428,7 @@ int bchain_restore(const bchain *c, double as_of_s, mstate *target, bchain_resto
                 return model_errf(err, errlen, BCHAIN_ERR_APPLY,
                                   "restore: incremental backup %llu does not follow backup %llu",
                                   (unsigned long long)inc->id, (unsigned long long)res->last_id);
-            res->last_id = inc->id;
-            res->n_applied++;
-            res->version = inc->b->h.version;
-            res->recovery_point_s = inc->b->h.taken_at_s;
-            res->state_updated_at_s = inc->b->h.state_updated_at_s;
+            bchain_restore_took(res, inc);
         }
         return BCHAIN_OK;
     }

@@ -4,8 +4,15 @@
  * followed by (table, row, row data) entries, plus an XXH3_64bits checksum of
  * the whole blob. Full backups carry every row of every table; incremental
  * ones carry exactly the rows dirtied since the backup before them and name
- * that backup's version as their parent. mstate_snapshot builds backups;
- * mstate_load_backup applies one.
+ * that backup's version as their parent; differential ones carry exactly the
+ * rows dirtied since the newest full and name that full's version as their
+ * parent. mstate_snapshot builds backups; mstate_load_backup applies one.
+ *
+ * A restore reads a full and then either every incremental after it in order
+ * or ONE differential (the newest that verifies): differentials grow with the
+ * time since their full, incrementals do not, but a restore from them never
+ * reads more than two backups and a corrupt one costs only the gap to the one
+ * before it. After one full a chain holds one kind or the other, never both.
  *
  * A chain (`bchain`) stores backups in time order. The caller models the
  * transfer: a backup is appended when it is taken and becomes restorable only
@@ -36,13 +43,13 @@ typedef enum bchain_status {
     BCHAIN_ERR_INVALID = -1,   /* bad argument */
     BCHAIN_ERR_NOMEM = -2,     /* allocation failed */
     BCHAIN_ERR_NOT_FOUND = -3, /* no backup with that id in the chain */
-    BCHAIN_ERR_LINK = -4,      /* an incremental does not follow its parent */
+    BCHAIN_ERR_LINK = -4,      /* an incremental or differential does not follow its parent */
     BCHAIN_ERR_CHECKSUM = -5,  /* the stored blob does not match its checksum */
     BCHAIN_ERR_NO_BACKUP = -6, /* restore: no completed full backup verifies */
     BCHAIN_ERR_APPLY = -7      /* restore: the target state rejected a backup */
 } bchain_status;
 
-typedef enum bchain_kind { BCHAIN_FULL = 0, BCHAIN_INCREMENTAL = 1 } bchain_kind;
+typedef enum bchain_kind { BCHAIN_FULL = 0, BCHAIN_INCREMENTAL = 1, BCHAIN_DIFFERENTIAL = 2 } bchain_kind;
 
 /* What a backup says about itself; serialized at the head of its blob. */
 typedef struct bchain_header {
@@ -50,7 +57,7 @@ typedef struct bchain_header {
     uint64_t version;             /* updates the state had applied when taken */
     double taken_at_s;            /* when the snapshot was taken */
     double state_updated_at_s;    /* time of the newest update it holds */
-    uint64_t parent_version;      /* incrementals: version of the backup before */
+    uint64_t parent_version;      /* incrementals: version of the backup before; differentials: of their full */
     uint32_t n_tables, rows, dim; /* shape of the state it came from */
     uint64_t n_entries;           /* (table, row) entries carried */
 } bchain_header;
@@ -58,7 +65,7 @@ typedef struct bchain_header {
 /* One stored backup as the chain's catalogue lists it. */
 typedef struct bchain_info {
     uint64_t id;        /* unique in the chain, increasing in append order */
-    uint64_t parent_id; /* incrementals: id of the backup before; 0 for fulls */
+    uint64_t parent_id; /* incrementals: id of the backup before; differentials: of their full; 0 for fulls */
     bchain_header header;
     bool completed;        /* transfer finished: restorable from completed_at_s */
     double completed_at_s; /* meaningful only when completed */
@@ -101,10 +108,16 @@ bchain *bchain_create(void);
 void bchain_free(bchain *c);
 
 /* Appends a sealed backup and takes ownership of it (on failure the caller
- * keeps it). Backups arrive in time order: taken_at_s never decreases. An
- * incremental must follow its parent: the newest backup in the chain has the
- * version the incremental names as parent (BCHAIN_ERR_LINK otherwise, e.g.
- * after a restore that stopped at a broken link: take a full backup then).
+ * keeps it). Backups arrive in time order: taken_at_s never decreases.
+ * BCHAIN_ERR_LINK, when a backup does not follow its parent (take a full
+ * backup then):
+ *   an incremental: the newest backup in the chain must have the version the
+ *     incremental names as parent (not so e.g. after a restore that stopped at
+ *     a broken link);
+ *   a differential: the newest FULL in the chain (completed or not) must have
+ *     the version the differential names as parent (not so after a restore
+ *     that fell back past a corrupt full);
+ *   either, after the newest full already followed by the other kind.
  * *id_out (may be NULL) receives the new id. */
 int bchain_append(bchain *c, bchain_backup *b, uint64_t *id_out, char *err, size_t errlen);
 
@@ -130,7 +143,8 @@ int bchain_info_at(const bchain *c, size_t index, bchain_info *out);
 int bchain_info_of(const bchain *c, uint64_t id, bchain_info *out);
 
 /* Drops every backup older than the keep_full-th newest completed full
- * backup, so that full and everything after it (its increments, newer fulls,
+ * backup, so that full and everything after it (its increments or
+ * differentials, newer fulls,
  * transfers still in flight) stay. In-flight fulls do not count towards
  * keep_full: the last restorable chain is never dropped for one that may
  * never arrive. With fewer completed fulls, nothing is dropped.
@@ -144,24 +158,32 @@ typedef struct bchain_restore_result {
     double state_updated_at_s; /* time of the newest update restored */
     uint64_t full_id;          /* the full backup the restore started from */
     uint64_t last_id;          /* the newest backup applied */
-    uint32_t n_applied;        /* backups applied: the full plus increments */
-    uint32_t n_corrupt;        /* backups read that failed verification */
-    bool broken_link;          /* stopped at an increment that failed verification */
+    uint32_t n_applied;        /* backups applied: the full plus increments, or plus one differential */
+    uint32_t n_corrupt;        /* backups read that failed verification (fulls, increments, differentials) */
+    bool broken_link;          /* stopped at an increment that failed verification (never for differentials) */
     uint64_t bytes_read;       /* real bytes read, failed verifications included */
 } bchain_restore_result;
 
 /* Rebuilds `target` (same shape as the backups) as of as_of_s: from the
- * newest full backup completed at or before as_of_s that verifies, then the
- * increments after it in order, while they are completed by as_of_s and
- * verify. An increment that fails verification is a broken link: it and
- * everything after it are left out. A full that fails verification is
- * skipped for the previous one and its increments. Every backup is verified
- * before a byte of it is applied, so on BCHAIN_ERR_NO_BACKUP `target` is
- * unchanged. BCHAIN_ERR_APPLY means a target of another shape (unchanged) or
- * a chain whose links disagree (target holds a partial restore). `res` is
- * filled on success and failure (counts and bytes read). Afterwards the
- * target's next incremental follows the restored version, which the chain
- * accepts only if that is its newest backup: take a full backup otherwise. */
+ * newest full backup completed at or before as_of_s that verifies, then what
+ * follows it up to the next full:
+ *   increments: in order, while they are completed by as_of_s and verify. An
+ *     increment that fails verification is a broken link: it and everything
+ *     after it are left out.
+ *   differentials: those completed by as_of_s, newest first; the first that
+ *     verifies is applied and ends the restore. Each that fails verification
+ *     counts in n_corrupt and bytes_read and the one before it is tried (no
+ *     broken link: each differential stands alone on its full); none left,
+ *     the full alone is restored.
+ * A full that fails verification is skipped for the previous one and what
+ * follows it. Every backup is verified before a byte of it is applied, so on
+ * BCHAIN_ERR_NO_BACKUP `target` is unchanged. BCHAIN_ERR_APPLY means a
+ * target of another shape (unchanged) or a chain whose links disagree
+ * (target holds a partial restore). `res` is filled on success and failure
+ * (counts and bytes read). Afterwards the target's next incremental follows
+ * the restored version, which the chain accepts only if that is its newest
+ * backup; its next differential follows the restored full, which the chain
+ * accepts only if that is its newest full: take a full backup otherwise. */
 int bchain_restore(const bchain *c, double as_of_s, mstate *target, bchain_restore_result *res, char *err,
                    size_t errlen);
 

@@ -6,6 +6,7 @@
 
 const char *const standby_mode_names[] = {"cold", "pilot_light", "warm", "hot", NULL};
 const char *const storage_tier_names[] = {"local", "regional", "cross_region", NULL};
+const char *const partial_backup_names[] = {"incremental", "differential", NULL};
 const char *const region_role_names[] = {"primary", "standby", "active", NULL};
 
 int scenario_region(const scenario *sc, const char *name) {
@@ -112,7 +113,11 @@ static bool parse_backup(cfg_obj *root, backup_spec *b) {
     b->enabled = cfg_bool(&o, "enabled", true, "take backups at all");
     b->full_period_s = cfg_duration(&o, "full_period_s", 86400, 60, 1e9, "period of full backups");
     b->incremental_period_s =
-        cfg_duration(&o, "incremental_period_s", 900, 0, 1e9, "period of incremental backups (0: none)");
+        cfg_duration(&o, "incremental_period_s", 900, 0, 1e9,
+                     "period of the backups between fulls, incremental or differential (0: none)");
+    b->partial = (partial_backup)cfg_enum(&o, "partial", partial_backup_names, PARTIAL_INCREMENTAL,
+                                          "what the backups between fulls carry: rows changed since the previous "
+                                          "backup (incremental) or since the last full (differential)");
     b->target = (storage_tier)cfg_enum(&o, "target", storage_tier_names, TIER_CROSS_REGION, "where backups go");
     b->bandwidth_bps = cfg_rate_bps(&o, "bandwidth_bps", 100e6, CFG_GT0, 1e13, "cap on backup transfers");
     b->verify = cfg_bool(&o, "verify", true, "verify each backup after transfer");
@@ -122,7 +127,8 @@ static bool parse_backup(cfg_obj *root, backup_spec *b) {
     b->corruption_probability =
         cfg_number(&o, "corruption_probability", 0.001, 0, 1, "", "chance a backup is silently corrupt");
     b->retention_full = (int)cfg_int(&o, "retention_full", 7, 1, 10000, "full backups kept (with their increments)");
-    b->skip_if_busy = cfg_bool(&o, "skip_if_busy", true, "skip an incremental while a backup is still in flight");
+    b->skip_if_busy =
+        cfg_bool(&o, "skip_if_busy", true, "skip a backup between fulls while another backup is still in flight");
     b->storage_cost_per_gb_month =
         cfg_number(&o, "storage_cost_per_gb_month", 0.023, 0, 1e6, "currency/GB/month", "price of stored backup bytes");
     b->transfer_cost_per_gb =
@@ -277,10 +283,10 @@ void scenario_describe(const scenario *sc, FILE *out) {
             service_law_names[sc->traffic.service], sc->traffic.service_mean_s * 1e3, sc->traffic.slots_per_server);
     fprintf(out, "  model: %.1f GB, %.0f updates/s\n", sc->model.logical_bytes / 1e9, sc->model.updates_per_s);
     if (sc->backup.enabled)
-        fprintf(out, "  backup: full every %.2f h, incremental every %.1f min, to %s at %.1f MB/s%s\n",
-                sc->backup.full_period_s / 3600, sc->backup.incremental_period_s / 60,
-                storage_tier_names[sc->backup.target], sc->backup.bandwidth_bps / 1e6,
-                sc->backup.verify ? ", verified" : "");
+        fprintf(out, "  backup: full every %.2f h, %s every %.1f min, to %s at %.1f MB/s%s\n",
+                sc->backup.full_period_s / 3600, partial_backup_names[sc->backup.partial],
+                sc->backup.incremental_period_s / 60, storage_tier_names[sc->backup.target],
+                sc->backup.bandwidth_bps / 1e6, sc->backup.verify ? ", verified" : "");
     else
         fprintf(out, "  backup: none\n");
     const detector_spec *d = &sc->failover.detector;

@@ -30,6 +30,10 @@ typedef struct region_spec {
 
 typedef enum standby_mode { STANDBY_COLD, STANDBY_PILOT_LIGHT, STANDBY_WARM, STANDBY_HOT } standby_mode;
 typedef enum storage_tier { TIER_LOCAL, TIER_REGIONAL, TIER_CROSS_REGION } storage_tier;
+/* What the backups between fulls carry: the rows changed since the previous
+ * backup (a restore reads the full and every increment after it), or since
+ * the full (a restore reads the full and the newest differential). */
+typedef enum partial_backup { PARTIAL_INCREMENTAL, PARTIAL_DIFFERENTIAL } partial_backup;
 
 /* Optional real model state (models/trainer.c): embedding tables in memory
  * that a simulated online trainer updates, backed up row by row and really
@@ -61,6 +65,7 @@ typedef struct network_spec {
 typedef struct backup_spec {
     bool enabled;
     double full_period_s, incremental_period_s;
+    partial_backup partial; /* what the backups every incremental_period_s carry */
     storage_tier target;
     double bandwidth_bps; /* cap on the backup link */
     bool verify;
@@ -129,6 +134,7 @@ void scenario_describe(const scenario *sc, FILE *out);
 
 extern const char *const standby_mode_names[];
 extern const char *const storage_tier_names[];
+extern const char *const partial_backup_names[];
 extern const char *const region_role_names[];
 
 #endif

@@ -30,10 +30,13 @@ struct trainer {
     double now_s;
     bool frozen;
     double frozen_s;
-    /* the version the live state's dirty rows follow (its last snapshot or
-     * the backup it was restored from) */
-    bool has_base;
-    uint64_t base_version;
+    /* Trainer ids (0: none) of the backup the live state's since-previous
+     * rows follow (its last snapshot, or the newest backup its restore
+     * applied) and of the full its since-full rows follow. Ids rather than
+     * versions: after a restore the history forks, and a version reached
+     * again on the new branch is another state than on the old one. */
+    uint64_t base_id;
+    uint64_t full_id;
     uint64_t next_id;
     trainer_target targets[TRAINER_MAX_TARGETS];
     /* probe */
@@ -244,13 +247,68 @@ static int trainer_check_targets(const trainer *tr, uint32_t targets, char *err,
     return TRAINER_OK;
 }
 
+/* The trainer id of a chain id on a target; 0 when none. */
+static uint64_t trainer_id_of(const trainer_target *tg, uint64_t chain_id) {
+    size_t lo = 0, hi = tg->n_copies;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (tg->copies[mid].chain_id < chain_id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < tg->n_copies && tg->copies[lo].chain_id == chain_id ? tg->copies[lo].id : 0;
+}
+
+/* What a target's chain holds at its end: the trainer ids of its newest
+ * backup and newest full (0: none) and which kinds follow that full. */
+typedef struct trainer_tail {
+    uint64_t newest_id, full_id;
+    bool after_inc, after_diff;
+} trainer_tail;
+
+static trainer_tail trainer_target_tail(const trainer_target *tg) {
+    trainer_tail tail = {0};
+    const size_t n = bchain_count(tg->chain);
+    for (size_t i = n; i-- > 0;) {
+        bchain_info info;
+        if (bchain_info_at(tg->chain, i, &info) != BCHAIN_OK) break;
+        if (i == n - 1) tail.newest_id = trainer_id_of(tg, info.id);
+        if (info.header.kind == BCHAIN_FULL) {
+            tail.full_id = trainer_id_of(tg, info.id);
+            break;
+        }
+        if (info.header.kind == BCHAIN_INCREMENTAL)
+            tail.after_inc = true;
+        else
+            tail.after_diff = true;
+    }
+    return tail;
+}
+
+/* Mirrors bchain_append's links, by trainer id: an incremental follows the
+ * target's newest backup, a differential its newest full, and one kind never
+ * follows the other after a full. */
+static bool trainer_tail_takes(const trainer *tr, const trainer_tail *tail, bchain_kind kind) {
+    if (kind == BCHAIN_FULL) return true;
+    if (kind == BCHAIN_INCREMENTAL) return tr->base_id != 0 && tail->newest_id == tr->base_id && !tail->after_diff;
+    return tr->full_id != 0 && tail->full_id == tr->full_id && !tail->after_inc;
+}
+
+bool trainer_needs_full_for(const trainer *tr, uint32_t target, bchain_kind kind) {
+    if (!tr || target >= tr->cfg.n_targets) return true;
+    if (kind != BCHAIN_INCREMENTAL && kind != BCHAIN_DIFFERENTIAL) return false;
+    trainer_tail tail = trainer_target_tail(&tr->targets[target]);
+    return !trainer_tail_takes(tr, &tail, kind);
+}
+
 bool trainer_needs_full(const trainer *tr, uint32_t target) {
-    if (!tr || target >= tr->cfg.n_targets || !tr->has_base) return true;
-    const bchain *c = tr->targets[target].chain;
-    size_t n = bchain_count(c);
-    bchain_info info;
-    if (n == 0 || bchain_info_at(c, n - 1, &info) != BCHAIN_OK) return true;
-    return info.header.version != tr->base_version;
+    if (!tr || target >= tr->cfg.n_targets) return true;
+    trainer_tail tail = trainer_target_tail(&tr->targets[target]);
+    /* The kind the chain continues with; after a bare full an incremental,
+     * which links only when a differential does too (the full is then both
+     * the newest backup and the live state's full). */
+    return !trainer_tail_takes(tr, &tail, tail.after_diff ? BCHAIN_DIFFERENTIAL : BCHAIN_INCREMENTAL);
 }
 
 /* A copy of a sealed backup, sealed again (same bytes, same checksum). */
@@ -293,7 +351,7 @@ int trainer_backup(trainer *tr, bchain_kind kind, double now_s, uint32_t targets
     if (logical_bytes) *logical_bytes = 0;
     if (backup_id) *backup_id = 0;
     if (!tr || !isfinite(now_s)) return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: bad backup arguments");
-    if (kind != BCHAIN_FULL && kind != BCHAIN_INCREMENTAL)
+    if (kind != BCHAIN_FULL && kind != BCHAIN_INCREMENTAL && kind != BCHAIN_DIFFERENTIAL)
         return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: unknown backup kind %d", (int)kind);
     int rc = trainer_check_targets(tr, targets, err, errlen);
     if (rc != TRAINER_OK) return rc;
@@ -303,13 +361,15 @@ int trainer_backup(trainer *tr, bchain_kind kind, double now_s, uint32_t targets
     if (now_s < tr->now_s)
         return model_errf(err, errlen, TRAINER_ERR_TIME, "trainer: backup at %g s precedes the trainer's clock (%g s)",
                           now_s, tr->now_s);
-    if (kind == BCHAIN_INCREMENTAL)
-        for (uint32_t t = 0; t < tr->cfg.n_targets; t++)
-            if ((targets & TRAINER_TARGET(t)) && trainer_needs_full(tr, t))
-                return model_errf(err, errlen, TRAINER_ERR_NEED_FULL,
-                                  "trainer: target %u cannot take an incremental (no backup, "
-                                  "a missed one, or a restore since): take a full",
-                                  t);
+    for (uint32_t t = 0; t < tr->cfg.n_targets; t++)
+        if ((targets & TRAINER_TARGET(t)) && trainer_needs_full_for(tr, t, kind))
+            return model_errf(err, errlen, TRAINER_ERR_NEED_FULL,
+                              kind == BCHAIN_INCREMENTAL
+                                  ? "trainer: target %u cannot take an incremental (no backup, a missed one, "
+                                    "a restore since, or differentials after its full): take a full"
+                                  : "trainer: target %u cannot take a differential (no full, not the live "
+                                    "state's full, or incrementals after it): take a full",
+                              t);
     trainer_advance(tr, now_s);
 
     bchain_backup *b = NULL;
@@ -318,9 +378,10 @@ int trainer_backup(trainer *tr, bchain_kind kind, double now_s, uint32_t targets
     if (rc != MSTATE_OK)
         return model_errf(err, errlen, rc == MSTATE_ERR_NOMEM ? TRAINER_ERR_NOMEM : TRAINER_ERR_CHAIN,
                           "trainer: snapshot: %s", merr);
-    tr->has_base = true;
-    tr->base_version = mstate_version(tr->live);
     const uint64_t id = ++tr->next_id;
+    /* As mstate_snapshot moves the live state's bases. */
+    tr->base_id = id;
+    if (kind == BCHAIN_FULL) tr->full_id = id;
     const double bytes = (double)bchain_backup_bytes(b) * tr->byte_scale;
 
     /* Copies first, the original last, so a failure leaves no target half done
@@ -369,15 +430,8 @@ static trainer_copy *trainer_find_copy(trainer_target *tg, uint64_t id) {
 }
 
 static trainer_copy *trainer_find_chain_id(trainer_target *tg, uint64_t chain_id) {
-    size_t lo = 0, hi = tg->n_copies;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (tg->copies[mid].chain_id < chain_id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < tg->n_copies && tg->copies[lo].chain_id == chain_id ? &tg->copies[lo] : NULL;
+    uint64_t id = trainer_id_of(tg, chain_id);
+    return id ? trainer_find_copy(tg, id) : NULL;
 }
 
 static int trainer_lookup(trainer *tr, uint32_t target, uint64_t id, trainer_copy **out, char *err, size_t errlen) {
@@ -597,8 +651,12 @@ int trainer_restore(trainer *tr, double fault_s, uint32_t targets, trainer_resto
      * the state that died and never complete. */
     mstate_free(tr->live);
     tr->live = best;
-    tr->has_base = res->restored;
-    tr->base_version = res->restored_version;
+    tr->base_id = tr->full_id = 0;
+    if (res->restored) {
+        const trainer_target *tg = &tr->targets[res->target];
+        tr->base_id = trainer_id_of(tg, best_r.last_id);
+        tr->full_id = trainer_id_of(tg, best_r.full_id);
+    }
     tr->frozen = false;
     tr->now_s = fault_s;
     for (uint32_t t = 0; t < tr->cfg.n_targets; t++) {

@@ -16,15 +16,16 @@
  *              logical_bytes * (1 + 2 / dim + 64 / real_model_bytes)
  *            (1.125 + 6.1e-5 at the default 4 x 4096 x 16): the index is real
  *            overhead a row-wise format carries. Incrementals carry exactly
- *            the rows dirtied since the previous backup, so their logical size
- *            is that share of the model (plus the same per-row index).
+ *            the rows dirtied since the previous backup, differentials those
+ *            dirtied since the newest full, so their logical size is that
+ *            share of the model (plus the same per-row index).
  *   updates: the trainer applies real_rate real row updates per simulated
  *            second (trainer_real_rate), at most max_real_updates_per_s so
  *            that month-long replicas stay fast; each real update stands for
  *            updates_per_s / real_rate logical updates (trainer_update_scale).
  *            Lost updates are real version gaps times that factor.
  *
- * Fidelity of incremental sizes: the real dirty fraction after n real updates
+ * Fidelity of incremental and differential sizes: the real dirty fraction after n real updates
  * tracks the logical one when real updates per real row match logical
  * updates per logical row. Given rows_touched_per_update_fraction f > 0 (the
  * scenario's key), real_rate = updates_per_s * f * n_tables * rows does that;
@@ -32,12 +33,15 @@
  * the logical model would have). real_rate = min(updates_per_s,
  * max_real_updates_per_s, updates_per_s * f * n_tables * rows if f > 0).
  *
- * Targets: each backup is taken once (one snapshot, which clears the dirty
- * rows) and replicated to every target in a bitmask (TRAINER_TARGET(i)),
- * each target holding its own copy that completes, corrupts and is retained
- * independently (e.g. target 0 regional, target 1 cross-region). A target
- * that missed a backup cannot take the incrementals after it: it needs a full
- * (trainer_needs_full). Backup ids are the trainer's, shared by the copies.
+ * Targets: each backup is taken once (one snapshot, which clears the rows
+ * dirty since the previous backup) and replicated to every target in a
+ * bitmask (TRAINER_TARGET(i)), each target holding its own copy that
+ * completes, corrupts and is retained independently (e.g. target 0 regional,
+ * target 1 cross-region). A target that missed a backup cannot take the
+ * incrementals after it, and one that missed a full cannot take the
+ * differentials after it: it needs a full (trainer_needs_full). A target that
+ * missed only differentials can take the next one. Backup ids are the
+ * trainer's, shared by the copies.
  *
  * Deterministic: the same config, the same rng states and the same calls
  * give bit-identical results (the CPU backend; CUDA agrees to ~1e-4 in
@@ -68,7 +72,7 @@ typedef enum trainer_status {
     TRAINER_ERR_INVALID = -1,   /* bad argument or configuration */
     TRAINER_ERR_NOMEM = -2,     /* allocation failed */
     TRAINER_ERR_TIME = -3,      /* a time before the trainer's clock, or after a fault */
-    TRAINER_ERR_NEED_FULL = -4, /* an incremental to a target that cannot take one */
+    TRAINER_ERR_NEED_FULL = -4, /* an incremental or differential to a target that cannot take one */
     TRAINER_ERR_NOT_FOUND = -5, /* no such backup on that target */
     TRAINER_ERR_ABANDONED = -6, /* completing a transfer a restore abandoned (harmless) */
     TRAINER_ERR_KERNEL = -7,    /* the recommendation kernels failed (recall) */
@@ -125,18 +129,36 @@ void trainer_skip_to(trainer *tr, double now_s);
 int trainer_fault(trainer *tr, double fault_s, char *err, size_t errlen);
 
 /* Trains up to now_s, then snapshots the live state (FULL: every row;
- * INCREMENTAL: the rows dirtied since the previous backup) and appends a copy
- * to every target in `targets` (a nonzero mask of TRAINER_TARGET bits).
- * *logical_bytes: the logical size of one copy (each target transfers it);
- * *backup_id: the id to complete/corrupt it with. An incremental to a target
- * that needs a full is TRAINER_ERR_NEED_FULL, checked before anything
+ * INCREMENTAL: the rows dirtied since the previous backup, of any kind;
+ * DIFFERENTIAL: the rows dirtied since the live state's full, see
+ * model_state.h) and appends a copy to every target in `targets` (a nonzero
+ * mask of TRAINER_TARGET bits). *logical_bytes: the logical size of one copy
+ * (each target transfers it); *backup_id: the id to complete/corrupt it
+ * with. An incremental or differential to a target that cannot take it
+ * (trainer_needs_full_for) is TRAINER_ERR_NEED_FULL, checked before anything
  * changes. Either out pointer may be NULL. */
 int trainer_backup(trainer *tr, bchain_kind kind, double now_s, uint32_t targets, double *logical_bytes,
                    uint64_t *backup_id, char *err, size_t errlen);
 
-/* True when the next backup to `target` must be a full: it holds no backup,
- * or its newest backup is not the one the live state's dirty rows follow
- * (it missed a backup, or a restore rebuilt the state from an older one). */
+/* True when a backup of `kind` to `target` would be refused, so the next
+ * one must be a full (always false for BCHAIN_FULL):
+ *   INCREMENTAL: the target holds no backup, or its newest backup is not the
+ *     one the live state's since-previous rows follow (it missed a backup, or
+ *     a restore rebuilt the state from another one), or differentials follow
+ *     its newest full;
+ *   DIFFERENTIAL: its newest full is not the one the live state's since-full
+ *     rows follow (no full, a missed full, or a restore from another full),
+ *     or incrementals follow it.
+ * Backups are matched by trainer id (copies of one snapshot share it), so a
+ * restore from target A's full + differential lets target B, holding a copy
+ * of the same full, go on with differentials. */
+bool trainer_needs_full_for(const trainer *tr, uint32_t target, bchain_kind kind);
+
+/* trainer_needs_full_for the kind the target's chain continues with:
+ * DIFFERENTIAL when differentials follow its newest full, else INCREMENTAL
+ * (after a bare full, an incremental links only when a differential does
+ * too). For callers that use one partial kind per target: false means that
+ * kind goes through. */
 bool trainer_needs_full(const trainer *tr, uint32_t target);
 
 /* The copy of `id` on `target` finished its transfer at completed_s.
@@ -168,9 +190,10 @@ typedef struct trainer_restore_result {
     uint64_t real_lost_updates; /* live_version - restored_version, >= 0 */
     double lost_updates;        /* logical: real_lost_updates * trainer_update_scale */
     double logical_bytes_read;  /* from the chosen target, failed verifications included */
-    uint32_t n_applied;         /* backups applied: the full plus increments */
+    uint32_t n_applied;         /* backups applied: the full plus increments, or plus one differential */
     uint32_t n_corrupt;         /* backups read there that failed verification */
-    bool broken_link;           /* stopped at an increment that failed verification */
+    bool broken_link;           /* stopped at an increment that failed verification (never
+                                   for differentials: a corrupt one falls back to the one before) */
     uint32_t n_abandoned;       /* in-flight copies abandoned (all targets) */
     /* quality on the probe set (NaN when probe_queries == 0): recall_at_k is
      * retrieval, |top-k restored ∩ top-k live| / k averaged over the probe
@@ -185,14 +208,20 @@ typedef struct trainer_restore_result {
 /* Rebuilds the model after a fault at fault_s from the targets in `targets`
  * (those that survived): on each, the newest full completed by fault_s that
  * verifies, then its increments in order while they are completed by fault_s
- * and verify (bchain_restore: corrupt fulls fall back to the previous full,
- * a corrupt increment ends the chain there). The target giving the newest
- * recovery point wins (ties: the lower index). The probe compares the
- * restored tables with the live ones as of fault_s. Then the restored state
- * becomes the live one (training continues from it at fault_s), copies still
- * in flight at fault_s are abandoned, and targets whose newest backup is not
- * the restored one need a full. targets == 0 restores nothing (the model
- * restarts from its initial tables). */
+ * and verify, or the newest of its differentials completed by fault_s that
+ * verifies (bchain_restore: corrupt fulls fall back to the previous full, a
+ * corrupt increment ends the chain there, a corrupt differential falls back
+ * to the one before). The target giving the newest recovery point wins
+ * (ties: the lower index). The probe compares the restored tables with the
+ * live ones as of fault_s. Then the restored state becomes the live one
+ * (training continues from it at fault_s) and copies still in flight at
+ * fault_s are abandoned. Afterwards the next incremental follows the newest
+ * backup applied: targets whose newest backup is not that one need a full.
+ * The next differential follows the full restored from and is exact relative
+ * to it (after full + differential D it carries D's rows plus those dirtied
+ * since): every target whose newest full is a copy of that full can take it,
+ * however many differentials it missed or lost to corruption. targets == 0
+ * restores nothing (the model restarts from its initial tables). */
 int trainer_restore(trainer *tr, double fault_s, uint32_t targets, trainer_restore_result *res, char *err,
                     size_t errlen);
 

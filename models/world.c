@@ -75,7 +75,7 @@ typedef struct world {
     double bytes_moved, bytes_stored_peak;
     uint32_t backups_completed, backups_corrupt, backups_skipped;
     int backups_in_flight;
-    double last_backup_taken_s;
+    double last_backup_taken_s, last_full_taken_s;
     /* results */
     incident_record *inc;
     size_t n_inc, cap_inc;
@@ -191,14 +191,36 @@ static bool backup_lost(const world *w, const backup_rec *b) {
     return false;
 }
 
+/* Differential: the full, then the newest differential after it that
+ * verifies; each newer one that fails its checksum was read for nothing. */
+static double differential_point(const world *w, size_t full, double at, double *bytes) {
+    size_t next_full = full + 1;
+    while (next_full < w->n_backups && !w->backups[next_full].full) next_full++;
+    double point = w->backups[full].taken_s, read = 0;
+    for (size_t k = next_full; k-- > full + 1;) {
+        const backup_rec *d = &w->backups[k];
+        if (d->discarded || d->completed_s > at || backup_lost(w, d)) continue;
+        read += d->bytes;
+        if (d->corrupt) continue;
+        point = d->taken_s;
+        break;
+    }
+    *bytes += read;
+    return point;
+}
+
 /* Newest state a restore can rebuild from backups completed by `at` that
  * survived the fault: the newest uncorrupted full plus its increments up to
- * the first corrupt one. */
+ * the first corrupt one, or plus its newest sound differential. */
 static double backup_recovery_point(const world *w, double at, double *bytes) {
     *bytes = 0;
     for (size_t i = w->n_backups; i-- > 0;) {
         const backup_rec *b = &w->backups[i];
         if (!b->full || b->corrupt || b->discarded || b->completed_s > at || backup_lost(w, b)) continue;
+        if (w->sc->backup.partial == PARTIAL_DIFFERENTIAL) {
+            *bytes = b->bytes;
+            return differential_point(w, i, at, bytes);
+        }
         double point = b->taken_s, sum = b->bytes;
         for (size_t k = i + 1; k < w->n_backups; k++) {
             const backup_rec *inc = &w->backups[k];
@@ -606,11 +628,13 @@ static void backup_start(sim *s, void *ctx, sim_payload p) {
         w->backups_skipped++;
     } else {
         backup_rec *b = &w->backups[w->n_backups];
-        /* Rows dirtied since the previous backup: each update touches a
-         * share of the rows. */
-        double since = now - w->last_backup_taken_s;
+        /* Rows dirtied since the previous backup (incremental) or since the
+         * last full (differential): each update touches a share of the rows. */
+        const bool differential = bs->partial == PARTIAL_DIFFERENTIAL;
+        double since = now - (differential ? w->last_full_taken_s : w->last_backup_taken_s);
         double dirty = 1 - exp(-m->updates_per_s * m->rows_touched_per_update_fraction * since);
         w->last_backup_taken_s = now;
+        if (full) w->last_full_taken_s = now;
         w->backups_in_flight++;
         b->full = full;
         b->taken_s = now;
@@ -620,10 +644,14 @@ static void backup_start(sim *s, void *ctx, sim_payload p) {
             /* The real backup carries the rows really dirtied; its size,
              * scaled to the logical model, is what crosses the link. */
             trainer_advance(w->trainer, now);
-            bool real_full = full || trainer_needs_full(w->trainer, 0);
-            if (trainer_backup(w->trainer, real_full ? BCHAIN_FULL : BCHAIN_INCREMENTAL, now, 1u, &b->bytes,
-                               &b->trainer_id, w->trainer_err, sizeof w->trainer_err) == 0)
+            const bchain_kind partial = differential ? BCHAIN_DIFFERENTIAL : BCHAIN_INCREMENTAL;
+            bool real_full = full || trainer_needs_full_for(w->trainer, 0, partial);
+            bchain_kind kind = real_full ? BCHAIN_FULL : partial;
+            if (trainer_backup(w->trainer, kind, now, 1u, &b->bytes, &b->trainer_id, w->trainer_err,
+                               sizeof w->trainer_err) == 0) {
                 b->full = real_full;
+                if (real_full) w->last_full_taken_s = now;
+            }
         }
         b->corrupt = gsl_rng_uniform(w->rng_backup) < bs->corruption_probability;
         if (b->corrupt) w->backups_corrupt++;
@@ -748,7 +776,7 @@ static void trace_event(void *trace_ctx, simtime_ns time, sim_handler handler, v
         snprintf(t->entity, sizeof t->entity, "%s %s/%u", disaster_kind_names[u->spec->kind],
                  u->region >= 0 ? w->sc->regions[u->region].name : "fleet", payload.u32[1]);
     } else if (handler == backup_start) {
-        snprintf(t->entity, sizeof t->entity, "%s", payload.u64 ? "full" : "incremental");
+        snprintf(t->entity, sizeof t->entity, "%s", payload.u64 ? "full" : partial_backup_names[w->sc->backup.partial]);
     } else if (handler == backup_done) {
         snprintf(t->entity, sizeof t->entity, "backup %llu", (unsigned long long)payload.u64);
     } else {

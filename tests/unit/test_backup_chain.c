@@ -1,5 +1,6 @@
-/* Tests of models/backup_chain.c: restores from full + incremental backups,
- * silent corruption and broken links, in-flight transfers, retention. */
+/* Tests of models/backup_chain.c: restores from full + incremental and full +
+ * differential backups, silent corruption and broken links, in-flight
+ * transfers, retention. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -374,6 +375,177 @@ static void test_empty_increment_can_be_corrupted(void **state) {
     mstate_free(target);
 }
 
+/* Full + the newest differential alone rebuilds the state; each
+ * differential names the full as parent and grows with the rows touched. */
+static void test_full_plus_differential_restores_exactly(void **state) {
+    history *h = *state;
+    char err[200] = "";
+    take(h, BCHAIN_FULL, 10.0, 2.0);
+    for (int k = 1; k <= 4; k++) take(h, BCHAIN_DIFFERENTIAL, 10.0 + 10.0 * k, 1.0);
+    for (int k = 1; k <= 4; k++) {
+        bchain_info info;
+        assert_int_equal(bchain_info_of(h->chain, h->id[k], &info), BCHAIN_OK);
+        assert_int_equal(info.header.kind, BCHAIN_DIFFERENTIAL);
+        assert_int_equal(info.parent_id, h->id[0]);
+        assert_int_equal(info.header.parent_version, mstate_version(h->at[0]));
+        assert_true(h->bytes[k] > h->bytes[k - 1] || k == 1);
+    }
+    assert_true(h->bytes[4] < h->bytes[0]);
+
+    mstate *target = blank_target();
+    bchain_restore_result res;
+    assert_int_equal(bchain_restore(h->chain, 1000.0, target, &res, err, sizeof err), BCHAIN_OK);
+    assert_restored_to(h, target, &res, 4);
+    assert_int_equal(res.full_id, h->id[0]);
+    assert_int_equal(res.n_applied, 2);
+    assert_int_equal(res.n_corrupt, 0);
+    assert_false(res.broken_link);
+    assert_int_equal(res.bytes_read, h->bytes[0] + h->bytes[4]);
+
+    /* As of 31.5 s the differential taken at 30 s is the newest available. */
+    mstate *target2 = blank_target();
+    assert_int_equal(bchain_restore(h->chain, 31.5, target2, &res, err, sizeof err), BCHAIN_OK);
+    assert_restored_to(h, target2, &res, 2);
+    assert_int_equal(res.n_applied, 2);
+    assert_int_equal(res.bytes_read, h->bytes[0] + h->bytes[2]);
+    /* Before any differential lands: the full alone. */
+    assert_int_equal(bchain_restore(h->chain, 20.5, target2, &res, err, sizeof err), BCHAIN_OK);
+    assert_restored_to(h, target2, &res, 0);
+    assert_int_equal(res.n_applied, 1);
+    mstate_free(target);
+    mstate_free(target2);
+}
+
+/* A corrupt differential is not a broken link: the one before it stands on
+ * the full alone. A differential still in flight is skipped the same way. */
+static void test_corrupt_differential_falls_back_to_previous(void **state) {
+    history *h = *state;
+    char err[200] = "";
+    take(h, BCHAIN_FULL, 10.0, 1.0);
+    take(h, BCHAIN_DIFFERENTIAL, 20.0, 1.0);
+    take(h, BCHAIN_DIFFERENTIAL, 30.0, 1.0);
+    take(h, BCHAIN_DIFFERENTIAL, 40.0, 1.0);
+    take(h, BCHAIN_DIFFERENTIAL, 50.0, -1.0); /* in flight */
+    corrupt(h, 3);
+
+    mstate *target = blank_target();
+    bchain_restore_result res;
+    assert_int_equal(bchain_restore(h->chain, 1000.0, target, &res, err, sizeof err), BCHAIN_OK);
+    assert_restored_to(h, target, &res, 2);
+    assert_true(res.recovery_point_s == 30.0);
+    assert_int_equal(res.full_id, h->id[0]);
+    assert_int_equal(res.n_applied, 2);
+    assert_int_equal(res.n_corrupt, 1);
+    assert_false(res.broken_link);
+    assert_int_equal(res.bytes_read, h->bytes[0] + h->bytes[3] + h->bytes[2]);
+
+    /* Every differential corrupt: the full alone, each read once. */
+    corrupt(h, 2);
+    corrupt(h, 1);
+    assert_int_equal(bchain_restore(h->chain, 1000.0, target, &res, err, sizeof err), BCHAIN_OK);
+    assert_restored_to(h, target, &res, 0);
+    assert_int_equal(res.n_applied, 1);
+    assert_int_equal(res.n_corrupt, 3);
+    assert_false(res.broken_link);
+    assert_int_equal(res.bytes_read, h->bytes[0] + h->bytes[1] + h->bytes[2] + h->bytes[3]);
+
+    /* The in-flight one lands: it is the newest and is used. */
+    assert_int_equal(bchain_complete(h->chain, h->id[4], 60.0, err, sizeof err), BCHAIN_OK);
+    assert_int_equal(bchain_restore(h->chain, 1000.0, target, &res, err, sizeof err), BCHAIN_OK);
+    assert_restored_to(h, target, &res, 4);
+    assert_int_equal(res.n_corrupt, 0);
+    assert_int_equal(res.bytes_read, h->bytes[0] + h->bytes[4]);
+    mstate_free(target);
+}
+
+/* A corrupt full falls back to the previous full and its own differentials;
+ * differentials of the newer full are never applied to the older one. */
+static void test_corrupt_full_with_differentials(void **state) {
+    history *h = *state;
+    char err[200] = "";
+    take(h, BCHAIN_FULL, 10.0, 1.0);
+    take(h, BCHAIN_DIFFERENTIAL, 20.0, 1.0);
+    take(h, BCHAIN_DIFFERENTIAL, 30.0, 1.0);
+    take(h, BCHAIN_FULL, 40.0, 1.0);
+    take(h, BCHAIN_DIFFERENTIAL, 50.0, 1.0);
+    bchain_info info;
+    assert_int_equal(bchain_info_of(h->chain, h->id[4], &info), BCHAIN_OK);
+    assert_int_equal(info.parent_id, h->id[3]);
+    corrupt(h, 3);
+
+    mstate *target = blank_target();
+    bchain_restore_result res;
+    assert_int_equal(bchain_restore(h->chain, 1000.0, target, &res, err, sizeof err), BCHAIN_OK);
+    assert_restored_to(h, target, &res, 2);
+    assert_int_equal(res.full_id, h->id[0]);
+    assert_int_equal(res.n_applied, 2);
+    assert_int_equal(res.n_corrupt, 1);
+    assert_int_equal(res.bytes_read, h->bytes[3] + h->bytes[0] + h->bytes[2]);
+
+    /* Retention is unchanged: keeping one full keeps it and its differential. */
+    size_t dropped = 0;
+    assert_int_equal(bchain_apply_retention(h->chain, 1, &dropped, NULL, err, sizeof err), BCHAIN_OK);
+    assert_int_equal(dropped, 3);
+    assert_int_equal(bchain_count(h->chain), 2);
+    mstate_free(target);
+}
+
+static void test_differential_append_is_checked(void **state) {
+    history *h = *state;
+    char err[200] = "";
+    bchain_backup *b = NULL;
+
+    /* No full in the chain: nothing to follow. */
+    assert_int_equal(mstate_snapshot(h->live, BCHAIN_FULL, 1.0, &b, err, sizeof err), MSTATE_OK);
+    bchain_backup_free(b);
+    mstate_apply_updates(h->live, h->rng, 100, 1.5);
+    assert_int_equal(mstate_snapshot(h->live, BCHAIN_DIFFERENTIAL, 2.0, &b, err, sizeof err), MSTATE_OK);
+    assert_int_equal(bchain_append(h->chain, b, NULL, err, sizeof err), BCHAIN_ERR_LINK);
+    assert_non_null(strstr(err, "no full backup"));
+    bchain_backup_free(b);
+    assert_int_equal(bchain_count(h->chain), 0);
+
+    /* The newest full in the chain is not the differential's parent. */
+    take(h, BCHAIN_FULL, 10.0, 1.0);
+    mstate_apply_updates(h->live, h->rng, 100, 10.5);
+    assert_int_equal(mstate_snapshot(h->live, BCHAIN_FULL, 11.0, &b, err, sizeof err), MSTATE_OK);
+    bchain_backup_free(b); /* taken, never stored */
+    mstate_apply_updates(h->live, h->rng, 100, 11.5);
+    assert_int_equal(mstate_snapshot(h->live, BCHAIN_DIFFERENTIAL, 12.0, &b, err, sizeof err), MSTATE_OK);
+    assert_int_equal(bchain_append(h->chain, b, NULL, err, sizeof err), BCHAIN_ERR_LINK);
+    assert_non_null(strstr(err, "differential follows full version"));
+    bchain_backup_free(b);
+    assert_int_equal(bchain_count(h->chain), 1);
+
+    /* Incrementals after the full: a differential is refused, and the other
+     * way round. */
+    take(h, BCHAIN_FULL, 20.0, 1.0);
+    take(h, BCHAIN_INCREMENTAL, 30.0, 1.0);
+    assert_int_equal(mstate_snapshot(h->live, BCHAIN_DIFFERENTIAL, 40.0, &b, err, sizeof err), MSTATE_OK);
+    assert_int_equal(bchain_append(h->chain, b, NULL, err, sizeof err), BCHAIN_ERR_LINK);
+    assert_non_null(strstr(err, "cannot mix"));
+    bchain_backup_free(b);
+
+    take(h, BCHAIN_FULL, 50.0, 1.0);
+    take(h, BCHAIN_DIFFERENTIAL, 60.0, 1.0);
+    assert_int_equal(mstate_snapshot(h->live, BCHAIN_INCREMENTAL, 70.0, &b, err, sizeof err), MSTATE_OK);
+    assert_int_equal(bchain_append(h->chain, b, NULL, err, sizeof err), BCHAIN_ERR_LINK);
+    assert_non_null(strstr(err, "cannot mix"));
+    bchain_backup_free(b);
+    /* A new full starts a chain of either kind. */
+    take(h, BCHAIN_FULL, 80.0, 1.0);
+    take(h, BCHAIN_INCREMENTAL, 90.0, 1.0);
+    assert_int_equal(bchain_count(h->chain), 7);
+
+    /* Kinds past DIFFERENTIAL are refused when the backup is made. */
+    bchain_header bad = {.kind = (bchain_kind)3, .n_tables = 1, .rows = 1, .dim = 1};
+    assert_int_equal(bchain_backup_create(&bad, &b, err, sizeof err), BCHAIN_ERR_INVALID);
+    assert_null(b);
+    bad.kind = BCHAIN_DIFFERENTIAL;
+    assert_int_equal(bchain_backup_create(&bad, &b, err, sizeof err), BCHAIN_OK);
+    bchain_backup_free(b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_full_plus_increments_restore_exactly, setup, teardown),
@@ -384,6 +556,10 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_append_and_complete_are_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restore_into_other_shape_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_increment_can_be_corrupted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full_plus_differential_restores_exactly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_differential_falls_back_to_previous, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_full_with_differentials, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_differential_append_is_checked, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

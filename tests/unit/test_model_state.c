@@ -1,5 +1,6 @@
 /* Tests of models/model_state.c: deterministic tables and updates, Zipf
- * popularity of rows, dirty tracking and snapshots. */
+ * popularity of rows, dirty tracking and snapshots (full, incremental,
+ * differential). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -352,6 +353,229 @@ static void test_load_backup_checks_before_writing(void **state) {
     mstate_free(pristine);
 }
 
+/* The (table, row) set a backup carries, as marks over all rows; asserts no
+ * row twice and the data equal to `ms`'s rows. Returns the entry count. */
+static uint64_t backup_rows(const bchain_backup *b, const mstate *ms, unsigned char *mark) {
+    const size_t n_rows = (size_t)mstate_n_tables(ms) * mstate_rows(ms);
+    memset(mark, 0, n_rows);
+    const bchain_header *h = bchain_backup_header(b);
+    for (uint64_t i = 0; i < h->n_entries; i++) {
+        uint32_t t, r;
+        const void *data;
+        assert_int_equal(bchain_backup_get_entry(b, i, &t, &r, &data), BCHAIN_OK);
+        size_t idx = (size_t)t * mstate_rows(ms) + r;
+        assert_false(mark[idx]);
+        mark[idx] = 1;
+        assert_memory_equal(data, mstate_row(ms, t, r), mstate_dim(ms) * sizeof(float));
+    }
+    return h->n_entries;
+}
+
+/* A differential carries exactly the rows changed since the full (found by
+ * comparing floats with a copy taken at the full), grows as rows are touched,
+ * and holds every row the incremental taken at the same moment would. Taking
+ * differentials and incrementals on one state: neither disturbs the other's
+ * rows. */
+static void test_differential_carries_rows_since_full(void **state) {
+    (void)state;
+    char err[200] = "";
+    mstate_config cfg = mstate_config_default();
+    mstate *ms = new_state(&cfg), *at_full = NULL, *twin = NULL;
+    gsl_rng *rng = new_rng(17);
+    bchain_backup *b = NULL, *inc = NULL;
+    const size_t n_rows = 4u * 4096u;
+    unsigned char *changed = calloc(n_rows, 1), *carried = calloc(n_rows, 1), *inc_rows = calloc(n_rows, 1);
+    assert_non_null(changed);
+    assert_non_null(carried);
+    assert_non_null(inc_rows);
+
+    /* No full yet: no differential, even with a fresh state's version 0. */
+    assert_int_equal(mstate_snapshot(ms, BCHAIN_DIFFERENTIAL, 0.0, &b, err, sizeof err), MSTATE_ERR_NO_BASE);
+    assert_null(b);
+    assert_non_null(strstr(err, "full"));
+    mstate_apply_updates(ms, rng, 500, 1.0);
+    assert_int_equal(mstate_dirty_rows_since_full(ms), mstate_dirty_rows(ms));
+    assert_int_equal(mstate_snapshot(ms, BCHAIN_DIFFERENTIAL, 1.0, &b, err, sizeof err), MSTATE_ERR_NO_BASE);
+
+    assert_int_equal(mstate_snapshot(ms, BCHAIN_FULL, 1.0, &b, err, sizeof err), MSTATE_OK);
+    const uint64_t full_version = mstate_version(ms);
+    bchain_backup_free(b);
+    assert_int_equal(mstate_dirty_rows(ms), 0);
+    assert_int_equal(mstate_dirty_rows_since_full(ms), 0);
+    assert_int_equal(mstate_clone(ms, &at_full, err, sizeof err), MSTATE_OK);
+
+    uint64_t prev_entries = 0;
+    for (int round = 0; round < 4; round++) {
+        mstate_apply_updates(ms, rng, 2000, 10.0 + round);
+        uint64_t expected = changed_rows(ms, at_full, changed);
+        assert_int_equal(mstate_dirty_rows_since_full(ms), expected);
+        for (uint32_t t = 0; t < 4; t++)
+            for (uint32_t r = 0; r < 4096; r++)
+                assert_int_equal(mstate_row_dirty_since_full(ms, t, r), changed[(size_t)t * 4096 + r]);
+
+        /* The incremental the same state would give, taken on a twin. */
+        assert_int_equal(mstate_clone(ms, &twin, err, sizeof err), MSTATE_OK);
+        assert_int_equal(mstate_snapshot(twin, BCHAIN_INCREMENTAL, 10.5 + round, &inc, err, sizeof err), MSTATE_OK);
+
+        /* Odd rounds take an incremental first: it must not shrink the next
+         * differential. */
+        if (round % 2) {
+            bchain_backup *extra = NULL;
+            assert_int_equal(mstate_snapshot(ms, BCHAIN_INCREMENTAL, 10.5 + round, &extra, err, sizeof err), MSTATE_OK);
+            bchain_backup_free(extra);
+            assert_int_equal(mstate_dirty_rows(ms), 0);
+            assert_int_equal(mstate_dirty_rows_since_full(ms), expected);
+        }
+        assert_int_equal(mstate_snapshot(ms, BCHAIN_DIFFERENTIAL, 10.5 + round, &b, err, sizeof err), MSTATE_OK);
+        const bchain_header *h = bchain_backup_header(b);
+        assert_int_equal(h->kind, BCHAIN_DIFFERENTIAL);
+        assert_int_equal(h->parent_version, full_version);
+        assert_int_equal(h->version, mstate_version(ms));
+        assert_int_equal(bchain_backup_verify(b), BCHAIN_OK);
+        assert_int_equal(backup_rows(b, ms, carried), expected);
+        assert_memory_equal(carried, changed, n_rows);
+        assert_true(h->n_entries > prev_entries); /* 2000 more Zipf updates touch some new row */
+        prev_entries = h->n_entries;
+
+        /* Never smaller than the incremental: every row it carries is here. */
+        uint64_t n_inc = backup_rows(inc, twin, inc_rows);
+        assert_true(n_inc <= h->n_entries);
+        for (size_t i = 0; i < n_rows; i++)
+            if (inc_rows[i]) assert_true(carried[i]);
+        if (round > 0) assert_true(n_inc < h->n_entries);
+
+        /* A differential clears the since-previous rows, not the since-full ones. */
+        assert_int_equal(mstate_dirty_rows(ms), 0);
+        assert_int_equal(mstate_dirty_rows_since_full(ms), expected);
+        bchain_backup_free(b);
+        bchain_backup_free(inc);
+        mstate_free(twin);
+    }
+
+    /* A full starts over: both bitmaps clear, differentials follow it. */
+    assert_int_equal(mstate_snapshot(ms, BCHAIN_FULL, 20.0, &b, err, sizeof err), MSTATE_OK);
+    bchain_backup_free(b);
+    assert_int_equal(mstate_dirty_rows_since_full(ms), 0);
+    assert_int_equal(mstate_snapshot(ms, BCHAIN_DIFFERENTIAL, 21.0, &b, err, sizeof err), MSTATE_OK);
+    assert_int_equal(bchain_backup_header(b)->n_entries, 0);
+    assert_int_equal(bchain_backup_header(b)->parent_version, mstate_version(ms));
+    bchain_backup_free(b);
+
+    free(changed);
+    free(carried);
+    free(inc_rows);
+    gsl_rng_free(rng);
+    mstate_free(ms);
+    mstate_free(at_full);
+}
+
+/* Full + differential rebuilds the state bitwise; afterwards the restored
+ * state's since-full rows are the differential's, so a differential taken on
+ * it after the same updates is byte for byte the one the live state gives. */
+static void test_load_differential(void **state) {
+    (void)state;
+    char err[200] = "";
+    mstate_config cfg = mstate_config_default();
+    mstate *ms = new_state(&cfg);
+    gsl_rng *rng = new_rng(23);
+    bchain_backup *full = NULL, *d1 = NULL, *d2 = NULL;
+    mstate_apply_updates(ms, rng, 300, 1.0);
+    assert_int_equal(mstate_snapshot(ms, BCHAIN_FULL, 1.0, &full, err, sizeof err), MSTATE_OK);
+    mstate_apply_updates(ms, rng, 3000, 2.0);
+    assert_int_equal(mstate_snapshot(ms, BCHAIN_DIFFERENTIAL, 2.0, &d1, err, sizeof err), MSTATE_OK);
+    mstate_apply_updates(ms, rng, 3000, 3.0);
+    assert_int_equal(mstate_snapshot(ms, BCHAIN_DIFFERENTIAL, 3.0, &d2, err, sizeof err), MSTATE_OK);
+
+    /* Not on the full's version: refused, unchanged. d2 does not follow d1. */
+    cfg.seed = 99;
+    mstate *fresh = new_state(&cfg), *pristine = new_state(&cfg);
+    assert_int_equal(mstate_load_backup(fresh, d2, err, sizeof err), MSTATE_ERR_LINK);
+    assert_non_null(strstr(err, "differential"));
+    assert_true(mstate_equal(fresh, pristine));
+    assert_int_equal(mstate_load_backup(fresh, full, err, sizeof err), MSTATE_OK);
+    assert_int_equal(mstate_load_backup(fresh, d1, err, sizeof err), MSTATE_OK);
+    assert_int_equal(mstate_load_backup(fresh, d2, err, sizeof err), MSTATE_ERR_LINK);
+
+    /* Full + newest differential alone: the live state at d2. */
+    assert_int_equal(mstate_load_backup(fresh, full, err, sizeof err), MSTATE_OK);
+    assert_int_equal(mstate_dirty_rows_since_full(fresh), 0);
+    assert_int_equal(mstate_load_backup(fresh, d2, err, sizeof err), MSTATE_OK);
+    assert_true(mstate_equal(fresh, ms));
+    assert_int_equal(mstate_version(fresh), mstate_version(ms));
+    assert_true(mstate_updated_at_s(fresh) == 3.0);
+    assert_int_equal(mstate_dirty_rows(fresh), 0);
+    assert_int_equal(mstate_dirty_rows_since_full(fresh), bchain_backup_header(d2)->n_entries);
+    assert_int_equal(mstate_dirty_rows_since_full(fresh), mstate_dirty_rows_since_full(ms));
+    for (uint32_t t = 0; t < 4; t++)
+        for (uint32_t r = 0; r < 4096; r++)
+            assert_int_equal(mstate_row_dirty_since_full(fresh, t, r), mstate_row_dirty_since_full(ms, t, r));
+
+    /* The same updates on both: the next differentials are identical blobs. */
+    gsl_rng *ra = new_rng(31), *rb = new_rng(31);
+    mstate_apply_updates(ms, ra, 2000, 4.0);
+    mstate_apply_updates(fresh, rb, 2000, 4.0);
+    bchain_backup *live_d = NULL, *rest_d = NULL;
+    assert_int_equal(mstate_snapshot(ms, BCHAIN_DIFFERENTIAL, 4.0, &live_d, err, sizeof err), MSTATE_OK);
+    assert_int_equal(mstate_snapshot(fresh, BCHAIN_DIFFERENTIAL, 4.0, &rest_d, err, sizeof err), MSTATE_OK);
+    assert_int_equal(bchain_backup_bytes(live_d), bchain_backup_bytes(rest_d));
+    assert_int_equal(bchain_backup_checksum(live_d), bchain_backup_checksum(rest_d));
+    assert_int_equal(bchain_backup_header(rest_d)->parent_version, bchain_backup_header(full)->version);
+    assert_true(bchain_backup_header(rest_d)->n_entries > bchain_backup_header(d2)->n_entries);
+
+    /* Full + that differential gives the live state again. */
+    assert_int_equal(mstate_load_backup(pristine, full, err, sizeof err), MSTATE_OK);
+    assert_int_equal(mstate_load_backup(pristine, rest_d, err, sizeof err), MSTATE_OK);
+    assert_true(mstate_equal(pristine, ms));
+
+    bchain_backup_free(full);
+    bchain_backup_free(d1);
+    bchain_backup_free(d2);
+    bchain_backup_free(live_d);
+    bchain_backup_free(rest_d);
+    gsl_rng_free(rng);
+    gsl_rng_free(ra);
+    gsl_rng_free(rb);
+    mstate_free(ms);
+    mstate_free(fresh);
+    mstate_free(pristine);
+}
+
+/* Loading incrementals adds their rows to the since-full ones: a
+ * differential taken after a full + incrementals restore is still exact. */
+static void test_load_incrementals_then_differential(void **state) {
+    (void)state;
+    char err[200] = "";
+    mstate_config cfg = mstate_config_default();
+    mstate *ms = new_state(&cfg);
+    gsl_rng *rng = new_rng(29);
+    bchain_backup *full = NULL, *i1 = NULL, *i2 = NULL;
+    assert_int_equal(mstate_snapshot(ms, BCHAIN_FULL, 1.0, &full, err, sizeof err), MSTATE_OK);
+    mstate_apply_updates(ms, rng, 2000, 2.0);
+    assert_int_equal(mstate_snapshot(ms, BCHAIN_INCREMENTAL, 2.0, &i1, err, sizeof err), MSTATE_OK);
+    mstate_apply_updates(ms, rng, 2000, 3.0);
+    assert_int_equal(mstate_snapshot(ms, BCHAIN_INCREMENTAL, 3.0, &i2, err, sizeof err), MSTATE_OK);
+
+    cfg.seed = 5;
+    mstate *fresh = new_state(&cfg);
+    assert_int_equal(mstate_load_backup(fresh, full, err, sizeof err), MSTATE_OK);
+    assert_int_equal(mstate_load_backup(fresh, i1, err, sizeof err), MSTATE_OK);
+    assert_int_equal(mstate_load_backup(fresh, i2, err, sizeof err), MSTATE_OK);
+    assert_true(mstate_equal(fresh, ms));
+    assert_int_equal(mstate_dirty_rows_since_full(fresh), mstate_dirty_rows_since_full(ms));
+    bchain_backup *a = NULL, *b = NULL;
+    assert_int_equal(mstate_snapshot(ms, BCHAIN_DIFFERENTIAL, 4.0, &a, err, sizeof err), MSTATE_OK);
+    assert_int_equal(mstate_snapshot(fresh, BCHAIN_DIFFERENTIAL, 4.0, &b, err, sizeof err), MSTATE_OK);
+    assert_int_equal(bchain_backup_checksum(a), bchain_backup_checksum(b));
+    bchain_backup_free(full);
+    bchain_backup_free(i1);
+    bchain_backup_free(i2);
+    bchain_backup_free(a);
+    bchain_backup_free(b);
+    gsl_rng_free(rng);
+    mstate_free(ms);
+    mstate_free(fresh);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_is_validated),
@@ -362,6 +586,9 @@ int main(void) {
         cmocka_unit_test(test_dirty_rows_and_increments),
         cmocka_unit_test(test_clone_is_deep),
         cmocka_unit_test(test_load_backup_checks_before_writing),
+        cmocka_unit_test(test_differential_carries_rows_since_full),
+        cmocka_unit_test(test_load_differential),
+        cmocka_unit_test(test_load_incrementals_then_differential),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

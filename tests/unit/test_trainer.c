@@ -1,6 +1,6 @@
 /* Tests of models/trainer.c: logical byte and update scaling, restores with
  * recall against the live model, fallback on corrupt backups, targets,
- * determinism. */
+ * differential backups, determinism. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -357,6 +357,144 @@ static void test_determinism(void **state) {
     fx_close(&d);
 }
 
+static mstate *clone_live(const fixture *f) {
+    mstate *ms = NULL;
+    assert_int_equal(mstate_clone(trainer_state(f->tr), &ms, NULL, 0), MSTATE_OK);
+    return ms;
+}
+
+static bool close_rel(double a, double b) { return fabs(a - b) <= 1e-12 * fabs(b); }
+
+/* Full + differentials on two targets; a corrupt newest differential costs
+ * one step back, not the chain; after a restore from full + differential the
+ * next differential is relative to the same full and restores exactly; a
+ * target that missed a differential takes the next one; a full it missed
+ * makes it need a full. */
+static void test_differential_round_trip(void **state) {
+    (void)state;
+    trainer_config c = test_config();
+    fixture f;
+    fx_open(&f, &c, 101);
+    char err[256] = "";
+    double b;
+    uint64_t id;
+    assert_true(trainer_needs_full_for(f.tr, 0, BCHAIN_DIFFERENTIAL));
+    assert_int_equal(trainer_backup(f.tr, BCHAIN_DIFFERENTIAL, 0, 1, &b, &id, err, sizeof err), TRAINER_ERR_NEED_FULL);
+    assert_non_null(strstr(err, "differential"));
+    assert_false(trainer_needs_full_for(f.tr, 0, BCHAIN_FULL));
+
+    double full_b, d[6];
+    uint64_t did[6];
+    mstate *at[6] = {0};
+    backup(&f, BCHAIN_FULL, 0, 3, 0, &full_b);
+    assert_false(trainer_needs_full_for(f.tr, 0, BCHAIN_INCREMENTAL));
+    assert_false(trainer_needs_full_for(f.tr, 0, BCHAIN_DIFFERENTIAL));
+    for (int i = 1; i <= 3; i++) {
+        did[i] = backup(&f, BCHAIN_DIFFERENTIAL, 900.0 * i, 3, 0, &d[i]);
+        at[i] = clone_live(&f);
+    }
+    assert_true(d[1] < d[2] && d[2] < d[3] && d[3] < full_b); /* grows with the rows touched since the full */
+    for (uint32_t t = 0; t < 2; t++) {
+        assert_false(trainer_needs_full(f.tr, t));
+        assert_true(trainer_needs_full_for(f.tr, t, BCHAIN_INCREMENTAL)); /* no mixing after one full */
+    }
+    assert_int_equal(trainer_backup(f.tr, BCHAIN_INCREMENTAL, 2800, 2, &b, &id, err, sizeof err),
+                     TRAINER_ERR_NEED_FULL);
+    assert_int_equal(trainer_version(f.tr), 2700); /* refused before training or snapshotting */
+
+    /* The newest differential rots on target 0: back to the one before. */
+    assert_int_equal(trainer_corrupt(f.tr, 0, did[3], f.rot, err, sizeof err), TRAINER_OK);
+    trainer_restore_result r;
+    restore(&f, 3000, 1, &r);
+    assert_true(r.restored);
+    assert_true(r.recovery_point_s == 1800);
+    assert_int_equal(r.n_applied, 2);
+    assert_int_equal(r.n_corrupt, 1);
+    assert_false(r.broken_link);
+    assert_int_equal(r.real_lost_updates, 3000 - 1800);
+    assert_true(close_rel(r.logical_bytes_read, full_b + d[3] + d[2]));
+    assert_true(mstate_equal(trainer_state(f.tr), at[2]));
+
+    /* Both targets hold a copy of the restored full: differentials go on. */
+    assert_false(trainer_needs_full(f.tr, 0));
+    assert_false(trainer_needs_full(f.tr, 1));
+    did[4] = backup(&f, BCHAIN_DIFFERENTIAL, 3600, 1, 0, &d[4]); /* target 0 only */
+    at[4] = clone_live(&f);
+    const bchain *c0 = trainer_chain(f.tr, 0);
+    bchain_info newest, first;
+    assert_int_equal(bchain_info_at(c0, bchain_count(c0) - 1, &newest), BCHAIN_OK);
+    assert_int_equal(bchain_info_at(c0, 0, &first), BCHAIN_OK);
+    assert_int_equal(newest.header.kind, BCHAIN_DIFFERENTIAL);
+    assert_int_equal(newest.parent_id, first.id);
+    assert_int_equal(newest.header.parent_version, first.header.version);
+    assert_true(d[4] > d[2]); /* the restored rows since the full are carried again */
+
+    /* Target 1 missed it and still takes the next one. */
+    assert_false(trainer_needs_full(f.tr, 1));
+    did[5] = backup(&f, BCHAIN_DIFFERENTIAL, 4500, 3, 0.5, &d[5]);
+    at[5] = clone_live(&f);
+    restore(&f, 4500.5, 3, &r);
+    assert_int_equal(r.target, 0);
+    assert_true(r.recovery_point_s == 4500);
+    assert_int_equal(r.n_applied, 2);
+    assert_int_equal(r.n_corrupt, 0);
+    assert_int_equal(r.real_lost_updates, 0);
+    assert_true(r.recall_at_k == 1.0);
+    assert_true(close_rel(r.logical_bytes_read, full_b + d[5]));
+    assert_true(mstate_equal(trainer_state(f.tr), at[5]));
+
+    /* Again from the other target alone, after more training. */
+    trainer_advance(f.tr, 5000);
+    restore(&f, 5000, 2, &r);
+    assert_int_equal(r.target, 1);
+    assert_true(r.recovery_point_s == 4500);
+    assert_int_equal(r.n_applied, 2);
+    assert_int_equal(r.real_lost_updates, 500);
+    assert_true(mstate_equal(trainer_state(f.tr), at[5]));
+
+    /* A new full to target 0 only: target 1's full is no longer the live one. */
+    backup(&f, BCHAIN_FULL, 5400, 1, 0, NULL);
+    assert_false(trainer_needs_full(f.tr, 0));
+    assert_true(trainer_needs_full(f.tr, 1));
+    assert_true(trainer_needs_full_for(f.tr, 1, BCHAIN_DIFFERENTIAL));
+    const uint64_t v = trainer_version(f.tr);
+    assert_int_equal(trainer_backup(f.tr, BCHAIN_DIFFERENTIAL, 6000, 3, &b, &id, err, sizeof err),
+                     TRAINER_ERR_NEED_FULL);
+    assert_int_equal(trainer_version(f.tr), v);
+    backup(&f, BCHAIN_DIFFERENTIAL, 6000, 1, 0, NULL);
+    for (int i = 1; i <= 5; i++) mstate_free(at[i]);
+    fx_close(&f);
+}
+
+/* Versions repeat across a restore (training resumes from the restored
+ * version), so links are matched by backup, not by version: a target whose
+ * newest backup was taken on the old branch at the very version the new
+ * branch reaches later still needs a full. */
+static void test_links_survive_a_forked_history(void **state) {
+    (void)state;
+    trainer_config c = test_config();
+    fixture f;
+    fx_open(&f, &c, 111);
+    trainer_restore_result r;
+    char err[256] = "";
+    backup(&f, BCHAIN_FULL, 0, 3, 0, NULL);
+    backup(&f, BCHAIN_INCREMENTAL, 900, 3, 0, NULL);
+    backup(&f, BCHAIN_INCREMENTAL, 1800, 1, 0, NULL); /* old branch, version 1800, target 0 only */
+    restore(&f, 2000, 2, &r);                         /* back to version 900 from target 1 */
+    assert_int_equal(trainer_version(f.tr), 900);
+    backup(&f, BCHAIN_INCREMENTAL, 2900, 2, 0, NULL); /* new branch: version 1800 again */
+    assert_int_equal(trainer_version(f.tr), 1800);
+    /* Target 0's newest holds version 1800 of the old branch: an incremental
+     * on it would rebuild a state that never existed. */
+    assert_true(trainer_needs_full(f.tr, 0));
+    assert_false(trainer_needs_full(f.tr, 1));
+    double b;
+    uint64_t id;
+    assert_int_equal(trainer_backup(f.tr, BCHAIN_INCREMENTAL, 3000, 1, &b, &id, err, sizeof err),
+                     TRAINER_ERR_NEED_FULL);
+    fx_close(&f);
+}
+
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -430,6 +568,8 @@ int main(void) {
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_costs),
         cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_differential_round_trip),
+        cmocka_unit_test(test_links_survive_a_forked_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

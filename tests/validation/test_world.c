@@ -326,6 +326,62 @@ static void test_failback_returns_home(void **state) {
     for (int i = 0; i < 2; i++) free(on[i].x), free(off[i].x);
 }
 
+/* ---- incremental against differential backups ------------------------------------- */
+/* A full at 0, a backup between fulls every hour, a region outage at 20.5 h
+ * failing over to a cold standby that restores from the cross-region store
+ * at 1 GB/s. Each update touches a share f of the rows at rate u, so the
+ * share dirtied in t seconds is d(t) = 1 - exp(-u f t). The restore reads
+ * L (1 + 20 d(1 h)) from an incremental chain and L (1 + d(20 h)) with
+ * differentials; both recover the 20 h backup (RPO 30 min). The link moves
+ * L 20 d(1 h) of increments, or L sum_j d(j h) of differentials. */
+static const char partial_json_fmt[] =
+    "{\"name\":\"partial\",\"horizon_s\":\"21h\","
+    "\"topology\":{\"regions\":[{\"name\":\"a\",\"servers\":4,\"role\":\"primary\"},"
+    "{\"name\":\"b\",\"servers\":4,\"role\":\"standby\"}]},"
+    "\"traffic\":{\"base_qps\":100,\"diurnal_amplitude\":0,\"weekend_factor\":1,\"segment_s\":\"10m\"},"
+    "\"model\":{\"logical_bytes\":1e11,\"updates_per_s\":1000,\"rows_touched_per_update_fraction\":1e-8},"
+    "\"backup\":{\"partial\":\"%s\",\"full_period_s\":\"24h\",\"incremental_period_s\":\"1h\","
+    "\"bandwidth_bps\":1e10,\"verify_s\":0,\"corruption_probability\":0},"
+    "\"failover\":{\"standby\":\"cold\",\"standby_reliability\":1,\"failback\":false,\"restore_bps\":1e9},"
+    "\"disasters\":[{\"kind\":\"region_outage\",\"region\":\"a\",\"at_s\":[\"20.5h\"],"
+    "\"duration\":{\"law\":\"fixed\",\"mean_s\":\"2h\"}}]}";
+
+static void run_partial(const char *mode, double *transfer_s, double *rpo_s, double *moved) {
+    char json[2048];
+    snprintf(json, sizeof json, partial_json_fmt, mode);
+    scenario sc;
+    char err[1024];
+    if (!scenario_parse(&sc, "test.json", json, err, sizeof err)) fail_msg("%s", err);
+    world_result r;
+    if (world_run(&sc, 1, &r, err, sizeof err) != 0) fail_msg("%s", err);
+    assert_int_equal(r.n_incidents, 1);
+    *transfer_s = r.incidents[0].transfer_s;
+    *rpo_s = r.incidents[0].rpo_s;
+    *moved = r.metrics.backup_bytes_moved;
+    world_result_free(&r);
+    scenario_free(&sc);
+}
+
+static void test_differential_restores_read_less(void **state) {
+    (void)state;
+    const double L = 1e11, k = 1000 * 1e-8, bps = 1e9;
+    double d1 = 1 - exp(-k * 3600), d20 = 1 - exp(-k * 20 * 3600), sum_d = 0;
+    for (int j = 1; j <= 20; j++) sum_d += 1 - exp(-k * j * 3600);
+    double ti, ri, mi, td, rd, md;
+    run_partial("incremental", &ti, &ri, &mi);
+    run_partial("differential", &td, &rd, &md);
+    printf("restore transfer: incremental %.2f s (closed form %.2f), differential %.2f s (%.2f); RPO %.0f / %.0f s; "
+           "moved %.4g / %.4g bytes (%.4g / %.4g)\n",
+           ti, L * (1 + 20 * d1) / bps, td, L * (1 + d20) / bps, ri, rd, mi, md, L + L * 20 * d1, L + L * sum_d);
+    assert_true(fabs(ti / (L * (1 + 20 * d1) / bps) - 1) < 1e-9);
+    assert_true(fabs(td / (L * (1 + d20) / bps) - 1) < 1e-9);
+    assert_true(fabs(ri - 1800) < 1e-6 && fabs(rd - 1800) < 1e-6);
+    /* Backups moved before the fault (the 21 h horizon holds no more). */
+    assert_true(fabs(mi / (L + L * 20 * d1) - 1) < 1e-9);
+    assert_true(fabs(md / (L + L * sum_d) - 1) < 1e-9);
+    assert_true(td < ti && md > mi);
+}
+
 /* ---- the serving model's version on the timeline ----------------------------------- */
 /* A bad push at 1 h, rolled back from the backups; a region outage at 3 h
  * failed over to a cold standby that restores from backup. The timeline
@@ -478,6 +534,7 @@ int main(void) {
         cmocka_unit_test(test_batching_fidelities_agree),
         cmocka_unit_test(test_failback_returns_home),
         cmocka_unit_test(test_timeline_model_versions),
+        cmocka_unit_test(test_differential_restores_read_less),
         cmocka_unit_test(test_real_state_restores_lose_what_backups_missed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
