@@ -4,7 +4,7 @@
 #   paper/build.sh build/firedrill        (Makefile: `paper: all ; @paper/build.sh build/firedrill`)
 #
 # Runs the validation binaries (tests/validation: simulated against closed
-# forms), the four shipped sweeps of scenarios/sweeps/ into a temporary
+# forms), the five shipped sweeps of scenarios/sweeps/ into a temporary
 # directory, `firedrill summarize --csv`, `firedrill plot` and `firedrill
 # report` on them, reads the HDF5 files with h5dump, and fills the
 # placeholders (@NAME@) of paper/paper.md.in with the tables and figures it
@@ -120,10 +120,11 @@ points_sha() {
 }
 
 # ---- 1. validation binaries ----------------------------------------------------
-sweeps="strategies backup_interval detector standby_capacity"
+sweeps="strategies backup_interval partial_backups detector standby_capacity"
 if [ -n "${PAPER_REUSE:-}" ]; then
     # development aid: reuse the validation output and sweeps of a PAPER_KEEP directory
-    for f in val_world.txt val_ckpt.txt sweeps.log strategies.h5 backup_interval.h5 detector.h5 standby_capacity.h5; do
+    for f in val_world.txt val_ckpt.txt sweeps.log strategies.h5 backup_interval.h5 partial_backups.h5 detector.h5 \
+        standby_capacity.h5; do
         cp "$PAPER_REUSE/$f" "$work/" || die "PAPER_REUSE: $PAPER_REUSE/$f missing"
     done
     t_val=$(cat "$PAPER_REUSE/val_seconds" 2>/dev/null || echo 0)
@@ -168,10 +169,12 @@ fi # PAPER_REUSE
 # ---- 3. summaries, plots, reports, incidents ---------------------------------------
 M_STRAT=rto_mean_s,rto_p95_s,rpo_mean_s,rpo_max_s,availability_time,availability_requests,lost_revenue,backup_cost,false_failovers,failovers,latency_p99_s
 M_BACKUP=rpo_mean_s,rpo_max_s,lost_updates,backup_bytes_moved,backup_cost,backups_corrupt,backups_skipped
+M_PARTIAL=rto_mean_s,rpo_mean_s,lost_revenue,backup_bytes_moved,backup_cost,backups_skipped
 M_DET=rto_mean_s,false_failovers,failovers,availability_time
 M_STANDBY=availability_time,availability_requests,latency_p99_incident_s,lost_revenue,rto_mean_s
 "$fd" summarize "$work/strategies.h5" --baseline "$(attr "$work/strategies.h5" baseline_point)" --csv --metrics "$M_STRAT" >"$work/strategies.csv"
 "$fd" summarize "$work/backup_interval.h5" --baseline "$(attr "$work/backup_interval.h5" baseline_point)" --csv --metrics "$M_BACKUP" >"$work/backup_interval.csv"
+"$fd" summarize "$work/partial_backups.h5" --baseline "$(attr "$work/partial_backups.h5" baseline_point)" --csv --metrics "$M_PARTIAL" >"$work/partial_backups.csv"
 "$fd" summarize "$work/detector.h5" --baseline "$(attr "$work/detector.h5" baseline_point)" --csv --metrics "$M_DET" >"$work/detector.csv"
 "$fd" summarize "$work/standby_capacity.h5" --baseline "$(attr "$work/standby_capacity.h5" baseline_point)" --csv --metrics "$M_STANDBY" >"$work/standby_capacity.csv"
 for s in $sweeps; do
@@ -319,6 +322,29 @@ END {
     }
     print (skip == "" ? "at no swept interval" : "at T = " skip) > "'"$ph/SKIP_NOTE"'"
 }' "$work/backup_interval.csv" "$work/plots_backup_interval/backup_analytic.dat" FS=, "$work/backup_interval.inc" | putf BACKUP_TABLE
+
+# 4b'. incremental against differential: restores (bad-push rollbacks and
+# restores from backup) against bytes moved between fulls
+awk "$AWKLIB$LOADCSV$LOADINC"'
+FILENAME ~ /\.inc$/ {
+    p = $I["point"]
+    if ($I["kind"] == "bad_model_push" && isnum($I["rto_s"])) { nr[p]++; sr[p] += $I["rto_s"]; st[p] += $I["transfer_s"] }
+}
+END {
+    b = S[0, "rto_mean_s", "baseline_point"]
+    print "| backups between fulls | period | RTO mean [s] | Δ RTO vs " jget(P[b], "backup.partial") " every " jget(P[b], "backup.incremental_period_s") " [s] | rollback RTO · its transfer [s] (n) | RPO mean [s] (n) | skipped / replica | bytes moved / replica [GB] | backup cost / replica |"
+    print "|---|---:|---|---|---|---|---:|---:|---:|"
+    for (p = 0; p < NP; p++) {
+        printf "| %s | %s | %s | %s | %s · %s (%d) | %s (%s) | %s | %s | %s |\n", jget(P[p], "backup.partial"),
+            jget(P[p], "backup.incremental_period_s"),
+            ci(S[p, "rto_mean_s", "mean"], S[p, "rto_mean_s", "ci_low"], S[p, "rto_mean_s", "ci_high"], 3),
+            p == b ? "–" : ci(S[p, "rto_mean_s", "diff_mean"], S[p, "rto_mean_s", "diff_ci_low"], S[p, "rto_mean_s", "diff_ci_high"], 3),
+            nr[p] ? sig(sr[p] / nr[p], 3) : "–", nr[p] ? sig(st[p] / nr[p], 3) : "–", nr[p],
+            ci(S[p, "rpo_mean_s", "mean"], S[p, "rpo_mean_s", "ci_low"], S[p, "rpo_mean_s", "ci_high"], 3), S[p, "rpo_mean_s", "n"],
+            sig(S[p, "backups_skipped", "mean"], 3), sig(S[p, "backup_bytes_moved", "mean"] / 1e9, 4),
+            sig(S[p, "backup_cost", "mean"], 4)
+    }
+}' "$work/partial_backups.csv" FS=, "$work/partial_backups.inc" | putf PARTIAL_TABLE
 
 # 4c. detector: detection time of real faults that failed over vs false failovers
 awk "$AWKLIB$LOADCSV$LOADINC"'
