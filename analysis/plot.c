@@ -347,15 +347,42 @@ static double incremental_duration_s(const char *resolved, double period_s) {
     return logical * dirty / bw + verify_s;
 }
 
+/* Shortens "a.b.key=v, c.d=w" (summary_point_label) to "key=v, d=w": on
+ * axes and in keys the last component of each path tells points apart. */
+static void short_labels(char *label) {
+    char *out = label;
+    for (const char *seg = label; *seg;) {
+        const char *end = strstr(seg, ", "), *eq = strchr(seg, '=');
+        if (!end) end = seg + strlen(seg);
+        const char *from = seg;
+        if (eq && eq < end)
+            for (const char *c = seg; c < eq; c++)
+                if (*c == '.') from = c + 1;
+        size_t n = (size_t)(end - from);
+        memmove(out, from, n);
+        out += n;
+        if (!*end) break;
+        memmove(out, ", ", 2);
+        out += 2;
+        seg = end + 2;
+    }
+    *out = '\0';
+}
+
 typedef struct backup_row {
     double period_s;
+    char group[256]; /* the other parameters: one curve per distinct value */
     summary_stat rpo, cost;
 } backup_row;
 
 static int cmp_backup_row(const void *a, const void *b) {
-    double x = ((const backup_row *)a)->period_s, y = ((const backup_row *)b)->period_s;
-    return x < y ? -1 : x > y;
+    const backup_row *x = a, *y = b;
+    int g = strcmp(x->group, y->group);
+    if (g) return g;
+    return x->period_s < y->period_s ? -1 : x->period_s > y->period_s;
 }
+
+static void other_params(const char *json, const char *key, char *buf, size_t len);
 
 /* Mean time between incidents that lost state, over every replica of the
  * file: the M of Young/Daly (disasters do not depend on the backup policy,
@@ -393,6 +420,8 @@ static int plot_backup(const plot_data *d, const plot_options *o, char *png, siz
                 b[k++] = cost->values[r];
             }
         rows[nr].period_s = period;
+        other_params(p->parameters[i], PLOT_BACKUP_PARAM, rows[nr].group, sizeof rows[nr].group);
+        short_labels(rows[nr].group);
         if (summary_stat_compute(a, k, o->confidence, &rows[nr].rpo) != SUMMARY_OK ||
             summary_stat_compute(b, k, o->confidence, &rows[nr].cost) != SUMMARY_OK)
             rc = PLOT_EFAIL;
@@ -403,16 +432,31 @@ static int plot_backup(const plot_data *d, const plot_options *o, char *png, siz
     char sim_path[4200], ana_path[4200];
     FILE *f = rc == PLOT_OK ? open_dat(o, "backup.dat", sim_path, sizeof sim_path, err, errlen) : NULL;
     if (rc == PLOT_OK && !f) rc = PLOT_EFAIL;
+    size_t groups = 0;
+    double lo = INFINITY, hi = -INFINITY;
     if (f) {
+        /* One block per combination of the other swept parameters, its
+         * label first: a curve each. */
         qsort(rows, nr, sizeof *rows, cmp_backup_row);
-        fprintf(f, "# period_s rpo_mean_s rpo_ci_lo rpo_ci_hi cost_mean cost_ci_lo cost_ci_hi n\n");
-        for (size_t i = 0; i < nr; i++)
+        for (size_t i = 0; i < nr; i++) {
+            if (i == 0 || strcmp(rows[i].group, rows[i - 1].group) != 0) {
+                char label[300];
+                snprintf(label, sizeof label, "%s", rows[i].group[0] ? rows[i].group : "simulated");
+                for (char *s = label; *s; s++)
+                    if (*s == '"') *s = '\'';
+                fprintf(f, "%s\"%s\" rpo_mean_s rpo_ci_lo rpo_ci_hi cost_mean cost_ci_lo cost_ci_hi n\n",
+                        groups ? "\n\n" : "", label);
+                groups++;
+            }
             fprintf(f, "%.10g %.10g %.10g %.10g %.10g %.10g %.10g %zu\n", rows[i].period_s, rows[i].rpo.mean,
                     rows[i].rpo.ci_lo, rows[i].rpo.ci_hi, rows[i].cost.mean, rows[i].cost.ci_lo, rows[i].cost.ci_hi,
                     rows[i].rpo.n);
+            if (rows[i].period_s < lo) lo = rows[i].period_s;
+            if (rows[i].period_s > hi) hi = rows[i].period_s;
+        }
         rc = close_dat(f, sim_path, err, errlen);
     }
-    double lo = nr ? rows[0].period_s : 1, hi = nr ? rows[nr - 1].period_s : 1;
+    if (!nr) lo = hi = 1;
     free(rows);
     if (rc != PLOT_OK) {
         if (!err[0]) snprintf(err, errlen, "out of memory");
@@ -439,6 +483,7 @@ static int plot_backup(const plot_data *d, const plot_options *o, char *png, siz
     char defs[8192] = "", title[512];
     snprintf(title, sizeof title, "%s: RPO and backup cost against the incremental backup interval", d->scenario_name);
     def_str(defs, sizeof defs, "sim", sim_path);
+    def_num(defs, sizeof defs, "ngroups", (double)groups);
     def_str(defs, sizeof defs, "ana", ana_path);
     def_num(defs, sizeof defs, "young", young);
     def_num(defs, sizeof defs, "daly", daly);
@@ -476,6 +521,7 @@ static int plot_rto_parts(const plot_data *d, const plot_options *o, char *png, 
         if (!k) continue;
         char label[300], params[256];
         summary_point_label(d->points->parameters[i], params, sizeof params);
+        short_labels(params);
         snprintf(label, sizeof label, "%u: %s", (unsigned)d->points->index[i],
                  d->points->n > 1 ? params : d->scenario_name);
         for (char *s = label; *s; s++)

@@ -2,7 +2,8 @@
 # the analytic mean RPO T/2 + delta(T) (uniform fault instant, backups taking
 # delta to complete) and the Young (sqrt(2 delta M)) and Daly intervals.
 # Written by `firedrill plot --kind backup`. Variables: term, out, ttl,
-# sim (backup.dat: T, RPO mean/lo/hi, cost mean/lo/hi, n), ana
+# sim (backup.dat: one block per combination of the other swept parameters,
+# its label first; T, RPO mean/lo/hi, cost mean/lo/hi, n), ngroups, ana
 # (backup_analytic.dat: T, T/2 + delta, delta), young, daly, delta [s],
 # mtbf_h (M [h]), conf (CI level [%]). NaN means unknown: not drawn.
 if (term eq 'pngcairo') { set terminal pngcairo size 1200,560 noenhanced font ',10' } else { set terminal pdfcairo size 8in,3.7in noenhanced font ',8' }
@@ -22,10 +23,13 @@ set label 1 opt_label at graph 0.02, graph 0.04 front font ',8'
 
 set ylabel 'mean RPO [s]'
 set logscale y
-plot sim using 1:2:3:4 with yerrorlines lw 2 pt 7 title sprintf('simulated (mean, %.0f%% CI)', conf), \
-     ana using 1:2 with lines lw 2 dt 1 lc rgb '#808080' title 'analytic T/2 + delta(T)'
+# The analytic curve is that of incremental backups of the base scenario.
+plot for [i=0:ngroups-1] sim index i using 1:2:3:4 with yerrorlines lw 2 pt 7 \
+         title sprintf('%s (mean, %.0f%% CI)', columnheader(1), conf), \
+     ana using 1:2 with lines lw 2 dt 1 lc rgb '#808080' title 'analytic T/2 + delta(T), incremental'
 
 unset logscale y
 set ylabel 'backup cost per replica [currency]'
-plot sim using 1:5:6:7 with yerrorlines lw 2 pt 7 lc rgb '#008000' title sprintf('simulated (mean, %.0f%% CI)', conf)
+plot for [i=0:ngroups-1] sim index i using 1:5:6:7 with yerrorlines lw 2 pt 7 \
+         title sprintf('%s (mean, %.0f%% CI)', columnheader(1), conf)
 unset multiplot
