@@ -55,6 +55,18 @@ static inline const queue_entry *queue_top(const queue *q) { return &q->heap[0];
 static inline size_t queue_size(const queue *q) { return q->size; }
 static inline bool queue_empty(const queue *q) { return q->size == 0; }
 
+/* The smallest child of the root (by time alone): after the root leaves,
+ * the entry most likely to be the next root. NULL with fewer than 2 entries.
+ * For prefetching; never for ordering. */
+static inline const queue_entry *queue_likely_next(const queue *q) {
+    if (q->size < 2) return NULL;
+    const queue_entry *best = &q->heap[1];
+    size_t last = q->size < 5 ? q->size : 5;
+    for (size_t c = 2; c < last; c++)
+        if (q->heap[c].time < best->time) best = &q->heap[c];
+    return best;
+}
+
 /* Removes the smallest entry; O(log n). The queue must not be empty. */
 void queue_pop(queue *q);
 

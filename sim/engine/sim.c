@@ -210,6 +210,10 @@ sim_run_reason sim_run(sim *s, simtime_ns until, uint64_t max_events) {
         s->now = top.time;
         if (s->trace) s->trace(s->trace_ctx, top.time, handler, ctx, payload);
         s->root_is_spent = true;
+        /* The next event's record is a cache miss in a large pool: start it
+         * now, so it overlaps the handler and the sift. */
+        const queue_entry *next = queue_likely_next(&s->pending);
+        if (next) __builtin_prefetch(record_at(s, next->slot));
         handler(s, ctx, payload);
         drop_spent_root(s);
         s->processed++;
