@@ -7,7 +7,12 @@
 set -euo pipefail
 fd=${1:-build/firedrill}
 mkdir -p results
-"$fd" sweep scenarios/sweeps/strategies.json -o results/strategies.h5
+# An interrupted demo continues where it stopped (the sweep's journal); a
+# journal another build left behind is discarded instead.
+if ! "$fd" sweep scenarios/sweeps/strategies.json -o results/strategies.h5 --resume; then
+    echo "demo: could not resume the earlier sweep; starting it over" >&2
+    "$fd" sweep scenarios/sweeps/strategies.json -o results/strategies.h5 --fresh
+fi
 "$fd" summarize results/strategies.h5
 "$fd" report results/strategies.h5 -o results/strategies_report --rto-max 1h --rpo-max 1h
 echo "report: results/strategies_report/report.md"
