@@ -8,10 +8,14 @@ set -euo pipefail
 fd=${1:-build/firedrill}
 mkdir -p results
 # An interrupted demo continues where it stopped (the sweep's journal); a
-# journal another build left behind is discarded instead.
-if ! "$fd" sweep scenarios/sweeps/strategies.json -o results/strategies.h5 --resume; then
+# journal the sweep refuses (exit 2: another build left it) is discarded.
+status=0
+"$fd" sweep scenarios/sweeps/strategies.json -o results/strategies.h5 --resume || status=$?
+if [ "$status" = 2 ]; then
     echo "demo: could not resume the earlier sweep; starting it over" >&2
     "$fd" sweep scenarios/sweeps/strategies.json -o results/strategies.h5 --fresh
+elif [ "$status" != 0 ]; then
+    exit "$status"
 fi
 "$fd" summarize results/strategies.h5
 "$fd" report results/strategies.h5 -o results/strategies_report --rto-max 1h --rpo-max 1h
