@@ -369,6 +369,16 @@ static void short_labels(char *label) {
     *out = '\0';
 }
 
+/* Starts a data block of one curve (gnuplot's `index i`, title from
+ * columnheader(1)): blank lines before all but the first, then the label. */
+static void group_header(FILE *f, const char *group, size_t index, const char *columns) {
+    char label[300];
+    snprintf(label, sizeof label, "%s", group[0] ? group : "simulated");
+    for (char *s = label; *s; s++)
+        if (*s == '"') *s = '\'';
+    fprintf(f, "%s\"%s\" %s\n", index ? "\n\n" : "", label, columns);
+}
+
 typedef struct backup_row {
     double period_s;
     char group[256]; /* the other parameters: one curve per distinct value */
@@ -439,15 +449,9 @@ static int plot_backup(const plot_data *d, const plot_options *o, char *png, siz
          * label first: a curve each. */
         qsort(rows, nr, sizeof *rows, cmp_backup_row);
         for (size_t i = 0; i < nr; i++) {
-            if (i == 0 || strcmp(rows[i].group, rows[i - 1].group) != 0) {
-                char label[300];
-                snprintf(label, sizeof label, "%s", rows[i].group[0] ? rows[i].group : "simulated");
-                for (char *s = label; *s; s++)
-                    if (*s == '"') *s = '\'';
-                fprintf(f, "%s\"%s\" rpo_mean_s rpo_ci_lo rpo_ci_hi cost_mean cost_ci_lo cost_ci_hi n\n",
-                        groups ? "\n\n" : "", label);
-                groups++;
-            }
+            if (i == 0 || strcmp(rows[i].group, rows[i - 1].group) != 0)
+                group_header(f, rows[i].group, groups++,
+                             "rpo_mean_s rpo_ci_lo rpo_ci_hi cost_mean cost_ci_lo cost_ci_hi n");
             fprintf(f, "%.10g %.10g %.10g %.10g %.10g %.10g %.10g %zu\n", rows[i].period_s, rows[i].rpo.mean,
                     rows[i].rpo.ci_lo, rows[i].rpo.ci_hi, rows[i].cost.mean, rows[i].cost.ci_lo, rows[i].cost.ci_hi,
                     rows[i].rpo.n);
@@ -606,15 +610,8 @@ static int plot_capacity(const plot_data *d, const plot_options *o, char *png, s
     if (f) {
         qsort(rows, nr, sizeof *rows, cmp_capacity_row);
         for (size_t i = 0; i < nr; i++) {
-            if (i == 0 || strcmp(rows[i].group, rows[i - 1].group) != 0) {
-                char label[300];
-                snprintf(label, sizeof label, "%s", rows[i].group[0] ? rows[i].group : "simulated");
-                for (char *s = label; *s; s++)
-                    if (*s == '"') *s = '\'';
-                fprintf(f, "%s\"%s\" avail_time lo hi avail_req lo hi lost_revenue lo hi n\n", groups ? "\n\n" : "",
-                        label);
-                groups++;
-            }
+            if (i == 0 || strcmp(rows[i].group, rows[i - 1].group) != 0)
+                group_header(f, rows[i].group, groups++, "avail_time lo hi avail_req lo hi lost_revenue lo hi n");
             const capacity_row *r = &rows[i];
             fprintf(f, "%.10g %.10g %.10g %.10g %.10g %.10g %.10g %.10g %.10g %.10g %zu\n", r->x, r->avail_time.mean,
                     r->avail_time.ci_lo, r->avail_time.ci_hi, r->avail_req.mean, r->avail_req.ci_lo, r->avail_req.ci_hi,

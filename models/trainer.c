@@ -247,17 +247,26 @@ static int trainer_check_targets(const trainer *tr, uint32_t targets, char *err,
     return TRAINER_OK;
 }
 
-/* The trainer id of a chain id on a target; 0 when none. */
-static uint64_t trainer_id_of(const trainer_target *tg, uint64_t chain_id) {
+/* The copy whose trainer id (by_chain false) or chain id (true) is key, or
+ * NULL: a target's copies are appended in order, so both ids increase along
+ * them and a binary search finds either. */
+static trainer_copy *trainer_copy_by(const trainer_target *tg, uint64_t key, bool by_chain) {
     size_t lo = 0, hi = tg->n_copies;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (tg->copies[mid].chain_id < chain_id)
+        if ((by_chain ? tg->copies[mid].chain_id : tg->copies[mid].id) < key)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < tg->n_copies && tg->copies[lo].chain_id == chain_id ? tg->copies[lo].id : 0;
+    if (lo == tg->n_copies || (by_chain ? tg->copies[lo].chain_id : tg->copies[lo].id) != key) return NULL;
+    return &tg->copies[lo];
+}
+
+/* The trainer id of a chain id on a target; 0 when none. */
+static uint64_t trainer_id_of(const trainer_target *tg, uint64_t chain_id) {
+    const trainer_copy *c = trainer_copy_by(tg, chain_id, true);
+    return c ? c->id : 0;
 }
 
 /* What a target's chain holds at its end: the trainer ids of its newest
@@ -416,18 +425,8 @@ int trainer_backup(trainer *tr, bchain_kind kind, double now_s, uint32_t targets
     return TRAINER_OK;
 }
 
-/* The copy of trainer id `id` on a target: binary search (ids increase). */
-static trainer_copy *trainer_find_copy(trainer_target *tg, uint64_t id) {
-    size_t lo = 0, hi = tg->n_copies;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (tg->copies[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < tg->n_copies && tg->copies[lo].id == id ? &tg->copies[lo] : NULL;
-}
+/* The copy of trainer id `id` on a target. */
+static trainer_copy *trainer_find_copy(trainer_target *tg, uint64_t id) { return trainer_copy_by(tg, id, false); }
 
 static trainer_copy *trainer_find_chain_id(trainer_target *tg, uint64_t chain_id) {
     uint64_t id = trainer_id_of(tg, chain_id);
