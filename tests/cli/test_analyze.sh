@@ -61,6 +61,22 @@ expect_match "$err" "gnuplot not found" "missing gnuplot explained"
 expect_status 0 "scripts found through FIREDRILL_ANALYSIS_DIR" -- env FIREDRILL_ANALYSIS_DIR="$PWD/analysis" \
     "$FIREDRILL" plot "$tmp/s.h5" --kind cdf -o "$tmp/p5"
 
+# A crossed sweep: the backup figure draws one curve per value of the other
+# parameter, and axis labels keep only the last component of each path.
+cat > "$tmp/cross.json" <<JSON
+{"name": "cross", "base": "$PWD/scenarios/seed_case.json", "seeds": 2, "set": {"horizon_s": "2d"},
+ "parameters": [{"path": "backup.partial", "values": ["incremental", "differential"]},
+                {"path": "backup.incremental_period_s", "values": ["30m", "2h"]}]}
+JSON
+"$FIREDRILL" sweep "$tmp/cross.json" -j 2 -o "$tmp/cross.h5" --quiet
+expect_status 0 "plot a crossed sweep" -- "$FIREDRILL" plot "$tmp/cross.h5" --kind backup -o "$tmp/cross"
+expect_match "$(grep '^"' "$tmp/cross/backup.dat" | cut -d'"' -f2 | tr '\n' ' ')" "^partial=differential partial=incremental $" \
+    "one backup curve per value of the other parameter"
+expect_match "$(awk 'NF && !/^"/' "$tmp/cross/backup.dat" | wc -l)" "^4$" "every point on its curve"
+expect_status 0 "plot its RTO parts" -- "$FIREDRILL" plot "$tmp/cross.h5" --kind rto_parts -o "$tmp/cross"
+expect_match "$(sed -n 2p "$tmp/cross/rto_parts.dat")" '^"0: partial=incremental, incremental_period_s=30m"' \
+    "bar labels keep the last path component"
+
 expect_status 0 "report" -- "$FIREDRILL" report "$tmp/s.h5" -o "$tmp/rep" --rto-max 5m --rpo-max 1h
 md="$tmp/rep/report.md"
 [[ -s "$md" ]] && echo "ok: report.md written" || { echo "FAIL: no report.md"; fails=$((fails + 1)); }
