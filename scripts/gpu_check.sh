@@ -9,6 +9,9 @@
 #      MLP vs bare cuBLAS, end-to-end qps at batch 1, 32, 256)
 #   4. a real-state scenario with --backend cuda: its HDF5 says which ran
 # Logs go to $OUT (or /tmp/gpu-check); a short table is printed last.
+# GPU_CHECK_BUDGET_S (default 540) caps the whole run: each step gets at most
+# its own limit and what is left of the budget, and the sanitizers, which
+# matter least and take longest, run last.
 # Usage: scripts/gpu_check.sh [BUNDLE_DIR]   (default build-gpu/bundle)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -42,31 +45,38 @@ test_bin=$bundle/test_kernels_gpu
 } 2>&1 | tee "$out/env.log"
 
 declare -A verdict
+deadline=$((SECONDS + ${GPU_CHECK_BUDGET_S:-540}))
 step() { # step NAME TIMEOUT_S COMMAND...: runs, logs to $out/NAME.log, records pass/FAIL
     local name=$1 limit=$2
     shift 2
-    echo "== $name: $*"
+    local left=$((deadline - SECONDS))
+    ((left < limit)) && limit=$left
+    if ((limit < 10)); then
+        verdict[$name]="skipped (budget spent)"
+        return
+    fi
+    echo "== $name (at most ${limit} s): $*"
     timeout "$limit" "$@" >"$out/$name.log" 2>&1
     local rc=$?
     tail -n 25 "$out/$name.log"
-    verdict[$name]=$([[ $rc == 0 ]] && echo pass || echo "FAIL (exit $rc)")
+    verdict[$name]=$([[ $rc == 0 ]] && echo pass || echo "FAIL (exit $rc$([[ $rc == 124 ]] && echo ", timed out"))")
 }
 
-FIREDRILL_REQUIRE_GPU=1 step test_gpu 300 "$test_bin"
-if command -v compute-sanitizer >/dev/null; then
-    FIREDRILL_REQUIRE_GPU=1 step memcheck 300 compute-sanitizer --tool memcheck --error-exitcode 9 "$test_bin"
-    FIREDRILL_REQUIRE_GPU=1 step racecheck 300 compute-sanitizer --tool racecheck --error-exitcode 9 "$test_bin"
-fi
-step bench_gpu 300 "$fd" bench kernels --backend cuda
-step run_cuda 120 "$fd" run scenarios/real_state.json --seeds 2 --backend cuda -o "$out/real_state_cuda.h5" --quiet
+FIREDRILL_REQUIRE_GPU=1 step test_gpu 120 "$test_bin"
+step bench_gpu 200 "$fd" bench kernels --backend cuda
+step run_cuda 60 "$fd" run scenarios/real_state.json --seeds 2 --backend cuda -o "$out/real_state_cuda.h5" --quiet
 if [[ ${verdict[run_cuda]} == pass ]] && command -v h5dump >/dev/null; then
     h5dump -a /backend "$out/real_state_cuda.h5" >>"$out/run_cuda.log" 2>&1
+fi
+if command -v compute-sanitizer >/dev/null; then
+    FIREDRILL_REQUIRE_GPU=1 step memcheck 150 compute-sanitizer --tool memcheck --error-exitcode 9 "$test_bin"
+    FIREDRILL_REQUIRE_GPU=1 step racecheck 150 compute-sanitizer --tool racecheck --error-exitcode 9 "$test_bin"
 fi
 
 echo
 echo "| check | result |"
 echo "|---|---|"
-for k in test_gpu memcheck racecheck bench_gpu run_cuda; do
+for k in test_gpu bench_gpu run_cuda memcheck racecheck; do
     [[ -n ${verdict[$k]:-} ]] && echo "| $k | ${verdict[$k]} |"
 done
 echo
