@@ -188,8 +188,10 @@ static double mmc_quantile(const mmc *q, double p) {
     while (mmc_survival(q, hi) > 1 - p && hi < 1e6) hi *= 2;
     for (int i = 0; i < 60; i++) {
         double mid = 0.5 * (lo + hi);
-        if (mmc_survival(q, mid) > 1 - p) lo = mid;
-        else hi = mid;
+        if (mmc_survival(q, mid) > 1 - p)
+            lo = mid;
+        else
+            hi = mid;
     }
     return hi;
 }
@@ -272,6 +274,26 @@ static void service_rates(const traffic_spec *t, double lam, double slots, doubl
     *added_s = latency - 1.0 / *mu + (fill + (b - 1) * fill / 2) / b;
 }
 
+/* The latency objective of a stable segment: P(response > objective) within
+ * 1 - quantile, responses shifted by the added latency. */
+static bool mmc_latency_slo_met(const traffic_spec *t, const mmc *q, double shift) {
+    return t->slo_latency_s > shift && mmc_survival(q, t->slo_latency_s - shift) <= 1 - t->slo_quantile;
+}
+
+bool traffic_slo_met(const traffic_spec *t, double t_s, const serving_state *s) {
+    double servers = s->servers * t->slots_per_server;
+    if (servers <= 0 || s->degraded_model || s->blackhole_fraction > t->slo_max_failed_fraction) return false;
+    double lam = traffic_rate_qps(t, t_s, s->rate_multiplier) * (1 - s->blackhole_fraction);
+    double mu, wait_scale, added_s;
+    service_rates(t, lam, servers, &mu, &wait_scale, &added_s);
+    if (lam >= servers * mu) return false;
+    mmc q = mmc_make(servers, lam, mu, wait_scale);
+    double shift = s->extra_latency_s + added_s;
+    double tail = t->timeout_s <= shift ? 1 : mmc_survival(&q, t->timeout_s - shift);
+    if (s->blackhole_fraction + (1 - s->blackhole_fraction) * tail > t->slo_max_failed_fraction) return false;
+    return mmc_latency_slo_met(t, &q, shift);
+}
+
 double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, double t1, const serving_state *s) {
     double failed_here = 0;
     double servers = s->servers * t->slots_per_server;
@@ -327,8 +349,7 @@ double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, doubl
             lathist_add_survival(&acc->all, served, &q, shift);
             if (s->incident_open) lathist_add_survival(&acc->incident, served, &q, shift);
             if (acc->on_segment) segment_p99 = shift + mmc_quantile(&q, 0.99);
-            if (t->slo_latency_s <= shift || mmc_survival(&q, t->slo_latency_s - shift) > 1 - t->slo_quantile)
-                violated = true;
+            if (!mmc_latency_slo_met(t, &q, shift)) violated = true;
             if (failed > t->slo_max_failed_fraction * offered) violated = true;
         }
         if (acc->on_segment) {

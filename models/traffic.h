@@ -113,6 +113,12 @@ typedef struct traffic_acc {
  * requests of this interval. */
 double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0_s, double t1_s, const serving_state *s);
 
+/* Whether the servers of s meet the SLO in steady state at the rate of time
+ * t_s: the test traffic_account applies to a stable segment with no backlog
+ * (false when overloaded). The world asks it when a failover completes onto
+ * a standby still scaling up, so that the RTO ends when the SLO is met. */
+bool traffic_slo_met(const traffic_spec *t, double t_s, const serving_state *s);
+
 /* M/M/c pieces, exposed for tests: Erlang C and P(response > x). */
 double traffic_erlang_c(double servers, double offered_erlangs);
 /* wait_scale = (1 + cv^2)/2 stretches the waiting time (Allen-Cunneen); 1 for M/M/c. */

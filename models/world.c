@@ -336,11 +336,13 @@ static void failover_complete(sim *s, void *ctx, sim_payload p) {
              * standby has scaled up: the overload meanwhile is its doing. */
             w->open_incidents++;
             sim_schedule_in(s, simtime_from_s(f->scale_up_s), scale_up_done, w, SIM_PAYLOAD_NONE);
-            /* The SLO is met once capacity suffices: check at the current rate. */
-            const traffic_spec *t = &w->sc->traffic;
-            double lambda = traffic_rate_qps(t, now, w->surge_multiplier);
-            double cap = w->standby_capacity * t->slots_per_server / t->service_mean_s;
-            if (lambda >= 0.9 * cap) {
+            /* The RTO ends when the SLO is met: now, if the running share
+             * carries the load at the current rate (by the same test as the
+             * traffic accounting), else once the standby has scaled up. */
+            serving_state st = current_serving(w);
+            st.degraded_model = false;
+            st.blackhole_fraction = 0;
+            if (!traffic_slo_met(&w->sc->traffic, now, &st)) {
                 r->warmup_s += f->scale_up_s;
                 now += f->scale_up_s;
             }
