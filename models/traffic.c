@@ -334,7 +334,11 @@ double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, doubl
                 if (s->incident_open) lathist_add_point(&acc->incident, served, latency);
             }
             segment_p99 = latency;
-            if (latency > t->slo_latency_s || overflow > t->slo_max_failed_fraction * offered) violated = true;
+            /* At or past capacity the queue has no steady state: the SLO is
+             * missed whatever the fluid backlog says so far (as in
+             * traffic_slo_met). A draining backlog is judged by its latency. */
+            if (lam >= cap || latency > t->slo_latency_s || overflow > t->slo_max_failed_fraction * offered)
+                violated = true;
         } else {
             /* Stable M/M/c (waiting part scaled for non-exponential service). */
             mmc q = mmc_make(servers, lam, mu, wait_scale);

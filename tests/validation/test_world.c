@@ -333,8 +333,9 @@ static void test_failback_returns_home(void **state) {
  * traffic accounting separately counts the time the SLO is missed. With a
  * region outage as the only fault, the two must agree: with the whole
  * standby running, with a quarter of it carrying the load (300 req/s on one
- * server of 8 slots x 50 req/s), and with a quarter that cannot (350 and
- * 600 req/s: the SLO is met only after the 5-minute scale-up). */
+ * server of 8 slots x 50 req/s), and with a quarter that cannot (350, 400
+ * (exactly its capacity: no steady state) and 600 req/s: the SLO is met
+ * only after the 5-minute scale-up). */
 static const char rto_slo_json_fmt[] =
     "{\"name\":\"slo\",\"horizon_s\":\"6h\","
     "\"topology\":{\"regions\":[{\"name\":\"a\",\"servers\":4,\"role\":\"primary\"},"
@@ -359,7 +360,7 @@ static void test_rto_equals_slo_violation_time(void **state) {
         int qps;
         double fraction;
         bool scales_up;
-    } cases[] = {{100, 1, false}, {300, 0.25, false}, {350, 0.25, true}, {600, 0.25, true}};
+    } cases[] = {{100, 1, false}, {300, 0.25, false}, {350, 0.25, true}, {400, 0.25, true}, {600, 0.25, true}};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         char json[2048];
         snprintf(json, sizeof json, rto_slo_json_fmt, cases[c].qps, cases[c].fraction);
