@@ -431,6 +431,13 @@ need() { grep -m1 -- "$2" "$1" || die "$(basename "$1"): no line matching '$2' (
     need "$W" '^fidelity: failed' | awk -v st="$(status "$W" test_fidelities_agree_on_an_incident)" '{ gsub(/;/, "")
         printf "| failed requests of one incident: rate segments vs every request | %s (requests) | %s (segments) | %+.2f %% | %s |\n", $7, $5, 100 * ($7 / $5 - 1), st
         printf "| p99 latency of that run: segments vs requests | %s s (requests) | %s s (segments) | %+.2f %% | %s |\n", $11, $9, 100 * ($11 / $9 - 1), st }'
+    need "$W" '^timeline at request fidelity' | awk -v st="$(status "$W" test_request_fidelity_timeline_p99)" '{ gsub(/[(),]/, "")
+        printf "| M/M/8 p99 of each 10-minute window (72 windows, every request an event) | median %s s, range %s s | closed form %s s | median %+.2f %% | %s |\n", $8, $14, $12, 100 * ($8 / $12 - 1), st }'
+    need "$W" '^restore transfer:' | awk -v st="$(status "$W" test_differential_restores_read_less)" '{ gsub(/[(),;]/, "")
+        printf "| restore read from an incremental chain / a differential, 20 h after the full | %s s / %s s | L(1 + 20 d(1 h))/B = %s s / L(1 + d(20 h))/B = %s s | exact | %s |\n", $4, $10, $8, $12, st }'
+    grep -E '^[0-9]+ req/s, standby share' "$W" | awk -v st="$(status "$W" test_rto_equals_slo_violation_time)" '
+        { n++; gsub(/,/, ""); r = $9; m = $13; d = r - m; if (d < 0) d = -d; if (d > worst) worst = d; if (r > hi) hi = r; if (lo == "" || r < lo) lo = r }
+        END { if (n) printf "| RTO (failover stages) against time the SLO was missed (traffic accounting), %d region outages with and without standby scale-up | RTO %.1f–%.1f s | same time | largest difference %.2g s | %s |\n", n, lo, hi, worst, st }'
     need "$W" '^real state:' | awk -v st="$(status "$W" test_real_state_restores_lose_what_backups_missed)" '{ gsub(/;/, "")
         printf "| real embedding tables restored: RPO, recall@k | %s s, %s; %s s, %s | scripted recovery points | recall falls with RPO | %s |\n", $4, $7, $9, $12, st }'
     awk -v st="$(status "$C" test_minimum_where_young_and_daly_put_it)" '/^tau_daly = / { gsub(/,/, "")
