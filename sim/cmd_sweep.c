@@ -15,7 +15,7 @@
 
 static const char sweep_usage[] =
     "usage: firedrill sweep SWEEP.json [-j N] [--shard K/N] [--resume | --fresh] [-o results/NAME.h5]\n"
-    "                       [--quiet] [--list] [--emit-point I]\n"
+    "                       [--backend auto|cpu|cuda] [--quiet] [--list] [--emit-point I]\n"
     "       mpirun -n R firedrill sweep SWEEP.json ...\n"
     "\n"
     "Runs every point of the sweep (a base scenario with parameters varied by JSON path)\n"
@@ -30,6 +30,9 @@ static const char sweep_usage[] =
     "                 (default results/<name>.shardK-of-N.h5); join with firedrill merge\n"
     "  --resume       continue from OUT.h5.journal after an interruption (kill -9 included)\n"
     "  --fresh        discard an existing journal and start over\n"
+    "  --backend B    where the kernels of model.real_state / service.execute run (default\n"
+    "                 auto: CUDA when a GPU is present); the root attribute 'backend' records\n"
+    "                 it. Under mpirun on unlike machines pin it: each rank resolves auto itself\n"
     "  --list         print the points and their parameters, run nothing\n"
     "  --emit-point I print point I's scenario JSON (what `firedrill run` would read)\n"
     "  --quiet        no progress bar and no summary line\n"
@@ -94,8 +97,7 @@ static int write_results(const sweep_spec *sw, const sweep_exec *x, const char *
          * base scenarios); /scenario holds the baseline point's scenario.
          * Kernels run where `auto` puts them, as in `firedrill run`. */
         const sweep_point *b = &sw->points[sw->baseline_point];
-        char berr[128];
-        const char *backend = rec_backend_available(REC_BACKEND_CUDA, berr, sizeof berr) ? "cuda" : "cpu";
+        const char *backend = rec_backend_name((rec_backend)b->sc.kernel_backend);
         h5out_meta meta = {FIREDRILL_VERSION, firedrill_git_rev, sw->name,         b->sha256,
                            backend,           command,           b->scenario_json, b->sc.resolved_json};
         h5out_sweep hs = {sw->name,
@@ -121,12 +123,19 @@ static int write_results(const sweep_spec *sw, const sweep_exec *x, const char *
 
 int cmd_sweep(int argc, char **argv) {
     static const struct option opts[] = {
-        {"jobs", required_argument, 0, 'j'},   {"shard", required_argument, 0, 'S'},
-        {"resume", no_argument, 0, 'r'},       {"fresh", no_argument, 0, 'F'},
-        {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
-        {"list", no_argument, 0, 'l'},         {"emit-point", required_argument, 0, 'e'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+        {"jobs", required_argument, 0, 'j'},
+        {"shard", required_argument, 0, 'S'},
+        {"resume", no_argument, 0, 'r'},
+        {"fresh", no_argument, 0, 'F'},
+        {"output", required_argument, 0, 'o'},
+        {"quiet", no_argument, 0, 'q'},
+        {"list", no_argument, 0, 'l'},
+        {"emit-point", required_argument, 0, 'e'},
+        {"backend", required_argument, 0, 'b'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
+    rec_backend backend = REC_BACKEND_AUTO;
     uint64_t jobs = 0, emit = 0;
     bool jobs_given = false, quiet = false, list = false, emit_given = false;
     sweep_opts so = {.shard_k = 0, .shard_n = 1};
@@ -151,6 +160,10 @@ int cmd_sweep(int argc, char **argv) {
         case 'e':
             if (!cli_parse_u64("sweep", "--emit-point", optarg, 0, SWEEP_MAX_POINTS, &emit)) return CLI_EXIT_USAGE;
             emit_given = true;
+            break;
+        case 'b':
+            if (rec_backend_parse(optarg, &backend) != 0)
+                return cli_usage_error("sweep", "--backend: expected auto, cpu or cuda, got '%s'", optarg);
             break;
         case 'h': fputs(sweep_usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("sweep", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -182,6 +195,18 @@ int cmd_sweep(int argc, char **argv) {
     char err[2048];
     sweep_spec sw;
     int status = sweep_load(&sw, file, err, sizeof err) ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    /* As in `firedrill run`: auto resolves here; cuda must be there. Every
+     * rank checks its own machine, and the ranks agree below. */
+    if (status == CLI_EXIT_OK) {
+        char berr[256] = "";
+        if (backend == REC_BACKEND_AUTO)
+            backend = rec_backend_available(REC_BACKEND_CUDA, berr, sizeof berr) ? REC_BACKEND_CUDA : REC_BACKEND_CPU;
+        else if (!list && !emit_given && !rec_backend_available(backend, berr, sizeof berr)) {
+            snprintf(err, sizeof err, "%s", berr);
+            status = CLI_EXIT_FAILED;
+        }
+        for (size_t i = 0; i < sw.n_points; i++) sw.points[i].sc.kernel_backend = (int)backend;
+    }
 #ifdef FIREDRILL_HAVE_MPI
     if (mpi.active) {
         if (status == CLI_EXIT_OK && !sweep_mpi_same_sweep(&mpi, sw.sha256)) {

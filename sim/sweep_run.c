@@ -88,6 +88,8 @@ static void journal_header(const sweep_exec *x, unsigned char h[JOURNAL_HEADER])
     put32(h + 16, (uint32_t)sizeof(incident_record));
     put32(h + 20, x->opts.shard_k);
     put32(h + 24, x->opts.shard_n);
+    /* Kernels on another backend may break ties in recall@k differently. */
+    put32(h + 28, x->sw->n_points ? (uint32_t)x->sw->points[0].sc.kernel_backend : 0);
     put64(h + 32, x->n_units);
     memcpy(h + 40, x->sw->sha256, 64);
     put64(h + 120, XXH3_64bits(h, 120));
@@ -203,11 +205,12 @@ static int journal_open(sweep_exec *x, char *err, size_t errlen) {
         size_t got = fread(have, 1, sizeof have, x->journal);
         if (got == sizeof have && memcmp(have, want, sizeof have) == 0) return journal_replay(x, err, errlen);
         if (got == sizeof have && memcmp(have, JOURNAL_MAGIC, 8) == 0 && get64(have + 120) == XXH3_64bits(have, 120)) {
-            cli_errf(err, errlen,
-                     "%s belongs to another run, sweep, shard or build (%.12s.., shard %u/%u; this one: %.12s.., "
-                     "shard %u/%u): use --fresh to discard it",
-                     path, (const char *)have + 40, get32(have + 20), get32(have + 24), x->sw->sha256, x->opts.shard_k,
-                     x->opts.shard_n);
+            cli_errf(
+                err, errlen,
+                "%s belongs to another run, sweep, shard, backend or build (%.12s.., shard %u/%u; this one: %.12s.., "
+                "shard %u/%u): use --fresh to discard it",
+                path, (const char *)have + 40, get32(have + 20), get32(have + 24), x->sw->sha256, x->opts.shard_k,
+                x->opts.shard_n);
             return SWEEP_EUSAGE;
         }
         if (got == sizeof have) {

@@ -72,6 +72,12 @@ bad zip "{$ref, \"combine\": \"zip\", \"parameters\": [{\"path\": \"failover.fen
 bad metric "{$ref, \"metrics\": [\"rto_mean\"]}" "metric.json: metrics\[0\]: \"rto_mean\" is not a replica metric"
 bad log "{$ref, \"parameters\": [{\"path\": \"failover.fencing_s\", \"log\": {\"from\": 0, \"to\": 1, \"count\": 2}}]}" \
     "log.json: parameters\[0\]\.log\.from: a log range needs from > 0"
+expect_status 2 "bad --backend" -- "$FIREDRILL" sweep "$tmp/sweeps/tiny.json" --backend tpu -o "$tmp/be.h5"
+expect_match "$err" "--backend: expected auto, cpu or cuda, got 'tpu'" "bad backend named"
+if ! "$FIREDRILL" sweep "$tmp/sweeps/tiny.json" --backend cuda -o "$tmp/be.h5" --quiet 2>"$tmp/be.err"; then
+    expect_match "$(cat "$tmp/be.err")" "CUDA" "--backend cuda without a GPU names CUDA"
+    check "--backend cuda without a GPU wrote nothing" test ! -e "$tmp/be.h5" -a ! -e "$tmp/be.h5.journal"
+fi
 expect_status 2 "bad --shard" -- "$FIREDRILL" sweep "$tmp/sweeps/tiny.json" --shard 2/2
 expect_match "$err" "--shard: expected K/N" "--shard error"
 
