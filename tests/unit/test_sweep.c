@@ -307,7 +307,7 @@ static void test_journal_resumes_after_torn_record(void **state) {
                       sizeof err));
     o.resume = true;
     assert_int_equal(sweep_exec_init(&x, &other, &o, err, sizeof err), SWEEP_EUSAGE);
-    assert_non_null(strstr(err, "belongs to another run, sweep, shard or build"));
+    assert_non_null(strstr(err, "belongs to another run, sweep, shard, backend or build"));
     sweep_exec_free(&x);
     sweep_free(&other);
     unlink(journal);
