@@ -16,8 +16,10 @@
 #include "models/trainer.h"
 #include "sim/engine/sim.h"
 
+/* Backup records kept at once; older ones are pruned past retention
+ * (prune_backups), so only a retention window far beyond 4096 backups of a
+ * scenario's horizon would press on it. */
 #define MAX_BACKUPS 4096
-#define MAX_UNITS   4096
 
 typedef struct backup_rec {
     double taken_s, completed_s, bytes;
@@ -79,8 +81,8 @@ typedef struct world {
     /* results */
     incident_record *inc;
     size_t n_inc, cap_inc;
-    unit_proc units[MAX_UNITS];
-    size_t n_units;
+    unit_proc *units; /* every renewal process; sized once at set-up, so events may point into it */
+    size_t n_units, cap_units;
     trace_record *trace;
     size_t n_trace, cap_trace;
     timeline_record *timeline;
@@ -526,23 +528,44 @@ static void unit_fail(sim *s, void *ctx, sim_payload p) {
     sim_schedule_in(s, simtime_from_s(duration), unit_repair, u, p);
 }
 
+/* Whether disaster d has units in region r, and how many servers each takes
+ * down (*count units of *per_unit servers). */
+static bool unit_shape(const scenario *sc, const disaster_spec *d, int r, int *count, int *per_unit) {
+    if (d->region[0] && strcmp(d->region, sc->regions[r].name) != 0) return false;
+    if (d->per == UNIT_FLEET && r > 0) return false;
+    const region_spec *g = &sc->regions[r];
+    int racks = g->zones * g->racks_per_zone;
+    *count = 1, *per_unit = 0;
+    switch (d->per) {
+    case UNIT_SERVER: *count = g->servers, *per_unit = 1; break;
+    case UNIT_RACK: *count = racks, *per_unit = (g->servers + racks - 1) / racks; break;
+    case UNIT_ZONE: *count = g->zones, *per_unit = (g->servers + g->zones - 1) / g->zones; break;
+    case UNIT_REGION: *count = 1, *per_unit = g->servers; break;
+    case UNIT_FLEET: *count = 1, *per_unit = 0; break;
+    }
+    return true;
+}
+
+/* Room for every renewal process of the scenario, allocated once. */
+static bool allocate_units(world *w) {
+    const scenario *sc = w->sc;
+    size_t total = 0;
+    for (size_t i = 0; i < sc->disasters.n; i++)
+        for (int r = 0, count, per_unit; r < sc->n_regions; r++)
+            if (unit_shape(sc, &sc->disasters.items[i], r, &count, &per_unit)) total += (size_t)count;
+    w->units = calloc(total ? total : 1, sizeof *w->units);
+    w->cap_units = total;
+    return w->units != NULL;
+}
+
 static bool add_units(world *w, const disaster_spec *d) {
     const scenario *sc = w->sc;
     for (int r = 0; r < sc->n_regions; r++) {
-        if (d->region[0] && strcmp(d->region, sc->regions[r].name) != 0) continue;
-        if (d->per == UNIT_FLEET && r > 0) break;
+        int count, per_unit;
+        if (!unit_shape(sc, d, r, &count, &per_unit)) continue;
         const region_spec *g = &sc->regions[r];
-        int racks = g->zones * g->racks_per_zone;
-        int count = 1, per_unit = 0;
-        switch (d->per) {
-        case UNIT_SERVER: count = g->servers, per_unit = 1; break;
-        case UNIT_RACK: count = racks, per_unit = (g->servers + racks - 1) / racks; break;
-        case UNIT_ZONE: count = g->zones, per_unit = (g->servers + g->zones - 1) / g->zones; break;
-        case UNIT_REGION: count = 1, per_unit = g->servers; break;
-        case UNIT_FLEET: count = 1, per_unit = 0; break;
-        }
         for (int k = 0; k < count; k++) {
-            if (w->n_units == MAX_UNITS) return false;
+            if (w->n_units == w->cap_units) return false; /* allocate_units counted them all */
             unit_proc *u = &w->units[w->n_units++];
             char name[96];
             /* One stream per disaster spec and unit: the draws do not depend
@@ -848,6 +871,7 @@ static bool create_trainer(world *w, char *err, size_t errlen) {
 
 int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
+    if (errlen > 0) err[0] = '\0';
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     world *w = calloc(1, sizeof *w);
@@ -869,6 +893,7 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
     }
     bool ok = w->rng_detect && w->rng_failover && w->rng_backup;
     if (ok && sc->model.real.enabled) ok = create_trainer(w, err, errlen);
+    if (ok && !allocate_units(w)) ok = false;
     for (size_t i = 0; ok && i < sc->disasters.n; i++) ok = add_units(w, &sc->disasters.items[i]);
     if (ok && sc->trace_events) {
         sim_set_trace(w->s, trace_event, w);
@@ -898,9 +923,11 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
                      w->executor_err[0] ? w->executor_err
                      : w->oom           ? "out of memory"
                                         : sim_status_str(sim_error(w->s)));
-    } else {
-        snprintf(err, errlen, "replica %llu: too many failure units (max %d) or out of memory",
-                 (unsigned long long)seed, MAX_UNITS);
+    } else if (errlen > 0) {
+        /* Set-up failed: keep the reason a model gave (trainer, executor), else it ran out of memory. */
+        char why[512];
+        snprintf(why, sizeof why, "%s", err[0] ? err : "out of memory while setting up");
+        snprintf(err, errlen, "replica %llu: %s", (unsigned long long)seed, why);
     }
     if (ok) {
         if (w->requests) reqsim_finish(w->requests);
@@ -925,6 +952,7 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
         out->n_timeline = w->n_timeline;
         w->timeline = NULL;
     }
+    free(w->units);
     free(w->inc);
     free(w->trace);
     free(w->timeline);

@@ -2,13 +2,13 @@
 #ifndef SIM_LIMITS_H
 #define SIM_LIMITS_H
 
-/* Events per pool chunk. 4096 x 32-byte records = 128 KiB: large enough that
+/* Events per pool chunk. 4096 x 40-byte records = 160 KiB: large enough that
  * growth is rare, small enough that a tiny model does not pay for it. */
 #define SIM_POOL_CHUNK_SHIFT  12
 #define SIM_POOL_CHUNK_EVENTS (1u << SIM_POOL_CHUNK_SHIFT)
 
 /* Slots are 32-bit indices: at most 2^32 - 1 events pending at once, i.e.
- * 128 GiB of records; no scenario comes near. */
+ * 160 GiB of records; no scenario comes near. */
 #define SIM_POOL_MAX_CHUNKS (UINT32_MAX >> SIM_POOL_CHUNK_SHIFT)
 
 /* Initial capacity of the pending-event heap (entries); it doubles on demand. */

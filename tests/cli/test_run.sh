@@ -88,6 +88,12 @@ fi
 expect_status 0 "h5dump backend attribute" -- h5dump -a backend "$tmp/seed.h5"
 expect_match "$out" '"(cpu|cuda)"' "backend recorded"
 expect_status 2 "bad --backend" -- "$FIREDRILL" run scenarios/seed_case.json --backend tpu
+# A large fleet: 3 x 3000 servers means over 10,000 failure processes (one per
+# server, rack, zone, region and kind), each with its own stream.
+sed 's/"servers": *16/"servers": 3000/g; s/"horizon_s": *"[^"]*"/"horizon_s": "1d"/' scenarios/reference.json >"$tmp/big.json"
+expect_status 0 "a 9000-server fleet runs" -- "$FIREDRILL" run "$tmp/big.json" --seeds 1 -o "$tmp/big.h5" --quiet
+expect_status 0 "its file is readable" -- h5dump -H "$tmp/big.h5"
+
 if ! nvidia-smi >/dev/null 2>&1; then
     expect_status 1 "--backend cuda without a GPU" -- "$FIREDRILL" run scenarios/seed_case.json --seeds 1 --backend cuda -o "$tmp/cuda.h5"
     expect_match "$err" "CUDA" "the reason names CUDA"
