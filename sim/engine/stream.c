@@ -1,9 +1,53 @@
 #include "sim/engine/stream.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <xxhash.h>
+
+/* A stream is two GSL generators, MT19937 and taus2, seeded with the two
+ * halves of a 64-bit hash and their outputs XORed. Each GSL generator takes
+ * a 32-bit seed, so MT19937 alone gives 2^32 streams: by the birthday bound
+ * a sweep of 10^4 replicas with 10^2 streams each would hold hundreds of
+ * pairs of identical streams, and a 10^4-server fleet would repeat streams
+ * inside one replica. With 2^64 seeds neither happens. Both generators are
+ * GSL's own; this only composes them as a gsl_rng_type, whose functions are
+ * GSL's public interface, so every gsl_ran_* draws from it as usual. */
+static gsl_rng_type stream_type;
+static size_t stream_taus_offset;
+static pthread_once_t stream_type_once = PTHREAD_ONCE_INIT;
+
+static void stream_type_set(void *state, unsigned long seed) {
+    const uint64_t s = (uint64_t)seed;
+    gsl_rng_mt19937->set(state, (unsigned long)(s & 0xffffffffu));
+    gsl_rng_taus2->set((char *)state + stream_taus_offset, (unsigned long)(s >> 32));
+}
+
+static unsigned long stream_type_get(void *state) {
+    return (gsl_rng_mt19937->get(state) ^ gsl_rng_taus2->get((char *)state + stream_taus_offset)) & 0xffffffffu;
+}
+
+static double stream_type_get_double(void *state) { return (double)stream_type_get(state) / 4294967296.0; }
+
+static void stream_type_init(void) {
+    /* both ranges are 0 .. 2^32 - 1, so the XOR is uniform on it too */
+    stream_taus_offset = (gsl_rng_mt19937->size + 15) / 16 * 16;
+    stream_type = (gsl_rng_type){
+        .name = "firedrill_mt19937_xor_taus2",
+        .max = 0xffffffffUL,
+        .min = 0,
+        .size = stream_taus_offset + gsl_rng_taus2->size,
+        .set = stream_type_set,
+        .get = stream_type_get,
+        .get_double = stream_type_get_double,
+    };
+}
+
+const gsl_rng_type *stream_rng_type(void) {
+    pthread_once(&stream_type_once, stream_type_init);
+    return &stream_type;
+}
 
 typedef struct stream_entry {
     uint64_t name_hash;
@@ -35,6 +79,8 @@ unsigned long stream_seed(uint64_t seed, const char *name) {
     return folded ? folded : 1;
 }
 
+uint64_t stream_seed64(uint64_t seed, const char *name) { return XXH64(name, strlen(name), seed); }
+
 gsl_rng *stream_get(stream_set *set, const char *name) {
     uint64_t h = XXH64(name, strlen(name), 0);
     for (size_t i = 0; i < set->count; i++)
@@ -47,14 +93,14 @@ gsl_rng *stream_get(stream_set *set, const char *name) {
         set->entries = grown;
         set->capacity = cap;
     }
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *rng = gsl_rng_alloc(stream_rng_type());
     char *copy = strdup(name);
     if (!rng || !copy) {
         if (rng) gsl_rng_free(rng);
         free(copy);
         return NULL;
     }
-    gsl_rng_set(rng, stream_seed(set->seed, name));
+    gsl_rng_set(rng, (unsigned long)stream_seed64(set->seed, name));
     set->entries[set->count++] = (stream_entry){h, copy, rng};
     return rng;
 }

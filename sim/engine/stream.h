@@ -1,6 +1,7 @@
-/* Named random streams (GSL's MT19937), one set per simulation.
- * A stream's seed is XXH64(name) keyed by the replica seed, folded to the 32
- * bits MT19937 takes: independent of creation order, process and rank. */
+/* Named random streams, one set per simulation. A stream is GSL's MT19937
+ * XORed with GSL's taus2 (stream_rng_type), seeded with XXH64(name) keyed by
+ * the replica seed: 64 bits of seed, independent of creation order, process
+ * and rank. */
 #ifndef SIM_STREAM_H
 #define SIM_STREAM_H
 
@@ -21,6 +22,11 @@ void stream_set_free(stream_set *set);
 /* The stream `name`, created on first use; NULL when out of memory. */
 gsl_rng *stream_get(stream_set *set, const char *name);
 
+/* A 32-bit seed for a GSL generator of one's own (XXH64 folded, never 0). */
 unsigned long stream_seed(uint64_t seed, const char *name);
+/* The 64-bit seed of stream `name`. */
+uint64_t stream_seed64(uint64_t seed, const char *name);
+/* The generator type of the streams. */
+const gsl_rng_type *stream_rng_type(void);
 
 #endif

@@ -213,7 +213,7 @@ static void test_no_failures_is_exact(void **state) {
 }
 
 /* An independent, engine-free replay of the model: the failure instants are
- * drawn from the same named stream (sim_stream_seed), and the wall time is
+ * drawn from the same named stream (of a fresh simulation), and the wall time is
  * walked by hand. The simulator must agree to the nanosecond for every seed
  * and every tau; the latter also proves that the failure instants do not
  * depend on tau (common random numbers). A harsh M = 1 h with R = 20 min
@@ -224,9 +224,12 @@ typedef struct replay {
 } replay;
 
 static replay replay_by_hand(const ckpt_config *c, uint64_t seed) {
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    /* A fresh simulation of the same seed hands out the same named stream,
+     * untouched: the replay runs nothing on it but draws. */
+    sim *fresh = sim_create(seed);
+    assert_non_null(fresh);
+    gsl_rng *rng = sim_stream(fresh, CKPT_STREAM_FAILURES);
     assert_non_null(rng);
-    gsl_rng_set(rng, sim_stream_seed(seed, CKPT_STREAM_FAILURES));
     simtime_ns solve = simtime_from_s(c->solve_s), tau = simtime_from_s(c->interval_s);
     simtime_ns delta = simtime_from_s(c->delta_s), rst = simtime_from_s(c->restart_s);
     replay out = {0};
@@ -249,7 +252,7 @@ static replay replay_by_hand(const ckpt_config *c, uint64_t seed) {
         done += work;
     }
     out.wall = t;
-    gsl_rng_free(rng);
+    sim_destroy(fresh);
     return out;
 }
 

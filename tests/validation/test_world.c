@@ -192,8 +192,9 @@ static void test_request_fidelity_matches_erlang_c(void **state) {
 }
 
 /* Traced, the request fidelity gives each 10-minute window its own p99 (the
- * timeline): about 36,000 requests per window, so each window's p99 is
- * within 10 % of the closed form, and their median within 3 %. */
+ * timeline): about 36,000 requests per window put some 360 in the 1 % tail,
+ * so a window's p99 has a sampling error near 4 %; the largest of 72 windows
+ * lies within 15 % of the closed form, and their median within 3 %. */
 static void test_request_fidelity_timeline_p99(void **state) {
     (void)state;
     char json[2048];
@@ -210,7 +211,7 @@ static void test_request_fidelity_timeline_p99(void **state) {
     for (size_t i = 0; i < r.n_timeline; i++) {
         p99[i] = r.timeline[i].p99_s;
         assert_true(isfinite(p99[i]));
-        assert_true(fabs(p99[i] / p99_expected - 1) < 0.10);
+        assert_true(fabs(p99[i] / p99_expected - 1) < 0.15);
     }
     gsl_sort(p99, 1, r.n_timeline);
     const double median = gsl_stats_median_from_sorted_data(p99, 1, r.n_timeline);
