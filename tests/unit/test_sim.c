@@ -1,5 +1,6 @@
 /* sim/engine/sim.c: ordering, cancellation, pool growth, determinism across
  * threads, named streams, and the distributions the models draw from. */
+#include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <gsl/gsl_sort.h>
 
 #include "sim/engine/sim.h"
+#include "sim/engine/stream.h"
 
 /* ---- a recorder of fired events ---------------------------------------- */
 typedef struct fire_log {
@@ -319,6 +321,32 @@ static void test_distributions_match_their_laws(void **state) {
     sim_destroy(s);
 }
 
+/* Streams take 64-bit seeds: seeds that differ only above bit 31 (which
+ * MT19937 alone would treat as one) give different sequences, and the
+ * combined generator's 32-bit outputs are uniform bit by bit. */
+static void test_streams_have_64_bit_seeds(void **state) {
+    (void)state;
+    gsl_rng *a = gsl_rng_alloc(stream_rng_type()), *b = gsl_rng_alloc(stream_rng_type());
+    assert_non_null(a);
+    assert_non_null(b);
+    gsl_rng_set(a, 12345UL);
+    gsl_rng_set(b, 12345UL | (1UL << 40));
+    int same = 0;
+    for (int i = 0; i < 1000; i++) same += gsl_rng_get(a) == gsl_rng_get(b);
+    assert_true(same < 3);
+    /* each of the 32 output bits is set in half the draws (binomial, 5 sd) */
+    const int n = 200000;
+    unsigned ones[32] = {0};
+    for (int i = 0; i < n; i++) {
+        unsigned long v = gsl_rng_get(a);
+        for (int bit = 0; bit < 32; bit++) ones[bit] += (unsigned)((v >> bit) & 1u);
+    }
+    for (int bit = 0; bit < 32; bit++) assert_true(fabs(ones[bit] - n / 2.0) < 5 * sqrt(n / 4.0));
+    assert_true(gsl_rng_max(a) == 0xffffffffUL && gsl_rng_min(a) == 0);
+    gsl_rng_free(a);
+    gsl_rng_free(b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_equal_times_run_in_scheduling_order),
@@ -330,6 +358,7 @@ int main(void) {
         cmocka_unit_test(test_same_seed_same_trace_on_any_thread),
         cmocka_unit_test(test_streams_independent_of_creation_order),
         cmocka_unit_test(test_distributions_match_their_laws),
+        cmocka_unit_test(test_streams_have_64_bit_seeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
