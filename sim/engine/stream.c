@@ -14,6 +14,9 @@
  * inside one replica. With 2^64 seeds neither happens. Both generators are
  * GSL's own; this only composes them as a gsl_rng_type, whose functions are
  * GSL's public interface, so every gsl_ran_* draws from it as usual. */
+/* gsl_rng_set passes the seed as an unsigned long: both halves must fit. */
+_Static_assert(sizeof(unsigned long) >= 8, "streams need a 64-bit unsigned long (LP64)");
+
 static gsl_rng_type stream_type;
 static size_t stream_taus_offset;
 static pthread_once_t stream_type_once = PTHREAD_ONCE_INIT;
@@ -59,6 +62,8 @@ void stream_set_init(stream_set *set, uint64_t seed) {
     set->seed = seed;
     set->count = set->capacity = 0;
     set->entries = NULL;
+    set->index = NULL;
+    set->index_cap = 0;
 }
 
 void stream_set_free(stream_set *set) {
@@ -67,8 +72,35 @@ void stream_set_free(stream_set *set) {
         free(set->entries[i].name);
     }
     free(set->entries);
+    free(set->index);
     set->entries = NULL;
-    set->count = set->capacity = 0;
+    set->index = NULL;
+    set->count = set->capacity = set->index_cap = 0;
+}
+
+/* Where name hash h sits in the index, or the empty slot it would take. */
+static size_t index_slot(const stream_set *set, uint64_t h, const char *name) {
+    size_t mask = set->index_cap - 1, i = (size_t)h & mask;
+    for (;; i = (i + 1) & mask) {
+        uint32_t e = set->index[i];
+        if (!e) return i;
+        const stream_entry *x = &set->entries[e - 1];
+        if (x->name_hash == h && strcmp(x->name, name) == 0) return i;
+    }
+}
+
+/* Doubles the index (a model may ask for tens of thousands of streams, one
+ * per failure process: lookups stay O(1)). */
+static int index_grow(stream_set *set) {
+    size_t cap = set->index_cap ? 2 * set->index_cap : 64;
+    uint32_t *grown = calloc(cap, sizeof *grown);
+    if (!grown) return -1;
+    free(set->index);
+    set->index = grown;
+    set->index_cap = cap;
+    for (size_t k = 0; k < set->count; k++)
+        set->index[index_slot(set, set->entries[k].name_hash, set->entries[k].name)] = (uint32_t)(k + 1);
+    return 0;
 }
 
 unsigned long stream_seed(uint64_t seed, const char *name) {
@@ -83,8 +115,10 @@ uint64_t stream_seed64(uint64_t seed, const char *name) { return XXH64(name, str
 
 gsl_rng *stream_get(stream_set *set, const char *name) {
     uint64_t h = XXH64(name, strlen(name), 0);
-    for (size_t i = 0; i < set->count; i++)
-        if (set->entries[i].name_hash == h && strcmp(set->entries[i].name, name) == 0) return set->entries[i].rng;
+    if (2 * (set->count + 1) > set->index_cap && index_grow(set) != 0) return NULL;
+    size_t slot = index_slot(set, h, name);
+    if (set->index[slot]) return set->entries[set->index[slot] - 1].rng;
+    if (set->count >= UINT32_MAX - 1) return NULL;
 
     if (set->count == set->capacity) {
         size_t cap = set->capacity ? set->capacity * 2 : 8;
@@ -102,5 +136,6 @@ gsl_rng *stream_get(stream_set *set, const char *name) {
     }
     gsl_rng_set(rng, (unsigned long)stream_seed64(set->seed, name));
     set->entries[set->count++] = (stream_entry){h, copy, rng};
+    set->index[slot] = (uint32_t)set->count;
     return rng;
 }

@@ -14,6 +14,10 @@ typedef struct stream_set {
     uint64_t seed;
     size_t count, capacity;
     struct stream_entry *entries;
+    /* open addressing on the name hash: entry index + 1, 0 for empty;
+     * index_cap is a power of two, kept at least twice count */
+    uint32_t *index;
+    size_t index_cap;
 } stream_set;
 
 void stream_set_init(stream_set *set, uint64_t seed);
