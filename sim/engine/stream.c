@@ -135,7 +135,10 @@ gsl_rng *stream_get(stream_set *set, const char *name) {
         return NULL;
     }
     gsl_rng_set(rng, (unsigned long)stream_seed64(set->seed, name));
-    set->index[slot] = (uint32_t)(set->count + 1);
-    set->entries[set->count++] = (stream_entry){h, copy, rng};
+    stream_entry *e = &set->entries[set->count++];
+    e->name_hash = h;
+    e->name = copy;
+    e->rng = rng;
+    set->index[slot] = (uint32_t)set->count;
     return rng;
 }
