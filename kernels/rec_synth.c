@@ -2,6 +2,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "kernels/rec_internal.h"
@@ -60,4 +61,36 @@ oom:
     gsl_rng_free(r);
     rec_synth_batch_free(b);
     return rec_errf(err, errlen, REC_ENOMEM, "synthetic batch: out of memory");
+}
+
+static int64_t gcd64(int64_t a, int64_t b) {
+    while (b) {
+        int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+int rec_synth_zipf_rows(int64_t rows, double exponent, size_t n, uint64_t seed, int32_t *out) {
+    if (rows < 1 || rows > INT32_MAX || !(exponent >= 0)) return -1;
+    double *w = malloc((size_t)rows * sizeof *w);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_ran_discrete_t *zipf = NULL;
+    if (w && r) {
+        for (int64_t k = 0; k < rows; k++) w[k] = pow((double)k + 1.0, -exponent);
+        zipf = gsl_ran_discrete_preproc((size_t)rows, w);
+    }
+    free(w);
+    if (!zipf) {
+        gsl_rng_free(r);
+        return -1;
+    }
+    gsl_rng_set(r, (unsigned long)((seed ^ (seed >> 32)) & 0xffffffffUL));
+    int64_t stride = rows > 2 ? (int64_t)(2654435761u % (uint64_t)rows) : 1;
+    while (rows > 2 && (stride < 2 || gcd64(stride, rows) != 1)) stride = stride + 1 < rows ? stride + 1 : 1;
+    for (size_t i = 0; i < n; i++) out[i] = (int32_t)(((int64_t)gsl_ran_discrete(r, zipf) * stride) % rows);
+    gsl_ran_discrete_free(zipf);
+    gsl_rng_free(r);
+    return 0;
 }

@@ -22,4 +22,11 @@ int rec_synth_batch_create(const rec_config *cfg, int32_t batch, int32_t max_hot
                            rec_synth_batch **out, char *err, size_t errlen);
 void rec_synth_batch_free(rec_synth_batch *b);
 
+/* n row ids of a table of `rows` rows, drawn with Zipf(exponent) popularity
+ * (rank k has weight 1/(k+1)^exponent), as item and user IDs are in
+ * e-commerce traffic. Rank k is row k * stride mod rows (stride coprime to
+ * rows), so the hot rows are scattered over the table as hashed IDs are,
+ * not packed at its start. 0, or -1 when out of memory or rows < 1. */
+int rec_synth_zipf_rows(int64_t rows, double exponent, size_t n, uint64_t seed, int32_t *out);
+
 #endif

@@ -27,6 +27,7 @@ expect_status 0 "bench kernels --quick" -- "$FIREDRILL" bench kernels --backend 
 expect_match "$out" "bench=mlp .*ratio=" "kernel bench prints ratios against its bounds"
 expect_match "$out" "bench=embbag .*bound=memcpy .*ratio=" "embedding-bag measured against memcpy"
 expect_match "$out" "bench=embbag .*bound=random_row_reads .*ratio=" "and against random row reads"
+expect_match "$out" "bench=embbag_zipf .*zipf=1.05 .*bound=memcpy .*ratio=" "and under skewed traffic"
 expect_status 2 "bench kernels bad backend" -- "$FIREDRILL" bench kernels --backend tpu
 expect_status 0 "calibrate" -- "$FIREDRILL" calibrate --backend cpu --max-batch 4 --repeats 3 -o "$tmp/cal.h5"
 expect_status 0 "calibration file readable" -- h5dump -H "$tmp/cal.h5"

@@ -124,6 +124,35 @@ static void naive_mlp(const rec_mlp_shape *sh, const float *params, int32_t batc
     free(y);
 }
 
+/* Zipf row ids: in range, the hottest id takes its share 1/sum(1/k^s) of the
+ * draws (within 5 binomial sd), and the hot ids are scattered, not rows 0, 1, 2. */
+static void test_zipf_rows(void **state) {
+    (void)state;
+    const int64_t rows = 1000;
+    const size_t n = 200000;
+    const double s = 1.05;
+    int32_t *ids = malloc(n * sizeof *ids);
+    unsigned *count = calloc((size_t)rows, sizeof *count);
+    assert_non_null(ids);
+    assert_non_null(count);
+    assert_int_equal(rec_synth_zipf_rows(rows, s, n, 7, ids), 0);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(ids[i] >= 0 && ids[i] < rows);
+        count[ids[i]]++;
+    }
+    double norm = 0;
+    for (int64_t k = 0; k < rows; k++) norm += pow((double)k + 1.0, -s);
+    int64_t hottest = 0;
+    for (int64_t r = 1; r < rows; r++)
+        if (count[r] > count[hottest]) hottest = r;
+    const double p = 1.0 / norm, sd = sqrt((double)n * p * (1 - p));
+    assert_true(fabs(count[hottest] - (double)n * p) < 5 * sd);
+    assert_true(hottest != 0 || count[1] < count[hottest] / 2); /* rank 1 is not row 1 */
+    assert_int_equal(rec_synth_zipf_rows(0, s, n, 7, ids), -1);
+    free(ids);
+    free(count);
+}
+
 static void test_mlp_vs_naive(void **state) {
     (void)state;
     const int32_t widths[3] = {64, 19, 5};
@@ -574,6 +603,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_embbag_vs_naive),
         cmocka_unit_test(test_embbag_all_empty),
+        cmocka_unit_test(test_zipf_rows),
         cmocka_unit_test(test_mlp_vs_naive),
         cmocka_unit_test(test_interact),
         cmocka_unit_test(test_topk_ties_and_padding),
