@@ -10,6 +10,8 @@
 
 #include <hdf5.h>
 
+#include "sim/engine/stream.h"
+
 static hid_t string_type(size_t len) {
     hid_t t = H5Tcopy(H5T_C_S1);
     H5Tset_size(t, len ? len : 1);
@@ -158,6 +160,8 @@ static int write_file(const char *path, const h5out_meta *meta, const h5out_swee
     rc |= put_string_attr(file, "created_utc", created);
     rc |= put_string_attr(file, "backend", meta->backend);
     rc |= put_string_attr(file, "command", meta->command);
+    /* the draws depend on the generator as much as on the seed */
+    rc |= put_string_attr(file, "random_streams", stream_rng_type()->name);
     hid_t g = H5Gcreate2(file, "scenario", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     rc |= g < 0 ? -1 : 0;
     if (g >= 0) {

@@ -100,4 +100,6 @@ if ! nvidia-smi >/dev/null 2>&1; then
     expect_status 1 "--backend cuda without a GPU" -- "$FIREDRILL" run scenarios/seed_case.json --seeds 1 --backend cuda -o "$tmp/cuda.h5"
     expect_match "$err" "CUDA" "the reason names CUDA"
 fi
+expect_status 0 "generator of the streams recorded" -- h5dump -a /random_streams "$tmp/seed.h5"
+expect_match "$out" "firedrill_mt19937_xor_taus2" "the attribute names MT19937 XOR taus2"
 finish
