@@ -140,8 +140,8 @@ kill_mid_run() {
         (( size > 300000 )) && break
         sleep 0.02
     done
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    # the braces catch the shell's own "Killed" notice too
+    { kill -9 "$pid" && wait "$pid"; } 2>/dev/null || true
 }
 # 30-day replicas (tens of ms and tens of kB of journal each) so that the
 # kill lands mid-run, after a few whole records.
