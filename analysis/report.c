@@ -451,6 +451,9 @@ int report_write(const plot_data *d, const report_meta *meta, const report_optio
     fprintf(f, "| produced by | firedrill %s (git %s), %s |\n", meta->firedrill_version ? meta->firedrill_version : "?",
             meta->git_revision ? meta->git_revision : "?", meta->created_utc ? meta->created_utc : "?");
     if (meta->command && *meta->command) fprintf(f, "| command | `%s` |\n", meta->command);
+    if (meta->backend && *meta->backend) fprintf(f, "| kernels ran on | %s |\n", meta->backend);
+    if (meta->random_streams && *meta->random_streams)
+        fprintf(f, "| random streams | `%s`, seeded per (replica seed, stream name) |\n", meta->random_streams);
     fputs("\n", f);
 
     write_question(f, &s, keys, n_keys, o);

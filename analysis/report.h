@@ -36,6 +36,7 @@ enum { REPORT_OK = 0, REPORT_EFAIL = -1, REPORT_EINPUT = -2 };
 typedef struct report_meta {
     const char *results_path;
     const char *scenario_name, *scenario_sha256, *firedrill_version, *git_revision, *created_utc, *command;
+    const char *backend, *random_streams; /* NULL: the file does not say */
 } report_meta;
 
 typedef struct report_options {

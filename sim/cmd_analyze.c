@@ -59,7 +59,7 @@ typedef struct loaded {
     h5in_table replicas, incidents;
     bool have_incidents;
     h5in_points points;
-    char *name, *sha, *resolved, *version, *git, *created, *command;
+    char *name, *sha, *resolved, *version, *git, *created, *command, *backend, *streams;
 } loaded;
 
 static void loaded_free(loaded *l) {
@@ -72,6 +72,8 @@ static void loaded_free(loaded *l) {
     free(l->version);
     free(l->git);
     free(l->created);
+    free(l->backend);
+    free(l->streams);
     free(l->command);
     h5in_close(l->file);
     memset(l, 0, sizeof *l);
@@ -109,6 +111,8 @@ static int load(const char *cmd, const char *path, loaded *l) {
     l->git = optional_attr(l->file, "git_revision");
     l->created = optional_attr(l->file, "created_utc");
     l->command = optional_attr(l->file, "command");
+    l->backend = optional_attr(l->file, "backend");
+    l->streams = optional_attr(l->file, "random_streams");
     if (h5in_string_dataset(l->file, "/scenario/resolved", &l->resolved, err, sizeof err) != H5IN_OK)
         l->resolved = NULL;
     return CLI_EXIT_OK;
@@ -391,7 +395,8 @@ int cmd_report(int argc, char **argv) {
         fprintf(stderr, "firedrill report: %s; writing the report without figures\n", why);
         ro.no_figures_why = why;
     }
-    report_meta meta = {path, l.name ? l.name : "unnamed", l.sha, l.version, l.git, l.created, l.command};
+    report_meta meta = {path,     l.name ? l.name : "unnamed", l.sha, l.version, l.git, l.created, l.command, l.backend,
+                        l.streams};
     plot_data d = data_of(&l);
     char err[1024];
     int rc = report_write(&d, &meta, &ro, err, sizeof err);

@@ -85,6 +85,8 @@ for h in "# Capacity-planning report: seed_case" "## Question" "## Recommendatio
     expect_match "$text" "$h" "report has '$h'"
 done
 expect_match "$text" "scenario SHA-256 \| \`[0-9a-f]{64}\`" "report states the scenario SHA"
+expect_match "$text" "\| kernels ran on \| cpu \|" "report says where the kernels ran"
+expect_match "$text" "\| random streams \| \`firedrill_mt19937_xor_taus2\`" "report names the random streams"
 expect_match "$text" "RTO ≤ 300 s \(5 min\) and RPO ≤ 3600 s \(1 h\) at 95 % confidence" "targets stated"
 expect_match "$text" "rto_p95_s" "statistic named"
 expect_match "$text" "\!\[[^]]*\]\(cdf.png\)" "figure linked relatively"
