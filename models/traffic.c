@@ -280,6 +280,21 @@ static bool mmc_latency_slo_met(const traffic_spec *t, const mmc *q, double shif
     return t->slo_latency_s > shift && mmc_survival(q, t->slo_latency_s - shift) <= 1 - t->slo_quantile;
 }
 
+/* A stable segment's queue: M/M/c (waiting scaled for other service laws),
+ * responses shifted by the added latency, and the share cut by the timeout.
+ * traffic_account and traffic_slo_met judge the same queue. */
+typedef struct stable_queue {
+    mmc q;
+    double shift_s, timed_out;
+} stable_queue;
+
+static stable_queue stable_queue_of(const traffic_spec *t, const serving_state *s, double servers, double lam,
+                                    double mu, double wait_scale, double added_s) {
+    stable_queue sq = {mmc_make(servers, lam, mu, wait_scale), s->extra_latency_s + added_s, 1};
+    if (t->timeout_s > sq.shift_s) sq.timed_out = mmc_survival(&sq.q, t->timeout_s - sq.shift_s);
+    return sq;
+}
+
 bool traffic_slo_met(const traffic_spec *t, double t_s, const serving_state *s) {
     double servers = s->servers * t->slots_per_server;
     if (servers <= 0 || s->degraded_model || s->blackhole_fraction > t->slo_max_failed_fraction) return false;
@@ -287,11 +302,9 @@ bool traffic_slo_met(const traffic_spec *t, double t_s, const serving_state *s) 
     double mu, wait_scale, added_s;
     service_rates(t, lam, servers, &mu, &wait_scale, &added_s);
     if (lam >= servers * mu) return false;
-    mmc q = mmc_make(servers, lam, mu, wait_scale);
-    double shift = s->extra_latency_s + added_s;
-    double tail = t->timeout_s <= shift ? 1 : mmc_survival(&q, t->timeout_s - shift);
-    if (s->blackhole_fraction + (1 - s->blackhole_fraction) * tail > t->slo_max_failed_fraction) return false;
-    return mmc_latency_slo_met(t, &q, shift);
+    stable_queue sq = stable_queue_of(t, s, servers, lam, mu, wait_scale, added_s);
+    if (s->blackhole_fraction + (1 - s->blackhole_fraction) * sq.timed_out > t->slo_max_failed_fraction) return false;
+    return mmc_latency_slo_met(t, &sq.q, sq.shift_s);
 }
 
 double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, double t1, const serving_state *s) {
@@ -341,9 +354,9 @@ double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, doubl
                 violated = true;
         } else {
             /* Stable M/M/c (waiting part scaled for non-exponential service). */
-            mmc q = mmc_make(servers, lam, mu, wait_scale);
-            double shift = s->extra_latency_s + added_s;
-            double tail = t->timeout_s <= shift ? 1 : mmc_survival(&q, t->timeout_s - shift);
+            stable_queue sq = stable_queue_of(t, s, servers, lam, mu, wait_scale, added_s);
+            const mmc q = sq.q;
+            const double shift = sq.shift_s, tail = sq.timed_out;
             double served = lam * dt * (1 - tail);
             failed += lam * dt * tail;
             acc->served += served;
