@@ -6,7 +6,7 @@
  * Usage, inside a model's parser:
  *     cfg_obj o;
  *     if (!cfg_enter(parent, "backup", &o)) return false;
- *     b->full_period_s = cfg_duration(&o, "full_period_s", 86400, 0, CFG_INF, "s", "full backup period");
+ *     b->full_period_s = cfg_duration(&o, "full_period_s", 86400, 60, 1e9, "period of full backups");
  *     ...
  *     return cfg_leave(&o);  // unknown keys are errors
  * After the first error every getter returns its default and does nothing:

@@ -1,24 +1,103 @@
 #include "models/disaster.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
 
-const char *const disaster_kind_names[] = {
-    "server_failure", "gpu_failure",       "rack_power",     "zone_outage",   "region_outage",    "wan_partition",
-    "network_flap",   "backup_corruption", "bad_model_push", "traffic_surge", "link_degradation", NULL,
+/* One row per disaster_kind. The takes / destroys_state / false_alarm
+ * columns describe what the world's handlers do (unit_fail, backup_lost and
+ * open_incident in models/world.c). */
+const disaster_kind_info disaster_kinds[] = {
+    [DIS_SERVER_FAILURE] = {.name = "server_failure",
+                            .default_unit = UNIT_SERVER,
+                            .allowed_units = DISASTER_UNIT_BIT(UNIT_SERVER),
+                            .takes = DIS_TAKES_SERVERS,
+                            .doc = "one server stops serving until repaired"},
+    [DIS_GPU_FAILURE] = {.name = "gpu_failure",
+                         .default_unit = UNIT_SERVER,
+                         .allowed_units = DISASTER_UNIT_BIT(UNIT_SERVER),
+                         .takes = DIS_TAKES_SERVERS,
+                         .doc = "a GPU fails and takes its server out of serving until repaired"},
+    [DIS_RACK_POWER] = {.name = "rack_power",
+                        .default_unit = UNIT_RACK,
+                        .allowed_units = DISASTER_UNIT_BIT(UNIT_RACK),
+                        .takes = DIS_TAKES_SERVERS,
+                        .destroys_state = true,
+                        .doc = "a rack loses power: its servers and the local backups on them"},
+    [DIS_ZONE_OUTAGE] = {.name = "zone_outage",
+                         .default_unit = UNIT_ZONE,
+                         .allowed_units = DISASTER_UNIT_BIT(UNIT_ZONE),
+                         .takes = DIS_TAKES_SERVERS,
+                         .destroys_state = true,
+                         .doc = "an availability zone fails: its servers and the local backups on them"},
+    [DIS_REGION_OUTAGE] = {.name = "region_outage",
+                           .default_unit = UNIT_REGION,
+                           .allowed_units = DISASTER_UNIT_BIT(UNIT_REGION),
+                           .takes = DIS_TAKES_REGION_SERVING,
+                           .destroys_state = true,
+                           .doc = "a whole region stops serving; its local and regional backups are lost"},
+    [DIS_WAN_PARTITION] = {.name = "wan_partition",
+                           .default_unit = UNIT_REGION,
+                           .allowed_units = DISASTER_UNIT_BIT(UNIT_REGION),
+                           .takes = DIS_TAKES_WAN,
+                           .doc = "a region is cut off from the WAN: up, but unreachable"},
+    [DIS_NETWORK_FLAP] = {.name = "network_flap",
+                          .default_unit = UNIT_REGION,
+                          .allowed_units = DISASTER_UNIT_BIT(UNIT_REGION),
+                          .takes = DIS_TAKES_WAN,
+                          .false_alarm = true,
+                          .doc = "a region's network flaps briefly: a failover it triggers is a false alarm"},
+    [DIS_BACKUP_CORRUPTION] = {.name = "backup_corruption",
+                               .default_unit = UNIT_FLEET,
+                               .allowed_units = DISASTER_UNIT_BIT(UNIT_FLEET),
+                               .takes = DIS_TAKES_BACKUPS,
+                               .destroys_state = true,
+                               .doc = "the newest completed backup is silently corrupted"},
+    [DIS_BAD_MODEL_PUSH] = {.name = "bad_model_push",
+                            .default_unit = UNIT_FLEET,
+                            .allowed_units = DISASTER_UNIT_BIT(UNIT_FLEET),
+                            .takes = DIS_TAKES_MODEL_QUALITY,
+                            .doc = "a bad model is pushed and serves until rolled back to the newest good backup"},
+    [DIS_TRAFFIC_SURGE] = {.name = "traffic_surge",
+                           .default_unit = UNIT_FLEET,
+                           .allowed_units = DISASTER_UNIT_BIT(UNIT_FLEET),
+                           .takes = DIS_TAKES_TRAFFIC_RATE,
+                           .doc = "the offered load multiplies by `multiplier` for a while"},
+    [DIS_LINK_DEGRADATION] = {.name = "link_degradation",
+                              .default_unit = UNIT_FLEET,
+                              .allowed_units = DISASTER_UNIT_BIT(UNIT_FLEET),
+                              .takes = DIS_TAKES_LINK,
+                              .doc = "WAN latency multiplies and backup bandwidth divides by `multiplier`"},
 };
+_Static_assert(sizeof disaster_kinds / sizeof disaster_kinds[0] == DIS_KIND_COUNT,
+               "disaster_kinds: one row per disaster_kind");
+
+/* The rows' names again, because cfg_enum and the callers that
+ * index names want a plain NULL-terminated list, which C cannot derive from
+ * the rows at compile time; tests/unit/test_disaster.c checks they agree. */
+const char *const disaster_kind_names[] = {
+    [DIS_SERVER_FAILURE] = "server_failure",
+    [DIS_GPU_FAILURE] = "gpu_failure",
+    [DIS_RACK_POWER] = "rack_power",
+    [DIS_ZONE_OUTAGE] = "zone_outage",
+    [DIS_REGION_OUTAGE] = "region_outage",
+    [DIS_WAN_PARTITION] = "wan_partition",
+    [DIS_NETWORK_FLAP] = "network_flap",
+    [DIS_BACKUP_CORRUPTION] = "backup_corruption",
+    [DIS_BAD_MODEL_PUSH] = "bad_model_push",
+    [DIS_TRAFFIC_SURGE] = "traffic_surge",
+    [DIS_LINK_DEGRADATION] = "link_degradation",
+    [DIS_KIND_COUNT] = NULL,
+};
+_Static_assert(sizeof disaster_kind_names / sizeof disaster_kind_names[0] == DIS_KIND_COUNT + 1,
+               "disaster_kind_names: one name per disaster_kind, then NULL");
+
 const char *const disaster_unit_names[] = {"server", "rack", "zone", "region", "fleet", NULL};
 static const char *const law_names[] = {"fixed", "exponential", "weibull", "lognormal", NULL};
-
-/* The unit a kind naturally applies to. */
-static const disaster_unit default_unit[DIS_KIND_COUNT] = {
-    UNIT_SERVER, UNIT_SERVER, UNIT_RACK,  UNIT_ZONE,  UNIT_REGION, UNIT_REGION,
-    UNIT_REGION, UNIT_FLEET,  UNIT_FLEET, UNIT_FLEET, UNIT_FLEET,
-};
 
 static bool parse_dist(cfg_obj *parent, const char *key, dist_spec *d, dist_law def_law, double def_mean,
                        const char *what) {
@@ -31,12 +110,27 @@ static bool parse_dist(cfg_obj *parent, const char *key, dist_spec *d, dist_law 
     return cfg_leave(&o);
 }
 
+/* A kind applies only to the units it can take down: a region outage per
+ * fleet, or a bad model push per server, would simulate something else. */
+static void check_unit(cfg_obj *o, const disaster_spec *d) {
+    const disaster_kind_info *k = &disaster_kinds[d->kind];
+    if (k->allowed_units & DISASTER_UNIT_BIT(d->per)) return;
+    char allowed[64] = "";
+    for (int u = 0; disaster_unit_names[u]; u++) {
+        if (!(k->allowed_units & DISASTER_UNIT_BIT(u))) continue;
+        size_t len = strlen(allowed);
+        snprintf(allowed + len, sizeof allowed - len, "%s%s", len ? ", " : "", disaster_unit_names[u]);
+    }
+    cfg_fail(o, "per", "%s cannot be per %s (allowed: %s)", k->name, disaster_unit_names[d->per], allowed);
+}
+
 static bool parse_one(cfg_obj *o, disaster_spec *d) {
     memset(d, 0, sizeof *d);
     d->kind = (disaster_kind)cfg_enum(o, "kind", disaster_kind_names, DIS_SERVER_FAILURE, "what fails");
     if (!cfg_has(o, "kind")) cfg_fail(o, "kind", "is required");
-    d->per = (disaster_unit)cfg_enum(o, "per", disaster_unit_names, (int)default_unit[d->kind],
+    d->per = (disaster_unit)cfg_enum(o, "per", disaster_unit_names, (int)disaster_kinds[d->kind].default_unit,
                                      "unit each failure process belongs to (default by kind)");
+    check_unit(o, d);
     const char *region = cfg_string(o, "region", "", "restrict to this region (\"\" = any)");
     if (strlen(region) >= sizeof d->region)
         cfg_fail(o, "region", "name too long");

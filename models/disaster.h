@@ -13,6 +13,8 @@
 
 #include "models/cfg.h"
 
+/* A new kind needs its row in disaster_kinds and its name in
+ * disaster_kind_names (models/disaster.c): both are indexed by this enum. */
 typedef enum disaster_kind {
     DIS_SERVER_FAILURE,
     DIS_GPU_FAILURE,
@@ -60,6 +62,34 @@ typedef struct disaster_set {
     disaster_spec *items;
 } disaster_set;
 
+/* What a disaster of a kind takes away while it lasts. */
+typedef enum disaster_takes {
+    DIS_TAKES_SERVERS,        /* the unit's servers stop serving: capacity drops */
+    DIS_TAKES_REGION_SERVING, /* a whole region stops serving */
+    DIS_TAKES_WAN,            /* a region is cut off from the others and from the users */
+    DIS_TAKES_BACKUPS,        /* stored state: the newest completed backup, silently */
+    DIS_TAKES_MODEL_QUALITY,  /* serving goes on with a bad model until rolled back */
+    DIS_TAKES_TRAFFIC_RATE,   /* nothing breaks: the offered load multiplies */
+    DIS_TAKES_LINK,           /* WAN latency multiplies and backup bandwidth divides */
+} disaster_takes;
+
+#define DISASTER_UNIT_BIT(u) (1u << (unsigned)(u))
+
+/* One row per disaster_kind: what the kind is and what it may apply to.
+ * A new kind is a new row; code asks the row instead of switching on names. */
+typedef struct disaster_kind_info {
+    const char *name;           /* as written in scenarios ("kind") */
+    disaster_unit default_unit; /* "per" when the scenario leaves it out */
+    unsigned allowed_units;     /* DISASTER_UNIT_BIT of each unit "per" may name */
+    disaster_takes takes;
+    bool destroys_state; /* takes stored model state with it (backups on the lost tier) */
+    bool false_alarm;    /* a failover it triggers is a false one: nothing really failed */
+    const char *doc;     /* one line for people */
+} disaster_kind_info;
+
+/* Indexed by disaster_kind. */
+extern const disaster_kind_info disaster_kinds[];
+/* The rows' names in enum order, NULL-terminated (cfg_enum wants that shape). */
 extern const char *const disaster_kind_names[];
 extern const char *const disaster_unit_names[];
 

@@ -173,12 +173,6 @@ static double mmc_survival(const mmc *q, double x) {
     return (1 - q->pw) * es + q->pw * (q->nu * es - q->mu * exp(-q->nu * x)) / (q->nu - q->mu);
 }
 
-double traffic_response_survival(double servers, double lambda, double mu, double wait_scale, double x) {
-    if (lambda >= servers * mu) return 1;
-    mmc q = mmc_make(servers, lambda, mu, wait_scale);
-    return mmc_survival(&q, x);
-}
-
 static double bin_edge(int i) { return pow(10.0, -5.0 + (double)i / LATHIST_PER_DECADE); }
 
 /* The p-quantile of the response time, by bisection on the survival

@@ -119,9 +119,8 @@ double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0_s, dou
  * a standby still scaling up, so that the RTO ends when the SLO is met. */
 bool traffic_slo_met(const traffic_spec *t, double t_s, const serving_state *s);
 
-/* M/M/c pieces, exposed for tests: Erlang C and P(response > x). */
+/* Erlang C: the probability that a request waits in M/M/c (servers may be
+ * fractional during scale-up). */
 double traffic_erlang_c(double servers, double offered_erlangs);
-/* wait_scale = (1 + cv^2)/2 stretches the waiting time (Allen-Cunneen); 1 for M/M/c. */
-double traffic_response_survival(double servers, double lambda, double mu, double wait_scale, double x_s);
 
 #endif

@@ -9,6 +9,8 @@
 
 #include <openssl/evp.h>
 
+#include "models/overload.h"
+
 bool cli_parse_u64(const char *cmd, const char *option, const char *text, uint64_t min, uint64_t max, uint64_t *out) {
     char *end = NULL;
     errno = 0;
@@ -44,6 +46,19 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
     fprintf(stderr, "\nTry 'firedrill %s --help'.\n", cmd);
     va_end(ap);
     return CLI_EXIT_USAGE;
+}
+
+int cli_warn_overload(const scenario *sc, const char *label, FILE *out) {
+    overload_check checks[OVERLOAD_KINDS];
+    overload_check_backups(sc, checks);
+    int n = 0;
+    for (int k = 0; k < OVERLOAD_KINDS; k++) {
+        char msg[768];
+        if (!overload_message(sc, (overload_backup)k, &checks[k], msg, sizeof msg)) continue;
+        fprintf(out, "warning: %s: %s\n", label, msg);
+        n++;
+    }
+    return n;
 }
 
 bool cli_sha256_hex(const void *data, size_t n, char out[65]) {

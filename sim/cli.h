@@ -6,6 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "models/scenario.h"
 
 enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILED = 1, CLI_EXIT_USAGE = 2 };
 
@@ -25,6 +28,11 @@ void cli_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((for
 
 /* "firedrill ARGV..." (argv[0] is the subcommand), cut to fit len. */
 void cli_join_command(int argc, char **argv, char *out, size_t len);
+
+/* Prints "warning: LABEL: backup.KEY: ..." to out for each kind of backup
+ * that outlasts its period (models/overload.h); returns how many. Warnings
+ * never change an exit status. */
+int cli_warn_overload(const scenario *sc, const char *label, FILE *out);
 
 /* Prints "firedrill CMD: <message>\nTry 'firedrill CMD --help'." and returns
  * CLI_EXIT_USAGE. */

@@ -264,6 +264,7 @@ int cmd_run(int argc, char **argv) {
         scenario_free(&sc);
         return CLI_EXIT_USAGE;
     }
+    cli_warn_overload(&sc, file, stderr);
     sc.kernel_backend = (int)backend;
     char default_path[256];
     if (!out_path) {
@@ -346,6 +347,7 @@ int cmd_validate(int argc, char **argv) {
         if (text) puts(text);
         free(text);
     } else {
+        cli_warn_overload(&sc, argv[optind], stderr);
         printf("%s: valid\n", argv[optind]);
         scenario_describe(&sc, stdout);
     }

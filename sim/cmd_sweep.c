@@ -74,6 +74,16 @@ static int list_points(const sweep_spec *sw) {
     return CLI_EXIT_OK;
 }
 
+/* Each point is a scenario of its own: warn about the backups it overloads,
+ * naming the point as sweep errors do. */
+static void warn_overload(const sweep_spec *sw) {
+    for (size_t i = 0; i < sw->n_points; i++) {
+        char label[1024];
+        snprintf(label, sizeof label, "%s: points[%zu] (parameters %s)", sw->file, i, sw->points[i].parameters);
+        cli_warn_overload(&sw->points[i].sc, label, stderr);
+    }
+}
+
 /* Writes the shard's results; the caller then removes the journal. */
 static int write_results(const sweep_spec *sw, const sweep_exec *x, const char *out_path, const char *command,
                          char *err, size_t errlen) {
@@ -230,6 +240,7 @@ int cmd_sweep(int argc, char **argv) {
         sweep_free(&sw);
         return status;
     }
+    if (root && !emit_given) warn_overload(&sw);
     if (list || emit_given) {
         if (list)
             status = list_points(&sw);

@@ -58,7 +58,7 @@ typedef struct sweep_point {
     uint32_t index;
     char *parameters;    /* JSON object {path: value} of this point */
     char *scenario_json; /* the text scenario_parse read */
-    char sha256[65];     /* of scenario_json, as `firedrill run` computes it */
+    char sha256[65];     /* of scenario_json (cli_sha256_hex), as `firedrill run` computes it */
     scenario sc;
 } sweep_point;
 
@@ -94,8 +94,6 @@ static inline uint64_t sweep_unit_seed(const sweep_spec *sw, uint64_t unit) {
  * (malloc'ed). */
 const char *sweep_combine_name(sweep_combine c);
 char *sweep_metrics_json(const sweep_spec *sw);
-
-/* SHA-256 of n bytes as 64 hex digits; false if libcrypto fails. */
 
 /* Substitutes value (copied) at a dotted JSON path of root, creating
  * missing object keys; false with a reason (no file prefix). Exposed for

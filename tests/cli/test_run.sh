@@ -21,6 +21,21 @@ sed 's/"region": "primary",/"region": "atlantis",/' scenarios/seed_case.json > "
 expect_status 2 "dangling region reference" -- "$FIREDRILL" validate "$tmp/ref.json"
 expect_match "$err" "disasters\[0\].region: no region named \"atlantis\"" "dangling reference named"
 
+# a disaster kind applies only to the units it can take down
+sed 's/"kind": "region_outage",/"kind": "region_outage", "per": "fleet",/' scenarios/reference.json > "$tmp/per.json"
+expect_status 2 "region_outage per fleet" -- "$FIREDRILL" validate "$tmp/per.json"
+expect_match "$err" "per.json: disasters\[3\]\.per: region_outage cannot be per fleet \(allowed: region\)" \
+    "impossible unit named with file, path and reason"
+
+# a backup that outlasts its period is a warning, not an error
+expect_status 0 "reference validates" -- "$FIREDRILL" validate scenarios/reference.json
+[[ -z "$err" ]] && echo "ok: reference has no overload warning" || { echo "FAIL: unexpected warning: $err"; fails=$((fails+1)); }
+sed 's|"cross_region_bps": "100MB/s"|"cross_region_bps": 6666666.667|; s|"full_period_s": "1d"|"full_period_s": 10000|;
+     s|"verify": true|"verify": false|' scenarios/reference.json > "$tmp/over.json"
+expect_status 0 "overloaded fulls still validate" -- "$FIREDRILL" validate "$tmp/over.json"
+expect_match "$err" "^warning: $tmp/over.json: backup.full_period_s: a full backup of 100 GB takes 15000 s at 6.67 MB/s \(min of backup.bandwidth_bps and storage.cross_region_bps\), longer than its period of 10000 s: fulls due while one is in flight are skipped, so restorable fulls come every 20000 s and the RPO grows$" \
+    "validate warns that fulls are skipped"
+
 sed 's/"distribution": "exponential",/"distribution": "calibrated",/' scenarios/reference.json > "$tmp/cal.json"
 expect_status 2 "calibrated service without a table" -- "$FIREDRILL" validate "$tmp/cal.json"
 expect_match "$err" "service.distribution: \"calibrated\" needs calibration_file" "missing calibration explained"
