@@ -62,7 +62,7 @@ double detector_silence_to_alarm_s(const detector_spec *d, gsl_rng *rng) {
     return NAN;
 }
 
-double detector_delay_s(const detector_spec *d, gsl_rng *rng, bool *missed) {
+double detector_delay_s(const detector_spec *d, gsl_rng *rng) {
     /* The fault lands at a uniform phase of the heartbeat / probe cycle. */
     double delay;
     switch (d->kind) {
@@ -80,7 +80,7 @@ double detector_delay_s(const detector_spec *d, gsl_rng *rng, bool *missed) {
     }
     default: delay = NAN;
     }
-    *missed = d->accuracy < 1 && gsl_rng_uniform(rng) >= d->accuracy;
-    if (*missed) delay += d->miss_escalation_s;
+    bool missed = d->accuracy < 1 && gsl_rng_uniform(rng) >= d->accuracy;
+    if (missed) delay += d->miss_escalation_s;
     return delay + d->collection_s + d->processing_s;
 }

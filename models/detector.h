@@ -35,9 +35,10 @@ extern const char *const detector_kind_names[];
 bool detector_parse(cfg_obj *failover, detector_spec *d);
 
 /* Seconds from fault onset to the decision that the target is down, drawn
- * with rng (heartbeat phase, jitter, accuracy). *missed tells whether the
- * detector missed and escalation found it. Returns NaN on allocation failure. */
-double detector_delay_s(const detector_spec *d, gsl_rng *rng, bool *missed);
+ * with rng (heartbeat phase, jitter, accuracy: a fault the detector misses
+ * is found by escalation, miss_escalation_s later). Returns NaN on
+ * allocation failure. */
+double detector_delay_s(const detector_spec *d, gsl_rng *rng);
 
 /* Silence (seconds) after which the detector declares a peer down, for the
  * worst phase: a flap shorter than this never causes a failover. Drawn with

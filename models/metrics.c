@@ -1,6 +1,5 @@
 #include "models/metrics.h"
 
-#include <math.h>
 #include <string.h>
 
 #define F(st, member, t, unit, doc)                                                                                    \
@@ -30,12 +29,17 @@ const metric_field replica_metric_fields[] = {
     F(replica_metrics, latency_p99_s, METRIC_F64, "s", "99th percentile latency of served requests"),
     F(replica_metrics, latency_p99_incident_s, METRIC_F64, "s", "p99 latency while an incident is open"),
     F(replica_metrics, lost_revenue, METRIC_F64, "currency", "failed requests x conversion x order value"),
+    F(replica_metrics, requests_failed_background, METRIC_F64, "requests",
+      "failed requests charged to no incident (overload, backlog)"),
+    F(replica_metrics, lost_revenue_background, METRIC_F64, "currency", "lost revenue charged to no incident"),
+    F(replica_metrics, slo_violation_background_min, METRIC_F64, "min", "SLO-violation minutes charged to no incident"),
     F(replica_metrics, backup_bytes_moved, METRIC_F64, "bytes", "bytes transferred by backups"),
     F(replica_metrics, backup_bytes_stored_peak, METRIC_F64, "bytes", "peak bytes held by backup targets"),
     F(replica_metrics, backup_cost, METRIC_F64, "currency", "transfer plus storage cost of backups"),
     F(replica_metrics, backups_completed, METRIC_U32, "1", "backups that completed"),
     F(replica_metrics, backups_corrupt, METRIC_U32, "1", "backups silently corrupted"),
     F(replica_metrics, backups_skipped, METRIC_U32, "1", "incrementals skipped: a backup was in flight"),
+    F(replica_metrics, fulls_skipped, METRIC_U32, "1", "fulls skipped: the previous full was still in flight"),
     F(replica_metrics, wall_s, METRIC_F64, "s", "wall-clock time of the replica"),
     F(replica_metrics, events, METRIC_U64, "1", "engine events processed"),
     F(replica_metrics, batches_executed, METRIC_U64, "1", "batches ranked by the real kernels (service.execute)"),
@@ -55,16 +59,22 @@ const metric_field incident_fields[] = {
     F(incident_record, failed_over, METRIC_U8, "1", "a switchover happened"),
     F(incident_record, false_alarm, METRIC_U8, "1", "failover without a real fault"),
     F(incident_record, failover_failed, METRIC_U8, "1", "standby failed; fell back to restore"),
-    F(incident_record, rto_s, METRIC_F64, "s", "recovery time (NaN without outage)"),
+    F(incident_record, failover_aborted, METRIC_U8, "1", "primary recovered before the switchover began"),
+    F(incident_record, local_rollback, METRIC_U8, "1", "bad push rolled back to a locally kept version"),
+    F(incident_record, rto_s, METRIC_F64, "s", "onset until the SLO is met again (NaN without outage)"),
     F(incident_record, detection_s, METRIC_F64, "s", "RTO part: onset to detection"),
     F(incident_record, fencing_s, METRIC_F64, "s", "RTO part: decision and fencing"),
-    F(incident_record, switchover_s, METRIC_F64, "s", "RTO part: load balancer / DNS switch"),
+    F(incident_record, failed_attempt_s, METRIC_F64, "s", "RTO part: a standby attempt that failed"),
     F(incident_record, transfer_s, METRIC_F64, "s", "RTO part: fetching model state"),
     F(incident_record, load_s, METRIC_F64, "s", "RTO part: provisioning and loading"),
+    F(incident_record, switchover_s, METRIC_F64, "s", "RTO part: load balancer / DNS switch"),
     F(incident_record, warmup_s, METRIC_F64, "s", "RTO part: warm-up and scale-up to SLO"),
+    F(incident_record, repair_wait_s, METRIC_F64, "s", "RTO part: waiting for the repair that ended the outage"),
     F(incident_record, rpo_s, METRIC_F64, "s", "onset minus time of newest surviving state"),
     F(incident_record, lost_updates, METRIC_F64, "updates", "trainer updates lost"),
-    F(incident_record, requests_failed, METRIC_F64, "requests", "requests failed during the incident"),
+    F(incident_record, requests_failed, METRIC_F64, "requests", "failed requests charged to the incident"),
+    F(incident_record, lost_revenue, METRIC_F64, "currency", "lost revenue charged to the incident"),
+    F(incident_record, slo_missed_s, METRIC_F64, "s", "SLO-violation time charged to the incident"),
     F(incident_record, recall_at_k, METRIC_F64, "1", "recall@k of restored vs live model"),
 };
 const size_t incident_field_count = sizeof incident_fields / sizeof incident_fields[0];
@@ -91,27 +101,3 @@ const metric_field timeline_fields[] = {
     F(timeline_record, model_bad, METRIC_U8, "1", "a bad model push is serving"),
 };
 const size_t timeline_field_count = sizeof timeline_fields / sizeof timeline_fields[0];
-
-double metric_field_value(const metric_field *f, const void *record) {
-    const char *p = (const char *)record + f->offset;
-    switch (f->type) {
-    case METRIC_F64: {
-        double v;
-        memcpy(&v, p, sizeof v);
-        return v;
-    }
-    case METRIC_U64: {
-        uint64_t v;
-        memcpy(&v, p, sizeof v);
-        return (double)v;
-    }
-    case METRIC_U32: {
-        uint32_t v;
-        memcpy(&v, p, sizeof v);
-        return (double)v;
-    }
-    case METRIC_U8: return (double)(uint8_t)*p;
-    case METRIC_STR: return NAN;
-    }
-    return NAN;
-}

@@ -1,13 +1,13 @@
 /* What one replica measures: a row of /replicas and rows of /incidents.
- * Definitions (scenarios/README.md has the long form):
- * - RTO of an incident: fault onset until the service again meets its SLO
- *   with a model at least as new as the restored one; split into detection,
- *   fencing, switchover, transfer, load and warm-up.
- * - RPO: fault onset minus the time of the newest model state that survives
- *   the fault; lost updates are the trainer updates in that window.
- * - availability: time-based (fraction of the horizon meeting the SLO) and
- *   request-based (1 - failed / offered requests).
- * - lost revenue: failed requests x conversion rate x average order value.
+ * docs/metrics.md defines every column (definition, unit, how computed);
+ * in short:
+ * - RTO of an incident: fault onset until the service meets its SLO again,
+ *   whoever restores it; its parts (detection, fencing, failed attempt,
+ *   transfer, load, switchover, warm-up, waiting for the repair) add up to it.
+ * - RPO: fault onset minus the time of the state the service continues
+ *   from (0 when the primary's own state carries on).
+ * - every failed request, unit of lost revenue and second of SLO violation
+ *   is charged to one incident or to the replica's background columns.
  * Each struct has a field table (name, unit, type, offset) so that results
  * writers and summaries handle every field through one code path. */
 #ifndef MODELS_METRICS_H
@@ -38,12 +38,18 @@ typedef struct replica_metrics {
     double latency_mean_s, latency_p50_s, latency_p99_s;
     double latency_p99_incident_s; /* p99 of requests served while an incident is open; NaN if none */
     double lost_revenue;
+    /* what no incident caused (overload at peaks, backlog): incidents plus
+     * these add up to requests_failed, lost_revenue and slo_violation_min */
+    double requests_failed_background;
+    double lost_revenue_background;
+    double slo_violation_background_min;
     double backup_bytes_moved;
     double backup_bytes_stored_peak;
     double backup_cost;
     uint32_t backups_completed;
     uint32_t backups_corrupt;
     uint32_t backups_skipped; /* incrementals skipped while a backup was in flight */
+    uint32_t fulls_skipped;   /* fulls due while the previous full was still in flight */
     double wall_s;
     uint64_t events;
     uint64_t batches_executed; /* service.execute: batches ranked by the kernels */
@@ -62,12 +68,17 @@ typedef struct incident_record {
     uint8_t failed_over;          /* a switchover happened */
     uint8_t false_alarm;          /* a failover without a real fault */
     uint8_t failover_failed;      /* the standby did not come up; fell back */
+    uint8_t failover_aborted;     /* the primary recovered before the switchover began */
+    uint8_t local_rollback;       /* bad push: rolled back to a version kept next to the servers */
     double rto_s;                 /* NaN when there was no outage */
-    double detection_s, fencing_s, switchover_s, transfer_s, load_s, warmup_s;
+    /* RTO parts; for an outage they add up to rto_s */
+    double detection_s, fencing_s, failed_attempt_s, transfer_s, load_s, switchover_s, warmup_s, repair_wait_s;
     double rpo_s; /* 0 when no state was lost */
     double lost_updates;
-    double requests_failed;
-    double recall_at_k; /* of the restored model vs the live one; NaN if not measured */
+    double requests_failed; /* charged to this incident (one incident per failed request) */
+    double lost_revenue;
+    double slo_missed_s; /* SLO-violation time charged to this incident */
+    double recall_at_k;  /* of the restored model vs the live one; NaN if not measured */
 } incident_record;
 
 /* One event of a traced replica (`firedrill run --trace`): /trace/<seed>. */
@@ -111,8 +122,5 @@ extern const metric_field trace_fields[];
 extern const size_t trace_field_count;
 extern const metric_field timeline_fields[];
 extern const size_t timeline_field_count;
-
-/* Reads field f of a record as a double (strings: NaN). */
-double metric_field_value(const metric_field *f, const void *record);
 
 #endif

@@ -19,8 +19,9 @@ struct reqsim {
     /* FIFO of arrival times of waiting requests (ring buffer) */
     double *queue;
     size_t q_head, q_len, q_cap;
-    /* the current SLO window */
-    long window;
+    /* the current SLO window: from w_start to the next grid line (grid + 1) * segment_s or a cut */
+    long grid;
+    double w_start;
     double w_offered, w_failed, w_slow, w_served;
     lathist w_latency; /* served latencies of the window, kept for timelines only */
     double lognormal_mu, lognormal_sigma;
@@ -40,31 +41,47 @@ static double service_draw(reqsim *r) {
     return t->service_mean_s;
 }
 
-/* Windows of segment_s: the SLO is judged per window, as in the segment
- * fidelity (quantile <= objective iff the share slower than it is <= 1-q). */
-static void close_windows_until(reqsim *r, double now) {
-    long w = (long)floor(now / r->t->segment_s);
-    while (r->window < w) {
-        const traffic_spec *t = r->t;
-        double end = (double)(r->window + 1) * t->segment_s;
-        double len = (end > r->horizon_s ? r->horizon_s : end) - (double)r->window * t->segment_s;
-        bool violated = r->w_offered > 0 && (r->w_failed > t->slo_max_failed_fraction * r->w_offered ||
-                                             (r->w_served > 0 && r->w_slow > (1 - t->slo_quantile) * r->w_served));
-        if (r->st.servers <= 0 && r->w_offered == 0) violated = true;
-        if (violated && len > 0) r->acc->slo_violation_s += len;
-        if (r->acc->on_segment && len > 0) {
-            /* capacity as the servers' rate at single-request service */
-            double per_slot = t->service == SERVICE_CALIBRATED ? 1.0 / traffic_batch_latency_s(t, 1) : 1.0 / t->service_mean_s;
-            traffic_segment seg = {(double)r->window * t->segment_s, (double)r->window * t->segment_s + len,
-                                   r->w_offered / len, (double)r->capacity * per_slot,
-                                   r->w_offered > 0 ? r->w_failed / r->w_offered : 0,
-                                   lathist_quantile(&r->w_latency, 0.99)};
-            r->acc->on_segment(r->acc->on_segment_ctx, &seg);
-            memset(&r->w_latency, 0, sizeof r->w_latency);
-        }
-        r->w_offered = r->w_failed = r->w_slow = r->w_served = 0;
-        r->window++;
+/* SLO windows: the grid of segment_s, cut wherever the serving state
+ * changes (reqsim_cut), as the segment fidelity cuts its segments. The SLO
+ * is judged per window (quantile <= objective iff the share slower than it
+ * is <= 1-q), so an outage counts for its own length, not its segment's. */
+static void close_window(reqsim *r, double end) {
+    const traffic_spec *t = r->t;
+    double len = (end > r->horizon_s ? r->horizon_s : end) - r->w_start;
+    bool violated = r->w_offered > 0 && (r->w_failed > t->slo_max_failed_fraction * r->w_offered ||
+                                         (r->w_served > 0 && r->w_slow > (1 - t->slo_quantile) * r->w_served));
+    if (r->st.servers <= 0 && r->w_offered == 0) violated = true;
+    if (violated && len > 0) r->acc->slo_violation_s += len;
+    if (r->acc->on_segment && len > 0) {
+        /* capacity as the servers' rate at single-request service */
+        double per_slot =
+            t->service == SERVICE_CALIBRATED ? 1.0 / traffic_batch_latency_s(t, 1) : 1.0 / t->service_mean_s;
+        traffic_segment seg = {r->w_start,
+                               r->w_start + len,
+                               r->w_offered / len,
+                               (double)r->capacity * per_slot,
+                               r->w_offered > 0 ? r->w_failed / r->w_offered : 0,
+                               lathist_quantile(&r->w_latency, 0.99)};
+        r->acc->on_segment(r->acc->on_segment_ctx, &seg);
+        memset(&r->w_latency, 0, sizeof r->w_latency);
     }
+    r->w_offered = r->w_failed = r->w_slow = r->w_served = 0;
+    r->w_start = end;
+}
+
+static void close_windows_until(reqsim *r, double now) {
+    for (;;) {
+        double end = (double)(r->grid + 1) * r->t->segment_s;
+        if (end > now || r->w_start >= r->horizon_s) return;
+        close_window(r, end);
+        r->grid++;
+    }
+}
+
+void reqsim_cut(reqsim *r) {
+    double now = simtime_to_s(sim_now(r->s));
+    close_windows_until(r, now);
+    if (now > r->w_start && now < r->horizon_s) close_window(r, now);
 }
 
 static void count_failed(reqsim *r) {

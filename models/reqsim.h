@@ -31,4 +31,7 @@ void reqsim_set_batch_hook(reqsim *r, reqsim_batch_fn fn, void *ctx);
  * requests still queued past their timeout count as failed. */
 void reqsim_finish(reqsim *r);
 
+/* The serving state is about to change: the current SLO window ends now. */
+void reqsim_cut(reqsim *r);
+
 #endif

@@ -163,6 +163,11 @@ static bool parse_failover(cfg_obj *root, failover_spec *f) {
     f->failback = cfg_bool(&o, "failback", true, "move traffic back to the home region once it is healthy");
     f->failback_delay_s = cfg_duration(&o, "failback_delay_s", 3600, 0, 1e7,
                                        "how long the home region must stay healthy before the planned failback");
+    f->local_versions = (int)cfg_int(&o, "local_versions", 1, 0, 64,
+                                     "previous model versions kept next to the servers: a bad push rolls back to one "
+                                     "in local_rollback_s (0: restore from backup)");
+    f->local_rollback_s =
+        cfg_duration(&o, "local_rollback_s", 30, 0, 1e6, "switching serving back to a locally kept model version");
     return cfg_leave(&o);
 }
 

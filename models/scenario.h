@@ -89,6 +89,8 @@ typedef struct failover_spec {
     double min_capacity_fraction; /* below this share of servers a region counts as failed */
     bool failback;                /* move back to the home region once it is healthy */
     double failback_delay_s;
+    int local_versions;      /* previous model versions kept next to the servers (bad-push rollback) */
+    double local_rollback_s; /* switching back to a locally kept version */
 } failover_spec;
 
 typedef struct business_spec {

@@ -238,6 +238,12 @@ int trainer_fault(trainer *tr, double fault_s, char *err, size_t errlen) {
     return TRAINER_OK;
 }
 
+void trainer_resume(trainer *tr, double now_s) {
+    if (!tr) return;
+    tr->frozen = false;
+    trainer_skip_to(tr, now_s);
+}
+
 /* --- backups -------------------------------------------------------------- */
 
 static int trainer_check_targets(const trainer *tr, uint32_t targets, char *err, size_t errlen) {

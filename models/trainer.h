@@ -128,6 +128,12 @@ void trainer_skip_to(trainer *tr, double now_s);
  * needs fault_s at or after the clock. */
 int trainer_fault(trainer *tr, double fault_s, char *err, size_t errlen);
 
+/* The live state frozen by trainer_fault survived after all (the primary
+ * came back before the switch, or a replica carried it): unfreezes it
+ * without a restore and moves the clock to now_s, skipping the updates due
+ * meanwhile (the pipeline was down). Not frozen: only the skip. */
+void trainer_resume(trainer *tr, double now_s);
+
 /* Trains up to now_s, then snapshots the live state (FULL: every row;
  * INCREMENTAL: the rows dirtied since the previous backup, of any kind;
  * DIFFERENTIAL: the rows dirtied since the live state's full, see

@@ -1,0 +1,224 @@
+/* Disaster units: every (spec, unit) pair is a renewal process on its own
+ * stream. Onsets and fault durations are drawn from that stream only, so
+ * they are a function of (seed, unit): compared policies meet the same
+ * disasters. What a kind does to the world is one row of `kind_ops`. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/world_internal.h"
+#include "sim/engine/stream.h"
+
+/* A kind's effect on the world. Kinds without `repair` are point events
+ * (their onsets renew on the unit's clock at once, never after whatever a
+ * policy did about them). */
+typedef struct kind_ops {
+    void (*fail)(world *w, unit_proc *u);
+    void (*repair)(world *w, unit_proc *u);
+} kind_ops;
+
+static void servers_down(world *w, unit_proc *u) {
+    w->servers_up[u->region] = fmax(0, w->servers_up[u->region] - u->servers);
+}
+static void servers_back(world *w, unit_proc *u) {
+    w->servers_up[u->region] = fmin(w->sc->regions[u->region].servers, w->servers_up[u->region] + u->servers);
+}
+static void region_down(world *w, unit_proc *u) { w->region_faults[u->region]++; }
+static void region_back(world *w, unit_proc *u) { w->region_faults[u->region]--; }
+static void surge_on(world *w, unit_proc *u) { w->surge_multiplier *= u->spec->multiplier; }
+static void surge_off(world *w, unit_proc *u) { w->surge_multiplier /= u->spec->multiplier; }
+static void link_degrade(world *w, unit_proc *u) {
+    w->latency_factor *= u->spec->multiplier;
+    link_set_bandwidth(&w->backup_link, w->backup_link.bandwidth_bps / u->spec->multiplier);
+}
+static void link_restore(world *w, unit_proc *u) {
+    w->latency_factor /= u->spec->multiplier;
+    link_set_bandwidth(&w->backup_link, w->backup_link.bandwidth_bps * u->spec->multiplier);
+}
+
+/* The newest completed backup not yet corrupt turns silently corrupt. */
+static void corrupt_backup(world *w, unit_proc *u) {
+    for (size_t i = w->n_backups; i-- > 0;)
+        if (!w->backups[i].corrupt && isfinite(w->backups[i].completed_s)) {
+            w->backups[i].corrupt = true;
+            w->backups_corrupt++;
+            if (w->trainer)
+                trainer_corrupt(w->trainer, 0, w->backups[i].trainer_id, w->rng_backup, w->trainer_err,
+                                sizeof w->trainer_err);
+            break;
+        }
+    size_t k = wacct_open(w, u->spec, -1, 0, 0);
+    if (k == NO_INCIDENT) return;
+    w->inc[k].rpo_s = 0;
+    wacct_close(w, k); /* nothing serves worse until a restore meets it */
+}
+
+/* A bad model is pushed: detected like an outage, then rolled back to a
+ * previous version kept next to the servers when one is good, else
+ * restored from the newest good backup. */
+static void bad_push(world *w, unit_proc *u) {
+    const failover_spec *f = &w->sc->failover;
+    size_t k = wacct_open(w, u->spec, -1, 0, 0);
+    if (k == NO_INCIDENT) return;
+    w->bad_pushes_open++;
+    w->model_version++;
+    incident_record *r = &w->inc[k];
+    double now = simtime_to_s(sim_now(w->s));
+    wfo_seed_policy(w->rng_push, u->policy_key, u->onsets);
+    r->detection_s = detector_delay_s(&f->detector, w->rng_push);
+    r->fencing_s = r->failed_attempt_s = r->switchover_s = r->repair_wait_s = 0;
+    /* Each bad push still open holds one kept slot with a bad version. */
+    if (w->bad_pushes_open <= f->local_versions) {
+        r->local_rollback = 1;
+        r->transfer_s = 0;
+        r->load_s = f->local_rollback_s;
+        r->warmup_s = 0;
+        r->rpo_s = 0; /* the previous version was live until the push */
+    } else {
+        double bytes, point = wbak_recovery_point(w, now, &bytes);
+        r->transfer_s = bytes / wbak_restore_bps(w);
+        r->load_s = f->load_s;
+        r->warmup_s = f->warmup_s;
+        r->rpo_s = point >= 0 ? now - point : now;
+    }
+    r->rto_s = r->detection_s + r->transfer_s + r->load_s + r->warmup_s;
+    r->duration_s = r->rto_s;
+    r->outage = 1;
+    r->lost_updates = r->rpo_s * w->sc->model.updates_per_s;
+    sim_schedule_in(w->s, simtime_from_s(r->rto_s), wdis_rolled_back, w, sim_payload_u64(k));
+}
+
+/* In disaster_kind order. */
+static const kind_ops kind_ops_table[] = {
+    {servers_down, servers_back}, /* server_failure */
+    {servers_down, servers_back}, /* gpu_failure: u->servers is one GPU's share */
+    {servers_down, servers_back}, /* rack_power */
+    {servers_down, servers_back}, /* zone_outage */
+    {region_down, region_back},   /* region_outage */
+    {region_down, region_back},   /* wan_partition */
+    {region_down, region_back},   /* network_flap */
+    {corrupt_backup, NULL},       /* backup_corruption */
+    {bad_push, NULL},             /* bad_model_push */
+    {surge_on, surge_off},        /* traffic_surge */
+    {link_degrade, link_restore}, /* link_degradation */
+};
+_Static_assert(sizeof kind_ops_table / sizeof kind_ops_table[0] == DIS_KIND_COUNT,
+               "one kind_ops row per disaster_kind, in enum order");
+
+void wdis_rolled_back(sim *s, void *ctx, sim_payload p) {
+    (void)s;
+    world *w = ctx;
+    wacct_to_now(w);
+    wacct_close(w, (size_t)p.u64);
+    w->bad_pushes_open--;
+    w->model_version++; /* the known-good model serves again */
+}
+
+/* Payload of onsets and repairs: u32[0] is 1 for a scripted onset (it does
+ * not renew), u32[1] the incident a repair closes. */
+void wdis_fail(sim *s, void *ctx, sim_payload p) {
+    unit_proc *u = ctx;
+    world *w = u->w;
+    wacct_to_now(w);
+    const disaster_spec *d = u->spec;
+    const kind_ops *ops = &kind_ops_table[d->kind];
+    bool renews = d->stochastic && p.u32[0] == 0;
+    if (!ops->repair) {
+        if (renews) sim_schedule_in(s, simtime_from_s(dist_sample(&d->interarrival, u->rng)), wdis_fail, u, p);
+        ops->fail(w, u);
+        u->onsets++;
+        return;
+    }
+    double duration = dist_sample(&d->duration, u->rng);
+    ops->fail(w, u);
+    u->incident = NO_INCIDENT;
+    if (u->region >= 0 && d->per != UNIT_FLEET) wfo_check_serving(w, u, duration);
+    if (u->incident == NO_INCIDENT) {
+        /* A fault that did not stop the service is still an incident. */
+        u->incident = wacct_open(w, d, u->per_region ? u->region : -1, u->index, duration);
+        if (u->incident != NO_INCIDENT) w->inc[u->incident].rpo_s = 0;
+    }
+    u->onsets++;
+    uint32_t incident = u->incident == NO_INCIDENT ? UINT32_MAX : (uint32_t)u->incident;
+    sim_schedule_in(s, simtime_from_s(duration), wdis_repair, u, sim_payload_pair(p.u32[0], incident));
+}
+
+void wdis_repair(sim *s, void *ctx, sim_payload p) {
+    unit_proc *u = ctx;
+    world *w = u->w;
+    wacct_to_now(w);
+    const disaster_spec *d = u->spec;
+    kind_ops_table[d->kind].repair(w, u);
+    if (p.u32[1] != UINT32_MAX) wacct_close(w, p.u32[1]);
+    if (u->region >= 0 && d->per != UNIT_FLEET) wfo_check_serving(w, u, 0);
+    wfo_consider_failback(w);
+    if (d->stochastic && p.u32[0] == 0)
+        sim_schedule_in(s, simtime_from_s(dist_sample(&d->interarrival, u->rng)), wdis_fail, u, sim_payload_pair(0, 0));
+}
+
+/* Whether disaster d has units in region r, and how many servers each takes
+ * down (*count units of *per_unit servers). Fleet-wide kinds have one unit,
+ * in the region they are restricted to or in the first. */
+static bool unit_shape(const scenario *sc, const disaster_spec *d, int r, int *count, double *per_unit) {
+    if (d->region[0] && strcmp(d->region, sc->regions[r].name) != 0) return false;
+    if (d->per == UNIT_FLEET && !d->region[0] && r > 0) return false;
+    const region_spec *g = &sc->regions[r];
+    int racks = g->zones * g->racks_per_zone;
+    *count = 1, *per_unit = 0;
+    switch (d->per) {
+    case UNIT_SERVER:
+        *count = g->servers;
+        *per_unit = d->kind == DIS_GPU_FAILURE ? 1.0 / g->gpus_per_server : 1;
+        break;
+    case UNIT_RACK: *count = racks, *per_unit = (g->servers + racks - 1) / racks; break;
+    case UNIT_ZONE: *count = g->zones, *per_unit = (g->servers + g->zones - 1) / g->zones; break;
+    case UNIT_REGION: *count = 1, *per_unit = g->servers; break;
+    case UNIT_FLEET: *count = 1, *per_unit = 0; break;
+    }
+    return true;
+}
+
+bool wdis_setup(world *w) {
+    const scenario *sc = w->sc;
+    size_t total = 0;
+    int count;
+    double per_unit;
+    for (size_t i = 0; i < sc->disasters.n; i++)
+        for (int r = 0; r < sc->n_regions; r++)
+            if (unit_shape(sc, &sc->disasters.items[i], r, &count, &per_unit)) total += (size_t)count;
+    w->units = calloc(total ? total : 1, sizeof *w->units);
+    if (!w->units) return false;
+    for (size_t i = 0; i < sc->disasters.n; i++) {
+        const disaster_spec *d = &sc->disasters.items[i];
+        for (int r = 0; r < sc->n_regions; r++) {
+            if (!unit_shape(sc, d, r, &count, &per_unit)) continue;
+            for (int k = 0; k < count; k++) {
+                unit_proc *u = &w->units[w->n_units++];
+                char name[128];
+                /* One stream per disaster spec and unit: the draws do not
+                 * depend on policies, so compared policies meet the same
+                 * disasters. */
+                snprintf(name, sizeof name, "disaster.%s.%s.%d", disaster_kind_names[d->kind], sc->regions[r].name, k);
+                *u = (unit_proc){.w = w,
+                                 .spec = d,
+                                 .region = r,
+                                 .per_region = d->per != UNIT_FLEET || d->region[0],
+                                 .index = k,
+                                 .servers = per_unit,
+                                 .incident = NO_INCIDENT,
+                                 .rng = sim_stream(w->s, name)};
+                if (!u->rng) return false;
+                char policy[136];
+                snprintf(policy, sizeof policy, "policy.%s", name);
+                u->policy_key = stream_seed64(sim_seed(w->s), policy);
+                if (d->stochastic)
+                    sim_schedule_in(w->s, simtime_from_s(dist_sample(&d->interarrival, u->rng)), wdis_fail, u,
+                                    sim_payload_pair(0, 0));
+                for (size_t j = 0; j < d->n_scripted; j++)
+                    sim_schedule_at(w->s, simtime_from_s(d->scripted_at_s[j]), wdis_fail, u, sim_payload_pair(1, 0));
+            }
+        }
+    }
+    return true;
+}
