@@ -21,7 +21,7 @@ const disaster_kind_info disaster_kinds[] = {
                          .default_unit = UNIT_SERVER,
                          .allowed_units = DISASTER_UNIT_BIT(UNIT_SERVER),
                          .takes = DIS_TAKES_SERVERS,
-                         .doc = "a GPU fails and takes its server out of serving until repaired"},
+                         .doc = "one GPU of a server fails: the server loses 1/gpus_per_server of its capacity until repaired"},
     [DIS_RACK_POWER] = {.name = "rack_power",
                         .default_unit = UNIT_RACK,
                         .allowed_units = DISASTER_UNIT_BIT(UNIT_RACK),

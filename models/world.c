@@ -132,7 +132,6 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
     w->rng_push = gsl_rng_alloc(stream_rng_type());
     w->rng_backup = sim_stream(w->s, "backup.corruption");
     for (int r = 0; r < sc->n_regions; r++) {
-        w->servers_up[r] = sc->regions[r].servers;
         if (sc->regions[r].role == ROLE_PRIMARY) w->primary = w->home = r;
     }
     bool ok = w->rng_outage && w->rng_push && w->rng_backup;

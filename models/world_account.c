@@ -9,10 +9,12 @@
 
 #include "models/world_internal.h"
 
+double wacct_servers_up(const world *w, int r) { return fmax(0, w->sc->regions[r].servers - w->servers_lost[r]); }
+
 bool wacct_region_ok(const world *w, int r) {
     const scenario *sc = w->sc;
-    return w->region_faults[r] == 0 &&
-           w->servers_up[r] >= sc->failover.min_capacity_fraction * sc->regions[r].servers && w->servers_up[r] > 0;
+    double up = wacct_servers_up(w, r);
+    return w->region_faults[r] == 0 && up >= sc->failover.min_capacity_fraction * sc->regions[r].servers && up > 0;
 }
 
 serving_state wacct_serving(const world *w) {
@@ -33,7 +35,7 @@ serving_state wacct_serving(const world *w) {
             if (w->region_faults[r])
                 dead += sc->regions[r].servers;
             else
-                up += w->servers_up[r];
+                up += wacct_servers_up(w, r);
         }
         /* Until the load balancer has switched a dead region out, its share is lost. */
         bool switched = w->phase == FO_SWITCHING || w->phase == FO_AWAITING_REPAIR;
@@ -42,7 +44,7 @@ serving_state wacct_serving(const world *w) {
     } else {
         int p = w->primary;
         bool up = w->region_faults[p] == 0 && !w->primary_fenced;
-        st.servers = up ? w->servers_up[p] : 0;
+        st.servers = up ? wacct_servers_up(w, p) : 0;
         if (w->standby_capacity > 0) st.servers = w->standby_capacity;
         if (w->phase != FO_NONE && !up && w->standby_capacity <= 0) st.blackhole_fraction = 1;
     }

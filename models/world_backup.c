@@ -21,25 +21,29 @@ static double tier_bps(const scenario *sc) {
     return bps[sc->backup.target];
 }
 
-double wbak_write_bps(const scenario *sc) { return fmin(sc->backup.bandwidth_bps, tier_bps(sc)); }
+/* A degraded WAN divides what crosses it: the cross-region tier. */
+static double wan_divisor(const world *w) { return w->sc->backup.target == TIER_CROSS_REGION ? w->latency_factor : 1; }
+
+double wbak_write_bps(const world *w) { return fmin(w->sc->backup.bandwidth_bps, tier_bps(w->sc)) / wan_divisor(w); }
 
 double wbak_restore_bps(const world *w) {
     const scenario *sc = w->sc;
     double bps = tier_bps(sc);
-    return sc->failover.restore_bps > 0 ? fmin(bps, sc->failover.restore_bps) : bps;
+    if (sc->failover.restore_bps > 0) bps = fmin(bps, sc->failover.restore_bps);
+    return bps / wan_divisor(w);
 }
 
 /* Local NVMe copies die with the servers' rack, zone or region; regional
- * object stores become unreachable with their region; cross-region copies
- * survive. */
+ * object stores become unreachable with their region; a WAN partition cuts
+ * the region off with both; cross-region copies survive. */
 bool wbak_lost(const world *w, const backup_rec *b) {
     if (w->phase == FO_NONE || b->region != w->outage_region) return false;
     switch (w->sc->backup.target) {
     case TIER_CROSS_REGION: return false;
-    case TIER_REGIONAL: return w->outage_cause == DIS_REGION_OUTAGE;
+    case TIER_REGIONAL: return w->outage_cause == DIS_REGION_OUTAGE || w->outage_cause == DIS_WAN_PARTITION;
     case TIER_LOCAL:
-        return w->outage_cause == DIS_REGION_OUTAGE || w->outage_cause == DIS_ZONE_OUTAGE ||
-               w->outage_cause == DIS_RACK_POWER;
+        return w->outage_cause == DIS_REGION_OUTAGE || w->outage_cause == DIS_WAN_PARTITION ||
+               w->outage_cause == DIS_ZONE_OUTAGE || w->outage_cause == DIS_RACK_POWER;
     }
     return false;
 }
@@ -223,7 +227,7 @@ void wbak_due(sim *s, void *ctx, sim_payload p) {
 
 void wbak_setup(world *w) {
     const backup_spec *bs = &w->sc->backup;
-    link_init(&w->backup_link, w->s, wbak_write_bps(w->sc), backup_transferred, w);
+    link_init(&w->backup_link, w->s, wbak_write_bps(w), backup_transferred, w);
     if (!bs->enabled) return;
     sim_schedule_at(w->s, 0, wbak_due, w, sim_payload_u64(1));
     if (bs->incremental_period_s > 0)

@@ -18,23 +18,21 @@ typedef struct kind_ops {
     void (*repair)(world *w, unit_proc *u);
 } kind_ops;
 
-static void servers_down(world *w, unit_proc *u) {
-    w->servers_up[u->region] = fmax(0, w->servers_up[u->region] - u->servers);
-}
-static void servers_back(world *w, unit_proc *u) {
-    w->servers_up[u->region] = fmin(w->sc->regions[u->region].servers, w->servers_up[u->region] + u->servers);
-}
+static void servers_down(world *w, unit_proc *u) { w->servers_lost[u->region] += u->servers; }
+static void servers_back(world *w, unit_proc *u) { w->servers_lost[u->region] -= u->servers; }
 static void region_down(world *w, unit_proc *u) { w->region_faults[u->region]++; }
 static void region_back(world *w, unit_proc *u) { w->region_faults[u->region]--; }
 static void surge_on(world *w, unit_proc *u) { w->surge_multiplier *= u->spec->multiplier; }
 static void surge_off(world *w, unit_proc *u) { w->surge_multiplier /= u->spec->multiplier; }
+/* The WAN degrades: cross-region backups and restores slow down with it;
+ * local and regional tiers do not cross it. */
 static void link_degrade(world *w, unit_proc *u) {
     w->latency_factor *= u->spec->multiplier;
-    link_set_bandwidth(&w->backup_link, w->backup_link.bandwidth_bps / u->spec->multiplier);
+    link_set_bandwidth(&w->backup_link, wbak_write_bps(w));
 }
 static void link_restore(world *w, unit_proc *u) {
     w->latency_factor /= u->spec->multiplier;
-    link_set_bandwidth(&w->backup_link, w->backup_link.bandwidth_bps * u->spec->multiplier);
+    link_set_bandwidth(&w->backup_link, wbak_write_bps(w));
 }
 
 /* The newest completed backup not yet corrupt turns silently corrupt. */

@@ -184,7 +184,7 @@ void wfo_complete(sim *s, void *ctx, sim_payload p) {
         w->primary = standby;
         if (p.u64 == STANDBY_COLD) w->model_version++; /* the standby serves a model restored from backup */
         if (p.u64 == STANDBY_WARM && f->standby_capacity_fraction < 1) {
-            w->standby_capacity = f->standby_capacity_fraction * w->servers_up[standby];
+            w->standby_capacity = f->standby_capacity_fraction * wacct_servers_up(w, standby);
             /* The overload while the standby scales up is this incident's. */
             w->scaleup_incident = w->outage_incident;
             sim_schedule_in(s, simtime_from_s(f->scale_up_s), wfo_scaled_up, w, SIM_PAYLOAD_NONE);

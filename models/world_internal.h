@@ -70,11 +70,13 @@ typedef struct world {
      * key and onset number: a policy's draws for one incident never shift
      * another incident's */
     gsl_rng *rng_outage, *rng_push;
-    double servers_up[SCENARIO_MAX_REGIONS];
+    /* servers taken down by the open capacity faults, summed: a repair
+     * gives back exactly what its fault took, however faults overlap */
+    double servers_lost[SCENARIO_MAX_REGIONS];
     int region_faults[SCENARIO_MAX_REGIONS]; /* open region-level faults */
     int primary, home;                       /* home: the scenario's primary; failback returns there */
     double surge_multiplier;
-    double latency_factor; /* link degradations multiply WAN latency */
+    double latency_factor; /* link degradations multiply WAN latency and divide WAN bandwidth */
     int bad_pushes_open;   /* a bad model serves while any is open */
     uint32_t model_version;
     /* the serving outage */
@@ -124,6 +126,7 @@ typedef struct world {
 } world;
 
 /* ---- world_account.c ---- */
+double wacct_servers_up(const world *w, int region);
 bool wacct_region_ok(const world *w, int region);
 serving_state wacct_serving(const world *w);
 /* Books the traffic since the last call under the state that held, and
@@ -165,10 +168,12 @@ bool wbak_lost(const world *w, const backup_rec *b);
  * that survived; -1 if none. *bytes: what the restore reads. */
 double wbak_recovery_point(const world *w, double at, double *bytes);
 /* Bandwidth of a restore from the backup tier: the tier's, capped by
- * failover.restore_bps when set. */
+ * failover.restore_bps when set, divided by WAN degradations for the
+ * cross-region tier. */
 double wbak_restore_bps(const world *w);
-/* Bandwidth of backup writes: backup.bandwidth_bps capped by the tier's. */
-double wbak_write_bps(const scenario *sc);
+/* Bandwidth of backup writes: backup.bandwidth_bps capped by the tier's,
+ * likewise divided. */
+double wbak_write_bps(const world *w);
 
 /* ---- world_trace.c ---- */
 void wtrace_event(void *trace_ctx, simtime_ns time, sim_handler handler, void *ctx, sim_payload payload);

@@ -348,6 +348,55 @@ static void test_zone_outage_of_a_one_zone_region_fails_over(void **state) {
     world_result_free(&r);
 }
 
+/* ---- overlapping capacity faults ---------------------------------------------------- */
+/* Region a: 2 servers in one zone, no standby. The zone fails at 1 h for
+ * 30 min; both servers fail at 4200 s for 1 h. The zone's repair at 5400 s
+ * gives back only what the zone took: the servers stay down until 7800 s,
+ * so the zone outage's RTO is 4200 s and the SLO is missed as long. */
+static void test_overlapping_capacity_faults_repair_only_their_own(void **state) {
+    (void)state;
+    const char *json = scenario_json("3h", "{\"name\":\"a\",\"servers\":2,\"zones\":1,\"role\":\"primary\"}",
+                                     TRAFFIC "," NO_BACKUP ",\"failover\":{\"standby\":\"cold\",\"failback\":false}",
+                                     "{\"kind\":\"zone_outage\",\"at_s\":[\"1h\"],"
+                                     "\"duration\":{\"law\":\"fixed\",\"mean_s\":\"30m\"}},"
+                                     "{\"kind\":\"server_failure\",\"at_s\":[4200],"
+                                     "\"duration\":{\"law\":\"fixed\",\"mean_s\":\"1h\"}}");
+    world_result r;
+    run_json(json, 1, &r);
+    const incident_record *zone = incident_of_kind(&r, "zone_outage");
+    printf("zone outage overlapped by server failures: RTO %.3f s, SLO missed %.3f s\n", zone->rto_s,
+           zone->slo_missed_s);
+    assert_true(fabs(zone->rto_s - 4200) < 1e-6);
+    assert_true(fabs(zone->slo_missed_s - 4200) < 1e-6);
+    assert_true(timeline_at(&r, tl_servers, 6000) == 0);
+    assert_true(timeline_at(&r, tl_servers, 7900) == 2);
+    world_result_free(&r);
+}
+
+/* Backups kept in the primary's regional store at 1 h (full) and 1.5 h
+ * (incremental); the primary is cut off from 2 h by a WAN partition and the
+ * cold standby restores: the regional store is behind the partition, so
+ * nothing is restorable (the model restarts: RPO = the onset). */
+static void test_wan_partition_cuts_off_regional_backups(void **state) {
+    (void)state;
+    const char *json = scenario_json(
+        "5h", "{\"name\":\"a\",\"servers\":4,\"role\":\"primary\"},{\"name\":\"b\",\"servers\":4,\"role\":\"standby\"}",
+        TRAFFIC ",\"model\":{\"logical_bytes\":1e9},"
+                "\"backup\":{\"target\":\"regional\",\"full_period_s\":\"1h\",\"incremental_period_s\":\"30m\","
+                "\"verify_s\":0,\"corruption_probability\":0},"
+                "\"failover\":{\"standby\":\"cold\",\"standby_reliability\":1,\"failback\":false}",
+        "{\"kind\":\"wan_partition\",\"region\":\"a\",\"at_s\":[\"2h\"],"
+        "\"duration\":{\"law\":\"fixed\",\"mean_s\":\"2h\"}}");
+    world_result r;
+    run_json(json, 1, &r);
+    const incident_record *inc = only_incident(&r, "wan_partition");
+    printf("wan partition with regional backups: RPO %.0f s, transfer %.3f s\n", inc->rpo_s, inc->transfer_s);
+    assert_int_equal(inc->failed_over, 1);
+    assert_true(fabs(inc->rpo_s - 7200) < 1e-9);
+    assert_true(inc->transfer_s == 0);
+    world_result_free(&r);
+}
+
 /* ---- region_outage ---------------------------------------------------------------- */
 static void test_region_outage_fails_over(void **state) {
     (void)state;
@@ -823,6 +872,8 @@ int main(void) {
         cmocka_unit_test(test_traffic_surge_multiplies_the_rate),
         cmocka_unit_test(test_link_degradation_slows_backups_and_the_wan),
         cmocka_unit_test(test_slow_fulls_are_skipped_not_piled_up),
+        cmocka_unit_test(test_overlapping_capacity_faults_repair_only_their_own),
+        cmocka_unit_test(test_wan_partition_cuts_off_regional_backups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -328,12 +328,49 @@ static void test_policy_draws_are_per_incident(void **state) {
     assert_true(isfinite(detection[0]) && detection[0] == detection[1]);
 }
 
+/* ---- real against logical state ------------------------------------------------------ */
+/* The same scenario with and without real embedding tables moves the same
+ * backup bytes and loses about the same state: the real tables decide what
+ * a restore rebuilds, the logical model what crosses the link, by one set
+ * of restore rules (bchain_restore and wbak_recovery_point agree). */
+static void test_real_state_agrees_with_logical(void **state) {
+    (void)state;
+    double moved[2] = {0, 0}, rpo[2] = {0, 0}, n_rpo[2] = {0, 0};
+    for (int real = 0; real < 2; real++) {
+        scenario sc;
+        load(&sc, "scenarios/real_state.json");
+        sc.model.real.enabled = real;
+        sc.model.real.probe_queries = 0;
+        for (uint64_t seed = 1; seed <= 6; seed++) {
+            world_result r;
+            run(&sc, seed, &r);
+            moved[real] += r.metrics.backup_bytes_moved;
+            for (size_t i = 0; i < r.n_incidents; i++)
+                if (r.incidents[i].failed_over && r.incidents[i].rpo_s > 0) {
+                    rpo[real] += r.incidents[i].rpo_s;
+                    n_rpo[real]++;
+                }
+            world_result_free(&r);
+        }
+        scenario_free(&sc);
+    }
+    printf("logical vs real state: backup bytes %.6g vs %.6g; mean RPO of restores %.1f s (%g) vs %.1f s (%g)\n",
+           moved[0], moved[1], rpo[0] / n_rpo[0], n_rpo[0], rpo[1] / n_rpo[1], n_rpo[1]);
+    assert_true(fabs(moved[1] / moved[0] - 1) < 0.10);
+    assert_true(n_rpo[0] > 0 && n_rpo[0] == n_rpo[1]);
+    assert_true(fabs((rpo[1] / n_rpo[1]) / (rpo[0] / n_rpo[0]) - 1) < 0.10);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shipped_scenarios_add_up),           cmocka_unit_test(test_request_fidelity_adds_up),
-        cmocka_unit_test(test_fidelities_agree_on_slo_time),       cmocka_unit_test(test_rto_is_slo_missed_time),
-        cmocka_unit_test(test_strategies_meet_the_same_disasters), cmocka_unit_test(test_policy_keys_keep_onsets),
+        cmocka_unit_test(test_shipped_scenarios_add_up),
+        cmocka_unit_test(test_request_fidelity_adds_up),
+        cmocka_unit_test(test_fidelities_agree_on_slo_time),
+        cmocka_unit_test(test_rto_is_slo_missed_time),
+        cmocka_unit_test(test_strategies_meet_the_same_disasters),
+        cmocka_unit_test(test_policy_keys_keep_onsets),
         cmocka_unit_test(test_policy_draws_are_per_incident),
+        cmocka_unit_test(test_real_state_agrees_with_logical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
