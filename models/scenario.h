@@ -110,11 +110,6 @@ typedef struct scenario {
     failover_spec failover;
     disaster_set disasters;
     business_spec business;
-    /* Not a scenario key: the kernel backend the caller chose (--backend),
-     * used by the real-state quality probe. */
-    int kernel_backend;
-    /* Not a scenario key: record the replica's model events (--trace). */
-    bool trace_events;
     char *given_json;    /* the file as given */
     char *resolved_json; /* with every default filled in */
     char **known_keys;   /* "path\tunit\tdefault\tdoc" lines, for --list-keys */

@@ -103,7 +103,7 @@ static bool create_trainer(world *w, char *err, size_t errlen) {
     cfg.n_targets = 1;
     cfg.probe_queries = r->probe_queries;
     cfg.k = r->k;
-    cfg.backend = (rec_backend)sc->kernel_backend;
+    cfg.backend = w->opts.backend;
     gsl_rng *updates = sim_stream(w->s, "model.updates"), *probe = sim_stream(w->s, "model.probe");
     if (!updates || !probe || trainer_create(&cfg, updates, probe, &w->trainer, err, errlen) != 0) {
         if (!updates || !probe) snprintf(err, errlen, "out of memory");
@@ -112,7 +112,8 @@ static bool create_trainer(world *w, char *err, size_t errlen) {
     return true;
 }
 
-int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, size_t errlen) {
+int world_run(const scenario *sc, const world_options *opts, uint64_t seed, world_result *out, char *err,
+              size_t errlen) {
     memset(out, 0, sizeof *out);
     if (errlen > 0) err[0] = '\0';
     struct timespec t0, t1;
@@ -124,6 +125,7 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
         return -1;
     }
     w->sc = sc;
+    w->opts = opts ? *opts : (world_options){.backend = REC_BACKEND_CPU};
     w->surge_multiplier = 1;
     w->latency_factor = 1;
     w->outage_incident = w->scaleup_incident = NO_INCIDENT;
@@ -137,7 +139,7 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
     bool ok = w->rng_outage && w->rng_push && w->rng_backup;
     if (ok && sc->model.real.enabled) ok = create_trainer(w, err, errlen);
     if (ok) ok = wdis_setup(w);
-    if (ok && sc->trace_events) {
+    if (ok && w->opts.trace) {
         sim_set_trace(w->s, wtrace_event, w);
         w->acc.on_segment = wtrace_segment;
         w->acc.on_segment_ctx = w;
@@ -147,7 +149,7 @@ int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, s
         ok = w->requests != NULL;
         if (ok && sc->traffic.execute) {
             int max_batch = sc->traffic.service == SERVICE_CALIBRATED ? sc->traffic.max_batch : 1;
-            ok = executor_create(sc->kernel_backend, max_batch, sim_stream_seed(seed, "service.execute"), &w->executor,
+            ok = executor_create(w->opts.backend, max_batch, sim_stream_seed(seed, "service.execute"), &w->executor,
                                  err, errlen) == 0;
             if (ok) reqsim_set_batch_hook(w->requests, execute_batch, w);
         }

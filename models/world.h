@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels/rec.h"
 #include "models/metrics.h"
 #include "models/scenario.h"
 
@@ -20,9 +21,18 @@ typedef struct world_result {
     size_t n_timeline;
 } world_result;
 
-/* Simulates one replica. Returns 0, or -1 with a message in err. Free the
- * incidents with world_result_free. */
-int world_run(const scenario *sc, uint64_t seed, world_result *out, char *err, size_t errlen);
+/* How to run a replica, apart from what it simulates (the scenario): the
+ * results depend on the scenario and seed only, except recall@k ties,
+ * which may break differently on another kernel backend. */
+typedef struct world_options {
+    rec_backend backend; /* where the real kernels run (real state's probe, service.execute); not AUTO */
+    bool trace;          /* record the model-level events and the timeline */
+} world_options;
+
+/* Simulates one replica (opts NULL: CPU kernels, no trace). Returns 0, or
+ * -1 with a message in err. Free the results with world_result_free. */
+int world_run(const scenario *sc, const world_options *opts, uint64_t seed, world_result *out, char *err,
+              size_t errlen);
 void world_result_free(world_result *r);
 
 #endif

@@ -214,7 +214,7 @@ void wbak_due(sim *s, void *ctx, sim_payload p) {
     } else {
         start_backup(w, full, now);
     }
-    if (w->sc->trace_events) wtrace_add(w, now, skip ? "backup.skipped" : "backup.start", kind);
+    if (w->opts.trace) wtrace_add(w, now, skip ? "backup.skipped" : "backup.start", kind);
     /* Next backup of the same kind; a partial falling on a full is skipped. */
     double interval = full ? bs->full_period_s : bs->incremental_period_s;
     double next = now + interval;

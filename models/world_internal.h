@@ -23,6 +23,7 @@
 #include "models/reqsim.h"
 #include "models/scenario.h"
 #include "models/trainer.h"
+#include "models/world.h"
 #include "sim/engine/sim.h"
 
 /* Backup records kept at once; older ones are pruned past retention
@@ -64,6 +65,7 @@ typedef enum failover_phase {
 
 typedef struct world {
     const scenario *sc;
+    world_options opts;
     sim *s;
     gsl_rng *rng_backup;
     /* per-incident policy streams, reseeded at each incident from its unit's

@@ -91,6 +91,7 @@ static void print_summary(const scenario *sc, const replica_metrics *rows, size_
 /* Replicas on threads: each pulls the next seed; results land by index. */
 typedef struct run_pool {
     const scenario *sc;
+    world_options opts;
     uint64_t first_seed, n;
     world_result *results;
     atomic_uint_fast64_t next;
@@ -105,7 +106,7 @@ static void *run_worker(void *arg) {
         uint64_t i = atomic_fetch_add(&p->next, 1);
         if (i >= p->n || atomic_load(&p->failed)) return NULL;
         char err[1024];
-        if (world_run(p->sc, p->first_seed + i, &p->results[i], err, sizeof err) != 0) {
+        if (world_run(p->sc, &p->opts, p->first_seed + i, &p->results[i], err, sizeof err) != 0) {
             pthread_mutex_lock(&p->mu);
             if (!atomic_exchange(&p->failed, true)) snprintf(p->err, sizeof p->err, "%s", err);
             pthread_mutex_unlock(&p->mu);
@@ -129,15 +130,14 @@ static int run_replicas(run_pool *p, int jobs) {
 }
 
 /* Writes the run's file (to a temporary name, then renamed) and the summary. */
-static int write_run(const scenario *sc, const char *out_path, const replica_metrics *rows, uint64_t n_rows,
-                     const incident_record *incidents, size_t n_inc, const h5out_trace *traces, bool quiet, int argc,
-                     char **argv) {
+static int write_run(const scenario *sc, rec_backend backend, const char *out_path, const replica_metrics *rows,
+                     uint64_t n_rows, const incident_record *incidents, size_t n_inc, const h5out_trace *traces,
+                     bool quiet, int argc, char **argv) {
     char sha[65], command[1024], err[1024];
     cli_sha256_hex(sc->given_json, strlen(sc->given_json), sha);
     cli_join_command(argc, argv, command, sizeof command);
-    h5out_meta meta = {
-        FIREDRILL_VERSION, firedrill_git_rev, sc->name,         sha, rec_backend_name((rec_backend)sc->kernel_backend),
-        command,           sc->given_json,    sc->resolved_json};
+    h5out_meta meta = {FIREDRILL_VERSION,         firedrill_git_rev, sc->name,       sha,
+                       rec_backend_name(backend), command,           sc->given_json, sc->resolved_json};
     if (h5out_write(out_path, &meta, rows, n_rows, incidents, n_inc, traces, traces ? n_rows : 0, err, sizeof err) !=
         0) {
         fprintf(stderr, "firedrill run: %s\n", err);
@@ -153,20 +153,21 @@ static int write_run(const scenario *sc, const char *out_path, const replica_met
 /* Without traces a run is a sweep of one point: the sweep executor runs the
  * seeds on threads and journals each finished replica, so an interrupted
  * run resumes where it stopped, and run and sweep give identical rows. */
-static int run_journaled(const scenario *sc, const char *file, uint64_t first, uint64_t seeds, const char *out_path,
-                         int jobs, bool resume, bool fresh, bool quiet, int argc, char **argv) {
+static int run_journaled(const scenario *sc, rec_backend backend, const char *file, uint64_t first, uint64_t seeds,
+                         const char *out_path, int jobs, bool resume, bool fresh, bool quiet, int argc, char **argv) {
     sweep_point point = {.index = 0, .sc = *sc};
     cli_sha256_hex(sc->given_json, strlen(sc->given_json), point.sha256);
     /* The journal belongs to this scenario, seed range and backend. */
     char identity[256], journal[4200], err[1024];
     snprintf(identity, sizeof identity, "run %s seeds %llu+%llu backend %d", point.sha256, (unsigned long long)first,
-             (unsigned long long)seeds, sc->kernel_backend);
+             (unsigned long long)seeds, (int)backend);
     sweep_spec sw = {.file = (char *)file,
                      .name = (char *)sc->name,
                      .seeds = seeds,
                      .first_seed = first,
                      .points = &point,
-                     .n_points = 1};
+                     .n_points = 1,
+                     .backend = backend};
     cli_sha256_hex(identity, strlen(identity), sw.sha256);
     snprintf(journal, sizeof journal, "%s.journal", out_path);
     sweep_opts so = {.shard_k = 0,
@@ -190,7 +191,8 @@ static int run_journaled(const scenario *sc, const char *file, uint64_t first, u
     size_t n_rows = 0, n_inc = 0;
     if (status == SWEEP_OK) status = sweep_exec_collect(&x, &rows, &n_rows, &inc, &n_inc, err, sizeof err);
     if (status != SWEEP_OK) fprintf(stderr, "firedrill run: %s: %s\n", file, err);
-    if (status == SWEEP_OK) status = write_run(sc, out_path, rows, n_rows, inc, n_inc, NULL, quiet, argc, argv);
+    if (status == SWEEP_OK)
+        status = write_run(sc, backend, out_path, rows, n_rows, inc, n_inc, NULL, quiet, argc, argv);
     if (status == SWEEP_OK) sweep_exec_remove_journal(&x);
     free(rows);
     free(inc);
@@ -265,7 +267,6 @@ int cmd_run(int argc, char **argv) {
         return CLI_EXIT_USAGE;
     }
     cli_warn_overload(&sc, file, stderr);
-    sc.kernel_backend = (int)backend;
     char default_path[256];
     if (!out_path) {
         mkdir("results", 0777);
@@ -273,13 +274,17 @@ int cmd_run(int argc, char **argv) {
         out_path = default_path;
     }
     if (!trace) {
-        int status = run_journaled(&sc, file, first, seeds, out_path, (int)jobs, resume, fresh, quiet, argc, argv);
+        int status =
+            run_journaled(&sc, backend, file, first, seeds, out_path, (int)jobs, resume, fresh, quiet, argc, argv);
         scenario_free(&sc);
         return status;
     }
     if (resume || fresh) fprintf(stderr, "firedrill run: --trace runs are not journaled; --resume/--fresh ignored\n");
-    sc.trace_events = trace;
-    run_pool pool = {.sc = &sc, .first_seed = first, .n = seeds, .results = calloc(seeds, sizeof(world_result))};
+    run_pool pool = {.sc = &sc,
+                     .opts = {.backend = backend, .trace = true},
+                     .first_seed = first,
+                     .n = seeds,
+                     .results = calloc(seeds, sizeof(world_result))};
     int status = pool.results ? run_replicas(&pool, (int)jobs) : CLI_EXIT_FAILED;
     if (status != CLI_EXIT_OK && pool.results) fprintf(stderr, "firedrill run: %s: %s\n", file, pool.err);
     /* Gather in seed order: the output does not depend on the threads. */
@@ -302,7 +307,7 @@ int cmd_run(int argc, char **argv) {
         }
     }
     if (status == CLI_EXIT_OK)
-        status = write_run(&sc, out_path, rows, seeds, incidents, n_inc, traces, quiet, argc, argv);
+        status = write_run(&sc, backend, out_path, rows, seeds, incidents, n_inc, traces, quiet, argc, argv);
     for (uint64_t i = 0; pool.results && i < seeds; i++) world_result_free(&pool.results[i]);
     free(pool.results);
     free(traces);

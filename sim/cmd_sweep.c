@@ -107,7 +107,7 @@ static int write_results(const sweep_spec *sw, const sweep_exec *x, const char *
          * base scenarios); /scenario holds the baseline point's scenario.
          * Kernels run where `auto` puts them, as in `firedrill run`. */
         const sweep_point *b = &sw->points[sw->baseline_point];
-        const char *backend = rec_backend_name((rec_backend)b->sc.kernel_backend);
+        const char *backend = rec_backend_name(sw->backend);
         h5out_meta meta = {FIREDRILL_VERSION, firedrill_git_rev, sw->name,         b->sha256,
                            backend,           command,           b->scenario_json, b->sc.resolved_json};
         h5out_sweep hs = {sw->name,
@@ -215,7 +215,7 @@ int cmd_sweep(int argc, char **argv) {
             snprintf(err, sizeof err, "%s", berr);
             status = CLI_EXIT_FAILED;
         }
-        for (size_t i = 0; i < sw.n_points; i++) sw.points[i].sc.kernel_backend = (int)backend;
+        sw.backend = backend;
     }
 #ifdef FIREDRILL_HAVE_MPI
     if (mpi.active) {

@@ -40,6 +40,7 @@
 
 #include <cJSON.h>
 
+#include "kernels/rec.h"
 #include "models/scenario.h"
 
 #define SWEEP_MAX_POINTS 100000u
@@ -76,6 +77,7 @@ typedef struct sweep_spec {
     uint32_t baseline_point;
     sweep_point *points;
     size_t n_points;
+    rec_backend backend; /* not part of the sweep file: where the kernels run (--backend, resolved) */
 } sweep_spec;
 
 /* Parses and expands text (the content of `file`; base paths are relative

@@ -44,7 +44,8 @@ int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, replica_metrics *row
     uint64_t seed = sweep_unit_seed(sw, unit);
     world_result r;
     char why[1024];
-    if (world_run(&sw->points[point].sc, seed, &r, why, sizeof why) != 0) {
+    const world_options opts = {.backend = sw->backend};
+    if (world_run(&sw->points[point].sc, &opts, seed, &r, why, sizeof why) != 0) {
         world_result_free(&r);
         cli_errf(err, errlen, "point %u seed %llu: %s", (unsigned)point, (unsigned long long)seed, why);
         return -1;
@@ -89,7 +90,7 @@ static void journal_header(const sweep_exec *x, unsigned char h[JOURNAL_HEADER])
     put32(h + 20, x->opts.shard_k);
     put32(h + 24, x->opts.shard_n);
     /* Kernels on another backend may break ties in recall@k differently. */
-    put32(h + 28, x->sw->n_points ? (uint32_t)x->sw->points[0].sc.kernel_backend : 0);
+    put32(h + 28, (uint32_t)x->sw->backend);
     put64(h + 32, x->n_units);
     memcpy(h + 40, x->sw->sha256, 64);
     put64(h + 120, XXH3_64bits(h, 120));

@@ -103,8 +103,8 @@ static void run_json(const char *json, uint64_t seed, world_result *r) {
     scenario sc;
     char err[1024];
     if (!scenario_parse(&sc, "test.json", json, err, sizeof err)) fail_msg("%s\n%s", err, json);
-    sc.trace_events = true;
-    if (world_run(&sc, seed, r, err, sizeof err) != 0) fail_msg("%s", err);
+    const world_options traced = {.backend = REC_BACKEND_CPU, .trace = true};
+    if (world_run(&sc, &traced, seed, r, err, sizeof err) != 0) fail_msg("%s", err);
     scenario_free(&sc);
     check_accounting(r);
 }

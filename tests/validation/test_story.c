@@ -59,7 +59,7 @@ static void parse(scenario *sc, const char *json) {
 
 static void run(const scenario *sc, uint64_t seed, world_result *r) {
     char err[1024];
-    if (world_run(sc, seed, r, err, sizeof err) != 0) fail_msg("%s", err);
+    if (world_run(sc, NULL, seed, r, err, sizeof err) != 0) fail_msg("%s", err);
     assert_story(r);
 }
 

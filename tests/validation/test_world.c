@@ -31,7 +31,7 @@ static void run_replicas(const char *json, int n, visit_fn visit, void *ctx) {
     if (!scenario_parse(&sc, "test.json", json, err, sizeof err)) fail_msg("%s", err);
     for (int seed = 1; seed <= n; seed++) {
         world_result r;
-        if (world_run(&sc, (uint64_t)seed, &r, err, sizeof err) != 0) fail_msg("%s", err);
+        if (world_run(&sc, NULL, (uint64_t)seed, &r, err, sizeof err) != 0) fail_msg("%s", err);
         visit(ctx, &r);
         world_result_free(&r);
     }
@@ -202,9 +202,9 @@ static void test_request_fidelity_timeline_p99(void **state) {
     scenario sc;
     char err[1024];
     if (!scenario_parse(&sc, "test.json", json, err, sizeof err)) fail_msg("%s", err);
-    sc.trace_events = true;
+    const world_options traced = {.backend = REC_BACKEND_CPU, .trace = true};
     world_result r;
-    if (world_run(&sc, 7, &r, err, sizeof err) != 0) fail_msg("%s", err);
+    if (world_run(&sc, &traced, 7, &r, err, sizeof err) != 0) fail_msg("%s", err);
     const double p99_expected = ana_mmc_response_quantile_s(8, 60, 10, 0.99);
     assert_int_equal(r.n_timeline, 72);
     double p99[72];
@@ -407,7 +407,7 @@ static void run_partial(const char *mode, double *transfer_s, double *rpo_s, dou
     char err[1024];
     if (!scenario_parse(&sc, "test.json", json, err, sizeof err)) fail_msg("%s", err);
     world_result r;
-    if (world_run(&sc, 1, &r, err, sizeof err) != 0) fail_msg("%s", err);
+    if (world_run(&sc, NULL, 1, &r, err, sizeof err) != 0) fail_msg("%s", err);
     assert_int_equal(r.n_incidents, 1);
     *transfer_s = r.incidents[0].transfer_s;
     *rpo_s = r.incidents[0].rpo_s;
@@ -457,9 +457,9 @@ static void test_timeline_model_versions(void **state) {
     scenario sc;
     char err[1024];
     if (!scenario_parse(&sc, "test.json", model_version_json, err, sizeof err)) fail_msg("%s", err);
-    sc.trace_events = true;
+    const world_options traced = {.backend = REC_BACKEND_CPU, .trace = true};
     world_result r;
-    if (world_run(&sc, 1, &r, err, sizeof err) != 0) fail_msg("%s", err);
+    if (world_run(&sc, &traced, 1, &r, err, sizeof err) != 0) fail_msg("%s", err);
     uint32_t seen_max = 0;
     bool bad_seen = false;
     for (size_t i = 0; i < r.n_timeline; i++) {
