@@ -1,8 +1,8 @@
 # Mean RTO split into its parts, stacked, one bar per sweep point, with the
-# mean RTO itself as a dot (parts that overlap or an outage that outlasts
-# them make the dot differ from the bar's top).
+# mean RTO itself as a dot on the bar's top (the parts add up to the RTO;
+# docs/metrics.md).
 # Written by `firedrill plot --kind rto_parts`. Variables: term, out, ttl,
-# dat (rto_parts.dat: label, six parts [s], mean RTO [s], bar position, n),
+# dat (rto_parts.dat: label, eight parts [s], mean RTO [s], bar position, n),
 # nbars.
 if (term eq 'pngcairo') { set terminal pngcairo size 1000,620 noenhanced font ',10' } else { set terminal pdfcairo size 7in,4.3in noenhanced font ',8' }
 set output out
@@ -17,5 +17,5 @@ set ylabel 'mean time per incident with an outage [s]'
 set xlabel 'sweep point'
 set yrange [0:*]
 if (nbars > 2) { set xtics rotate by -25 }
-plot for [i=2:7] dat using i:xtic(1) title columnheader(i), \
-     dat using 9:8 with points pt 7 ps 1.5 lc rgb '#000000' title 'mean RTO'
+plot for [i=2:9] dat using i:xtic(1) title columnheader(i), \
+     dat using 11:10 with points pt 7 ps 1.5 lc rgb '#000000' title 'mean RTO'
