@@ -9,7 +9,7 @@
 
 /* Requests carry up to this many ids per sparse feature, as search queries do. */
 #define EXECUTOR_MAX_HOT 4
-#define EXECUTOR_TOP_K 10
+#define EXECUTOR_TOP_K   10
 
 struct executor {
     rec_model *model;

@@ -46,6 +46,13 @@ typedef struct replica_metrics {
     double backup_bytes_moved;
     double backup_bytes_stored_peak;
     double backup_cost;
+    /* money: every cost column, and their sum (lost revenue included) */
+    double standby_cost; /* servers other than the home region's running: idle share, provisioning, after failover */
+    double replication_bytes; /* cross-region replication to standby replicas */
+    double replication_cost;
+    double penalty_cost; /* SLA penalty for SLO-violation minutes */
+    double total_cost;   /* standby + replication + backup + lost revenue + penalty */
+    double total_cost_per_year;
     uint32_t backups_completed;
     uint32_t backups_corrupt;
     uint32_t backups_skipped; /* incrementals skipped while a backup was in flight */

@@ -8,6 +8,23 @@ const char *const standby_mode_names[] = {"cold", "pilot_light", "warm", "hot", 
 const char *const storage_tier_names[] = {"local", "regional", "cross_region", NULL};
 const char *const partial_backup_names[] = {"incremental", "differential", NULL};
 const char *const region_role_names[] = {"primary", "standby", "active", NULL};
+/* "inherit" first: index - 1 is the standby_mode, -1 failover.standby's */
+static const char *const region_standby_names[] = {"inherit", "cold", "pilot_light", "warm", "hot", NULL};
+
+standby_mode scenario_region_standby(const scenario *sc, int r) {
+    if (sc->regions[r].role == ROLE_ACTIVE) return STANDBY_HOT;
+    return sc->regions[r].standby >= 0 ? (standby_mode)sc->regions[r].standby : sc->failover.standby;
+}
+
+double scenario_idle_running_share(const scenario *sc, int r) {
+    switch (scenario_region_standby(sc, r)) {
+    case STANDBY_COLD: return 0;
+    case STANDBY_PILOT_LIGHT: return sc->failover.pilot_light_fraction;
+    case STANDBY_WARM: return sc->failover.standby_capacity_fraction;
+    case STANDBY_HOT: return 1;
+    }
+    return 1;
+}
 
 int scenario_region(const scenario *sc, const char *name) {
     for (int i = 0; i < sc->n_regions; i++)
@@ -41,6 +58,14 @@ static bool parse_topology(cfg_obj *root, scenario *sc) {
         g->racks_per_zone = (int)cfg_int(&r, "racks_per_zone", 2, 1, 1000, "racks per zone");
         g->role =
             (region_role)cfg_enum(&r, "role", region_role_names, i == 0 ? ROLE_PRIMARY : ROLE_STANDBY, "serving role");
+        g->standby = cfg_enum(&r, "standby", region_standby_names, 0,
+                              "standby mode of this region (inherit: failover.standby)") -
+                     1;
+        g->server_hour_cost = cfg_number(&r, "server_hour_cost", 0, 0, 1e6, "currency/h",
+                                         "price of one of its servers per hour (0: cost.server_hour)");
+        if (g->standby >= 0 && g->role != ROLE_STANDBY)
+            cfg_fail(&r, "standby", "only a region with role \"standby\" stands by (this one is \"%s\")",
+                     region_role_names[g->role]);
         if (!cfg_leave(&r)) return false;
         for (size_t k = 0; k < i; k++)
             if (strcmp(sc->regions[k].name, g->name) == 0) {
@@ -107,6 +132,20 @@ static bool parse_model_storage_network(cfg_obj *root, scenario *sc) {
     return cfg_leave(&biz);
 }
 
+static bool parse_cost(cfg_obj *root, scenario *sc) {
+    cfg_obj c;
+    if (!cfg_enter(root, "cost", &c)) return false;
+    sc->cost.server_hour =
+        cfg_number(&c, "server_hour", 32.77, 0, 1e6, "currency/h", "price of one GPU server for an hour");
+    sc->cost.replication_per_gb = cfg_number(&c, "replication_per_gb", 0.02, 0, 1e6, "currency/GB",
+                                             "price of cross-region replication traffic to standby replicas");
+    sc->cost.sla_penalty_per_min =
+        cfg_number(&c, "sla_penalty_per_min", 0, 0, 1e12, "currency/min", "SLA penalty per minute of SLO violation");
+    for (int r = 0; r < sc->n_regions; r++)
+        if (sc->regions[r].server_hour_cost == 0) sc->regions[r].server_hour_cost = sc->cost.server_hour;
+    return cfg_leave(&c);
+}
+
 static bool parse_backup(cfg_obj *root, backup_spec *b) {
     cfg_obj o;
     if (!cfg_enter(root, "backup", &o)) return false;
@@ -168,6 +207,9 @@ static bool parse_failover(cfg_obj *root, failover_spec *f) {
                                      "in local_rollback_s (0: restore from backup)");
     f->local_rollback_s =
         cfg_duration(&o, "local_rollback_s", 30, 0, 1e6, "switching serving back to a locally kept model version");
+    f->pilot_light_fraction = cfg_number(&o, "pilot_light_fraction", 0.05, 0, 1, "",
+                                         "pilot light: share of the standby's servers kept running (replication "
+                                         "consumers, control plane)");
     return cfg_leave(&o);
 }
 
@@ -213,6 +255,7 @@ bool scenario_parse(scenario *sc, const char *file, const char *text, char *err,
         parse_backup(&root, &sc->backup);
         parse_failover(&root, &sc->failover);
         disaster_parse(&root, &sc->disasters);
+        parse_cost(&root, sc);
         if (!doc.failed) check_references(&root, sc);
         cfg_leave(&root);
         ok = !doc.failed;

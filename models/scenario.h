@@ -18,6 +18,7 @@
 #define SCENARIO_NAME_LEN    64
 
 typedef enum region_role { ROLE_PRIMARY, ROLE_STANDBY, ROLE_ACTIVE } region_role;
+typedef enum standby_mode { STANDBY_COLD, STANDBY_PILOT_LIGHT, STANDBY_WARM, STANDBY_HOT } standby_mode;
 
 typedef struct region_spec {
     char name[SCENARIO_NAME_LEN];
@@ -26,9 +27,9 @@ typedef struct region_spec {
     int zones;
     int racks_per_zone;
     region_role role;
+    int standby;             /* standby_mode of this region, or -1: failover.standby */
+    double server_hour_cost; /* price of one of its servers per hour (cost.server_hour unless set) */
 } region_spec;
-
-typedef enum standby_mode { STANDBY_COLD, STANDBY_PILOT_LIGHT, STANDBY_WARM, STANDBY_HOT } standby_mode;
 typedef enum storage_tier { TIER_LOCAL, TIER_REGIONAL, TIER_CROSS_REGION } storage_tier;
 /* What the backups between fulls carry: the rows changed since the previous
  * backup (a restore reads the full and every increment after it), or since
@@ -89,13 +90,21 @@ typedef struct failover_spec {
     double min_capacity_fraction; /* below this share of servers a region counts as failed */
     bool failback;                /* move back to the home region once it is healthy */
     double failback_delay_s;
-    int local_versions;      /* previous model versions kept next to the servers (bad-push rollback) */
-    double local_rollback_s; /* switching back to a locally kept version */
+    int local_versions;          /* previous model versions kept next to the servers (bad-push rollback) */
+    double local_rollback_s;     /* switching back to a locally kept version */
+    double pilot_light_fraction; /* pilot light: share of the standby's servers kept running */
 } failover_spec;
 
 typedef struct business_spec {
     double conversion_rate, order_value;
 } business_spec;
+
+/* Prices of what the scenario runs (backup prices live in backup_spec). */
+typedef struct cost_spec {
+    double server_hour;         /* one GPU server for an hour */
+    double replication_per_gb;  /* cross-region replication traffic */
+    double sla_penalty_per_min; /* per minute of SLO violation */
+} cost_spec;
 
 typedef struct scenario {
     char name[SCENARIO_NAME_LEN];
@@ -110,6 +119,7 @@ typedef struct scenario {
     failover_spec failover;
     disaster_set disasters;
     business_spec business;
+    cost_spec cost;
     char *given_json;    /* the file as given */
     char *resolved_json; /* with every default filled in */
     char **known_keys;   /* "path\tunit\tdefault\tdoc" lines, for --list-keys */
@@ -122,6 +132,13 @@ bool scenario_parse(scenario *sc, const char *file, const char *text, char *err,
 /* Reads and parses a file. */
 bool scenario_load(scenario *sc, const char *file, char *err, size_t errlen);
 void scenario_free(scenario *sc);
+
+/* The standby mode of region r: active regions are hot; a standby region's
+ * own `standby` key, else failover.standby. */
+standby_mode scenario_region_standby(const scenario *sc, int r);
+/* Share of region r's servers that run while it stands by (cold 0, pilot
+ * light its fraction, warm the standby capacity, hot and active all). */
+double scenario_idle_running_share(const scenario *sc, int r);
 
 /* Index of the region called name, or -1. */
 int scenario_region(const scenario *sc, const char *name);

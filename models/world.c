@@ -20,6 +20,19 @@ static int cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* Cross-region replication to every replica other than home that keeps a
+ * copy of the live model (all but cold standbys): the rows dirtied in each
+ * replication-lag window cross the WAN once per window. */
+static double replication_bytes(const scenario *sc, int home) {
+    const model_spec *m = &sc->model;
+    double lag = sc->failover.replication_lag_s, per_s = m->updates_per_s * m->rows_touched_per_update_fraction;
+    double rate = lag > 0 ? m->logical_bytes * -expm1(-per_s * lag) / lag : m->logical_bytes * per_s;
+    double bytes = 0;
+    for (int r = 0; r < sc->n_regions; r++)
+        if (r != home && scenario_region_standby(sc, r) != STANDBY_COLD) bytes += rate * sc->horizon_s;
+    return bytes;
+}
+
 static void summarise(world *w, replica_metrics *m) {
     const scenario *sc = w->sc;
     double horizon = sc->horizon_s;
@@ -76,6 +89,12 @@ static void summarise(world *w, replica_metrics *m) {
     m->requests_failed_background = w->failed_background;
     m->lost_revenue_background = w->failed_background * sc->business.conversion_rate * sc->business.order_value;
     m->slo_violation_background_min = w->slo_background_s / 60;
+    m->standby_cost = w->standby_cost;
+    m->replication_bytes = replication_bytes(sc, w->home);
+    m->replication_cost = m->replication_bytes / 1e9 * sc->cost.replication_per_gb;
+    m->penalty_cost = m->slo_violation_min * sc->cost.sla_penalty_per_min;
+    m->total_cost = m->standby_cost + m->replication_cost + m->backup_cost + m->lost_revenue + m->penalty_cost;
+    m->total_cost_per_year = m->total_cost * (365.25 * 86400 / horizon);
     m->failbacks = w->failbacks;
 }
 
@@ -129,13 +148,15 @@ int world_run(const scenario *sc, const world_options *opts, uint64_t seed, worl
     w->surge_multiplier = 1;
     w->latency_factor = 1;
     w->outage_incident = w->scaleup_incident = NO_INCIDENT;
+    w->standby_target = -1;
     wbak_setup(w);
     w->rng_outage = gsl_rng_alloc(stream_rng_type());
     w->rng_push = gsl_rng_alloc(stream_rng_type());
     w->rng_backup = sim_stream(w->s, "backup.corruption");
-    for (int r = 0; r < sc->n_regions; r++) {
+    for (int r = 0; r < sc->n_regions; r++)
         if (sc->regions[r].role == ROLE_PRIMARY) w->primary = w->home = r;
-    }
+    for (int r = 0; r < sc->n_regions; r++)
+        if (r != w->home) w->running[r] = sc->regions[r].servers * scenario_idle_running_share(sc, r);
     bool ok = w->rng_outage && w->rng_push && w->rng_backup;
     if (ok && sc->model.real.enabled) ok = create_trainer(w, err, errlen);
     if (ok) ok = wdis_setup(w);
@@ -171,6 +192,7 @@ int world_run(const scenario *sc, const world_options *opts, uint64_t seed, worl
     if (ok) {
         if (w->requests) reqsim_finish(w->requests);
         wacct_to_now(w);
+        wacct_cost_to_now(w);
         /* Outages still open at the horizon are censored: RTO stays NaN. */
         summarise(w, &out->metrics);
         out->metrics.seed = seed;

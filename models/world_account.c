@@ -92,6 +92,25 @@ void wacct_to_now(world *w) {
     charge(w, failed, slo);
 }
 
+void wacct_cost_to_now(world *w) {
+    double now = simtime_to_s(sim_now(w->s));
+    if (now <= w->cost_since_s) return;
+    double per_s = 0;
+    for (int r = 0; r < w->sc->n_regions; r++)
+        if (r != w->home) per_s += w->running[r] * w->sc->regions[r].server_hour_cost / 3600;
+    w->standby_cost += per_s * (now - w->cost_since_s);
+    w->cost_since_s = now;
+}
+
+void wacct_running(world *w, int region, double servers) {
+    wacct_cost_to_now(w);
+    w->running[region] = servers;
+}
+
+void wacct_running_idle(world *w, int region) {
+    wacct_running(w, region, w->sc->regions[region].servers * scenario_idle_running_share(w->sc, region));
+}
+
 size_t wacct_open(world *w, const disaster_spec *d, int region, int unit_index, double duration_s) {
     if (!world_grow(w, (void **)&w->inc, &w->cap_inc, w->n_inc, sizeof *w->inc, 64) ||
         !world_grow(w, (void **)&w->open, &w->cap_open, w->n_open, sizeof *w->open, 16))

@@ -64,6 +64,9 @@ static void end_by_repair(world *w) {
     r->rpo_s = 0;
     r->lost_updates = 0;
     if (w->trainer) trainer_resume(w->trainer, now);
+    /* a standby provisioned for nothing goes back to standing by */
+    if (w->standby_target >= 0 && w->standby_target != w->primary) wacct_running_idle(w, w->standby_target);
+    w->standby_target = -1;
     w->phase = FO_NONE;
     w->primary_fenced = false;
 }
@@ -100,11 +103,13 @@ void wfo_detected(sim *s, void *ctx, sim_payload p) {
     double now = simtime_to_s(sim_now(s));
     r->detection_s = now - r->onset_s;
     r->fencing_s = r->failed_attempt_s = r->transfer_s = r->load_s = r->switchover_s = r->warmup_s = 0;
-    if (sc->traffic.routing == ROUTING_PRIMARY && pick_standby(w) < 0) {
+    w->standby_target = sc->traffic.routing == ROUTING_PRIMARY ? pick_standby(w) : -1;
+    if (sc->traffic.routing == ROUTING_PRIMARY && w->standby_target < 0) {
         w->phase = FO_AWAITING_REPAIR; /* nowhere to go */
         return;
     }
-    standby_mode mode = sc->traffic.routing == ROUTING_ACTIVE_ACTIVE ? STANDBY_HOT : f->standby;
+    standby_mode mode =
+        sc->traffic.routing == ROUTING_ACTIVE_ACTIVE ? STANDBY_HOT : scenario_region_standby(sc, w->standby_target);
     if (gsl_rng_uniform(w->rng_outage) >= f->standby_reliability) {
         /* The attempt costs its load time, then we restore from backup. */
         r->failover_failed = 1;
@@ -125,6 +130,9 @@ void wfo_detected(sim *s, void *ctx, sim_payload p) {
         break;
     }
     }
+    /* servers provisioned for a restore run (and cost) from now on */
+    if (w->standby_target >= 0 && (mode == STANDBY_COLD || mode == STANDBY_PILOT_LIGHT))
+        wacct_running(w, w->standby_target, sc->regions[w->standby_target].servers);
     r->fencing_s = f->fencing_s;
     r->switchover_s = f->switchover_s + f->network_delay_s;
     r->warmup_s = f->warmup_s;
@@ -174,13 +182,16 @@ void wfo_complete(sim *s, void *ctx, sim_payload p) {
     double now = simtime_to_s(sim_now(s));
     w->primary_fenced = false;
     if (w->sc->traffic.routing == ROUTING_PRIMARY) {
-        int standby = pick_standby(w);
-        if (standby < 0) {
-            /* the standby died meanwhile: the primary's repair ends it */
+        int standby = w->standby_target;
+        if (standby < 0 || !wacct_region_ok(w, standby)) {
+            /* the prepared standby died meanwhile: the primary's repair ends it */
             w->phase = FO_AWAITING_REPAIR;
             if (serving_ok(w)) end_by_repair(w);
             return;
         }
+        if (w->primary != w->home) wacct_running_idle(w, w->primary); /* a failed standby-turned-primary */
+        wacct_running(w, standby, w->sc->regions[standby].servers);
+        w->standby_target = -1;
         w->primary = standby;
         if (p.u64 == STANDBY_COLD) w->model_version++; /* the standby serves a model restored from backup */
         if (p.u64 == STANDBY_WARM && f->standby_capacity_fraction < 1) {
@@ -223,6 +234,7 @@ void wfo_failback(sim *s, void *ctx, sim_payload p) {
     world *w = ctx;
     if (w->phase != FO_NONE || w->primary == w->home || !wacct_region_ok(w, w->home)) return;
     wacct_to_now(w);
+    wacct_running_idle(w, w->primary);
     w->primary = w->home;
     w->standby_capacity = 0;
     w->failbacks++;

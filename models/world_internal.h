@@ -92,8 +92,13 @@ typedef struct world {
     double pending_rpo_s;    /* the RPO if the switch happens */
     double standby_capacity; /* warm standby servers running, during scale-up */
     size_t scaleup_incident; /* the outage whose standby is still scaling up */
+    int standby_target;      /* the region the failover prepares, or -1 */
     sim_handle failback_timer;
     uint32_t failbacks;
+    /* standby money: servers running in each region other than home, and
+     * what they have cost so far (integrated at every change) */
+    double running[SCENARIO_MAX_REGIONS];
+    double standby_cost, cost_since_s;
     link backup_link;   /* backups share it (processor sharing) */
     trainer *trainer;   /* real model state, when enabled */
     executor *executor; /* service.execute */
@@ -141,6 +146,12 @@ size_t wacct_blamed(const world *w);
 /* A new incident at now, open (charged while blamed) until wacct_close. */
 size_t wacct_open(world *w, const disaster_spec *d, int region, int unit_index, double duration_s);
 void wacct_close(world *w, size_t incident);
+/* Region r runs `servers` servers from now on (standby cost); `idle` sets
+ * it back to what it runs while standing by. */
+void wacct_running(world *w, int region, double servers);
+void wacct_running_idle(world *w, int region);
+/* Books the standby cost up to now. */
+void wacct_cost_to_now(world *w);
 
 /* ---- world_failover.c ---- */
 /* After every change of capacity or health: opens or ends the serving outage. */
