@@ -143,6 +143,11 @@ static bool parse_one(cfg_obj *o, disaster_spec *d) {
     d->multiplier =
         cfg_number(o, "multiplier", 3, CFG_GT0, 1000, "",
                    "traffic_surge: rate multiplier; link_degradation: latency multiplier and bandwidth divisor");
+    d->crash = cfg_bool(o, "crash", false,
+                        "bad_model_push: the pushed model fails every request (else it serves worse rankings)");
+    d->severity = cfg_number(o, "severity", 0.2, 0, 10, "",
+                             "bad_model_push: relative noise on the pushed model's weights and embeddings (its "
+                             "recall@k against the good model sets the conversion lost)");
     size_t n = cfg_duration_list(o, "at_s", d->scripted_at_s, DISASTER_MAX_SCRIPTED, "scripted onsets");
     d->n_scripted = n;
     if (!d->stochastic && n == 0) cfg_fail(o, "interarrival", "a disaster needs an interarrival law or at_s times");

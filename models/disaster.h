@@ -53,6 +53,8 @@ typedef struct disaster_spec {
     dist_spec interarrival; /* up-time of one unit */
     dist_spec duration;
     double multiplier; /* traffic_surge: rate factor; link_degradation: latency x, bandwidth / */
+    bool crash;        /* bad_model_push: the model fails every request instead of ranking worse */
+    double severity;   /* bad_model_push: relative noise on the pushed model's parameters */
     size_t n_scripted;
     double scripted_at_s[DISASTER_MAX_SCRIPTED];
 } disaster_spec;

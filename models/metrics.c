@@ -28,7 +28,10 @@ const metric_field replica_metric_fields[] = {
     F(replica_metrics, latency_p50_s, METRIC_F64, "s", "median latency of served requests"),
     F(replica_metrics, latency_p99_s, METRIC_F64, "s", "99th percentile latency of served requests"),
     F(replica_metrics, latency_p99_incident_s, METRIC_F64, "s", "p99 latency while an incident is open"),
-    F(replica_metrics, lost_revenue, METRIC_F64, "currency", "failed requests x conversion x order value"),
+    F(replica_metrics, lost_revenue, METRIC_F64, "currency",
+      "failed requests x conversion x order value, plus a bad model's lost conversions"),
+    F(replica_metrics, lost_revenue_quality, METRIC_F64, "currency",
+      "of lost_revenue: served by a bad model, lost in conversion (recall@k)"),
     F(replica_metrics, requests_failed_background, METRIC_F64, "requests",
       "failed requests charged to no incident (overload, backlog)"),
     F(replica_metrics, lost_revenue_background, METRIC_F64, "currency", "lost revenue charged to no incident"),
@@ -83,6 +86,7 @@ const metric_field incident_fields[] = {
     F(incident_record, lost_revenue, METRIC_F64, "currency", "lost revenue charged to the incident"),
     F(incident_record, slo_missed_s, METRIC_F64, "s", "SLO-violation time charged to the incident"),
     F(incident_record, recall_at_k, METRIC_F64, "1", "recall@k of restored vs live model"),
+    F(incident_record, served_recall_at_k, METRIC_F64, "1", "bad push: recall@k of the bad model's rankings"),
 };
 const size_t incident_field_count = sizeof incident_fields / sizeof incident_fields[0];
 

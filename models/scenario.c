@@ -129,6 +129,9 @@ static bool parse_model_storage_network(cfg_obj *root, scenario *sc) {
     if (!cfg_enter(root, "business", &biz)) return false;
     sc->business.conversion_rate = cfg_number(&biz, "conversion_rate", 0.02, 0, 1, "", "orders per search request");
     sc->business.order_value = cfg_number(&biz, "order_value", 50, 0, 1e9, "currency", "average order value");
+    sc->business.quality_elasticity =
+        cfg_number(&biz, "quality_elasticity", 1, 0, 10, "",
+                   "share of conversion lost per unit of recall@k lost while a bad model serves (1: proportional)");
     return cfg_leave(&biz);
 }
 

@@ -97,6 +97,7 @@ typedef struct failover_spec {
 
 typedef struct business_spec {
     double conversion_rate, order_value;
+    double quality_elasticity; /* conversion lost per unit of recall@k lost (a bad model serving) */
 } business_spec;
 
 /* Prices of what the scenario runs (backup prices live in backup_spec). */

@@ -77,7 +77,8 @@ static void summarise(world *w, replica_metrics *m) {
     m->latency_p50_s = lathist_quantile(&w->acc.all, 0.5);
     m->latency_p99_s = lathist_quantile(&w->acc.all, 0.99);
     m->latency_p99_incident_s = lathist_quantile(&w->acc.incident, 0.99);
-    m->lost_revenue = w->acc.failed * sc->business.conversion_rate * sc->business.order_value;
+    m->lost_revenue_quality = w->quality_loss;
+    m->lost_revenue = w->acc.failed * sc->business.conversion_rate * sc->business.order_value + w->quality_loss;
     m->backup_bytes_moved = w->bytes_moved;
     m->backup_bytes_stored_peak = w->bytes_stored_peak;
     m->backup_cost = w->bytes_moved / 1e9 * sc->backup.transfer_cost_per_gb +
@@ -149,6 +150,7 @@ int world_run(const scenario *sc, const world_options *opts, uint64_t seed, worl
     w->latency_factor = 1;
     w->outage_incident = w->scaleup_incident = NO_INCIDENT;
     w->standby_target = -1;
+    w->serving_recall = 1;
     wbak_setup(w);
     w->rng_outage = gsl_rng_alloc(stream_rng_type());
     w->rng_push = gsl_rng_alloc(stream_rng_type());
@@ -222,6 +224,7 @@ int world_run(const scenario *sc, const world_options *opts, uint64_t seed, worl
     free(w->timeline);
     reqsim_free(w->requests);
     executor_free(w->executor);
+    quality_free(w->quality);
     trainer_free(w->trainer);
     link_free(&w->backup_link);
     sim_destroy(w->s);

@@ -20,7 +20,7 @@ bool wacct_region_ok(const world *w, int r) {
 serving_state wacct_serving(const world *w) {
     const scenario *sc = w->sc;
     serving_state st = {.rate_multiplier = w->surge_multiplier,
-                        .degraded_model = w->bad_pushes_open > 0,
+                        .degraded_model = w->crash_pushes_open > 0,
                         .incident_open = w->phase != FO_NONE || w->scaleup_incident != NO_INCIDENT || w->n_open > 0};
     /* a round trip inside the region, plus one across the WAN when users
      * are served from another region */
@@ -63,7 +63,9 @@ size_t wacct_blamed(const world *w) {
     return other;
 }
 
-static void charge(world *w, double failed, double slo_s) {
+/* quality_loss: revenue lost by requests a bad model served (only ever
+ * while a bad push is open, so never background). */
+static void charge(world *w, double failed, double slo_s, double quality_loss) {
     size_t k = wacct_blamed(w);
     const business_spec *b = &w->sc->business;
     if (k == NO_INCIDENT) {
@@ -73,7 +75,7 @@ static void charge(world *w, double failed, double slo_s) {
     }
     incident_record *r = &w->inc[k];
     r->requests_failed += failed;
-    r->lost_revenue += failed * b->conversion_rate * b->order_value;
+    r->lost_revenue += failed * b->conversion_rate * b->order_value + quality_loss;
     r->slo_missed_s += slo_s;
 }
 
@@ -86,10 +88,19 @@ void wacct_to_now(world *w) {
     }
     if (now > w->accounted_to_s) w->accounted_to_s = now;
     double failed = w->acc.failed - w->failed_seen, slo = w->acc.slo_violation_s - w->slo_seen_s;
-    if (failed == 0 && slo == 0) return;
+    double served = w->acc.served - w->served_seen, quality_loss = 0;
+    w->served_seen = w->acc.served;
+    if (w->serving_recall < 1) {
+        /* conversion falls with the share of the good rankings lost */
+        const business_spec *b = &w->sc->business;
+        double factor = fmin(1, b->quality_elasticity * (1 - w->serving_recall));
+        quality_loss = served * b->conversion_rate * b->order_value * factor;
+        w->quality_loss += quality_loss;
+    }
+    if (failed == 0 && slo == 0 && quality_loss == 0) return;
     w->failed_seen = w->acc.failed;
     w->slo_seen_s = w->acc.slo_violation_s;
-    charge(w, failed, slo);
+    charge(w, failed, slo, quality_loss);
 }
 
 void wacct_cost_to_now(world *w) {
@@ -129,7 +140,7 @@ size_t wacct_open(world *w, const disaster_spec *d, int region, int unit_index, 
     r->duration_s = duration_s;
     r->rto_s = r->detection_s = r->fencing_s = r->failed_attempt_s = r->transfer_s = r->load_s = r->switchover_s =
         r->warmup_s = r->repair_wait_s = NAN;
-    r->recall_at_k = NAN;
+    r->recall_at_k = r->served_recall_at_k = NAN;
     w->open[w->n_open++] = w->n_inc;
     return w->n_inc++;
 }

@@ -52,16 +52,49 @@ static void corrupt_backup(world *w, unit_proc *u) {
     wacct_close(w, k); /* nothing serves worse until a restore meets it */
 }
 
-/* A bad model is pushed: detected like an outage, then rolled back to a
+/* The recall@k of the model a push makes, ranked by the kernels against
+ * the good one; its noise is a function of (seed, unit, onset) only. */
+static bool served_recall(world *w, unit_proc *u, double *recall) {
+    if (!w->quality && quality_create(w->opts.backend, sim_stream_seed(sim_seed(w->s), "quality.model"), 64, 10,
+                                      &w->quality, w->executor_err, sizeof w->executor_err) != 0)
+        return false;
+    char name[32];
+    snprintf(name, sizeof name, "quality.%u", u->onsets);
+    return quality_bad_model_recall(w->quality, u->spec->severity, stream_seed64(u->policy_key, name), recall,
+                                    w->executor_err, sizeof w->executor_err) == 0;
+}
+
+/* The newest open push that serves worse rankings sets what users see. */
+static void update_serving_recall(world *w) {
+    w->serving_recall = 1;
+    for (size_t i = w->n_open; i-- > 0;) {
+        const incident_record *r = &w->inc[w->open[i]];
+        if (isfinite(r->served_recall_at_k)) {
+            w->serving_recall = r->served_recall_at_k;
+            return;
+        }
+    }
+}
+
+/* A bad model is pushed: it serves worse rankings (or, with `crash`, fails
+ * every request), is detected like an outage, then rolled back to a
  * previous version kept next to the servers when one is good, else
  * restored from the newest good backup. */
 static void bad_push(world *w, unit_proc *u) {
     const failover_spec *f = &w->sc->failover;
+    double recall = NAN;
+    if (!u->spec->crash && !served_recall(w, u, &recall)) {
+        sim_stop(w->s);
+        return;
+    }
     size_t k = wacct_open(w, u->spec, -1, 0, 0);
     if (k == NO_INCIDENT) return;
     w->bad_pushes_open++;
+    w->crash_pushes_open += u->spec->crash;
     w->model_version++;
     incident_record *r = &w->inc[k];
+    r->served_recall_at_k = recall;
+    update_serving_recall(w);
     double now = simtime_to_s(sim_now(w->s));
     wfo_seed_policy(w->rng_push, u->policy_key, u->onsets);
     r->detection_s = detector_delay_s(&f->detector, w->rng_push);
@@ -84,7 +117,7 @@ static void bad_push(world *w, unit_proc *u) {
     r->duration_s = r->rto_s;
     r->outage = 1;
     r->lost_updates = r->rpo_s * w->sc->model.updates_per_s;
-    sim_schedule_in(w->s, simtime_from_s(r->rto_s), wdis_rolled_back, w, sim_payload_u64(k));
+    sim_schedule_in(w->s, simtime_from_s(r->rto_s), wdis_rolled_back, w, sim_payload_pair(u->spec->crash, (uint32_t)k));
 }
 
 /* In disaster_kind order. */
@@ -104,12 +137,15 @@ static const kind_ops kind_ops_table[] = {
 _Static_assert(sizeof kind_ops_table / sizeof kind_ops_table[0] == DIS_KIND_COUNT,
                "one kind_ops row per disaster_kind, in enum order");
 
+/* Payload: u32[0] whether the push crashed, u32[1] its incident. */
 void wdis_rolled_back(sim *s, void *ctx, sim_payload p) {
     (void)s;
     world *w = ctx;
     wacct_to_now(w);
-    wacct_close(w, (size_t)p.u64);
+    wacct_close(w, p.u32[1]);
     w->bad_pushes_open--;
+    w->crash_pushes_open -= (int)p.u32[0];
+    update_serving_recall(w);
     w->model_version++; /* the known-good model serves again */
 }
 

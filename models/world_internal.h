@@ -20,6 +20,7 @@
 #include "models/executor.h"
 #include "models/link.h"
 #include "models/metrics.h"
+#include "models/quality.h"
 #include "models/reqsim.h"
 #include "models/scenario.h"
 #include "models/trainer.h"
@@ -80,6 +81,9 @@ typedef struct world {
     double surge_multiplier;
     double latency_factor; /* link degradations multiply WAN latency and divide WAN bandwidth */
     int bad_pushes_open;   /* a bad model serves while any is open */
+    int crash_pushes_open; /* requests fail while any of these is open */
+    double serving_recall; /* recall@k of the serving model's rankings (1: the good model) */
+    quality *quality;      /* ranks with good and bad models; made at the first bad push */
     uint32_t model_version;
     /* the serving outage */
     failover_phase phase;
@@ -102,12 +106,13 @@ typedef struct world {
     link backup_link;   /* backups share it (processor sharing) */
     trainer *trainer;   /* real model state, when enabled */
     executor *executor; /* service.execute */
-    char executor_err[256];
+    char executor_err[256]; /* a kernel failed (service.execute or the quality probe): the replica fails */
     char trainer_err[256];
     /* accounting */
     traffic_acc acc;
     reqsim *requests; /* request fidelity; NULL for segments */
-    double failed_seen, slo_seen_s;
+    double failed_seen, slo_seen_s, served_seen;
+    double quality_loss; /* revenue lost to a bad model's rankings */
     double accounted_to_s;
     double failed_background, slo_background_s;
     size_t *open; /* open incidents, oldest first */

@@ -55,7 +55,7 @@ void wtrace_event(void *trace_ctx, simtime_ns time, sim_handler handler, void *c
     } else if (handler == wbak_done) {
         snprintf(entity, sizeof entity, "backup %llu", (unsigned long long)(payload.u64 & ~(UINT64_C(1) << 63)));
     } else if (handler == wdis_rolled_back) {
-        snprintf(entity, sizeof entity, "incident %llu", (unsigned long long)payload.u64);
+        snprintf(entity, sizeof entity, "incident %u", payload.u32[1]);
     } else {
         snprintf(entity, sizeof entity, "primary %s", w->sc->regions[w->primary].name);
     }

@@ -628,8 +628,8 @@ static void test_backup_corruption_pushes_the_restore_back(void **state) {
  * store: 10 s), then loaded (120 s) and warmed up (60 s), and the updates
  * since the 1 h backup are lost (RPO 1800 s). Either way every request the
  * bad model answers fails. */
-static const char *push_json(int local_versions) {
-    static char sections[2048];
+static const char *push_json(int local_versions, const char *push) {
+    static char sections[2048], disasters[256];
     snprintf(sections, sizeof sections,
              TRAFFIC ",\"model\":{\"logical_bytes\":\"1GB\"},"
                      "\"backup\":{\"full_period_s\":\"1h\",\"incremental_period_s\":0,\"bandwidth_bps\":\"100MB/s\","
@@ -639,7 +639,8 @@ static const char *push_json(int local_versions) {
              local_versions);
     return scenario_json(
         "3h", "{\"name\":\"a\",\"servers\":4,\"role\":\"primary\"},{\"name\":\"b\",\"servers\":4,\"role\":\"standby\"}",
-        sections, "{\"kind\":\"bad_model_push\",\"at_s\":[5400]}");
+        sections,
+        (snprintf(disasters, sizeof disasters, "{\"kind\":\"bad_model_push\",\"at_s\":[5400]%s}", push), disasters));
 }
 
 static void check_push_timeline(const world_result *r, const incident_record *inc) {
@@ -657,7 +658,7 @@ static void check_push_timeline(const world_result *r, const incident_record *in
 static void test_bad_model_push_local_rollback(void **state) {
     (void)state;
     world_result r;
-    run_json(push_json(1), 1, &r);
+    run_json(push_json(1, ",\"crash\":true"), 1, &r);
     const incident_record *inc = only_incident(&r, "bad_model_push");
     printf("bad push, local rollback: RTO %.3f s (detection %.3f s), %.1f requests failed\n", inc->rto_s,
            inc->detection_s, inc->requests_failed);
@@ -680,7 +681,7 @@ static void test_bad_model_push_local_rollback(void **state) {
 static void test_bad_model_push_restore_from_backup(void **state) {
     (void)state;
     world_result r;
-    run_json(push_json(0), 1, &r);
+    run_json(push_json(0, ",\"crash\":true"), 1, &r);
     const incident_record *inc = only_incident(&r, "bad_model_push");
     printf("bad push, restore from backup: RTO %.3f s (transfer %.3f s), RPO %.1f s, %.1f requests failed\n",
            inc->rto_s, inc->transfer_s, inc->rpo_s, inc->requests_failed);
@@ -693,6 +694,32 @@ static void test_bad_model_push_restore_from_backup(void **state) {
     assert_true(fabs(inc->lost_updates - 1800 * 1000) < 1e-3);
     assert_true(fabs(inc->requests_failed / (QPS * inc->rto_s) - 1) < 1e-6);
     check_push_timeline(&r, inc);
+    world_result_free(&r);
+}
+
+/* A push that does not crash serves worse rankings: nothing fails and the
+ * SLO holds, but conversion falls with the bad model's recall@k (measured
+ * by the kernels): lost revenue = served x conversion x order value x
+ * (1 - recall) while it serves. Severity 0 pushes the good model again. */
+static void test_bad_model_push_serves_worse_rankings(void **state) {
+    (void)state;
+    world_result r;
+    run_json(push_json(1, ",\"severity\":0.2"), 1, &r);
+    const incident_record *inc = only_incident(&r, "bad_model_push");
+    double expected = QPS * inc->rto_s * 0.02 * 50 * (1 - inc->served_recall_at_k);
+    printf("bad push serving worse rankings: recall@k %.4f, lost revenue %.2f (closed form %.2f)\n",
+           inc->served_recall_at_k, inc->lost_revenue, expected);
+    assert_true(inc->served_recall_at_k > 0 && inc->served_recall_at_k < 1);
+    assert_true(fabs(inc->requests_failed) < 1e-6);
+    assert_true(fabs(inc->slo_missed_s) < 1e-9);
+    assert_true(fabs(inc->lost_revenue / expected - 1) < 1e-6);
+    assert_true(fabs(r.metrics.lost_revenue_quality - inc->lost_revenue) < 1e-6);
+    check_push_timeline(&r, inc);
+    world_result_free(&r);
+    run_json(push_json(1, ",\"severity\":0"), 1, &r);
+    inc = only_incident(&r, "bad_model_push");
+    printf("severity 0: recall@k %.4f, lost revenue %.4g\n", inc->served_recall_at_k, inc->lost_revenue);
+    assert_true(inc->served_recall_at_k == 1 && inc->lost_revenue < 1e-9);
     world_result_free(&r);
 }
 
@@ -872,6 +899,7 @@ int main(void) {
         cmocka_unit_test(test_traffic_surge_multiplies_the_rate),
         cmocka_unit_test(test_link_degradation_slows_backups_and_the_wan),
         cmocka_unit_test(test_slow_fulls_are_skipped_not_piled_up),
+        cmocka_unit_test(test_bad_model_push_serves_worse_rankings),
         cmocka_unit_test(test_overlapping_capacity_faults_repair_only_their_own),
         cmocka_unit_test(test_wan_partition_cuts_off_regional_backups),
     };
