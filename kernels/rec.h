@@ -72,6 +72,12 @@ int rec_backend_parse(const char *name, rec_backend *out);
 /* 1 when a model could be created on b here, else 0 with the reason in err. */
 int rec_backend_available(rec_backend b, char *err, size_t errlen);
 
+/* Threads the CPU backend's BLAS may use per call. Replicas that run many
+ * small kernels on many threads want 1 (BLAS threads would only spin
+ * against the replica threads); benchmarks and calibration keep BLAS's own
+ * default. */
+void rec_cpu_set_blas_threads(int n);
+
 typedef struct rec_model rec_model;
 
 /* Creates a model with weights drawn deterministically from seed (GSL

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/rec.h"
 #include "kernels/topk.h"
 
 struct rec_cpu {
@@ -148,3 +149,5 @@ int rec_cpu_rank(rec_cpu *c, const float *params, const float *const *tables, co
     rec_topk(out->scores, B, in->k, out->topk_ids, out->topk_scores);
     return REC_OK;
 }
+
+void rec_cpu_set_blas_threads(int n) { openblas_set_num_threads(n > 0 ? n : 1); }

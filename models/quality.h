@@ -18,10 +18,12 @@
 typedef struct quality quality;
 
 /* The good model and the probe are drawn from seed (the kernels' default
- * sizes). Returns 0, or -1 with a message. */
+ * sizes, 2048 items). Returns 0, or -1 with a message. */
 int quality_create(rec_backend backend, uint64_t seed, int probe_queries, int k, quality **out, char *err,
                    size_t errlen);
 void quality_free(quality *q);
+/* The backend asked for at creation. */
+rec_backend quality_backend(const quality *q);
 
 /* recall@k of a bad model (noise drawn from noise_seed) against the good
  * one, in [0, 1]. Returns 0, or -1 with a message. */

@@ -2,7 +2,12 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include <xxhash.h>
 
 const char *const service_law_names[] = {"exponential", "lognormal", "deterministic", "calibrated", NULL};
 const char *const routing_mode_names[] = {"primary", "active_active", NULL};
@@ -146,13 +151,14 @@ double traffic_rate_qps(const traffic_spec *t, double t_s, double extra_multipli
     return rate * surge * extra_multiplier;
 }
 
-/* Erlang C through the numerically stable Erlang B recursion; servers may be
- * fractional during scale-up, so the last step interpolates. */
+/* Erlang B of floor(servers) servers as the Poisson pmf over its CDF (GSL:
+ * O(1) however large the fleet, where the recursion is O(c)); servers may
+ * be fractional during scale-up, so the last step uses the real count. */
 double traffic_erlang_c(double servers, double a) {
     if (servers <= 0 || a >= servers) return 1;
-    int c = (int)floor(servers);
-    double b = 1;
-    for (int k = 1; k <= c; k++) b = a * b / (k + a * b);
+    if (a <= 0) return 0;
+    unsigned c = (unsigned)floor(servers);
+    double b = c ? gsl_ran_poisson_pdf(c, a) / gsl_cdf_poisson_P(c, a) : 1;
     double rho = a / servers;
     return b / (1 - rho + rho * b);
 }
@@ -289,6 +295,205 @@ static stable_queue stable_queue_of(const traffic_spec *t, const serving_state *
     return sq;
 }
 
+/* ---- the stable-segment cache -------------------------------------------------- */
+
+/* Entries beyond this are computed but not kept (a scenario whose states
+ * never repeat gains nothing from keeping them). */
+#define CACHE_MAX_ENTRIES (1u << 16)
+
+typedef struct cache_entry {
+    double servers, lam, extra_s; /* the key: slots, quantised arrival rate, network latency */
+    stable_queue sq;
+    double mu, mean_response_s, p99_s; /* p99: NaN until a timeline asks */
+    bool slo_met;
+    float *mass; /* per unit of served weight, LATHIST_BINS; NULL until folded */
+} cache_entry;
+
+struct traffic_cache {
+    const traffic_spec *spec; /* the entries belong to it */
+    cache_entry *entries;
+    size_t n, cap;
+    uint32_t *index; /* open addressing: entry + 1, 0 empty */
+    size_t index_cap;
+};
+
+traffic_cache *traffic_cache_create(void) { return calloc(1, sizeof(traffic_cache)); }
+
+static void cache_clear(traffic_cache *c) {
+    for (size_t i = 0; i < c->n; i++) free(c->entries[i].mass);
+    c->n = 0;
+    if (c->index) memset(c->index, 0, c->index_cap * sizeof *c->index);
+}
+
+void traffic_cache_free(traffic_cache *c) {
+    if (!c) return;
+    cache_clear(c);
+    free(c->entries);
+    free(c->index);
+    free(c);
+}
+
+/* Rates are rounded to 30 significant bits (relative 5e-10), so the same
+ * point of the weekly shape on another day is the same state; the segment
+ * is computed at the rounded rate. */
+static double quantise(double x) {
+    int e;
+    double m = frexp(x, &e);
+    return ldexp(nearbyint(m * 1073741824.0), e - 30);
+}
+
+static uint64_t key_hash(double servers, double lam, double extra_s) {
+    const double k[3] = {servers, lam, extra_s};
+    return XXH3_64bits(k, sizeof k);
+}
+
+static size_t cache_slot(const traffic_cache *c, uint64_t h, double servers, double lam, double extra_s) {
+    size_t mask = c->index_cap - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        uint32_t e = c->index[i];
+        if (!e) return i;
+        const cache_entry *x = &c->entries[e - 1];
+        if (x->servers == servers && x->lam == lam && x->extra_s == extra_s) return i;
+    }
+}
+
+static bool cache_grow(traffic_cache *c) {
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 256;
+        cache_entry *grown = realloc(c->entries, cap * sizeof *grown);
+        if (!grown) return false;
+        c->entries = grown;
+        c->cap = cap;
+    }
+    if (2 * (c->n + 1) > c->index_cap) {
+        size_t cap = c->index_cap ? 2 * c->index_cap : 512;
+        uint32_t *index = calloc(cap, sizeof *index);
+        if (!index) return false;
+        free(c->index);
+        c->index = index;
+        c->index_cap = cap;
+        for (size_t i = 0; i < c->n; i++) {
+            const cache_entry *x = &c->entries[i];
+            c->index[cache_slot(c, key_hash(x->servers, x->lam, x->extra_s), x->servers, x->lam, x->extra_s)] =
+                (uint32_t)(i + 1);
+        }
+    }
+    return true;
+}
+
+static void entry_fill(cache_entry *x, const traffic_spec *t, const serving_state *s, double servers, double lam,
+                       double mu, double wait_scale, double added_s) {
+    x->sq = stable_queue_of(t, s, servers, lam, mu, wait_scale, added_s);
+    x->mu = mu;
+    /* mean response: service plus the Erlang C wait (requests cut by the
+     * timeout are ignored: a tail of mass timed_out) */
+    x->mean_response_s = 1.0 / mu + x->sq.q.pw / x->sq.q.nu + x->sq.shift_s;
+    x->slo_met = mmc_latency_slo_met(t, &x->sq.q, x->sq.shift_s);
+    x->p99_s = NAN;
+    x->mass = NULL;
+}
+
+/* The entry of a stable segment, or NULL when it cannot be kept (then the
+ * caller computes into *scratch). */
+static cache_entry *cache_get(traffic_acc *acc, const traffic_spec *t, const serving_state *s, double servers,
+                              double lam, double mu, double wait_scale, double added_s, uint32_t *id,
+                              cache_entry *scratch) {
+    traffic_cache *c = acc->cache;
+    if (c && c->spec != t) {
+        cache_clear(c);
+        c->spec = t;
+    }
+    if (!c || (c->n >= CACHE_MAX_ENTRIES) || !cache_grow(c)) {
+        entry_fill(scratch, t, s, servers, lam, mu, wait_scale, added_s);
+        return NULL;
+    }
+    uint64_t h = key_hash(servers, lam, s->extra_latency_s);
+    size_t slot = cache_slot(c, h, servers, lam, s->extra_latency_s);
+    if (!c->index[slot]) {
+        cache_entry *x = &c->entries[c->n];
+        x->servers = servers;
+        x->lam = lam;
+        x->extra_s = s->extra_latency_s;
+        entry_fill(x, t, s, servers, lam, mu, wait_scale, added_s);
+        c->index[slot] = (uint32_t)++c->n;
+    }
+    *id = c->index[slot] - 1;
+    return &c->entries[*id];
+}
+
+/* Defers `served` of entry id's latency law to traffic_acc_finish. */
+static bool defer_mass(traffic_acc *acc, uint32_t id, double served, bool incident) {
+    if (id >= acc->n_w) {
+        size_t n = acc->cache->cap;
+        double *wa = realloc(acc->w_all, n * sizeof *wa), *wi = wa ? realloc(acc->w_incident, n * sizeof *wi) : NULL;
+        if (wa) acc->w_all = wa;
+        if (!wa || !wi) return false;
+        acc->w_incident = wi;
+        memset(wa + acc->n_w, 0, (n - acc->n_w) * sizeof *wa);
+        memset(wi + acc->n_w, 0, (n - acc->n_w) * sizeof *wi);
+        acc->n_w = n;
+    }
+    if (acc->w_all[id] == 0 && acc->w_incident[id] == 0) {
+        if (acc->n_used == acc->cap_used) {
+            size_t cap = acc->cap_used ? 2 * acc->cap_used : 256;
+            uint32_t *grown = realloc(acc->used, cap * sizeof *grown);
+            if (!grown) return false;
+            acc->used = grown;
+            acc->cap_used = cap;
+        }
+        acc->used[acc->n_used++] = id;
+    }
+    acc->w_all[id] += served;
+    if (incident) acc->w_incident[id] += served;
+    return true;
+}
+
+static void add_mass(lathist *h, double weight, const float *mass) {
+    for (int i = 0; i < LATHIST_BINS; i++) h->mass[i] += weight * mass[i];
+    h->total += weight;
+}
+
+void traffic_acc_finish(traffic_acc *acc) {
+    for (size_t k = 0; k < acc->n_used; k++) {
+        uint32_t id = acc->used[k];
+        cache_entry *x = &acc->cache->entries[id];
+        if (!x->mass) {
+            lathist one;
+            memset(&one, 0, sizeof one);
+            lathist_add_survival(&one, 1, &x->sq.q, x->sq.shift_s);
+            x->mass = malloc(LATHIST_BINS * sizeof *x->mass);
+            if (!x->mass) {
+                /* no room to keep it: add this replica's share directly */
+                for (int i = 0; i < LATHIST_BINS; i++) {
+                    acc->all.mass[i] += acc->w_all[id] * one.mass[i];
+                    acc->incident.mass[i] += acc->w_incident[id] * one.mass[i];
+                }
+                acc->all.total += acc->w_all[id];
+                acc->incident.total += acc->w_incident[id];
+                acc->w_all[id] = acc->w_incident[id] = 0;
+                continue;
+            }
+            for (int i = 0; i < LATHIST_BINS; i++) x->mass[i] = (float)one.mass[i];
+        }
+        if (acc->w_all[id] > 0) add_mass(&acc->all, acc->w_all[id], x->mass);
+        if (acc->w_incident[id] > 0) add_mass(&acc->incident, acc->w_incident[id], x->mass);
+        acc->w_all[id] = acc->w_incident[id] = 0;
+    }
+    acc->n_used = 0;
+}
+
+void traffic_acc_free(traffic_acc *acc) {
+    if (acc->own_cache) traffic_cache_free(acc->cache);
+    acc->cache = NULL;
+    acc->own_cache = false;
+    free(acc->w_all);
+    free(acc->w_incident);
+    free(acc->used);
+    acc->w_all = acc->w_incident = NULL;
+    acc->used = NULL;
+    acc->n_w = acc->n_used = acc->cap_used = 0;
+}
+
 bool traffic_slo_met(const traffic_spec *t, double t_s, const serving_state *s) {
     double servers = s->servers * t->slots_per_server;
     if (servers <= 0 || s->degraded_model || s->blackhole_fraction > t->slo_max_failed_fraction) return false;
@@ -302,6 +507,10 @@ bool traffic_slo_met(const traffic_spec *t, double t_s, const serving_state *s) 
 }
 
 double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, double t1, const serving_state *s) {
+    if (!acc->cache) {
+        acc->cache = traffic_cache_create();
+        acc->own_cache = acc->cache != NULL;
+    }
     double failed_here = 0;
     double servers = s->servers * t->slots_per_server;
     for (double a = t0; a < t1;) {
@@ -347,20 +556,28 @@ double traffic_account(traffic_acc *acc, const traffic_spec *t, double t0, doubl
             if (lam >= cap || latency > t->slo_latency_s || overflow > t->slo_max_failed_fraction * offered)
                 violated = true;
         } else {
-            /* Stable M/M/c (waiting part scaled for non-exponential service). */
-            stable_queue sq = stable_queue_of(t, s, servers, lam, mu, wait_scale, added_s);
-            const mmc q = sq.q;
-            const double shift = sq.shift_s, tail = sq.timed_out;
+            /* Stable M/M/c (waiting part scaled for non-exponential service),
+             * at the quantised rate of the cache's key. */
+            double lam_q = quantise(lam);
+            service_rates(t, lam_q, servers, &mu, &wait_scale, &added_s);
+            cache_entry scratch;
+            uint32_t id = 0;
+            cache_entry *x = cache_get(acc, t, s, servers, lam_q, mu, wait_scale, added_s, &id, &scratch);
+            const cache_entry *e = x ? x : &scratch;
+            const double tail = e->sq.timed_out;
             double served = lam * dt * (1 - tail);
             failed += lam * dt * tail;
             acc->served += served;
-            /* mean response: service plus the Erlang C wait (requests cut by
-             * the timeout are ignored: a tail of mass `tail`) */
-            acc->latency_sum_s += served * (1.0 / mu + q.pw / q.nu + shift);
-            lathist_add_survival(&acc->all, served, &q, shift);
-            if (s->incident_open) lathist_add_survival(&acc->incident, served, &q, shift);
-            if (acc->on_segment) segment_p99 = shift + mmc_quantile(&q, 0.99);
-            if (!mmc_latency_slo_met(t, &q, shift)) violated = true;
+            acc->latency_sum_s += served * e->mean_response_s;
+            if (!x || !defer_mass(acc, id, served, s->incident_open)) {
+                lathist_add_survival(&acc->all, served, &e->sq.q, e->sq.shift_s);
+                if (s->incident_open) lathist_add_survival(&acc->incident, served, &e->sq.q, e->sq.shift_s);
+            }
+            if (acc->on_segment) {
+                if (x && isnan(x->p99_s)) x->p99_s = e->sq.shift_s + mmc_quantile(&e->sq.q, 0.99);
+                segment_p99 = x ? x->p99_s : e->sq.shift_s + mmc_quantile(&e->sq.q, 0.99);
+            }
+            if (!e->slo_met) violated = true;
             if (failed > t->slo_max_failed_fraction * offered) violated = true;
         }
         if (acc->on_segment) {

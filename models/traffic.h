@@ -98,6 +98,18 @@ typedef struct traffic_segment {
     double t0_s, t1_s, offered_qps, capacity_qps, failed_fraction, p99_s;
 } traffic_segment;
 
+/* What a stable segment's queue gives depends only on (servers, arrival
+ * rate, network latency) for one traffic spec, and a month repeats its
+ * weekly shape: a few thousand such states cover every segment of every
+ * replica of a scenario. A cache keeps them (the queue, its timeout share,
+ * SLO verdict, latency law per histogram bin), so a segment costs a hash
+ * lookup. It belongs to one thread at a time and may serve many replicas
+ * and scenarios (it empties itself when the spec changes); results do not
+ * depend on what it held before (each entry is a function of its key). */
+typedef struct traffic_cache traffic_cache;
+traffic_cache *traffic_cache_create(void);
+void traffic_cache_free(traffic_cache *c);
+
 typedef struct traffic_acc {
     double offered, failed;
     double slo_violation_s;
@@ -107,7 +119,22 @@ typedef struct traffic_acc {
     /* when set, called for every accounted segment (timelines) */
     void (*on_segment)(void *ctx, const traffic_segment *seg);
     void *on_segment_ctx;
+    /* set before the first traffic_account (borrowed), or NULL: a private
+     * one is made and traffic_acc_free frees it */
+    traffic_cache *cache;
+    bool own_cache;
+    /* served weight per cache entry, in the order this replica first used
+     * them: folded into `all` and `incident` by traffic_acc_finish */
+    double *w_all, *w_incident;
+    size_t n_w;
+    uint32_t *used;
+    size_t n_used, cap_used;
 } traffic_acc;
+
+/* Folds the deferred latency mass into acc->all and acc->incident: call
+ * before reading their quantiles. Idempotent. */
+void traffic_acc_finish(traffic_acc *acc);
+void traffic_acc_free(traffic_acc *acc);
 
 /* Accounts requests in [t0_s, t1_s) under state s. Returns the failed
  * requests of this interval. */

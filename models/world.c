@@ -74,6 +74,7 @@ static void summarise(world *w, replica_metrics *m) {
     m->availability_time = 1 - w->acc.slo_violation_s / horizon;
     m->slo_violation_min = w->acc.slo_violation_s / 60;
     m->latency_mean_s = w->acc.served > 0 ? w->acc.latency_sum_s / w->acc.served : NAN;
+    traffic_acc_finish(&w->acc);
     m->latency_p50_s = lathist_quantile(&w->acc.all, 0.5);
     m->latency_p99_s = lathist_quantile(&w->acc.all, 0.99);
     m->latency_p99_incident_s = lathist_quantile(&w->acc.incident, 0.99);
@@ -97,6 +98,27 @@ static void summarise(world *w, replica_metrics *m) {
     m->total_cost = m->standby_cost + m->replication_cost + m->backup_cost + m->lost_revenue + m->penalty_cost;
     m->total_cost_per_year = m->total_cost * (365.25 * 86400 / horizon);
     m->failbacks = w->failbacks;
+}
+
+struct world_cache {
+    traffic_cache *traffic;
+    quality *quality; /* made at a thread's first bad push */
+};
+
+world_cache *world_cache_create(void) {
+    world_cache *c = calloc(1, sizeof *c);
+    if (c && !(c->traffic = traffic_cache_create())) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void world_cache_free(world_cache *c) {
+    if (!c) return;
+    traffic_cache_free(c->traffic);
+    quality_free(c->quality);
+    free(c);
 }
 
 static serving_state serving_of(const void *ctx) { return wacct_serving(ctx); }
@@ -146,6 +168,10 @@ int world_run(const scenario *sc, const world_options *opts, uint64_t seed, worl
     }
     w->sc = sc;
     w->opts = opts ? *opts : (world_options){.backend = REC_BACKEND_CPU};
+    if (w->opts.cache) {
+        w->acc.cache = w->opts.cache->traffic;
+        w->quality = w->opts.cache->quality;
+    }
     w->surge_multiplier = 1;
     w->latency_factor = 1;
     w->outage_incident = w->scaleup_incident = NO_INCIDENT;
@@ -217,6 +243,8 @@ int world_run(const scenario *sc, const world_options *opts, uint64_t seed, worl
     }
     free(w->units);
     free(w->open);
+    free(w->group_bytes);
+    traffic_acc_free(&w->acc);
     if (w->rng_outage) gsl_rng_free(w->rng_outage);
     if (w->rng_push) gsl_rng_free(w->rng_push);
     free(w->inc);
@@ -224,7 +252,10 @@ int world_run(const scenario *sc, const world_options *opts, uint64_t seed, worl
     free(w->timeline);
     reqsim_free(w->requests);
     executor_free(w->executor);
-    quality_free(w->quality);
+    if (w->opts.cache)
+        w->opts.cache->quality = w->quality; /* made by this replica, kept for the next */
+    else
+        quality_free(w->quality);
     trainer_free(w->trainer);
     link_free(&w->backup_link);
     sim_destroy(w->s);

@@ -24,10 +24,19 @@ typedef struct world_result {
 /* How to run a replica, apart from what it simulates (the scenario): the
  * results depend on the scenario and seed only, except recall@k ties,
  * which may break differently on another kernel backend. */
+typedef struct world_cache world_cache;
+
 typedef struct world_options {
     rec_backend backend; /* where the real kernels run (real state's probe, service.execute); not AUTO */
     bool trace;          /* record the model-level events and the timeline */
+    world_cache *cache;  /* the runner thread's, reused across replicas (NULL: the replica's own) */
 } world_options;
+
+/* What replicas of one thread can share because it depends on the scenario
+ * alone, never on the seed: the traffic model's queueing states and the
+ * quality probe's good model. Results are the same with or without it. */
+world_cache *world_cache_create(void);
+void world_cache_free(world_cache *c);
 
 /* Simulates one replica (opts NULL: CPU kernels, no trace). Returns 0, or
  * -1 with a message in err. Free the results with world_result_free. */

@@ -114,12 +114,8 @@ void wbak_done(sim *s, void *ctx, sim_payload p) {
     w->backups_completed++;
     w->bytes_moved += b->bytes;
     double stored = 0;
-    int fulls = 0;
-    for (size_t i = w->n_backups; i-- > 0;) {
-        if (fulls >= w->sc->backup.retention_full) break;
-        stored += w->backups[i].bytes;
-        fulls += w->backups[i].full;
-    }
+    size_t keep = (size_t)w->sc->backup.retention_full;
+    for (size_t g = w->n_groups > keep ? w->n_groups - keep : 0; g < w->n_groups; g++) stored += w->group_bytes[g];
     if (stored > w->bytes_stored_peak) w->bytes_stored_peak = stored;
 }
 
@@ -188,6 +184,11 @@ static void start_backup(world *w, bool full, double now) {
     b->discarded = b->corrupt && bs->verify && gsl_rng_uniform(w->rng_backup) < bs->verify_detect_probability;
     if (b->discarded) b->corrupt = false;
     b->region = w->primary;
+    if (b->full || w->n_groups == 0) {
+        if (!world_grow(w, (void **)&w->group_bytes, &w->cap_groups, w->n_groups, sizeof *w->group_bytes, 64)) return;
+        w->group_bytes[w->n_groups++] = 0;
+    }
+    w->group_bytes[w->n_groups - 1] += b->bytes;
     w->backups_in_flight++;
     if (b->full) w->fulls_in_flight++;
     uint64_t tag = (w->backup_base + w->n_backups) | (b->full ? FULL_BIT : 0);

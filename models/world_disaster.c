@@ -55,8 +55,13 @@ static void corrupt_backup(world *w, unit_proc *u) {
 /* The recall@k of the model a push makes, ranked by the kernels against
  * the good one; its noise is a function of (seed, unit, onset) only. */
 static bool served_recall(world *w, unit_proc *u, double *recall) {
-    if (!w->quality && quality_create(w->opts.backend, sim_stream_seed(sim_seed(w->s), "quality.model"), 64, 10,
-                                      &w->quality, w->executor_err, sizeof w->executor_err) != 0)
+    /* the production model is the same in every replica: only the pushes differ */
+    if (w->quality && quality_backend(w->quality) != w->opts.backend) {
+        quality_free(w->quality);
+        w->quality = NULL;
+    }
+    if (!w->quality && quality_create(w->opts.backend, QUALITY_MODEL_SEED, 64, 10, &w->quality, w->executor_err,
+                                      sizeof w->executor_err) != 0)
         return false;
     char name[32];
     snprintf(name, sizeof name, "quality.%u", u->onsets);

@@ -32,6 +32,8 @@
  * scenario's horizon would press on it. */
 #define MAX_BACKUPS 4096
 #define NO_INCIDENT SIZE_MAX
+/* The good model the quality probe ranks with: one for every replica. */
+#define QUALITY_MODEL_SEED 20241111u
 
 typedef struct backup_rec {
     double taken_s, completed_s, bytes;
@@ -103,9 +105,9 @@ typedef struct world {
      * what they have cost so far (integrated at every change) */
     double running[SCENARIO_MAX_REGIONS];
     double standby_cost, cost_since_s;
-    link backup_link;   /* backups share it (processor sharing) */
-    trainer *trainer;   /* real model state, when enabled */
-    executor *executor; /* service.execute */
+    link backup_link;       /* backups share it (processor sharing) */
+    trainer *trainer;       /* real model state, when enabled */
+    executor *executor;     /* service.execute */
     char executor_err[256]; /* a kernel failed (service.execute or the quality probe): the replica fails */
     char trainer_err[256];
     /* accounting */
@@ -122,6 +124,10 @@ typedef struct world {
     size_t n_backups;
     uint64_t backup_base;
     double bytes_moved, bytes_stored_peak;
+    /* bytes of each full and the partial backups after it, oldest first:
+     * retention keeps the newest retention_full groups */
+    double *group_bytes;
+    size_t n_groups, cap_groups;
     uint32_t backups_completed, backups_corrupt, backups_skipped, fulls_skipped;
     int backups_in_flight, fulls_in_flight;
     double last_backup_taken_s, last_full_taken_s;

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "models/overload.h"
+#include "models/planfig.h"
 
 bool cli_parse_u64(const char *cmd, const char *option, const char *text, uint64_t min, uint64_t max, uint64_t *out) {
     char *end = NULL;
@@ -48,7 +49,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
     return CLI_EXIT_USAGE;
 }
 
-int cli_warn_overload(const scenario *sc, const char *label, FILE *out) {
+static int warn_overload(const scenario *sc, const char *label, FILE *out) {
     overload_check checks[OVERLOAD_KINDS];
     overload_check_backups(sc, checks);
     int n = 0;
@@ -59,6 +60,152 @@ int cli_warn_overload(const scenario *sc, const char *label, FILE *out) {
         n++;
     }
     return n;
+}
+
+struct warn_ctx {
+    const char *label;
+    FILE *out;
+};
+
+static void warn_line(void *ctx, const char *msg) {
+    const struct warn_ctx *w = ctx;
+    fprintf(w->out, "warning: %s: %s\n", w->label, msg);
+}
+
+int cli_warn_scenario(const scenario *sc, const char *label, FILE *out) {
+    int n = warn_overload(sc, label, out);
+    planfig f;
+    planfig_compute(sc, &f);
+    struct warn_ctx w = {label, out};
+    return n + planfig_warnings(sc, &f, warn_line, &w);
+}
+
+/* 0.938 -> "93.8 %", 1 -> "100 %", 0.044 -> "4.40 %", 1.2e-4 -> "0.012 %". */
+static const char *fmt_pct(char *buf, size_t len, double ratio) {
+    double v = 100 * ratio;
+    if (!isfinite(v))
+        snprintf(buf, len, "inf");
+    else
+        snprintf(buf, len,
+                 v >= 99.95 || v == 0 ? "%.0f %%"
+                 : v >= 9.995         ? "%.1f %%"
+                 : v >= 0.995         ? "%.2f %%"
+                                      : "%.2g %%",
+                 v);
+    return buf;
+}
+
+static const char *fmt_qps(char *buf, size_t len, double qps) {
+    char n[48];
+    snprintf(buf, len, "%s req/s", planfig_fmt_grouped(n, sizeof n, qps));
+    return buf;
+}
+
+#define PLAN_LABEL "  %-16s "
+
+static void print_backups(const scenario *sc, const planfig *f, FILE *out) {
+    char a[48], b[48], c[48], d[48], e[48];
+    if (!f->backups) {
+        fprintf(out, PLAN_LABEL "none (backup.enabled is false)\n", "backups");
+        return;
+    }
+    fprintf(out, PLAN_LABEL "%-10s %-9s %-13s %-9s %s\n", "backup", "size", "of model", "takes", "every", "ratio");
+    static const char *const full_name = "full";
+    for (int k = 0; k < OVERLOAD_KINDS; k++) {
+        const planfig_backup *p = &f->kind[k];
+        const char *name = k == OVERLOAD_FULL ? full_name : partial_backup_names[sc->backup.partial];
+        if (!p->taken) {
+            fprintf(out, "    %-14s none\n", name);
+            continue;
+        }
+        char ratio[16];
+        snprintf(ratio, sizeof ratio, "%.3g", p->ratio);
+        fprintf(out, "    %-14s %-10s %-9s %-13s %-9s %s%s\n", name, planfig_fmt_bytes(a, sizeof a, p->bytes, ""),
+                fmt_pct(b, sizeof b, p->model_share), planfig_fmt_duration(c, sizeof c, p->duration_s),
+                planfig_fmt_duration(d, sizeof d, p->period_s), ratio,
+                k == OVERLOAD_PARTIAL && sc->backup.partial == PARTIAL_DIFFERENTIAL
+                    ? "  (size just before the next full)"
+                    : "");
+    }
+    fprintf(out, PLAN_LABEL "%s (min of backup.bandwidth_bps and storage.%s_bps), %s busy on average%s\n",
+            "backup link", planfig_fmt_bytes(a, sizeof a, f->bandwidth_bps, "/s"),
+            storage_tier_names[sc->backup.target], fmt_pct(b, sizeof b, f->link_utilisation),
+            f->link_utilisation >= 1 ? "  <- more than the link carries" : "");
+    fprintf(out, PLAN_LABEL "%s a day (%.2fx the model), %s per 30 days\n", "backup volume",
+            planfig_fmt_bytes(a, sizeof a, f->bytes_per_day, ""), f->models_per_day,
+            planfig_fmt_bytes(e, sizeof e, f->bytes_per_30d, ""));
+}
+
+static void print_peak(const scenario *sc, const planfig *f, FILE *out) {
+    char a[48], b[48], c[48];
+    fmt_qps(a, sizeof a, f->peak_qps);
+    if (f->peak_source == PLANFIG_PEAK_WEEKLY)
+        fprintf(out, PLAN_LABEL "%s from the daily and weekly shape\n", "peak offered", a);
+    else if (f->peak_source == PLANFIG_PEAK_SURGE)
+        fprintf(out, PLAN_LABEL "%s during traffic.surges[%d] (x%g)\n", "peak offered", a, f->peak_index,
+                sc->traffic.surges[f->peak_index].multiplier);
+    else
+        fprintf(out, PLAN_LABEL "%s under disasters[%d] (traffic_surge x%g)\n", "peak offered", a, f->peak_index,
+                f->peak_multiplier);
+    if (f->surge_peak_qps <= 0 && f->disaster_peak_qps <= 0) return;
+    fprintf(out, PLAN_LABEL "daily and weekly shape %s", "peak sources", fmt_qps(a, sizeof a, f->weekly_peak_qps));
+    if (f->surge_peak_qps > 0) fprintf(out, "; traffic.surges %s", fmt_qps(b, sizeof b, f->surge_peak_qps));
+    if (f->disaster_peak_qps > 0)
+        fprintf(out, "; traffic_surge disasters %s", fmt_qps(c, sizeof c, f->disaster_peak_qps));
+    fputc('\n', out);
+}
+
+static void print_regions(const scenario *sc, const planfig *f, FILE *out) {
+    char a[48], b[48], c[48], d[48];
+    fprintf(out, PLAN_LABEL "%-8s %7s  %-14s %-19s %s\n", "region", "role", "servers", "capacity", "running",
+            "cost per year");
+    for (int r = 0; r < sc->n_regions; r++) {
+        const region_spec *g = &sc->regions[r];
+        const planfig_region *p = &f->region[r];
+        char running[48];
+        if (p->serves)
+            snprintf(running, sizeof running, "serving");
+        else
+            snprintf(running, sizeof running, "%s %s", standby_mode_names[scenario_region_standby(sc, r)],
+                     fmt_pct(b, sizeof b, p->running_share));
+        if (g->role == ROLE_PRIMARY)
+            snprintf(c, sizeof c, "-");
+        else
+            snprintf(c, sizeof c, "%s (%.2f per server-hour)", planfig_fmt_money(d, sizeof d, p->cost_per_year),
+                     p->server_hour_cost);
+        fprintf(out, "    %-14s %-8s %7d  %-14s %-19s %s\n", g->name, region_role_names[g->role], g->servers,
+                fmt_qps(a, sizeof a, p->capacity_qps), running, c);
+    }
+}
+
+void cli_print_planfig(const scenario *sc, FILE *out) {
+    planfig f;
+    planfig_compute(sc, &f);
+    char a[48], b[48];
+    const char *flag = "  <- cannot carry the peak";
+    fprintf(out, "plan (derived from the scenario; the run measures the rest):\n");
+    print_backups(sc, &f, out);
+    print_peak(sc, &f, out);
+    fprintf(out, PLAN_LABEL "%s per request per slot%s\n", "service time",
+            planfig_fmt_duration(a, sizeof a, f.service_s),
+            sc->traffic.service == SERVICE_CALIBRATED ? " (calibrated, a batch of one)" : "");
+    print_regions(sc, &f, out);
+    fprintf(out, PLAN_LABEL "%s of the serving capacity (%s)%s\n", "peak load", fmt_pct(a, sizeof a, f.utilisation),
+            fmt_qps(b, sizeof b, f.serving_capacity_qps), f.utilisation >= 1 ? flag : "");
+    const char *lost = f.lost_region >= 0 ? sc->regions[f.lost_region].name : "no region";
+    if (sc->traffic.routing == ROUTING_ACTIVE_ACTIVE)
+        fprintf(out, PLAN_LABEL "%s when %s is lost: the other active regions carry it with %s%s\n", "N-1 load",
+                fmt_pct(a, sizeof a, f.n1_utilisation), lost, fmt_qps(b, sizeof b, f.n1_capacity_qps),
+                f.n1_utilisation >= 1 ? flag : "");
+    else if (f.takeover_region >= 0)
+        fprintf(out, PLAN_LABEL "%s when %s is lost: %s takes over with %s%s\n", "N-1 load",
+                fmt_pct(a, sizeof a, f.n1_utilisation), lost, sc->regions[f.takeover_region].name,
+                fmt_qps(b, sizeof b, f.n1_capacity_qps), f.n1_utilisation >= 1 ? flag : "");
+    else
+        fprintf(out, PLAN_LABEL "inf: no region takes over when %s is lost%s\n", "N-1 load", lost, flag);
+    fprintf(out,
+            PLAN_LABEL "%s per year (regions but the primary: servers x running share x server-hour price x %.0f h)\n",
+            "standby cost", planfig_fmt_money(a, sizeof a, f.standby_cost_per_year), PLANFIG_HOURS_PER_YEAR);
 }
 
 bool cli_sha256_hex(const void *data, size_t n, char out[65]) {

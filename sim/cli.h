@@ -29,10 +29,17 @@ void cli_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((for
 /* "firedrill ARGV..." (argv[0] is the subcommand), cut to fit len. */
 void cli_join_command(int argc, char **argv, char *out, size_t len);
 
-/* Prints "warning: LABEL: backup.KEY: ..." to out for each kind of backup
- * that outlasts its period (models/overload.h); returns how many. Warnings
- * never change an exit status. */
-int cli_warn_overload(const scenario *sc, const char *label, FILE *out);
+/* The scenario's warnings on out, each as "warning: LABEL: JSON.PATH:
+ * reason": backups that outlast their period (models/overload.h), then the
+ * planning ones (models/planfig.h: onsets past the horizon, nothing that
+ * fails, heavy backups); returns how many. Warnings never change an exit
+ * status. */
+int cli_warn_scenario(const scenario *sc, const char *label, FILE *out);
+
+/* Prints the planning figures of sc (models/planfig.h) as an aligned block:
+ * backups against their periods and the link, the peak offered rate against
+ * each region's capacity, N-1 headroom and the yearly cost of standing by. */
+void cli_print_planfig(const scenario *sc, FILE *out);
 
 /* Prints "firedrill CMD: <message>\nTry 'firedrill CMD --help'." and returns
  * CLI_EXIT_USAGE. */

@@ -102,20 +102,25 @@ typedef struct run_pool {
 
 static void *run_worker(void *arg) {
     run_pool *p = arg;
+    world_options opts = p->opts;
+    opts.cache = world_cache_create(); /* this thread's, across its replicas */
     for (;;) {
         uint64_t i = atomic_fetch_add(&p->next, 1);
-        if (i >= p->n || atomic_load(&p->failed)) return NULL;
+        if (i >= p->n || atomic_load(&p->failed)) break;
         char err[1024];
-        if (world_run(p->sc, &p->opts, p->first_seed + i, &p->results[i], err, sizeof err) != 0) {
+        if (world_run(p->sc, &opts, p->first_seed + i, &p->results[i], err, sizeof err) != 0) {
             pthread_mutex_lock(&p->mu);
             if (!atomic_exchange(&p->failed, true)) snprintf(p->err, sizeof p->err, "%s", err);
             pthread_mutex_unlock(&p->mu);
-            return NULL;
+            break;
         }
     }
+    world_cache_free(opts.cache);
+    return NULL;
 }
 
 static int run_replicas(run_pool *p, int jobs) {
+    rec_cpu_set_blas_threads(1); /* replicas run small kernels, one thread each */
     if ((uint64_t)jobs > p->n) jobs = (int)p->n;
     pthread_t *threads = calloc((size_t)jobs, sizeof *threads);
     pthread_mutex_init(&p->mu, NULL);
@@ -266,7 +271,7 @@ int cmd_run(int argc, char **argv) {
         scenario_free(&sc);
         return CLI_EXIT_USAGE;
     }
-    cli_warn_overload(&sc, file, stderr);
+    cli_warn_scenario(&sc, file, stderr);
     char default_path[256];
     if (!out_path) {
         mkdir("results", 0777);
@@ -352,9 +357,10 @@ int cmd_validate(int argc, char **argv) {
         if (text) puts(text);
         free(text);
     } else {
-        cli_warn_overload(&sc, argv[optind], stderr);
+        cli_warn_scenario(&sc, argv[optind], stderr);
         printf("%s: valid\n", argv[optind]);
         scenario_describe(&sc, stdout);
+        cli_print_planfig(&sc, stdout);
     }
     scenario_free(&sc);
     return CLI_EXIT_OK;

@@ -80,7 +80,7 @@ static void warn_overload(const sweep_spec *sw) {
     for (size_t i = 0; i < sw->n_points; i++) {
         char label[1024];
         snprintf(label, sizeof label, "%s: points[%zu] (parameters %s)", sw->file, i, sw->points[i].parameters);
-        cli_warn_overload(&sw->points[i].sc, label, stderr);
+        cli_warn_scenario(&sw->points[i].sc, label, stderr);
     }
 }
 

@@ -142,7 +142,9 @@ int sweep_mpi_master(sweep_mpi *m, sweep_exec *x, int local_threads, char *err, 
 int sweep_mpi_worker(sweep_mpi *m, const sweep_spec *sw, char *err, size_t errlen) {
     (void)m;
     int rc = SWEEP_OK;
+    rec_cpu_set_blas_threads(1); /* replicas run small kernels, one thread each */
     MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_REQUEST, MPI_COMM_WORLD);
+    world_cache *cache = world_cache_create();
     for (;;) {
         uint64_t unit;
         MPI_Recv(&unit, 1, MPI_UINT64_T, 0, TAG_WORK, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
@@ -154,7 +156,7 @@ int sweep_mpi_worker(sweep_mpi *m, const sweep_spec *sw, char *err, size_t errle
         unsigned char *msg = NULL;
         if (unit >= sweep_units(sw)) {
             snprintf(why, sizeof why, "unit %llu is outside the sweep", (unsigned long long)unit);
-        } else if (sweep_exec_compute(sw, unit, &row, &inc, &n, why, sizeof why) == 0) {
+        } else if (sweep_exec_compute(sw, unit, cache, &row, &inc, &n, why, sizeof why) == 0) {
             msg = pack(unit, &row, inc, n, &len);
             if (!msg) snprintf(why, sizeof why, "out of memory");
         }
@@ -169,5 +171,6 @@ int sweep_mpi_worker(sweep_mpi *m, const sweep_spec *sw, char *err, size_t errle
             rc = SWEEP_EFAIL;
         }
     }
+    world_cache_free(cache);
     return rc;
 }

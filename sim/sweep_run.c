@@ -38,13 +38,13 @@ int sweep_mpi_world_size_from_env(void) {
 
 /* ---- one unit ---------------------------------------------------------------------- */
 
-int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, replica_metrics *row, incident_record **inc, size_t *n_inc,
-                       char *err, size_t errlen) {
+int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, world_cache *cache, replica_metrics *row,
+                       incident_record **inc, size_t *n_inc, char *err, size_t errlen) {
     uint32_t point = sweep_unit_point(sw, unit);
     uint64_t seed = sweep_unit_seed(sw, unit);
     world_result r;
     char why[1024];
-    const world_options opts = {.backend = sw->backend};
+    const world_options opts = {.backend = sw->backend, .cache = cache};
     if (world_run(&sw->points[point].sc, &opts, seed, &r, why, sizeof why) != 0) {
         world_result_free(&r);
         cli_errf(err, errlen, "point %u seed %llu: %s", (unsigned)point, (unsigned long long)seed, why);
@@ -334,16 +334,19 @@ static void *worker_main(void *arg) {
     sweep_exec *x = arg;
     uint64_t u;
     char err[1024];
+    /* one per thread: the segments' queueing states repeat across replicas */
+    world_cache *cache = world_cache_create();
     while (sweep_exec_take(x, &u)) {
         replica_metrics row;
         incident_record *inc = NULL;
         size_t n = 0;
-        if (sweep_exec_compute(x->sw, u, &row, &inc, &n, err, sizeof err) != 0) {
+        if (sweep_exec_compute(x->sw, u, cache, &row, &inc, &n, err, sizeof err) != 0) {
             sweep_exec_fail(x, "%s", err);
             break;
         }
         sweep_exec_store(x, u, &row, inc, n);
     }
+    world_cache_free(cache);
     pthread_mutex_lock(&x->mu);
     x->running--;
     pthread_cond_broadcast(&x->cv);
@@ -352,6 +355,7 @@ static void *worker_main(void *arg) {
 }
 
 int sweep_exec_start_threads(sweep_exec *x, int n_threads, char *err, size_t errlen) {
+    rec_cpu_set_blas_threads(1); /* replicas run small kernels, one thread each */
     x->threads = calloc(n_threads > 0 ? (size_t)n_threads : 1, sizeof *x->threads);
     if (!x->threads) {
         cli_errf(err, errlen, "out of memory");

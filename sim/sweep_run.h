@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 #include "models/metrics.h"
+#include "models/world.h"
 #include "sim/sweep.h"
 
 enum { SWEEP_OK = 0, SWEEP_EFAIL = 1, SWEEP_EUSAGE = 2 }; /* the CLI's exit codes */
@@ -95,9 +96,10 @@ int sweep_exec_pump(sweep_exec *x, int wait_ms);
 int sweep_exec_finish_threads(sweep_exec *x, char *err, size_t errlen);
 
 /* Runs one unit: world_run with the point's scenario and seed, the point
- * column set, incidents sorted by id. Thread-safe. */
-int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, replica_metrics *row, incident_record **inc, size_t *n_inc,
-                       char *err, size_t errlen);
+ * column set, incidents sorted by id. Thread-safe given one world cache
+ * per thread (NULL: none kept between units). */
+int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, world_cache *cache, replica_metrics *row,
+                       incident_record **inc, size_t *n_inc, char *err, size_t errlen);
 
 /* The shard's rows in (point, seed) order and incidents in (point, seed,
  * id) order, malloc'ed. */

@@ -33,8 +33,42 @@ expect_status 0 "reference validates" -- "$FIREDRILL" validate scenarios/referen
 sed 's|"cross_region_bps": "100MB/s"|"cross_region_bps": 6666666.667|; s|"full_period_s": "1d"|"full_period_s": 10000|;
      s|"verify": true|"verify": false|' scenarios/reference.json > "$tmp/over.json"
 expect_status 0 "overloaded fulls still validate" -- "$FIREDRILL" validate "$tmp/over.json"
-expect_match "$err" "^warning: $tmp/over.json: backup.full_period_s: a full backup of 100 GB takes 15000 s at 6.67 MB/s \(min of backup.bandwidth_bps and storage.cross_region_bps\), longer than its period of 10000 s: fulls due while one is in flight are skipped, so restorable fulls come every 20000 s and the RPO grows$" \
+expect_match "${err%%$'\n'*}" "^warning: $tmp/over.json: backup.full_period_s: a full backup of 100 GB takes 15000 s at 6.67 MB/s \(min of backup.bandwidth_bps and storage.cross_region_bps\), longer than its period of 10000 s: fulls due while one is in flight are skipped, so restorable fulls come every 20000 s and the RPO grows$" \
     "validate warns that fulls are skipped"
+# 8.64 fulls and about 95 incrementals of 4.40 GB a day: 12.8 models
+expect_match "${err#*$'\n'}" "^warning: $tmp/over.json: backup: backups move 12.8x the model size per day \(1.28 TB a day for a 100 GB model\)$" \
+    "validate warns that backups move more than 10 models a day"
+
+# validate shows the planning figures a capacity planner reads before a run
+expect_status 0 "validate prints the plan" -- "$FIREDRILL" validate scenarios/reference.json
+expect_match "$out" "scenarios/reference.json: valid" "still says valid"
+expect_match "$out" $'\n    full +100 GB +100 % +17 min 40 s +1 d +0.0123\n' "full: size, share, duration with verification, period, ratio"
+expect_match "$out" $'\n    incremental +4.40 GB +4.40 % +1 min 44 s +15 min +0.116\n' "incremental: 1 - exp(-0.045) of the model"
+expect_match "$out" $'\n  backup link +100 MB/s \\(min of backup.bandwidth_bps and storage.cross_region_bps\\), 6.00 % busy' \
+    "backup link utilisation"
+expect_match "$out" $'\n  backup volume +518 GB a day \\(5.18x the model\\), 15.5 TB per 30 days\n' "bytes moved"
+expect_match "$out" $'\n  peak offered +72,000 req/s under disasters\\[8\\] \\(traffic_surge x2\\)\n' "peak offered rate"
+expect_match "$out" $'\n    cn-east +primary +16  76,800 req/s +serving' "region capacity"
+expect_match "$out" $'\n    cn-north +standby +16  76,800 req/s +warm 25.0 % +1.15 M' "standby running share and cost"
+expect_match "$out" $'\n  peak load +93.8 % of the serving capacity \\(76,800 req/s\\)\n' "peak utilisation"
+expect_match "$out" $'\n  N-1 load +93.8 % when cn-east is lost: cn-north takes over with 76,800 req/s\n' "N-1 headroom"
+expect_match "$out" $'\n  standby cost +2.30 M per year' "standby cost per year"
+[[ "$out" != *"cannot carry the peak"* ]] && echo "ok: reference carries its peak" || { echo "FAIL: reference flagged"; fails=$((fails+1)); }
+# --list-keys and --schema stay machine-readable (scripts/gen_scenario_docs.sh)
+for opt in --list-keys --schema; do
+    expect_status 0 "validate $opt" -- "$FIREDRILL" validate "$opt" scenarios/reference.json
+    [[ "$out" != *"plan ("* && -z "$err" ]] && echo "ok: $opt prints no plan" || { echo "FAIL: $opt changed"; fails=$((fails+1)); }
+done
+# an onset at or past the horizon, or no disaster at all, is a warning
+sed 's/"disasters": \[/"disasters": [{"kind": "region_outage", "at_s": ["40d"]},/' scenarios/reference.json > "$tmp/late.json"
+expect_status 0 "late onset still validates" -- "$FIREDRILL" validate "$tmp/late.json"
+expect_match "$err" "^warning: $tmp/late.json: disasters\[0\]\.at_s\[0\]: onset at 40 d is at or beyond horizon_s \(30 d\): never happens$" \
+    "onset beyond the horizon never happens"
+echo '{"name": "calm", "topology": {"regions": [{"name": "r", "role": "primary"}]}, "failover": {"standby": "cold"},
+ "model": {"rows_touched_per_update_fraction": 1e-8}}' > "$tmp/calm.json"
+expect_status 0 "a scenario without disasters validates" -- "$FIREDRILL" validate "$tmp/calm.json"
+expect_match "$err" "^warning: $tmp/calm.json: disasters: nothing fails: RTO/RPO will be empty$" "nothing fails"
+expect_match "$out" "N-1 load +inf: no region takes over when r is lost  <- cannot carry the peak" "one region has no N-1"
 
 sed 's/"distribution": "exponential",/"distribution": "calibrated",/' scenarios/reference.json > "$tmp/cal.json"
 expect_status 2 "calibrated service without a table" -- "$FIREDRILL" validate "$tmp/cal.json"

@@ -13,6 +13,7 @@
 #include <gsl/gsl_sf_lambert.h>
 
 #include "analysis/analytic.h"
+#include "models/traffic.h"
 
 #define MIN_S  60.0
 #define HOUR_S 3600.0
@@ -126,6 +127,29 @@ static void test_erlang_c_large(void **state) {
     double got = ana_erlang_c(c, a);
     assert_true(got > 0.0 && got < 1.0);
     assert_rel(got, want, 1e-9);
+}
+
+/* The world's Erlang C (GSL's Poisson pmf over CDF, O(1) in the fleet
+ * size) against the Erlang B recursion it replaced and the analysis one. */
+static void test_world_erlang_c(void **state) {
+    (void)state;
+    const double cs[] = {1, 2, 8, 128, 1000};
+    for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++)
+        for (double rho = 0.05; rho < 1; rho += 0.1) {
+            double c = cs[i], a = rho * c, b = 1;
+            for (int k = 1; k <= (int)c; k++) b = a * b / (k + a * b);
+            double want = b / (1 - rho + rho * b);
+            assert_rel(traffic_erlang_c(c, a), want, 1e-9);
+            assert_rel(traffic_erlang_c(c, a), ana_erlang_c((unsigned)c, a), 1e-9);
+        }
+    /* fractional servers during scale-up: B of the whole servers, the rest by rho */
+    double b = 1, a = 3.0;
+    for (int k = 1; k <= 4; k++) b = a * b / (k + a * b);
+    assert_rel(traffic_erlang_c(4.5, a), b / (1 - a / 4.5 + a / 4.5 * b), 1e-12);
+    /* a 100,000-server fleet with 8 slots each, near saturation */
+    double big = traffic_erlang_c(800000, 799000);
+    assert_true(big > 0 && big < 1);
+    assert_true(traffic_erlang_c(8, 9) == 1 && traffic_erlang_c(8, 0) == 0);
 }
 
 static void test_mmc_unstable(void **state) {
@@ -301,6 +325,7 @@ int main(void) {
         cmocka_unit_test(test_erlang_c_single_server),
         cmocka_unit_test(test_erlang_c_table),
         cmocka_unit_test(test_erlang_c_large),
+        cmocka_unit_test(test_world_erlang_c),
         cmocka_unit_test(test_mmc_unstable),
         cmocka_unit_test(test_mmc_mean_wait),
         cmocka_unit_test(test_mmc_wait_quantile),

@@ -361,6 +361,43 @@ static void test_real_state_agrees_with_logical(void **state) {
     assert_true(fabs((rpo[1] / n_rpo[1]) / (rpo[0] / n_rpo[0]) - 1) < 0.10);
 }
 
+/* ---- caches change nothing ---------------------------------------------------------- */
+/* A thread's world cache (queueing states, the quality probe's model) is
+ * shared by the replicas it runs: a replica's row is the same bit for bit
+ * with no cache, with a fresh one, and after other replicas filled it. */
+static void same_row(const replica_metrics *a, const replica_metrics *b, uint64_t seed) {
+    replica_metrics x = *a, y = *b;
+    x.wall_s = y.wall_s = 0;
+    if (memcmp(&x, &y, sizeof x) != 0) fail_msg("seed %llu: rows differ with the cache", (unsigned long long)seed);
+}
+
+static void test_shared_cache_changes_nothing(void **state) {
+    (void)state;
+    scenario sc;
+    load(&sc, "scenarios/reference.json");
+    enum { N = 4 };
+    replica_metrics alone[N];
+    for (uint64_t seed = 1; seed <= N; seed++) {
+        world_result r;
+        run(&sc, seed, &r);
+        alone[seed - 1] = r.metrics;
+        world_result_free(&r);
+    }
+    world_cache *cache = world_cache_create();
+    assert_non_null(cache);
+    const world_options opts = {.backend = REC_BACKEND_CPU, .cache = cache};
+    char err[1024];
+    for (uint64_t k = 0; k < 2 * N; k++) {
+        uint64_t seed = k < N ? N - k : k - N + 1; /* backwards, then forwards */
+        world_result r;
+        if (world_run(&sc, &opts, seed, &r, err, sizeof err) != 0) fail_msg("%s", err);
+        same_row(&alone[seed - 1], &r.metrics, seed);
+        world_result_free(&r);
+    }
+    world_cache_free(cache);
+    scenario_free(&sc);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped_scenarios_add_up),
@@ -371,6 +408,7 @@ int main(void) {
         cmocka_unit_test(test_policy_keys_keep_onsets),
         cmocka_unit_test(test_policy_draws_are_per_incident),
         cmocka_unit_test(test_real_state_agrees_with_logical),
+        cmocka_unit_test(test_shared_cache_changes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
