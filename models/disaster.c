@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_randist.h>
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_sf_gamma.h>
 
 /* One row per disaster_kind. The takes / destroys_state / false_alarm
@@ -174,19 +174,19 @@ void disaster_set_free(disaster_set *set) {
     set->n = 0;
 }
 
-double dist_sample(const dist_spec *d, gsl_rng *rng) {
+double dist_quantile(const dist_spec *d, double p) {
     switch (d->law) {
     case LAW_FIXED: return d->mean_s;
-    case LAW_EXPONENTIAL: return gsl_ran_exponential(rng, d->mean_s);
+    case LAW_EXPONENTIAL: return gsl_cdf_exponential_Pinv(p, d->mean_s);
     case LAW_WEIBULL: {
         /* mean = scale * Gamma(1 + 1/k) */
         double scale = d->mean_s / gsl_sf_gamma(1.0 + 1.0 / d->shape);
-        return gsl_ran_weibull(rng, scale, d->shape);
+        return gsl_cdf_weibull_Pinv(p, scale, d->shape);
     }
     case LAW_LOGNORMAL: {
         double sigma2 = log1p(d->cv * d->cv);
         double mu = log(d->mean_s) - sigma2 / 2;
-        return gsl_ran_lognormal(rng, mu, sqrt(sigma2));
+        return gsl_cdf_lognormal_Pinv(p, mu, sqrt(sigma2));
     }
     }
     return d->mean_s;

@@ -99,7 +99,9 @@ extern const char *const disaster_unit_names[];
 bool disaster_parse(cfg_obj *root, disaster_set *set);
 void disaster_set_free(disaster_set *set);
 
-/* A draw from the law (seconds, > 0). Weibull's scale is derived from the mean. */
-double dist_sample(const dist_spec *d, gsl_rng *rng);
+/* The p-quantile of the law (seconds, > 0), 0 < p < 1, by GSL's inverse
+ * CDFs: a draw by inversion when p is uniform. Weibull's scale is derived
+ * from the mean. */
+double dist_quantile(const dist_spec *d, double p);
 
 #endif

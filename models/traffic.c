@@ -297,8 +297,9 @@ static stable_queue stable_queue_of(const traffic_spec *t, const serving_state *
 
 /* ---- the stable-segment cache -------------------------------------------------- */
 
-/* Entries beyond this are computed but not kept (a scenario whose states
- * never repeat gains nothing from keeping them). */
+/* Entries beyond this are computed but not kept until the cache is
+ * trimmed between replicas (a scenario whose states rarely repeat, as a
+ * large fleet's server counts, gains little from keeping them). */
 #define CACHE_MAX_ENTRIES (1u << 16)
 
 typedef struct cache_entry {
@@ -306,8 +307,19 @@ typedef struct cache_entry {
     stable_queue sq;
     double mu, mean_response_s, p99_s; /* p99: NaN until a timeline asks */
     bool slo_met;
-    float *mass; /* per unit of served weight, LATHIST_BINS; NULL until folded */
+    int32_t law; /* its latency law in the cache's laws, -1 until folded */
 } cache_entry;
+
+/* A response-time law binned for the histogram, per unit of served weight.
+ * Many states share one: a fleet of thousands of slots at a sane load
+ * almost never waits (Erlang C below 1e-15), and then the law is the
+ * service time alone, whatever the number of servers. */
+typedef struct latency_law {
+    double mu, pw, nu, shift_s; /* the key */
+    double mass[LATHIST_BINS];
+} latency_law;
+
+static void cache_clear(traffic_cache *c);
 
 struct traffic_cache {
     const traffic_spec *spec; /* the entries belong to it */
@@ -315,19 +327,24 @@ struct traffic_cache {
     size_t n, cap;
     uint32_t *index; /* open addressing: entry + 1, 0 empty */
     size_t index_cap;
+    latency_law *laws;
+    size_t n_laws, cap_laws;
 };
 
 traffic_cache *traffic_cache_create(void) { return calloc(1, sizeof(traffic_cache)); }
 
+void traffic_cache_trim(traffic_cache *c) {
+    if (c && c->n > CACHE_MAX_ENTRIES / 2) cache_clear(c);
+}
+
 static void cache_clear(traffic_cache *c) {
-    for (size_t i = 0; i < c->n; i++) free(c->entries[i].mass);
-    c->n = 0;
+    c->n = c->n_laws = 0;
     if (c->index) memset(c->index, 0, c->index_cap * sizeof *c->index);
 }
 
 void traffic_cache_free(traffic_cache *c) {
     if (!c) return;
-    cache_clear(c);
+    free(c->laws);
     free(c->entries);
     free(c->index);
     free(c);
@@ -390,7 +407,7 @@ static void entry_fill(cache_entry *x, const traffic_spec *t, const serving_stat
     x->mean_response_s = 1.0 / mu + x->sq.q.pw / x->sq.q.nu + x->sq.shift_s;
     x->slo_met = mmc_latency_slo_met(t, &x->sq.q, x->sq.shift_s);
     x->p99_s = NAN;
-    x->mass = NULL;
+    x->law = -1;
 }
 
 /* The entry of a stable segment, or NULL when it cannot be kept (then the
@@ -448,37 +465,75 @@ static bool defer_mass(traffic_acc *acc, uint32_t id, double served, bool incide
     return true;
 }
 
-static void add_mass(lathist *h, double weight, const float *mass) {
+static void add_mass(lathist *h, double weight, const double *mass) {
     for (int i = 0; i < LATHIST_BINS; i++) h->mass[i] += weight * mass[i];
     h->total += weight;
 }
 
+/* Below this the wait is no part of the law (a relative change of the
+ * binned masses under 1e-15). */
+#define LAW_NO_WAIT 1e-15
+
+/* The law of entry x: found among the laws (a linear search: a scenario
+ * has few distinct laws), or binned and added; -1 when out of memory. */
+static int32_t entry_law(traffic_cache *c, cache_entry *x) {
+    if (x->law >= 0) return x->law;
+    mmc q = x->sq.q;
+    if (q.pw < LAW_NO_WAIT) q.pw = q.nu = 0;
+    for (size_t i = c->n_laws; i-- > 0;) {
+        const latency_law *l = &c->laws[i];
+        if (l->mu == q.mu && l->pw == q.pw && l->nu == q.nu && l->shift_s == x->sq.shift_s) return x->law = (int32_t)i;
+    }
+    if (c->n_laws == c->cap_laws) {
+        size_t cap = c->cap_laws ? 2 * c->cap_laws : 16;
+        latency_law *grown = realloc(c->laws, cap * sizeof *grown);
+        if (!grown) return -1;
+        c->laws = grown;
+        c->cap_laws = cap;
+    }
+    latency_law *l = &c->laws[c->n_laws];
+    *l = (latency_law){.mu = q.mu, .pw = q.pw, .nu = q.nu, .shift_s = x->sq.shift_s};
+    lathist one;
+    memset(&one, 0, sizeof one);
+    if (q.pw == 0) q.nu = 2 * q.mu; /* any rate: the wait has no weight */
+    lathist_add_survival(&one, 1, &q, x->sq.shift_s);
+    memcpy(l->mass, one.mass, sizeof l->mass);
+    return x->law = (int32_t)c->n_laws++;
+}
+
+/* Each entry's served weight goes to its law, and each law is binned into
+ * the histograms once: entries of a large fleet (one per server count)
+ * mostly share a law. Both in first-use order, so the sums do not depend
+ * on what the cache held before. */
 void traffic_acc_finish(traffic_acc *acc) {
+    traffic_cache *c = acc->cache;
+    double *law_all = c && c->n_laws + acc->n_used ? calloc(c->n_laws + acc->n_used, sizeof *law_all) : NULL;
+    double *law_inc = law_all ? calloc(c->n_laws + acc->n_used, sizeof *law_inc) : NULL;
+    int32_t *order = law_inc ? malloc((acc->n_used + 1) * sizeof *order) : NULL;
+    size_t n_order = 0;
     for (size_t k = 0; k < acc->n_used; k++) {
         uint32_t id = acc->used[k];
-        cache_entry *x = &acc->cache->entries[id];
-        if (!x->mass) {
-            lathist one;
-            memset(&one, 0, sizeof one);
-            lathist_add_survival(&one, 1, &x->sq.q, x->sq.shift_s);
-            x->mass = malloc(LATHIST_BINS * sizeof *x->mass);
-            if (!x->mass) {
-                /* no room to keep it: add this replica's share directly */
-                for (int i = 0; i < LATHIST_BINS; i++) {
-                    acc->all.mass[i] += acc->w_all[id] * one.mass[i];
-                    acc->incident.mass[i] += acc->w_incident[id] * one.mass[i];
-                }
-                acc->all.total += acc->w_all[id];
-                acc->incident.total += acc->w_incident[id];
-                acc->w_all[id] = acc->w_incident[id] = 0;
-                continue;
-            }
-            for (int i = 0; i < LATHIST_BINS; i++) x->mass[i] = (float)one.mass[i];
+        cache_entry *x = &c->entries[id];
+        int32_t law = order ? entry_law(c, x) : -1;
+        if (law < 0) {
+            /* no room to keep it: add this replica's share directly */
+            lathist_add_survival(&acc->all, acc->w_all[id], &x->sq.q, x->sq.shift_s);
+            lathist_add_survival(&acc->incident, acc->w_incident[id], &x->sq.q, x->sq.shift_s);
+        } else {
+            if (law_all[law] == 0 && law_inc[law] == 0) order[n_order++] = law;
+            law_all[law] += acc->w_all[id];
+            law_inc[law] += acc->w_incident[id];
         }
-        if (acc->w_all[id] > 0) add_mass(&acc->all, acc->w_all[id], x->mass);
-        if (acc->w_incident[id] > 0) add_mass(&acc->incident, acc->w_incident[id], x->mass);
         acc->w_all[id] = acc->w_incident[id] = 0;
     }
+    for (size_t k = 0; k < n_order; k++) {
+        const double *mass = c->laws[order[k]].mass;
+        if (law_all[order[k]] > 0) add_mass(&acc->all, law_all[order[k]], mass);
+        if (law_inc[order[k]] > 0) add_mass(&acc->incident, law_inc[order[k]], mass);
+    }
+    free(law_all);
+    free(law_inc);
+    free(order);
     acc->n_used = 0;
 }
 

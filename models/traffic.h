@@ -109,6 +109,9 @@ typedef struct traffic_segment {
 typedef struct traffic_cache traffic_cache;
 traffic_cache *traffic_cache_create(void);
 void traffic_cache_free(traffic_cache *c);
+/* Between replicas (no traffic_acc holds entries): empties a cache grown
+ * past half its bound, so that the next replica can keep what it meets. */
+void traffic_cache_trim(traffic_cache *c);
 
 typedef struct traffic_acc {
     double offered, failed;

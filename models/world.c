@@ -169,6 +169,7 @@ int world_run(const scenario *sc, const world_options *opts, uint64_t seed, worl
     w->sc = sc;
     w->opts = opts ? *opts : (world_options){.backend = REC_BACKEND_CPU};
     if (w->opts.cache) {
+        traffic_cache_trim(w->opts.cache->traffic);
         w->acc.cache = w->opts.cache->traffic;
         w->quality = w->opts.cache->quality;
     }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "models/world_internal.h"
 #include "sim/engine/stream.h"
 
@@ -125,6 +127,17 @@ static void bad_push(world *w, unit_proc *u) {
     sim_schedule_in(w->s, simtime_from_s(r->rto_s), wdis_rolled_back, w, sim_payload_pair(u->spec->crash, (uint32_t)k));
 }
 
+/* The unit's next draw of law d. A fleet has up to millions of units: a
+ * GSL generator each would cost kilobytes and thousands of operations to
+ * seed, so each unit draws from a counter-based stream instead (XXH3 of the
+ * draw number under the unit's 64-bit key: uniform 53-bit fractions, never
+ * 0 or 1) turned into the law by GSL's inverse CDFs. */
+static double unit_draw(unit_proc *u, const dist_spec *d) {
+    uint64_t n = u->draws++;
+    uint64_t h = XXH3_64bits_withSeed(&n, sizeof n, u->draw_key);
+    return dist_quantile(d, ((double)(h >> 11) + 0.5) * 0x1p-53);
+}
+
 /* In disaster_kind order. */
 static const kind_ops kind_ops_table[] = {
     {servers_down, servers_back}, /* server_failure */
@@ -164,12 +177,12 @@ void wdis_fail(sim *s, void *ctx, sim_payload p) {
     const kind_ops *ops = &kind_ops_table[d->kind];
     bool renews = d->stochastic && p.u32[0] == 0;
     if (!ops->repair) {
-        if (renews) sim_schedule_in(s, simtime_from_s(dist_sample(&d->interarrival, u->rng)), wdis_fail, u, p);
+        if (renews) sim_schedule_in(s, simtime_from_s(unit_draw(u, &d->interarrival)), wdis_fail, u, p);
         ops->fail(w, u);
         u->onsets++;
         return;
     }
-    double duration = dist_sample(&d->duration, u->rng);
+    double duration = unit_draw(u, &d->duration);
     ops->fail(w, u);
     u->incident = NO_INCIDENT;
     if (u->region >= 0 && d->per != UNIT_FLEET) wfo_check_serving(w, u, duration);
@@ -193,7 +206,7 @@ void wdis_repair(sim *s, void *ctx, sim_payload p) {
     if (u->region >= 0 && d->per != UNIT_FLEET) wfo_check_serving(w, u, 0);
     wfo_consider_failback(w);
     if (d->stochastic && p.u32[0] == 0)
-        sim_schedule_in(s, simtime_from_s(dist_sample(&d->interarrival, u->rng)), wdis_fail, u, sim_payload_pair(0, 0));
+        sim_schedule_in(s, simtime_from_s(unit_draw(u, &d->interarrival)), wdis_fail, u, sim_payload_pair(0, 0));
 }
 
 /* Whether disaster d has units in region r, and how many servers each takes
@@ -230,15 +243,22 @@ bool wdis_setup(world *w) {
     if (!w->units) return false;
     for (size_t i = 0; i < sc->disasters.n; i++) {
         const disaster_spec *d = &sc->disasters.items[i];
+        int same_kind = 0; /* earlier specs of this kind: a second one gets streams of its own */
+        for (size_t j = 0; j < i; j++) same_kind += sc->disasters.items[j].kind == d->kind;
         for (int r = 0; r < sc->n_regions; r++) {
             if (!unit_shape(sc, d, r, &count, &per_unit)) continue;
+            /* One stream per disaster spec, region and unit, named by what
+             * it is (not by the spec's position or any policy), so compared
+             * policies meet the same disasters. */
+            char name[160];
+            int len = snprintf(name, sizeof name, "disaster.%s.%s", disaster_kind_names[d->kind], sc->regions[r].name);
+            if (same_kind && len > 0 && (size_t)len < sizeof name)
+                snprintf(name + len, sizeof name - (size_t)len, "#%d", same_kind);
+            uint64_t region_key = stream_seed64(sim_seed(w->s), name);
+            uint64_t policy_region_key = region_key ^ UINT64_C(0x9e3779b97f4a7c15);
             for (int k = 0; k < count; k++) {
                 unit_proc *u = &w->units[w->n_units++];
-                char name[128];
-                /* One stream per disaster spec and unit: the draws do not
-                 * depend on policies, so compared policies meet the same
-                 * disasters. */
-                snprintf(name, sizeof name, "disaster.%s.%s.%d", disaster_kind_names[d->kind], sc->regions[r].name, k);
+                uint64_t unit = (uint64_t)k;
                 *u = (unit_proc){.w = w,
                                  .spec = d,
                                  .region = r,
@@ -246,13 +266,10 @@ bool wdis_setup(world *w) {
                                  .index = k,
                                  .servers = per_unit,
                                  .incident = NO_INCIDENT,
-                                 .rng = sim_stream(w->s, name)};
-                if (!u->rng) return false;
-                char policy[136];
-                snprintf(policy, sizeof policy, "policy.%s", name);
-                u->policy_key = stream_seed64(sim_seed(w->s), policy);
+                                 .draw_key = XXH3_64bits_withSeed(&unit, sizeof unit, region_key),
+                                 .policy_key = XXH3_64bits_withSeed(&unit, sizeof unit, policy_region_key)};
                 if (d->stochastic)
-                    sim_schedule_in(w->s, simtime_from_s(dist_sample(&d->interarrival, u->rng)), wdis_fail, u,
+                    sim_schedule_in(w->s, simtime_from_s(unit_draw(u, &d->interarrival)), wdis_fail, u,
                                     sim_payload_pair(0, 0));
                 for (size_t j = 0; j < d->n_scripted; j++)
                     sim_schedule_at(w->s, simtime_from_s(d->scripted_at_s[j]), wdis_fail, u, sim_payload_pair(1, 0));

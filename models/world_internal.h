@@ -54,7 +54,9 @@ typedef struct unit_proc {
     uint32_t onsets;     /* failures so far: numbers the incidents' policy streams */
     uint64_t policy_key; /* seeds those streams: a function of (seed, unit) only */
     size_t incident;     /* the unit's open incident, or NO_INCIDENT */
-    gsl_rng *rng;        /* onsets and durations: exogenous, never drawn by a policy */
+    /* up-times and durations: the unit's own counter-based stream (draw n
+     * is a hash of (key, n)), exogenous, never drawn by a policy */
+    uint64_t draw_key, draws;
 } unit_proc;
 
 /* The serving outage (the world has at most one at a time). */

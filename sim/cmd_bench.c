@@ -3,8 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "models/phold.h"
+#include "models/scenario.h"
+#include "models/world.h"
 #include "sim/cli.h"
 #include "sim/commands.h"
 
@@ -12,6 +15,7 @@ static const char bench_usage[] =
     "usage: firedrill bench phold [--lps N] [--init M] [--remote P] [--lookahead L]\n"
     "                             [--mean X] [--events E] [--seed S]\n"
     "       firedrill bench kernels [--backend auto|cpu|cuda] [--quick]\n"
+    "       firedrill bench replica [SCENARIO.json] [--replicas N] [--seed S]\n"
     "\n"
     "phold: the PHOLD workload on the engine; prints one line\n"
     "  phold lps=N init=M remote=P lookahead=L events=E sim_time_s=T wall_s=W\n"
@@ -19,7 +23,12 @@ static const char bench_usage[] =
     "        engine_bytes_per_pending=B2 checksum=C\n"
     "  defaults: --lps 1000 --init 1 --remote 1 --lookahead 0 --mean 1 --events 1e6 --seed 1\n"
     "  (times L and X in seconds)\n"
-    "kernels: the recommendation kernels against memcpy and bare BLAS bounds\n";
+    "kernels: the recommendation kernels against memcpy and bare BLAS bounds\n"
+    "replica: replicas of a scenario (default scenarios/reference.json) on one thread,\n"
+    "  as a sweep worker runs them (one world cache), nothing written; prints\n"
+    "  bench=replica scenario=NAME replicas=N wall_s=W per_replica_ms=M first_replica_ms=F\n"
+    "        events_per_replica=E peak_rss_kb=K\n"
+    "  defaults: --replicas 100 --seed 1\n";
 
 static long peak_rss_kb(void) {
     struct rusage ru;
@@ -99,6 +108,70 @@ static int bench_phold(int argc, char **argv) {
     return CLI_EXIT_OK;
 }
 
+static double seconds_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int bench_replica(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"replicas", required_argument, 0, 'n'},
+        {"seed", required_argument, 0, 's'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    uint64_t replicas = 100, seed = 1;
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if (!cli_parse_u64("bench replica", "--replicas", optarg, 1, 100000000, &replicas)) return CLI_EXIT_USAGE;
+            break;
+        case 's':
+            if (!cli_parse_u64("bench replica", "--seed", optarg, 0, UINT64_MAX / 2, &seed)) return CLI_EXIT_USAGE;
+            break;
+        case 'h': fputs(bench_usage, stdout); return CLI_EXIT_OK;
+        default: return cli_usage_error("bench replica", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    const char *file = optind < argc ? argv[optind++] : "scenarios/reference.json";
+    if (optind < argc) return cli_usage_error("bench replica", "unexpected argument '%s'", argv[optind]);
+    scenario sc;
+    char err[1024];
+    if (!scenario_load(&sc, file, err, sizeof err)) {
+        fprintf(stderr, "firedrill bench replica: %s\n", err);
+        scenario_free(&sc);
+        return CLI_EXIT_USAGE;
+    }
+    rec_cpu_set_blas_threads(1);
+    world_options wo = {.backend = REC_BACKEND_CPU, .cache = world_cache_create()};
+    double t0 = seconds_now(), first_s = 0, events = 0;
+    int status = wo.cache ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+    for (uint64_t i = 0; status == CLI_EXIT_OK && i < replicas; i++) {
+        world_result r;
+        if (world_run(&sc, &wo, seed + i, &r, err, sizeof err) != 0) {
+            fprintf(stderr, "firedrill bench replica: %s: %s\n", file, err);
+            status = CLI_EXIT_FAILED;
+        } else {
+            events += (double)r.metrics.events;
+            if (i == 0) first_s = seconds_now() - t0;
+        }
+        world_result_free(&r);
+    }
+    double wall = seconds_now() - t0;
+    if (status == CLI_EXIT_OK)
+        printf("bench=replica scenario=%s replicas=%llu wall_s=%.4f per_replica_ms=%.4f first_replica_ms=%.3f "
+               "events_per_replica=%.0f peak_rss_kb=%ld\n",
+               sc.name, (unsigned long long)replicas, wall, wall * 1e3 / (double)replicas, first_s * 1e3,
+               events / (double)replicas, peak_rss_kb());
+    world_cache_free(wo.cache);
+    scenario_free(&sc);
+    return status;
+}
+
 int cmd_bench(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(bench_usage, argc < 2 ? stderr : stdout);
@@ -106,5 +179,6 @@ int cmd_bench(int argc, char **argv) {
     }
     if (strcmp(argv[1], "phold") == 0) return bench_phold(argc - 1, argv + 1);
     if (strcmp(argv[1], "kernels") == 0) return cmd_bench_kernels(argc - 1, argv + 1);
-    return cli_usage_error("bench", "unknown benchmark '%s' (phold, kernels)", argv[1]);
+    if (strcmp(argv[1], "replica") == 0) return bench_replica(argc - 1, argv + 1);
+    return cli_usage_error("bench", "unknown benchmark '%s' (phold, kernels, replica)", argv[1]);
 }

@@ -2,8 +2,8 @@
 # `make bench`: every benchmark, one parseable line per figure, each with the
 # target it is held to. Timings are wall-clock on this machine; rerun on the
 # machine you care about.
-#   BENCH_SWEEP_REPLICAS (default 1000): replicas of the sweep-scaling figure;
-#   the issue's 10,000 took 472 s at -j 2 here (2026-11-27), about 16 min at -j 1.
+#   BENCH_SWEEP_REPLICAS (default 10000): replicas of the sweep-scaling figure
+#   (target: 10,000 in <= 15 s with -j 2).
 set -euo pipefail
 fd=${1:-build/firedrill}
 tmp=$(mktemp -d)
@@ -22,15 +22,15 @@ echo "#   targets: small >= 8e6 events/s; large >= 2.5e6 events/s and <= 64 byte
 median_of_5 "$fd" bench phold --lps 1000 --init 1 --remote 1 --lookahead 0 --mean 1 --events 1e6
 median_of_5 "$fd" bench phold --lps 1000 --init 1000 --remote 1 --lookahead 0 --mean 1 --events 1e7
 
-echo "# world: reference scenario, 100 replicas x 30 days, one thread (target <= 0.2 s per replica)"
-t0=$(now)
-"$fd" run scenarios/reference.json --seeds 100 -j 1 -o "$tmp/ref.h5" --quiet
-t1=$(now)
-events=$("$fd" summarize "$tmp/ref.h5" --csv --metrics events | awk -F, 'NR == 2 { printf "%.0f", $6 }')
-awk -v a="$t0" -v b="$t1" -v e="$events" 'BEGIN { printf "world scenario=reference seeds=100 threads=1 wall_s=%.3f wall_per_replica_s=%.5f events_per_replica=%s target_s=0.2\n", b - a, (b - a) / 100, e }'
+echo "# world: one replica of 30 days, one thread (targets: reference <= 2 ms; large fleets within 2x of it)"
+"$fd" bench replica scenarios/reference.json --replicas 1000
+for f in fleet_3x3000 fleet_2x100000; do
+    "$fd" sweep "tests/bench/$f.json" --emit-point 0 > "$tmp/$f.json" 2>/dev/null
+    "$fd" bench replica "$tmp/$f.json" --replicas 20
+done
 
-n=${BENCH_SWEEP_REPLICAS:-1000}
-echo "# sweep: $n replicas of reference.json (target: 10,000 in <= 600 s with -j 2, -j 2 >= 1.8x -j 1)"
+n=${BENCH_SWEEP_REPLICAS:-10000}
+echo "# sweep: $n replicas of reference.json (target: 10,000 in <= 15 s with -j 2, -j 2 >= 1.8x -j 1)"
 printf '{"name":"bench","base":"%s/scenarios/reference.json","seeds":%d}\n' "$PWD" "$n" > "$tmp/sweep.json"
 declare -A wall
 for j in 1 2; do
