@@ -126,6 +126,20 @@ int h5in_attr_string(h5in_file *f, const char *name, char **out, char *err, size
     return H5IN_OK;
 }
 
+bool h5in_attr_number(h5in_file *f, const char *name, double *out) {
+    if (!f || H5Aexists(f->id, name) <= 0) return false;
+    hid_t a = H5Aopen(f->id, name, H5P_DEFAULT);
+    if (a < 0) return false;
+    hid_t t = H5Aget_type(a), space = H5Aget_space(a);
+    H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+    bool ok = (cls == H5T_INTEGER || cls == H5T_FLOAT) && space >= 0 && H5Sget_simple_extent_npoints(space) == 1 &&
+              H5Aread(a, H5T_NATIVE_DOUBLE, out) >= 0;
+    if (space >= 0) H5Sclose(space);
+    if (t >= 0) H5Tclose(t);
+    H5Aclose(a);
+    return ok && isfinite(*out);
+}
+
 int h5in_string_dataset(h5in_file *f, const char *name, char **out, char *err, size_t errlen) {
     *out = NULL;
     if (!h5in_exists(f, name)) {
@@ -357,6 +371,15 @@ long h5in_points_find(const h5in_points *p, uint32_t point) {
     for (size_t i = 0; i < p->n; i++)
         if (p->index[i] == point) return (long)i;
     return -1;
+}
+
+uint32_t h5in_default_baseline(h5in_file *f, const h5in_points *p, bool *from_file) {
+    double v;
+    bool ok =
+        h5in_attr_number(f, "baseline_point", &v) && v >= 0 && v <= UINT32_MAX && h5in_points_find(p, (uint32_t)v) >= 0;
+    if (from_file) *from_file = ok;
+    if (ok) return (uint32_t)v;
+    return p->n ? p->index[0] : 0;
 }
 
 static int cmp_u32(const void *a, const void *b) {

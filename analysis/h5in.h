@@ -60,6 +60,10 @@ bool h5in_exists(h5in_file *f, const char *name);
 /* A string attribute of the root group, malloc'ed into *out. */
 int h5in_attr_string(h5in_file *f, const char *name, char **out, char *err, size_t errlen);
 
+/* A numeric root attribute (any integer or float type) as a double: true
+ * when present and readable. */
+bool h5in_attr_number(h5in_file *f, const char *name, double *out);
+
 /* A scalar string dataset such as "/scenario/resolved", malloc'ed into *out. */
 int h5in_string_dataset(h5in_file *f, const char *name, char **out, char *err, size_t errlen);
 
@@ -76,5 +80,10 @@ int h5in_points_read(h5in_file *f, const h5in_table *replicas, h5in_points *out,
 void h5in_points_free(h5in_points *p);
 /* Position of point index `point` in p, or -1. */
 long h5in_points_find(const h5in_points *p, uint32_t point);
+
+/* The point paired differences are taken against by default: the sweep's
+ * baseline_point (root attribute of a sweep file) when the file has it and
+ * it is among p, else the first point. *from_file tells which (may be NULL). */
+uint32_t h5in_default_baseline(h5in_file *f, const h5in_points *p, bool *from_file);
 
 #endif

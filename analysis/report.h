@@ -4,18 +4,24 @@
  * the recommendation, the evidence per point and the caveats.
  *
  * The recommendation, precisely: a point meets the RTO target X when the
- * one-sided upper confidence bound (level c, t distribution over replicas)
- * of the mean of the per-replica 95th percentile of RTO (column
- * rto_p95_s) is <= X, and the RPO target Y when the same bound of the mean
- * of the per-replica largest RPO (rpo_max_s) is <= Y. Replicas without an
- * outage (or without lost state) have no value and are left out, which
- * conditions on "a month with an outage". Among the points that meet both,
- * the recommended one has the lowest mean backup_cost, then the fewest
- * standby resources (a swept parameter that names standby, servers or
- * capacity; failover.standby ranks cold < pilot_light < warm < hot; for a
- * sweep over base files, the failover.standby and
- * failover.standby_capacity_fraction of each point's scenario), then the
- * lowest point index.
+ * one-sided upper confidence bound (level c; bootstrap percentile over
+ * replicas, analysis/summary.h) of the mean of the per-replica 95th
+ * percentile of RTO (column rto_p95_s) is <= X, and the RPO target Y when
+ * the same bound of the mean of the per-replica largest RPO (rpo_max_s) is
+ * <= Y. Replicas without an outage (or without lost state) have no value
+ * and are left out, which conditions on "a month with an outage". Among
+ * the points that meet both, the recommended one has the lowest mean
+ * total_cost_per_year (files without it, written by an older firedrill:
+ * the lowest mean backup_cost), then the fewest standby resources (a swept
+ * parameter that names standby, servers or capacity; failover.standby
+ * ranks cold < pilot_light < warm < hot; for a sweep over base files, the
+ * failover.standby and failover.standby_capacity_fraction of each point's
+ * scenario), then the lowest point index.
+ *
+ * Beside it the report shows the cost per year by part, the cost/risk
+ * frontier, the bounds against the targets, the losses by incident kind
+ * (analysis/money.h) and, when no point qualifies, which target fails, by
+ * how much, what drives it and values of levers the sweep does not hold.
  *
  * Errors: REPORT_OK, REPORT_EINPUT or REPORT_EFAIL with a message. */
 #ifndef ANALYSIS_REPORT_H
@@ -42,6 +48,10 @@ typedef struct report_meta {
 typedef struct report_options {
     double rto_max_s, rpo_max_s; /* NaN: no target */
     double confidence;
+    /* The point paired differences are taken against; without
+     * have_baseline, the file's baseline_point (h5in_default_baseline). */
+    bool have_baseline;
+    uint32_t baseline;
     /* Figures: drawn when plot.gnuplot and plot.script_dir are set (plot.out_dir
      * is the report folder); otherwise the report says why (no_figures_why). */
     plot_options plot;
@@ -59,8 +69,12 @@ typedef struct report_verdict {
  * finite values of a checked statistic does not meet its target. */
 report_verdict report_check(const summary *s, size_t i, double rto_max_s, double rpo_max_s);
 
+/* The cost the recommendation ranks on: "total_cost_per_year" when s
+ * holds it, else "backup_cost". */
+const char *report_cost_metric(const summary *s);
+
 /* The recommended point position (see above), or -1 when none meets the
- * targets. s must hold backup_cost as well. */
+ * targets. s must hold the cost of report_cost_metric as well. */
 long report_recommend(const summary *s, double rto_max_s, double rpo_max_s);
 
 int report_write(const plot_data *d, const report_meta *meta, const report_options *o, char *err, size_t errlen);

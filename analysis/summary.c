@@ -6,14 +6,15 @@
 
 #include <cJSON.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
 #include "models/cfg.h"
 
 const char *const summary_default_metrics[] = {
-    "rto_mean_s",   "rpo_mean_s",    "availability_time", "availability_requests",
-    "lost_revenue", "latency_p99_s", "backup_cost",       "false_failovers",
+    "rto_mean_s",    "rpo_mean_s",  "availability_time", "availability_requests", "lost_revenue",
+    "latency_p99_s", "backup_cost", "false_failovers",   "total_cost_per_year",
 };
 const size_t summary_default_metric_count = sizeof summary_default_metrics / sizeof summary_default_metrics[0];
 
@@ -24,29 +25,85 @@ static char *dup_string(const char *s) {
     return d;
 }
 
+summary_method summary_metric_method(const char *name, const char *unit) {
+    static const char *const units[] = {"s", "min", "currency", "currency/year", "bytes", "updates", "requests"};
+    static const char *const counts[] = {
+        "incidents",       "failovers",       "false_failovers", "failbacks", "backups_completed",
+        "backups_corrupt", "backups_skipped", "fulls_skipped",   "events",    "batches_executed"};
+    for (size_t i = 0; unit && i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(unit, units[i]) == 0) return SUMMARY_BOOTSTRAP;
+    for (size_t i = 0; name && i < sizeof counts / sizeof counts[0]; i++)
+        if (strcmp(name, counts[i]) == 0) return SUMMARY_BOOTSTRAP;
+    return SUMMARY_T;
+}
+
+const char *summary_method_name(summary_method m) { return m == SUMMARY_BOOTSTRAP ? "bootstrap" : "t"; }
+
+int summary_bootstrap_mean(const double *x, size_t n, double confidence, size_t resamples, unsigned long seed,
+                           double *lo, double *hi, double *upper) {
+    *lo = *hi = *upper = NAN;
+    if (n < 2 || resamples < 2) return SUMMARY_OK;
+    double first = x[0];
+    bool constant = true;
+    for (size_t i = 1; i < n && constant; i++) constant = x[i] == first;
+    if (constant) { /* every resample mean is the value itself */
+        *lo = *hi = *upper = first;
+        return SUMMARY_OK;
+    }
+    double *means = malloc(resamples * sizeof *means);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!means || !r) {
+        free(means);
+        if (r) gsl_rng_free(r);
+        return SUMMARY_EFAIL;
+    }
+    gsl_rng_set(r, seed);
+    for (size_t b = 0; b < resamples; b++) {
+        double sum = 0;
+        for (size_t i = 0; i < n; i++) sum += x[gsl_rng_uniform_int(r, (unsigned long)n)];
+        means[b] = sum / (double)n;
+    }
+    gsl_rng_free(r);
+    gsl_sort(means, 1, resamples);
+    *lo = gsl_stats_quantile_from_sorted_data(means, 1, resamples, (1 - confidence) / 2);
+    *hi = gsl_stats_quantile_from_sorted_data(means, 1, resamples, (1 + confidence) / 2);
+    *upper = gsl_stats_quantile_from_sorted_data(means, 1, resamples, confidence);
+    free(means);
+    return SUMMARY_OK;
+}
+
 /* Mean, sd and the two intervals of already-filtered values. */
-static void mean_interval(const double *x, size_t n, double confidence, double *mean, double *sd, double *lo,
-                          double *hi, double *upper) {
+static int mean_interval(const double *x, size_t n, double confidence, summary_method method, double *mean, double *sd,
+                         double *lo, double *hi, double *upper) {
     *mean = n ? gsl_stats_mean(x, 1, n) : NAN;
     *sd = *lo = *hi = *upper = NAN;
-    if (n < 2) return;
+    if (n < 2) return SUMMARY_OK;
     *sd = gsl_stats_sd_m(x, 1, n, *mean);
+    if (method == SUMMARY_BOOTSTRAP)
+        return summary_bootstrap_mean(x, n, confidence, SUMMARY_BOOTSTRAP_B, SUMMARY_BOOTSTRAP_SEED, lo, hi, upper);
     double se = *sd / sqrt((double)n), df = (double)(n - 1);
     double half = gsl_cdf_tdist_Pinv(0.5 + confidence / 2, df) * se;
     *lo = *mean - half;
     *hi = *mean + half;
     *upper = *mean + gsl_cdf_tdist_Pinv(confidence, df) * se;
+    return SUMMARY_OK;
 }
 
 int summary_stat_compute(const double *x, size_t n, double confidence, summary_stat *out) {
+    return summary_stat_compute_method(x, n, confidence, SUMMARY_T, out);
+}
+
+int summary_stat_compute_method(const double *x, size_t n, double confidence, summary_method method,
+                                summary_stat *out) {
     memset(out, 0, sizeof *out);
-    double *v = malloc((n ? n : 1) * sizeof *v);
+    out->method = method;
+    double *v = calloc(n ? n : 1, sizeof *v);
     if (!v) return SUMMARY_EFAIL;
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (isfinite(x[i])) v[k++] = x[i];
     out->n = k;
-    mean_interval(v, k, confidence, &out->mean, &out->sd, &out->ci_lo, &out->ci_hi, &out->upper);
+    int rc = mean_interval(v, k, confidence, method, &out->mean, &out->sd, &out->ci_lo, &out->ci_hi, &out->upper);
     out->median = out->p95 = out->p99 = out->min = out->max = NAN;
     if (k) {
         gsl_sort(v, 1, k);
@@ -57,7 +114,7 @@ int summary_stat_compute(const double *x, size_t n, double confidence, summary_s
         out->max = v[k - 1];
     }
     free(v);
-    return SUMMARY_OK;
+    return rc;
 }
 
 typedef struct seed_value {
@@ -85,6 +142,12 @@ static size_t sorted_unique(const double *seeds, const double *value, size_t n, 
 
 int summary_paired(const double *seeds, const double *value, size_t n, const double *base_seeds,
                    const double *base_value, size_t n_base, double confidence, summary_diff *out) {
+    return summary_paired_method(seeds, value, n, base_seeds, base_value, n_base, confidence, SUMMARY_T, out);
+}
+
+int summary_paired_method(const double *seeds, const double *value, size_t n, const double *base_seeds,
+                          const double *base_value, size_t n_base, double confidence, summary_method method,
+                          summary_diff *out) {
     memset(out, 0, sizeof *out);
     out->mean = out->ci_lo = out->ci_hi = NAN;
     seed_value *a = malloc((n ? n : 1) * sizeof *a), *b = malloc((n_base ? n_base : 1) * sizeof *b);
@@ -107,11 +170,11 @@ int summary_paired(const double *seeds, const double *value, size_t n, const dou
     }
     out->n = k;
     double sd, upper;
-    mean_interval(d, k, confidence, &out->mean, &sd, &out->ci_lo, &out->ci_hi, &upper);
+    int rc = mean_interval(d, k, confidence, method, &out->mean, &sd, &out->ci_lo, &out->ci_hi, &upper);
     free(a);
     free(b);
     free(d);
-    return SUMMARY_OK;
+    return rc;
 }
 
 /* ---- per point and metric ------------------------------------------------------- */
@@ -124,6 +187,7 @@ void summary_free(summary *s) {
     }
     free(s->metrics);
     free(s->units);
+    free(s->methods);
     free(s->cells);
     free(s->n_replicas);
     memset(s, 0, sizeof *s);
@@ -177,12 +241,14 @@ int summary_build(summary *s, const h5in_table *replicas, const h5in_points *poi
     s->n_metrics = n_metrics;
     s->metrics = calloc(n_metrics ? n_metrics : 1, sizeof *s->metrics);
     s->units = calloc(n_metrics ? n_metrics : 1, sizeof *s->units);
+    s->methods = calloc(n_metrics ? n_metrics : 1, sizeof *s->methods);
     s->cells = calloc((points->n ? points->n : 1) * (n_metrics ? n_metrics : 1), sizeof *s->cells);
     s->n_replicas = calloc(points->n ? points->n : 1, sizeof *s->n_replicas);
     double *seeds = malloc(n * sizeof *seeds), *vals = malloc(n * sizeof *vals);
     double *bseeds = malloc(n * sizeof *bseeds), *bvals = malloc(n * sizeof *bvals);
-    int rc = s->metrics && s->units && s->cells && s->n_replicas && seeds && vals && bseeds && bvals ? SUMMARY_OK
-                                                                                                     : SUMMARY_EFAIL;
+    int rc = s->metrics && s->units && s->methods && s->cells && s->n_replicas && seeds && vals && bseeds && bvals
+                 ? SUMMARY_OK
+                 : SUMMARY_EFAIL;
     for (size_t m = 0; rc == SUMMARY_OK && m < n_metrics; m++) {
         const h5in_column *c = h5in_column_find(replicas, metrics[m]);
         s->metrics[m] = dup_string(metrics[m]);
@@ -191,14 +257,15 @@ int summary_build(summary *s, const h5in_table *replicas, const h5in_points *poi
             rc = SUMMARY_EFAIL;
             break;
         }
+        summary_method method = s->methods[m] = summary_metric_method(metrics[m], c->unit);
         size_t nb = gather(replicas, pcol, baseline, scol, c, bseeds, bvals);
         for (size_t p = 0; rc == SUMMARY_OK && p < points->n; p++) {
             summary_cell *cell = &s->cells[p * n_metrics + m];
             size_t k = gather(replicas, pcol, points->index[p], scol, c, seeds, vals);
             s->n_replicas[p] = k;
-            rc = summary_stat_compute(vals, k, confidence, &cell->stat);
+            rc = summary_stat_compute_method(vals, k, confidence, method, &cell->stat);
             if (rc == SUMMARY_OK && p != s->baseline_pos)
-                rc = summary_paired(seeds, vals, k, bseeds, bvals, nb, confidence, &cell->diff);
+                rc = summary_paired_method(seeds, vals, k, bseeds, bvals, nb, confidence, method, &cell->diff);
             else
                 cell->diff = (summary_diff){0, NAN, NAN, NAN};
         }
@@ -230,6 +297,26 @@ static void fmt_interval(char *buf, size_t len, double lo, double hi) {
         snprintf(buf, len, "[%.4g, %.4g]", lo, hi);
 }
 
+void summary_methods_line(const summary *s, char *buf, size_t len) {
+    bool any_boot = false, any_t = false;
+    for (size_t m = 0; m < s->n_metrics; m++) {
+        if (s->methods && s->methods[m] == SUMMARY_BOOTSTRAP)
+            any_boot = true;
+        else
+            any_t = true;
+    }
+    int pct = (int)lround(s->confidence * 100);
+    char boot[160];
+    snprintf(boot, sizeof boot, "bootstrap percentile (B=%d, seed %lu)", SUMMARY_BOOTSTRAP_B,
+             (unsigned long)SUMMARY_BOOTSTRAP_SEED);
+    if (any_boot && any_t)
+        snprintf(buf, len, "%d%% CI: %s for durations, money and counts; t for the others", pct, boot);
+    else if (any_boot)
+        snprintf(buf, len, "%d%% CI: %s", pct, boot);
+    else
+        snprintf(buf, len, "%d%% CI: t", pct);
+}
+
 void summary_print_table(const summary *s, FILE *out) {
     int pct = (int)lround(s->confidence * 100);
     char ci_head[32], diff_head[64];
@@ -246,8 +333,8 @@ void summary_print_table(const summary *s, FILE *out) {
         summary_point_label(s->points->parameters[p], label, sizeof label);
         fprintf(out, "%spoint %u: %s (%zu replicas)%s\n", p ? "\n" : "", (unsigned)s->points->index[p], label,
                 s->n_replicas[p], p == s->baseline_pos && s->points->n > 1 ? " [baseline]" : "");
-        fprintf(out, "  %-*s %6s %12s %-26s %12s %12s %12s  %s\n", (int)name_w, "metric [unit]", "n", "mean", ci_head,
-                "median", "p95", "p99", s->points->n > 1 ? diff_head : "");
+        fprintf(out, "  %-*s %6s %12s %-26s %12s %12s %12s %-9s  %s\n", (int)name_w, "metric [unit]", "n", "mean",
+                ci_head, "median", "p95", "p99", "CI method", s->points->n > 1 ? diff_head : "");
         for (size_t m = 0; m < s->n_metrics; m++) {
             const summary_cell *c = summary_cell_at(s, p, m);
             char name[256], mean[32], ci[64], med[32], p95[32], p99[32], diff[160] = "";
@@ -263,8 +350,8 @@ void summary_print_table(const summary *s, FILE *out) {
                 fmt_interval(dci, sizeof dci, c->diff.ci_lo, c->diff.ci_hi);
                 snprintf(diff, sizeof diff, "%s %s (n=%zu)", dm, dci, c->diff.n);
             }
-            fprintf(out, "  %-*s %6zu %12s %-26s %12s %12s %12s  %s\n", (int)name_w, name, c->stat.n, mean, ci, med,
-                    p95, p99, diff);
+            fprintf(out, "  %-*s %6zu %12s %-26s %12s %12s %12s %-9s  %s\n", (int)name_w, name, c->stat.n, mean, ci,
+                    med, p95, p99, summary_method_name(s->methods[m]), diff);
         }
     }
 }
@@ -287,7 +374,7 @@ static void csv_quoted(FILE *out, const char *s) {
 
 void summary_print_csv(const summary *s, FILE *out) {
     fprintf(out, "point,parameters,metric,unit,n,mean,ci_low,ci_high,sd,median,p95,p99,confidence,"
-                 "baseline_point,diff_n,diff_mean,diff_ci_low,diff_ci_high\n");
+                 "baseline_point,diff_n,diff_mean,diff_ci_low,diff_ci_high,ci_method\n");
     for (size_t p = 0; p < s->points->n; p++)
         for (size_t m = 0; m < s->n_metrics; m++) {
             const summary_cell *c = summary_cell_at(s, p, m);
@@ -306,7 +393,7 @@ void summary_print_csv(const summary *s, FILE *out) {
             csv_num(out, c->diff.mean);
             csv_num(out, c->diff.ci_lo);
             csv_num(out, c->diff.ci_hi);
-            fputc('\n', out);
+            fprintf(out, ",%s\n", summary_method_name(s->methods[m]));
         }
 }
 

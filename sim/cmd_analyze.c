@@ -21,14 +21,18 @@ static const char summarize_usage[] =
     "usage: firedrill summarize FILE.h5 [--csv] [--baseline P] [--metrics a,b,c] [--confidence C]\n"
     "\n"
     "Per sweep point and metric of /replicas: n (finite values), mean with its C (default 0.95)\n"
-    "confidence interval (t), median, p95 and p99, and the paired difference against the\n"
-    "baseline point P (default: the first point) over the seeds both points ran. A terminal\n"
-    "table, or CSV on stdout with --csv. Default metrics: rto_mean_s, rpo_mean_s,\n"
-    "availability_time, availability_requests, lost_revenue, latency_p99_s, backup_cost,\n"
-    "false_failovers; --metrics takes any numeric column of /replicas.\n";
+    "confidence interval, median, p95 and p99, and the paired difference against the\n"
+    "baseline point P (default: the sweep's baseline_point, else the first point) over the\n"
+    "seeds both points ran. Intervals of durations, money, volumes and counts are bootstrap\n"
+    "percentile intervals (2000 resamples, fixed seed: reproducible, never below 0 for a\n"
+    "non-negative metric); availability keeps the t interval. A terminal table, or CSV on\n"
+    "stdout with --csv. Default metrics: rto_mean_s, rpo_mean_s, availability_time,\n"
+    "availability_requests, lost_revenue, latency_p99_s, backup_cost, false_failovers,\n"
+    "total_cost_per_year; --metrics takes any numeric column of /replicas.\n";
 
 static const char plot_usage[] =
     "usage: firedrill plot FILE.h5 [--kind K] [-o DIR] [--seed S] [--confidence C]\n"
+    "                      [--rto-max D] [--rpo-max D] [--window FROM:TO]\n"
     "\n"
     "Writes data files (.dat) and figures (PNG and PDF, with gnuplot) into DIR (default:\n"
     "FILE without .h5, plus _plots). Kinds:\n"
@@ -37,20 +41,35 @@ static const char plot_usage[] =
     "             with the analytic T/2 + delta and the Young/Daly interval\n"
     "  rto_parts  mean RTO parts stacked per point\n"
     "  capacity   availability and lost revenue against a numeric swept parameter\n"
-    "  timeline   incidents and RTO windows of one replica (--seed S, default the first)\n"
+    "  timeline   incidents and RTO windows of one replica (--seed S, default the first seed\n"
+    "             with an incident); --window FROM:TO draws only that span of simulated time\n"
+    "             (durations such as 2h:2h30m, 1d12h:2d, or seconds; an empty side means the\n"
+    "             start or the end), which must lie within the replica's horizon\n"
+    "  cost       mean cost per year by part (standby, replication, backups, lost revenue,\n"
+    "             penalties) per point, with the total's interval\n"
+    "  frontier   total cost per year against the RTO and RPO bounds, Pareto points joined,\n"
+    "             targets (--rto-max, --rpo-max) as lines\n"
+    "  losses     lost revenue and SLO-missed minutes by incident kind at the cheapest point\n"
+    "             meeting the targets (else the baseline)\n"
+    "  bounds     each point's RTO and RPO bounds against the targets\n"
+    "  heatmap    cost per year and feasibility over the two parameters of a 2-D sweep\n"
     "Without --kind, every kind the file supports; the others are skipped with a note.\n"
     "The gnuplot scripts are found in $FIREDRILL_ANALYSIS_DIR, ../analysis next to the\n"
     "executable, or ./analysis.\n";
 
 static const char report_usage[] =
     "usage: firedrill report FILE.h5 -o DIR [--rto-max D] [--rpo-max D] [--confidence C]\n"
+    "                        [--baseline P]\n"
     "\n"
     "Writes DIR/report.md, a capacity-planning report (scenario, question, recommendation,\n"
-    "evidence table, figures, caveats), and its figures. A point meets the RTO target when\n"
-    "the one-sided C upper confidence bound of the mean per-replica p95 RTO (rto_p95_s) is\n"
-    "at most D, and the RPO target likewise on the per-replica largest RPO (rpo_max_s); the\n"
-    "recommendation is the cheapest point (mean backup_cost, then standby resources) that\n"
-    "meets both. Durations take s, m, h or d suffixes (default seconds).\n";
+    "cost per year by part, cost/risk frontier, losses by incident kind, evidence table,\n"
+    "figures, caveats), and its figures. A point meets the RTO target when the one-sided C\n"
+    "upper confidence bound (bootstrap percentile) of the mean per-replica p95 RTO\n"
+    "(rto_p95_s) is at most D, and the RPO target likewise on the per-replica largest RPO\n"
+    "(rpo_max_s); the recommendation is the point with the lowest mean total_cost_per_year\n"
+    "(older files: backup_cost), then the fewest standby resources, that meets both. Paired\n"
+    "differences are against P (default: the sweep's baseline_point). Durations take s, m,\n"
+    "h or d suffixes (default seconds).\n";
 
 /* ---- shared ------------------------------------------------------------------------ */
 
@@ -149,6 +168,68 @@ static bool parse_duration(const char *cmd, const char *option, const char *text
     return true;
 }
 
+/* A duration of one or more number-unit parts ("2h30m", "1d12h", "90s"),
+ * each part in the grammar of scenarios (cfg_parse_duration), or plain
+ * seconds. false on anything else or a negative value. */
+static bool parse_compound_duration(const char *text, double *out) {
+    char *end;
+    double v = strtod(text, &end);
+    if (end != text && !*end) {
+        *out = v;
+        return isfinite(v) && v >= 0;
+    }
+    double total = 0;
+    const char *p = text;
+    if (!*p) return false;
+    while (*p) {
+        if (!(*p >= '0' && *p <= '9') && *p != '.') return false; /* no signs, no spaces */
+        const char *q = p;
+        while ((*q >= '0' && *q <= '9') || *q == '.') q++;
+        while ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')) q++;
+        char part[64];
+        double secs;
+        if ((size_t)(q - p) >= sizeof part) return false;
+        memcpy(part, p, (size_t)(q - p));
+        part[q - p] = '\0';
+        if (!cfg_parse_duration(part, &secs) || !isfinite(secs) || secs < 0) return false;
+        total += secs;
+        p = q;
+    }
+    *out = total;
+    return true;
+}
+
+/* --window FROM:TO: two durations (an empty FROM is 0, an empty TO the
+ * horizon, +inf here), FROM < TO. Prints the reason on failure. */
+static bool parse_window(const char *text, double *from, double *to) {
+    const char *colon = strchr(text, ':');
+    char a[128], b[128];
+    if (!colon || strchr(colon + 1, ':') || (size_t)(colon - text) >= sizeof a || strlen(colon + 1) >= sizeof b) {
+        fprintf(stderr,
+                "firedrill plot: --window: expected FROM:TO of simulated time, durations such as 2h:2h30m or "
+                "7200:9000, got '%s'\n",
+                text);
+        return false;
+    }
+    memcpy(a, text, (size_t)(colon - text));
+    a[colon - text] = '\0';
+    snprintf(b, sizeof b, "%s", colon + 1);
+    *from = 0;
+    *to = INFINITY;
+    if ((a[0] && !parse_compound_duration(a, from)) || (b[0] && !parse_compound_duration(b, to))) {
+        fprintf(stderr,
+                "firedrill plot: --window: '%s' is not a duration >= 0 (seconds, or parts such as 2h30m, 1d12h, "
+                "90s), in '%s'\n",
+                a[0] && !parse_compound_duration(a, from) ? a : b, text);
+        return false;
+    }
+    if (!(*to > *from)) {
+        fprintf(stderr, "firedrill plot: --window %s: FROM must come before TO\n", text);
+        return false;
+    }
+    return true;
+}
+
 /* mkdir -p. */
 static int make_dirs(const char *path) {
     char buf[4096];
@@ -233,7 +314,7 @@ int cmd_summarize(int argc, char **argv) {
         for (size_t i = 0; i < summary_default_metric_count; i++)
             if (h5in_column_find(&l.replicas, summary_default_metrics[i]))
                 metrics[n_metrics++] = summary_default_metrics[i];
-    if (!have_baseline) baseline = l.points.n ? l.points.index[0] : 0;
+    if (!have_baseline) baseline = h5in_default_baseline(l.file, &l.points, NULL);
     summary s;
     char err[1024];
     int rc =
@@ -245,9 +326,10 @@ int cmd_summarize(int argc, char **argv) {
         if (csv)
             summary_print_csv(&s, stdout);
         else {
-            printf("%s: scenario %s (sha256 %.12s), %zu replicas in %zu point(s), %d%% confidence (t)\n\n", path,
-                   l.name ? l.name : "?", l.sha ? l.sha : "?", l.replicas.n_rows, l.points.n,
-                   (int)lround(confidence * 100));
+            char methods[256];
+            summary_methods_line(&s, methods, sizeof methods);
+            printf("%s: scenario %s (sha256 %.12s), %zu replicas in %zu point(s), %s\n\n", path, l.name ? l.name : "?",
+                   l.sha ? l.sha : "?", l.replicas.n_rows, l.points.n, methods);
             summary_print_table(&s, stdout);
         }
         if (fflush(stdout) != 0) status = CLI_EXIT_FAILED;
@@ -262,9 +344,15 @@ int cmd_summarize(int argc, char **argv) {
 
 int cmd_plot(int argc, char **argv) {
     static const struct option opts[] = {
-        {"kind", required_argument, 0, 'k'}, {"output", required_argument, 0, 'o'},
-        {"seed", required_argument, 0, 's'}, {"confidence", required_argument, 0, 'C'},
-        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0},
+        {"kind", required_argument, 0, 'k'},
+        {"output", required_argument, 0, 'o'},
+        {"seed", required_argument, 0, 's'},
+        {"confidence", required_argument, 0, 'C'},
+        {"rto-max", required_argument, 0, 'r'},
+        {"rpo-max", required_argument, 0, 'p'},
+        {"window", required_argument, 0, 'w'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     int kind = -1;
     const char *out_dir = NULL;
@@ -276,8 +364,18 @@ int cmd_plot(int argc, char **argv) {
         switch (c) {
         case 'k':
             if ((kind = plot_kind_parse(optarg)) < 0)
-                return cli_usage_error("plot", "--kind: unknown kind '%s' (cdf, backup, rto_parts, capacity, timeline)",
+                return cli_usage_error("plot",
+                                       "--kind: unknown kind '%s' (cdf, backup, rto_parts, capacity, timeline, cost, "
+                                       "frontier, losses, bounds, heatmap)",
                                        optarg);
+            break;
+        case 'r':
+            if (!parse_duration("plot", "--rto-max", optarg, &po.rto_max_s)) return CLI_EXIT_USAGE;
+            po.have_rto_max = true;
+            break;
+        case 'p':
+            if (!parse_duration("plot", "--rpo-max", optarg, &po.rpo_max_s)) return CLI_EXIT_USAGE;
+            po.have_rpo_max = true;
             break;
         case 'o': out_dir = optarg; break;
         case 's':
@@ -286,6 +384,10 @@ int cmd_plot(int argc, char **argv) {
             break;
         case 'C':
             if (!parse_confidence("plot", optarg, &po.confidence)) return CLI_EXIT_USAGE;
+            break;
+        case 'w':
+            if (!parse_window(optarg, &po.window_from_s, &po.window_to_s)) return CLI_EXIT_USAGE;
+            po.have_window = true;
             break;
         case 'h': fputs(plot_usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("plot", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -297,7 +399,40 @@ int cmd_plot(int argc, char **argv) {
     int status = load("plot", path, &l);
     if (status != CLI_EXIT_OK) return status;
 
+    /* Every argument is checked against the file before anything is
+     * written: on exit status 2 nothing is left behind. */
+    plot_data d = data_of(&l);
     char gnuplot[4096], scripts[4096], why[1024], default_dir[4096];
+    if (plot_check_options(&d, &po, why, sizeof why) != PLOT_OK) {
+        fprintf(stderr, "firedrill plot: %s: %s\n", path, why);
+        loaded_free(&l);
+        return CLI_EXIT_USAGE;
+    }
+    bool draw[PLOT_KIND_COUNT] = {false};
+    int to_draw = 0;
+    for (int k = 0; k < PLOT_KIND_COUNT; k++) {
+        if (kind >= 0 && k != kind) continue;
+        bool ok = plot_supported(&d, (plot_kind)k, why, sizeof why) &&
+                  plot_check(&d, &po, (plot_kind)k, why, sizeof why) == PLOT_OK;
+        /* A kind asked for by name, or the timeline of a seed asked for by
+         * --seed, that cannot be drawn is an error; others are skipped. */
+        if (!ok && (kind >= 0 || (k == PLOT_TIMELINE && po.have_seed))) {
+            fprintf(stderr, "firedrill plot: %s: %s: %s\n", path, plot_kind_name((plot_kind)k), why);
+            loaded_free(&l);
+            return CLI_EXIT_USAGE;
+        }
+        if (!ok) {
+            fprintf(stderr, "firedrill plot: %s: skipping %s: %s\n", path, plot_kind_name((plot_kind)k), why);
+            continue;
+        }
+        draw[k] = true;
+        to_draw++;
+    }
+    if (!to_draw) {
+        fprintf(stderr, "firedrill plot: %s: nothing to plot\n", path);
+        loaded_free(&l);
+        return CLI_EXIT_FAILED;
+    }
     if (!find_tools(gnuplot, sizeof gnuplot, scripts, sizeof scripts, why, sizeof why)) {
         fprintf(stderr, "firedrill plot: %s\n", why);
         loaded_free(&l);
@@ -317,17 +452,15 @@ int cmd_plot(int argc, char **argv) {
     po.out_dir = out_dir;
     po.script_dir = scripts;
     po.gnuplot = gnuplot;
-    plot_data d = data_of(&l);
     int drawn = 0;
     for (int k = 0; k < PLOT_KIND_COUNT && status == CLI_EXIT_OK; k++) {
-        if (kind >= 0 && k != kind) continue;
-        if (!plot_supported(&d, (plot_kind)k, why, sizeof why)) {
-            fprintf(stderr, "firedrill plot: %s: skipping %s: %s\n", path, plot_kind_name((plot_kind)k), why);
-            if (kind >= 0) status = CLI_EXIT_USAGE;
+        if (!draw[k]) continue;
+        char png[4200], err[4096];
+        int rc = plot_make(&d, &po, (plot_kind)k, png, sizeof png, err, sizeof err);
+        if (rc == PLOT_EINPUT && kind < 0) { /* found only while drawing: skipped like the others */
+            fprintf(stderr, "firedrill plot: %s: skipping %s: %s\n", path, plot_kind_name((plot_kind)k), err);
             continue;
         }
-        char png[4200], err[1024];
-        int rc = plot_make(&d, &po, (plot_kind)k, png, sizeof png, err, sizeof err);
         if (rc != PLOT_OK) {
             fprintf(stderr, "firedrill plot: %s: %s: %s\n", path, plot_kind_name((plot_kind)k), err);
             status = rc == PLOT_EINPUT ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
@@ -348,11 +481,16 @@ int cmd_plot(int argc, char **argv) {
 
 int cmd_report(int argc, char **argv) {
     static const struct option opts[] = {
-        {"output", required_argument, 0, 'o'},  {"rto-max", required_argument, 0, 'r'},
-        {"rpo-max", required_argument, 0, 'p'}, {"confidence", required_argument, 0, 'C'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
+        {"output", required_argument, 0, 'o'},
+        {"rto-max", required_argument, 0, 'r'},
+        {"rpo-max", required_argument, 0, 'p'},
+        {"confidence", required_argument, 0, 'C'},
+        {"baseline", required_argument, 0, 'b'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     report_options ro = {.rto_max_s = NAN, .rpo_max_s = NAN, .confidence = 0.95};
+    uint64_t baseline = 0;
     const char *out_dir = NULL;
     optind = 0;
     opterr = 0;
@@ -368,6 +506,11 @@ int cmd_report(int argc, char **argv) {
             break;
         case 'C':
             if (!parse_confidence("report", optarg, &ro.confidence)) return CLI_EXIT_USAGE;
+            break;
+        case 'b':
+            if (!cli_parse_u64("report", "--baseline", optarg, 0, UINT32_MAX, &baseline)) return CLI_EXIT_USAGE;
+            ro.have_baseline = true;
+            ro.baseline = (uint32_t)baseline;
             break;
         case 'h': fputs(report_usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("report", "unknown or incomplete option '%s'", argv[optind - 1]);

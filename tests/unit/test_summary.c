@@ -1,7 +1,8 @@
-/* Statistics of analysis/summary.c against hand-computed values, the
- * results reader analysis/h5in.c on files written by sim/h5out.c (and a
- * /points table shaped as the sweep writes it), and the report's
- * recommendation rule.
+/* Statistics of analysis/summary.c against hand-computed values (t
+ * intervals) and known samples (the bootstrap), the results reader
+ * analysis/h5in.c on files written by sim/h5out.c (and a /points table
+ * shaped as the sweep writes it), the money helpers of analysis/money.c and
+ * the report's recommendation rule.
  *
  * t quantiles used below (tables): t(0.975; 4) = 2.776445105,
  * t(0.95; 4) = 2.131846786, t(0.975; 2) = 4.302652730. */
@@ -17,9 +18,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
 #include <hdf5.h>
 
 #include "analysis/h5in.h"
+#include "analysis/money.h"
 #include "analysis/report.h"
 #include "analysis/summary.h"
 #include "sim/h5out.h"
@@ -203,6 +207,9 @@ static void test_read_file(void **state) {
     assert_int_equal(pts.n, 2);
     assert_int_equal(pts.index[1], 1);
     assert_string_equal(pts.parameters[0], "{}");
+    bool from_file = true; /* a file of `run`: no baseline_point, the first point */
+    assert_int_equal(h5in_default_baseline(f, &pts, &from_file), 0);
+    assert_false(from_file);
 
     /* Point 1 against point 0: RTO 102, 1005 (seed 2 NaN) vs 100, 300, 1000:
      * paired d = 2, 5 -> mean 3.5; unpaired point 1 mean 553.5. */
@@ -214,8 +221,13 @@ static void test_read_file(void **state) {
     assert_close(cell->stat.mean, 553.5, 1e-9);
     assert_int_equal(cell->diff.n, 2);
     assert_close(cell->diff.mean, 3.5, 1e-12);
-    /* sd of (2, 5) = 2.1213203, t(0.975; 1) = 12.706204736: half 19.0593071. */
-    assert_close(cell->diff.ci_hi - cell->diff.mean, 12.706204736 * 2.1213203436 / sqrt(2.0), 1e-6);
+    /* rto_mean_s is a duration: bootstrap. The resample means of (2, 5) are
+     * 2, 3.5 or 5 (chances 1/4, 1/2, 1/4), so the 2.5 % and 97.5 %
+     * quantiles are the ends of the data. */
+    assert_int_equal(s.methods[0], SUMMARY_BOOTSTRAP);
+    assert_int_equal(cell->stat.method, SUMMARY_BOOTSTRAP);
+    assert_close(cell->diff.ci_lo, 2, 0);
+    assert_close(cell->diff.ci_hi, 5, 0);
     assert_close(summary_cell_at(&s, 1, 1)->diff.mean, 10, 1e-12);
     assert_int_equal(summary_cell_at(&s, 0, 0)->diff.n, 0);
     assert_string_equal(s.units[0], "s");
@@ -287,6 +299,13 @@ static void test_points_table(void **state) {
     H5Tclose(t);
     H5Tclose(vstr);
     H5Tclose(fstr);
+    /* The sweep's baseline_point, as sim/h5out.c writes it (uint64). */
+    hid_t as = H5Screate(H5S_SCALAR);
+    hid_t attr = H5Acreate2(file, "baseline_point", H5T_NATIVE_UINT64, as, H5P_DEFAULT, H5P_DEFAULT);
+    uint64_t baseline = 1;
+    assert_true(attr >= 0 && H5Awrite(attr, H5T_NATIVE_UINT64, &baseline) >= 0);
+    H5Aclose(attr);
+    H5Sclose(as);
     H5Fclose(file);
 
     char err[512];
@@ -300,6 +319,9 @@ static void test_points_table(void **state) {
     assert_int_equal(pts.index[0], 0);
     assert_string_equal(pts.parameters[0], "{\"failover.standby\": \"hot\"}");
     assert_string_equal(pts.sha256[1], "bbbbbbbb");
+    bool from_file = false;
+    assert_int_equal(h5in_default_baseline(f, &pts, &from_file), 1);
+    assert_true(from_file);
     char **keys;
     size_t n_keys;
     assert_int_equal(summary_param_keys(&pts, &keys, &n_keys), SUMMARY_OK);
@@ -351,10 +373,18 @@ static void test_recommend(void **state) {
     summary s;
     char err[256];
     assert_int_equal(summary_build(&s, &t, &pts, metrics, 3, 0, 0.95, err, sizeof err), SUMMARY_OK);
-    /* Warm: mean 615, sd 12.909944, bound 615 + 2.353363435 * 6.454972 = 630.19. */
+    /* Warm: 600, 610, 620, 630; the bound is the bootstrap's one-sided
+     * bound of the same values: above the mean, within the data. */
     report_verdict v = report_check(&s, 2, 3600, 900);
     assert_true(v.meets_rto && v.meets_rpo);
-    assert_close(v.rto_bound_s, 615 + 2.353363435 * 12.909944487 / 2, 1e-6);
+    const double warm[] = {600, 610, 620, 630};
+    double lo, hi, upper;
+    assert_int_equal(
+        summary_bootstrap_mean(warm, 4, 0.95, SUMMARY_BOOTSTRAP_B, SUMMARY_BOOTSTRAP_SEED, &lo, &hi, &upper),
+        SUMMARY_OK);
+    assert_close(v.rto_bound_s, upper, 0);
+    assert_true(v.rto_bound_s > 615 && v.rto_bound_s <= 630);
+    assert_string_equal(report_cost_metric(&s), "backup_cost");
     assert_false(report_check(&s, 1, 3600, 900).meets_rto);
     /* Cold misses the RTO: warm is the fewest resources that meets it. */
     assert_int_equal(report_recommend(&s, 3600, 900), 2);
@@ -386,11 +416,295 @@ static void test_recommend(void **state) {
     h5in_table_free(&t);
 }
 
+/* ---- the bootstrap ------------------------------------------------------------------- */
+
+static void test_bootstrap(void **state) {
+    (void)state;
+    /* A known, skewed, non-negative sample (exponential-like). */
+    const double x[] = {0.1, 0.2, 0.2, 0.3, 0.5, 0.7, 0.9, 1.2, 1.6, 2.4, 3.5, 7.9};
+    const size_t n = sizeof x / sizeof x[0];
+    double mean = 0;
+    for (size_t i = 0; i < n; i++) mean += x[i] / (double)n;
+    double lo, hi, upper, lo2, hi2, upper2;
+    assert_int_equal(summary_bootstrap_mean(x, n, 0.95, 2000, 42, &lo, &hi, &upper), SUMMARY_OK);
+    /* Reproducible: the same seed gives the same interval, bit for bit. */
+    assert_int_equal(summary_bootstrap_mean(x, n, 0.95, 2000, 42, &lo2, &hi2, &upper2), SUMMARY_OK);
+    assert_true(lo == lo2 && hi == hi2 && upper == upper2);
+    /* It covers the sample's mean, follows the skew (longer above) and
+     * never leaves the data's range. */
+    assert_true(lo < mean && mean < hi);
+    assert_true(upper > mean && upper < hi);
+    assert_true(hi - mean > mean - lo);
+    assert_true(lo >= 0.1 && hi <= 7.9);
+    /* Another seed gives a slightly different interval. */
+    assert_int_equal(summary_bootstrap_mean(x, n, 0.95, 2000, 43, &lo2, &hi2, &upper2), SUMMARY_OK);
+    assert_true(fabs(lo2 - lo) < 0.2 * mean && fabs(hi2 - hi) < 0.2 * mean);
+    /* Constant data: the value itself; fewer than two values: none. */
+    const double c[] = {394.07, 394.07, 394.07};
+    assert_int_equal(summary_bootstrap_mean(c, 3, 0.95, 2000, 42, &lo, &hi, &upper), SUMMARY_OK);
+    assert_true(lo == 394.07 && hi == 394.07 && upper == 394.07);
+    assert_int_equal(summary_bootstrap_mean(c, 1, 0.95, 2000, 42, &lo, &hi, &upper), SUMMARY_OK);
+    assert_true(isnan(lo) && isnan(hi) && isnan(upper));
+
+    /* The t interval of the same sample reaches below 0; the bootstrap
+     * interval (what summary_stat_compute_method gives a duration) does not. */
+    summary_stat t, b;
+    const double skewed[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 100};
+    assert_int_equal(summary_stat_compute(skewed, 10, 0.95, &t), SUMMARY_OK);
+    assert_int_equal(summary_stat_compute_method(skewed, 10, 0.95, SUMMARY_BOOTSTRAP, &b), SUMMARY_OK);
+    assert_true(t.ci_lo < 0);
+    assert_true(b.ci_lo >= 0 && b.ci_hi <= 100 && b.method == SUMMARY_BOOTSTRAP);
+    assert_close(b.mean, 10, 1e-12);
+}
+
+/* Coverage: intervals from many samples of an exponential law with mean 1
+ * contain 1 about 95 % of the time (percentile bootstrap at n = 40 runs a
+ * little under, about 93 %). */
+static void test_bootstrap_coverage(void **state) {
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    enum { TRIALS = 300, N = 40 };
+    double x[N];
+    int covered = 0, upper_ok = 0;
+    for (int k = 0; k < TRIALS; k++) {
+        for (int i = 0; i < N; i++) x[i] = gsl_ran_exponential(r, 1.0);
+        double lo, hi, upper;
+        assert_int_equal(summary_bootstrap_mean(x, N, 0.95, 1000, SUMMARY_BOOTSTRAP_SEED, &lo, &hi, &upper),
+                         SUMMARY_OK);
+        covered += lo <= 1.0 && 1.0 <= hi;
+        upper_ok += 1.0 <= upper;
+    }
+    gsl_rng_free(r);
+    double cover = (double)covered / TRIALS, one_sided = (double)upper_ok / TRIALS;
+    if (cover < 0.88 || cover > 0.99) fail_msg("two-sided coverage %.3f", cover);
+    if (one_sided < 0.86 || one_sided > 0.99) fail_msg("one-sided coverage %.3f", one_sided);
+}
+
+static void test_methods(void **state) {
+    (void)state;
+    assert_int_equal(summary_metric_method("rto_p95_s", "s"), SUMMARY_BOOTSTRAP);
+    assert_int_equal(summary_metric_method("total_cost_per_year", "currency/year"), SUMMARY_BOOTSTRAP);
+    assert_int_equal(summary_metric_method("lost_revenue", "currency"), SUMMARY_BOOTSTRAP);
+    assert_int_equal(summary_metric_method("slo_violation_min", "min"), SUMMARY_BOOTSTRAP);
+    assert_int_equal(summary_metric_method("false_failovers", "1"), SUMMARY_BOOTSTRAP);
+    assert_int_equal(summary_metric_method("availability_time", "1"), SUMMARY_T);
+    assert_int_equal(summary_metric_method("recall_at_k", "1"), SUMMARY_T);
+    assert_string_equal(summary_method_name(SUMMARY_BOOTSTRAP), "bootstrap");
+}
+
+/* ---- money --------------------------------------------------------------------------- */
+
+static void test_pareto(void **state) {
+    (void)state;
+    /* (bound, cost): 0 dominated by 1; 1, 2, 3 trade off; 4 has no bound;
+     * 5 is 2's exact twin (the lower index stays). */
+    const double x[] = {100, 80, 50, 10, NAN, 50}, y[] = {10, 9, 20, 90, 1, 20};
+    bool on[6];
+    money_pareto(x, y, 6, on);
+    assert_false(on[0]);
+    assert_true(on[1] && on[2] && on[3]);
+    assert_false(on[4]);
+    assert_false(on[5]);
+}
+
+/* In-memory replicas and incidents of one point, 3 seeds. */
+static void test_money_tables(void **state) {
+    (void)state;
+    static const char *const rnames[] = {"point",
+                                         "seed",
+                                         "horizon_s",
+                                         "standby_cost",
+                                         "backup_cost",
+                                         "lost_revenue",
+                                         "penalty_cost",
+                                         "replication_cost",
+                                         "total_cost_per_year",
+                                         "slo_violation_min",
+                                         "lost_revenue_background",
+                                         "slo_violation_background_min"};
+    h5in_table rep;
+    table_init(&rep, 3, rnames, 12);
+    const double year = 365.25 * 86400, horizon = 86400 * 30;
+    for (size_t r = 0; r < 3; r++) {
+        rep.cols[1].values[r] = (double)(r + 1);
+        rep.cols[2].values[r] = horizon;
+        rep.cols[3].values[r] = 100;
+        rep.cols[4].values[r] = 10;
+        rep.cols[6].values[r] = 0;
+        rep.cols[7].values[r] = 1;
+        rep.cols[10].values[r] = r == 0 ? 5 : 0;
+        rep.cols[11].values[r] = 0;
+    }
+    /* Incidents: seed 1 two region outages (lost 100 + 200), seed 2 one
+     * flap (lost 30); seed 3 none. */
+    h5in_table inc;
+    static const char *const inames[] = {"point", "seed", "kind", "lost_revenue", "slo_missed_s", "rto_s", "rpo_s"};
+    table_init(&inc, 3, inames, 7);
+    h5in_column *kind = &inc.cols[2];
+    free(kind->values);
+    kind->values = NULL;
+    kind->is_string = true;
+    kind->width = 16;
+    kind->strings = calloc(3, 16);
+    strcpy(kind->strings, "region_outage");
+    strcpy(kind->strings + 16, "region_outage");
+    strcpy(kind->strings + 32, "network_flap");
+    const double seeds[] = {1, 1, 2}, lost[] = {100, 200, 30}, slo[] = {60, 120, 30}, rto[] = {100, 300, NAN},
+                 rpo[] = {50, 0, NAN};
+    for (size_t r = 0; r < 3; r++) {
+        inc.cols[1].values[r] = seeds[r];
+        inc.cols[3].values[r] = lost[r];
+        inc.cols[4].values[r] = slo[r];
+        inc.cols[5].values[r] = rto[r];
+        inc.cols[6].values[r] = rpo[r];
+    }
+    for (size_t r = 0; r < 3; r++) { /* replica totals: incidents plus background */
+        double sum = 0;
+        for (size_t i = 0; i < 3; i++)
+            if (seeds[i] == (double)(r + 1)) sum += lost[i];
+        rep.cols[5].values[r] = sum + rep.cols[10].values[r];
+        rep.cols[9].values[r] = 0;
+        rep.cols[8].values[r] = (100 + 10 + rep.cols[5].values[r] + 1) * year / horizon;
+    }
+    uint32_t idx[] = {0};
+    char *params[] = {"{}"}, *shas[] = {""};
+    h5in_points pts = {1, idx, params, shas, NULL};
+    money_costs c;
+    assert_int_equal(money_costs_compute(&rep, &pts, 0.95, &c), MONEY_OK);
+    assert_true(c.have_total && c.have_part[0]);
+    assert_close(c.part[0].mean, 100 * year / horizon, 1e-6); /* standby, annualised */
+    assert_close(c.part[1].mean, 1 * year / horizon, 1e-6);   /* replication */
+    double parts = 0;
+    for (int j = 0; j < MONEY_N_PARTS; j++) parts += c.part[j].mean;
+    assert_close(parts, c.total.mean, 1e-6 * c.total.mean); /* the parts add up to the total */
+    assert_string_equal(money_cost_metric(&rep), "total_cost_per_year");
+
+    money_losses l;
+    assert_int_equal(money_losses_compute(&rep, &inc, 0, 0.95, &l), MONEY_OK);
+    assert_int_equal(l.n_replicas, 3);
+    assert_int_equal(l.n_kinds, 3); /* two kinds and the background, last */
+    assert_string_equal(l.kinds[0].kind, "region_outage");
+    assert_close(l.kinds[0].lost.mean, 100, 1e-9); /* (300 + 0 + 0) / 3 */
+    assert_close(l.kinds[0].incidents, 2.0 / 3, 1e-12);
+    assert_close(l.kinds[0].slo_missed_min, 3.0 / 3, 1e-12);
+    assert_close(l.kinds[0].rto_mean_s, 200, 1e-12);
+    assert_string_equal(l.kinds[1].kind, "network_flap");
+    assert_close(l.kinds[1].lost.mean, 10, 1e-9);
+    assert_true(isnan(l.kinds[1].rto_mean_s));
+    assert_string_equal(l.kinds[2].kind, "(background)");
+    assert_close(l.kinds[2].lost.mean, 5.0 / 3, 1e-9);
+    /* Kinds plus background add up to the replicas' lost revenue. */
+    assert_close(l.kinds[0].lost.mean + l.kinds[1].lost.mean + l.kinds[2].lost.mean, l.lost_revenue_mean, 1e-9);
+    assert_true(l.kinds[0].lost.ci_lo >= 0);
+    money_losses_free(&l);
+
+    char drv[64];
+    double share;
+    assert_true(money_driver(&inc, 0, "rto_s", drv, sizeof drv, &share));
+    assert_string_equal(drv, "region_outage");
+    assert_close(share, 1.0, 1e-12);
+    assert_false(money_driver(&inc, 1, "rto_s", drv, sizeof drv, &share));
+    h5in_table_free(&rep);
+    h5in_table_free(&inc);
+}
+
+/* total_cost_per_year decides before backup_cost; a file without it falls
+ * back to backup_cost and the report says so. */
+static void test_recommend_total_cost(void **state) {
+    (void)state;
+    static const char *const names[] = {"point",           "seed",        REPORT_RTO_METRIC,
+                                        REPORT_RPO_METRIC, "backup_cost", "total_cost_per_year"};
+    h5in_table t;
+    table_init(&t, 8, names, 6);
+    for (size_t r = 0; r < 8; r++) {
+        size_t p = r / 4;
+        t.cols[0].values[r] = (double)p;
+        t.cols[1].values[r] = (double)(r % 4 + 1);
+        t.cols[2].values[r] = 100 + (double)(r % 4);
+        t.cols[3].values[r] = 10;
+        /* Point 0 is cheaper in backups, point 1 in total. */
+        t.cols[4].values[r] = p == 0 ? 10 : 20;
+        t.cols[5].values[r] = p == 0 ? 2e6 + (double)r : 1e6 + (double)r;
+    }
+    uint32_t idx[] = {0, 1};
+    char *params[] = {"{\"failover.standby\": \"cold\"}", "{\"failover.standby\": \"hot\"}"};
+    char *shas[] = {"", ""};
+    h5in_points pts = {2, idx, params, shas, NULL};
+    const char *metrics[] = {REPORT_RTO_METRIC, REPORT_RPO_METRIC, "backup_cost", "total_cost_per_year"};
+    summary s;
+    char err[256];
+    assert_int_equal(summary_build(&s, &t, &pts, metrics, 4, 0, 0.95, err, sizeof err), SUMMARY_OK);
+    assert_string_equal(report_cost_metric(&s), "total_cost_per_year");
+    assert_int_equal(report_recommend(&s, 3600, 3600), 1);
+    summary_free(&s);
+    assert_int_equal(summary_build(&s, &t, &pts, metrics, 3, 0, 0.95, err, sizeof err), SUMMARY_OK);
+    assert_int_equal(report_recommend(&s, 3600, 3600), 0);
+    summary_free(&s);
+    h5in_table_free(&t);
+}
+
+/* report_write on a file without the money columns: no figures, the
+ * fallback stated, the method named, no negative bound printed. */
+static void test_report_fallback(void **state) {
+    (void)state;
+    static const char *const names[] = {
+        "point",           "seed",          "horizon_s",      "rto_mean_s",        REPORT_RTO_METRIC,
+        REPORT_RPO_METRIC, "rpo_mean_s",    "backup_cost",    "availability_time", "availability_requests",
+        "lost_revenue",    "latency_p99_s", "false_failovers"};
+    enum { NC = sizeof names / sizeof names[0] };
+    h5in_table t;
+    table_init(&t, 10, names, NC);
+    for (size_t r = 0; r < 10; r++) {
+        t.cols[0].values[r] = (double)(r / 5);
+        t.cols[1].values[r] = (double)(r % 5 + 1);
+        t.cols[2].values[r] = 86400;
+        for (size_t c = 3; c < NC; c++) t.cols[c].values[r] = r % 5 == 4 ? 1000 : 1; /* skewed */
+        t.cols[8].values[r] = t.cols[9].values[r] = 0.999;
+    }
+    uint32_t idx[] = {0, 1};
+    char *params[] = {"{\"x\": 1}", "{\"x\": 2}"}, *shas[] = {"", ""};
+    h5in_points pts = {2, idx, params, shas, NULL};
+    char dir[] = "/tmp/firedrill_test_report_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    plot_data d = {"old", NULL, &t, NULL, &pts, NULL};
+    report_meta meta = {"old.h5", "old", NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    report_options o = {.rto_max_s = 3600, .rpo_max_s = 3600, .confidence = 0.95, .no_figures_why = "test"};
+    o.plot.out_dir = dir;
+    char err[256];
+    assert_int_equal(report_write(&d, &meta, &o, err, sizeof err), REPORT_OK);
+    char path[128];
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char text[1 << 16];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    assert_non_null(strstr(text, "falls back to the lowest mean `backup_cost`"));
+    assert_non_null(strstr(text, "bootstrap percentile, B=2000"));
+    assert_non_null(strstr(text, "| baseline point | 0 (the first point) |"));
+    assert_null(strstr(text, "[-"));
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    h5in_table_free(&t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_stat_hand_values), cmocka_unit_test(test_stat_small_samples),
-        cmocka_unit_test(test_paired),           cmocka_unit_test(test_params_and_json),
+        cmocka_unit_test(test_stat_hand_values),
+        cmocka_unit_test(test_stat_small_samples),
+        cmocka_unit_test(test_paired),
+        cmocka_unit_test(test_params_and_json),
         cmocka_unit_test(test_recommend),
+        cmocka_unit_test(test_bootstrap),
+        cmocka_unit_test(test_bootstrap_coverage),
+        cmocka_unit_test(test_methods),
+        cmocka_unit_test(test_pareto),
+        cmocka_unit_test(test_money_tables),
+        cmocka_unit_test(test_recommend_total_cost),
+        cmocka_unit_test(test_report_fallback),
     };
     const struct CMUnitTest file_tests[] = {
         cmocka_unit_test(test_read_file),
