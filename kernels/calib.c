@@ -58,10 +58,45 @@ static int write_str_attr(hid_t obj, const char *name, const char *value) {
     return rc < 0 ? -1 : 0;
 }
 
-int calib_write(const char *path, const calib_row *rows, size_t n, const char *backend, const char *version, char *err,
-                size_t errlen) {
-    int rc = check_rows(path, rows, n, err, errlen);
+static int write_i64_attr(hid_t obj, const char *name, int64_t value) {
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = sp >= 0 ? H5Acreate2(obj, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    herr_t rc = a >= 0 ? H5Awrite(a, H5T_NATIVE_INT64, &value) : -1;
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    return rc < 0 ? -1 : 0;
+}
+
+static int write_f64_attr(hid_t obj, const char *name, double value) {
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = sp >= 0 ? H5Acreate2(obj, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    herr_t rc = a >= 0 ? H5Awrite(a, H5T_NATIVE_DOUBLE, &value) : -1;
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    return rc < 0 ? -1 : 0;
+}
+
+static int write_provenance(hid_t f, const calib_table *t) {
+    int bad = write_str_attr(f, "backend", t->backend);
+    bad |= write_str_attr(f, "firedrill_version", t->version);
+    bad |= write_str_attr(f, "preset", t->preset);
+    bad |= write_str_attr(f, "device", t->device);
+    bad |= write_str_attr(f, "batch_unit", t->candidates > 0 ? "queries" : "samples");
+    bad |= write_i64_attr(f, "threads", t->threads);
+    bad |= write_i64_attr(f, "candidates", t->candidates);
+    bad |= write_i64_attr(f, "table_bytes", t->table_bytes);
+    bad |= write_i64_attr(f, "memory_budget_bytes", t->memory_budget_bytes);
+    bad |= write_f64_attr(f, "flops_per_query", t->flops_per_query);
+    bad |= write_f64_attr(f, "gather_bytes_per_query", t->gather_bytes_per_query);
+    return bad ? -1 : 0;
+}
+
+int calib_write_table(const char *path, const calib_table *t, char *err, size_t errlen) {
+    int rc = check_rows(path, t->rows, t->n, err, errlen);
     if (rc) return rc;
+    if (t->candidates < 0 || t->threads < 0 || t->table_bytes < 0 || t->memory_budget_bytes < 0)
+        return rec_errf(err, errlen, REC_EINVAL, "%s: candidates, threads and byte counts must be >= 0", path);
+    const size_t n = t->n;
     char tmp[4096];
     if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp))
         return rec_errf(err, errlen, REC_EINVAL, "%s: path too long", path);
@@ -75,8 +110,7 @@ int calib_write(const char *path, const calib_row *rows, size_t n, const char *b
         mt = row_type(0);
         if (sp >= 0 && ft >= 0 && mt >= 0)
             ds = H5Dcreate2(f, CALIB_DATASET, ft, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        if (ds >= 0 && H5Dwrite(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0 &&
-            write_str_attr(f, "backend", backend) == 0 && write_str_attr(f, "firedrill_version", version) == 0)
+        if (ds >= 0 && H5Dwrite(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->rows) >= 0 && write_provenance(f, t) == 0)
             ok = 0;
         if (ds >= 0) H5Dclose(ds);
         if (sp >= 0) H5Sclose(sp);
@@ -95,6 +129,17 @@ int calib_write(const char *path, const calib_row *rows, size_t n, const char *b
         return rec_errf(err, errlen, REC_EIO, "%s: cannot rename from %s", path, tmp);
     }
     return REC_OK;
+}
+
+int calib_write(const char *path, const calib_row *rows, size_t n, const char *backend, const char *version, char *err,
+                size_t errlen) {
+    calib_table t;
+    memset(&t, 0, sizeof(t));
+    t.rows = (calib_row *)rows;
+    t.n = n;
+    snprintf(t.backend, sizeof(t.backend), "%s", backend ? backend : "");
+    snprintf(t.version, sizeof(t.version), "%s", version ? version : "");
+    return calib_write_table(path, &t, err, errlen);
 }
 
 /* Fixed-length or variable-length string attribute (h5py writes the
@@ -124,6 +169,55 @@ static void read_str_attr(hid_t obj, const char *name, char *dst, size_t cap) {
     }
     if (ft >= 0) H5Tclose(ft);
     if (a >= 0) H5Aclose(a);
+}
+
+/* A numeric scalar attribute converted to int64; 0 when missing or not a number. */
+static int read_i64_attr(hid_t obj, const char *name, int64_t *out) {
+    *out = 0;
+    if (H5Aexists(obj, name) <= 0) return 0;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t ft = a >= 0 ? H5Aget_type(a) : -1;
+    const H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
+    int ok = 0;
+    if (cls == H5T_INTEGER) {
+        ok = H5Aread(a, H5T_NATIVE_INT64, out) >= 0;
+    } else if (cls == H5T_FLOAT) {
+        double d = 0;
+        ok = H5Aread(a, H5T_NATIVE_DOUBLE, &d) >= 0 && isfinite(d) && fabs(d) < 9e18;
+        if (ok) *out = (int64_t)d;
+    }
+    if (ft >= 0) H5Tclose(ft);
+    if (a >= 0) H5Aclose(a);
+    return ok;
+}
+
+static void read_f64_attr(hid_t obj, const char *name, double *out) {
+    *out = 0;
+    if (H5Aexists(obj, name) <= 0) return;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t ft = a >= 0 ? H5Aget_type(a) : -1;
+    const H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
+    if ((cls == H5T_FLOAT || cls == H5T_INTEGER) && (H5Aread(a, H5T_NATIVE_DOUBLE, out) < 0 || !isfinite(*out)))
+        *out = 0;
+    if (ft >= 0) H5Tclose(ft);
+    if (a >= 0) H5Aclose(a);
+}
+
+int calib_check_model(const calib_table *t, const char *path, const char *preset, int32_t candidates, char *err,
+                      size_t errlen) {
+    if (strcmp(t->preset, preset ? preset : "") == 0 && t->candidates == candidates) return REC_OK;
+    if (!t->preset[0])
+        return rec_errf(err, errlen, REC_EINVAL,
+                        "%s: measured without a model preset (firedrill calibrate without --model), not for '%s' "
+                        "with %d candidates per query",
+                        path, preset ? preset : "", candidates);
+    if (!preset || !preset[0])
+        return rec_errf(err, errlen, REC_EINVAL,
+                        "%s: measured for preset '%s' with %d candidates per query, not for the default model", path,
+                        t->preset, t->candidates);
+    return rec_errf(err, errlen, REC_EINVAL,
+                    "%s: measured for preset '%s' with %d candidates per query, not '%s' with %d", path, t->preset,
+                    t->candidates, preset, candidates);
 }
 
 int calib_load(const char *path, calib_table *out, char *err, size_t errlen) {
@@ -156,6 +250,15 @@ int calib_load(const char *path, calib_table *out, char *err, size_t errlen) {
             }
             read_str_attr(f, "backend", out->backend, sizeof(out->backend));
             read_str_attr(f, "firedrill_version", out->version, sizeof(out->version));
+            read_str_attr(f, "preset", out->preset, sizeof(out->preset));
+            read_str_attr(f, "device", out->device, sizeof(out->device));
+            int64_t v = 0;
+            out->threads = read_i64_attr(f, "threads", &v) && v >= 0 && v <= INT32_MAX ? (int32_t)v : 0;
+            out->candidates = read_i64_attr(f, "candidates", &v) && v >= 0 && v <= INT32_MAX ? (int32_t)v : 0;
+            out->table_bytes = read_i64_attr(f, "table_bytes", &v) && v >= 0 ? v : 0;
+            out->memory_budget_bytes = read_i64_attr(f, "memory_budget_bytes", &v) && v >= 0 ? v : 0;
+            read_f64_attr(f, "flops_per_query", &out->flops_per_query);
+            read_f64_attr(f, "gather_bytes_per_query", &out->gather_bytes_per_query);
         }
         if (mt >= 0) H5Tclose(mt);
         if (sp >= 0) H5Sclose(sp);

@@ -6,6 +6,7 @@
 
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +116,38 @@ int rec_backend_available(rec_backend b, char *err, size_t errlen) {
     }
     rec_errf(err, errlen, REC_EINVAL, "unknown backend %d", (int)b);
     return 0;
+}
+
+/* The first "model name" line of /proc/cpuinfo (x86, and arm64 kernels
+ * that print one), else "unknown". */
+static void cpu_model_name(char *out, size_t len) {
+    snprintf(out, len, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return;
+    char line[512];
+    while (fgets(line, sizeof(line), f)) {
+        if (strncmp(line, "model name", 10) != 0) continue;
+        const char *v = strchr(line, ':');
+        if (!v) continue;
+        v++;
+        while (*v == ' ' || *v == '\t') v++;
+        size_t n = strcspn(v, "\n");
+        while (n > 0 && v[n - 1] == ' ') n--;
+        if (n > 0) snprintf(out, len, "%.*s", (int)n, v);
+        break;
+    }
+    fclose(f);
+}
+
+void rec_device_name(rec_backend b, char *out, size_t len) {
+    if (!out || len == 0) return;
+    if (b == REC_BACKEND_AUTO)
+        b = rec_backend_available(REC_BACKEND_CUDA, NULL, 0) ? REC_BACKEND_CUDA : REC_BACKEND_CPU;
+    if (b == REC_BACKEND_CUDA) {
+        if (rec_cuda_device_name(out, len, NULL, 0) != REC_OK || !out[0]) snprintf(out, len, "unknown");
+        return;
+    }
+    cpu_model_name(out, len);
 }
 
 /* splitmix64: spreads a 64-bit seed and a tag over the 32 bits mt19937

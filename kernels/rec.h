@@ -21,11 +21,15 @@
 #include <stdint.h>
 
 /* Limits, each sized so the fixed arrays below and the CUDA kernels' shared
- * memory stay small: a DLRM with 16 tables of width 512 needs
- * 17 * 512 * 4 bytes = 34 KiB of shared memory per sample, under the 48 KiB
- * every CUDA device gives a block without opting in. */
+ * memory stay small. Tables: 32 holds MLPerf's DLRM-v2 (26 sparse features,
+ * kernels/models/dlrm-v2.json). The CUDA interaction keeps a sample's
+ * (1 + tables) x width features in shared memory: at the limits
+ * 33 * 512 * 4 bytes = 66 KiB, above the 48 KiB a block gets without opting
+ * in, so launch_interact (rec_cuda.cu) opts in past 48 KiB; every
+ * architecture the Makefile builds for (sm_80, sm_90) allows a block at
+ * least 163 KiB. DLRM-v2 itself needs 27 * 128 * 4 = 13.5 KiB. */
 #define REC_MAX_LAYERS  8
-#define REC_MAX_TABLES  16
+#define REC_MAX_TABLES  32
 #define REC_MAX_EMB_DIM 512
 /* Top-k keeps per-thread candidate lists on the GPU; 256 covers a result
  * page many times over. */
@@ -77,6 +81,12 @@ int rec_backend_available(rec_backend b, char *err, size_t errlen);
  * against the replica threads); benchmarks and calibration keep BLAS's own
  * default. */
 void rec_cpu_set_blas_threads(int n);
+/* Threads the CPU backend's BLAS uses now (calibration records it). */
+int rec_cpu_blas_threads(void);
+/* What a model on backend b runs on, for provenance: the CPU's model name
+ * (/proc/cpuinfo) or the CUDA device's name; "unknown" when not known.
+ * AUTO names what AUTO would pick. */
+void rec_device_name(rec_backend b, char *out, size_t len);
 
 typedef struct rec_model rec_model;
 

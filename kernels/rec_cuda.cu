@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <new>
 #include <vector>
@@ -92,6 +93,8 @@ constexpr int kEmbbagThreads = 256;
 constexpr int kTopkThreads = 128;
 constexpr int kInteractThreads = 64;
 constexpr int kElementwiseThreads = 256;
+// Dynamic shared memory a block gets without cudaFuncSetAttribute.
+constexpr size_t kDefaultSmemBytes = 48 * 1024;
 
 // --- kernels -----------------------------------------------------------------
 
@@ -346,6 +349,9 @@ int launch_interact(cudaStream_t st, const float *z, int batch, int n_features, 
                     size_t errlen) {
     if (batch <= 0) return REC_OK; // an empty grid is an invalid launch
     const size_t smem = (size_t)n_features * dim * sizeof(float);
+    // Above the default 48 KiB a kernel must ask for more (rec.h, limits).
+    if (smem > kDefaultSmemBytes)
+        CUDA_TRY(cudaFuncSetAttribute(interact_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
     interact_kernel<<<batch, kInteractThreads, smem, st>>>(z, n_features, dim, out);
     LAUNCH_CHECK();
     return REC_OK;
@@ -427,6 +433,16 @@ extern "C" int rec_cuda_device_count(char *err, size_t errlen) {
         return 0;
     }
     return n;
+}
+
+extern "C" int rec_cuda_device_name(char *name, size_t len, char *err, size_t errlen) {
+    if (len > 0) name[0] = '\0';
+    int dev = 0;
+    CUDA_TRY(cudaGetDevice(&dev));
+    cudaDeviceProp prop;
+    CUDA_TRY(cudaGetDeviceProperties(&prop, dev));
+    std::snprintf(name, len, "%s", prop.name);
+    return REC_OK;
 }
 
 extern "C" int rec_cuda_create(const rec_config *cfg, const rec_layout *lay, const float *params,

@@ -25,6 +25,10 @@ extern "C" {
  * no driver (this is not an error). */
 int rec_cuda_device_count(char *err, size_t errlen);
 
+/* The name of the device a model would run on (cudaGetDeviceProperties),
+ * e.g. "NVIDIA H100 80GB HBM3", into name (len bytes). */
+int rec_cuda_device_name(char *name, size_t len, char *err, size_t errlen);
+
 typedef struct rec_cuda rec_cuda;
 
 /* Copies params (lay->dense_count floats) and the tables (REC_TABLE_* order,

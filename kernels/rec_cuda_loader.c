@@ -25,6 +25,7 @@
  * rec_cuda.h so that the two cannot disagree. */
 #define REC_CUDA_ENTRY_POINTS(X)                                                                                       \
     X(rec_cuda_device_count)                                                                                           \
+    X(rec_cuda_device_name)                                                                                            \
     X(rec_cuda_create)                                                                                                 \
     X(rec_cuda_free)                                                                                                   \
     X(rec_cuda_table_upload)                                                                                           \
@@ -129,6 +130,12 @@ static int backend_loaded(char *err, size_t errlen) {
 
 int rec_cuda_device_count(char *err, size_t errlen) {
     return backend_loaded(err, errlen) ? api.rec_cuda_device_count(err, errlen) : 0;
+}
+
+int rec_cuda_device_name(char *name, size_t len, char *err, size_t errlen) {
+    if (len > 0) name[0] = '\0';
+    if (!backend_loaded(err, errlen)) return REC_ENODEV;
+    return api.rec_cuda_device_name(name, len, err, errlen);
 }
 
 int rec_cuda_create(const rec_config *cfg, const rec_layout *lay, const float *params, const float *const *tables,

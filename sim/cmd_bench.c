@@ -24,6 +24,8 @@ static const char bench_usage[] =
     "  defaults: --lps 1000 --init 1 --remote 1 --lookahead 0 --mean 1 --events 1e6 --seed 1\n"
     "  (times L and X in seconds)\n"
     "kernels: the recommendation kernels against memcpy and bare BLAS bounds\n"
+    "  and whole queries of each model preset (kernels/models), one line each:\n"
+    "  bench=calibrate model=M backend=B candidates=N batch=Q median_ms=T qps_per_server=R\n"
     "replica: replicas of a scenario (default scenarios/reference.json) on one thread,\n"
     "  as a sweep worker runs them (one world cache), nothing written; prints\n"
     "  bench=replica scenario=NAME replicas=N wall_s=W per_replica_ms=M first_replica_ms=F\n"

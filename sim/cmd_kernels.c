@@ -16,6 +16,7 @@
 #include "kernels/rec_cpu.h"
 #include "kernels/rec_cuda.h"
 #include "kernels/rec_internal.h"
+#include "kernels/rec_preset.h"
 #include "kernels/rec_synth.h"
 #include "sim/cli.h"
 #include "sim/commands.h"
@@ -213,12 +214,19 @@ static void bench_mlp_shape(rec_mlp_shape *s, size_t *n_params) {
     rec_mlp_shape_init(s, 512, 3, widths, 1, n_params);
 }
 
-/* MLP GFLOP/s (GEMMs + bias + ReLU) against bare cblas_sgemm of the same shapes. */
-static int bench_cpu_mlp(const bench_opts *o) {
-    rec_mlp_shape s;
-    size_t n_params;
-    bench_mlp_shape(&s, &n_params);
-    const int32_t batch = o->quick ? 256 : 1024;
+/* "512-1024-1024-512": the input width, then each layer's. */
+static void mlp_layers_label(const rec_mlp_shape *s, char *out, size_t len) {
+    int w = snprintf(out, len, "%d", s->in_dim);
+    for (int32_t l = 0; l < s->n_layers && w > 0 && (size_t)w < len; l++)
+        w += snprintf(out + w, len - (size_t)w, "-%d", s->out_dim[l]);
+}
+
+/* MLP GFLOP/s (GEMMs + bias + ReLU) against bare cblas_sgemm of the same
+ * shapes; tag ("" or "model=... part=... ") goes before the shape. The bare
+ * sgemm rate goes to *gemm_gflops when not NULL. */
+static int bench_cpu_mlp_shape(const bench_opts *o, const rec_mlp_shape *sp, size_t n_params, int32_t batch,
+                               const char *tag, double *gemm_gflops) {
+    const rec_mlp_shape s = *sp;
     float *params = malloc(n_params * sizeof(float));
     float *in = malloc((size_t)batch * s.in_dim * sizeof(float));
     float *out = malloc((size_t)batch * rec_mlp_out_width(&s) * sizeof(float));
@@ -252,9 +260,11 @@ static int bench_cpu_mlp(const bench_opts *o) {
     const double flops = 2.0 * rec_mlp_macs_per_sample(&s) * batch;
     const double gf = flops / median(tm + BENCH_WARMUP, o->repeats) * 1e-9;
     const double bound = flops / median(tg + BENCH_WARMUP, o->repeats) * 1e-9;
-    char shape[160];
-    snprintf(shape, sizeof(shape), "layers=512-1024-1024-512 batch=%d", batch);
+    char layers[160], shape[320];
+    mlp_layers_label(&s, layers, sizeof(layers));
+    snprintf(shape, sizeof(shape), "%slayers=%s batch=%d threads=%d", tag, layers, batch, rec_cpu_blas_threads());
     print_ratio_line("cpu", "mlp", shape, "gflops", gf, "sgemm", bound);
+    if (gemm_gflops) *gemm_gflops = bound;
     rc = 0;
 done:
     free(params);
@@ -264,6 +274,13 @@ done:
     free(tm);
     free(tg);
     return rc;
+}
+
+static int bench_cpu_mlp(const bench_opts *o) {
+    rec_mlp_shape s;
+    size_t n_params;
+    bench_mlp_shape(&s, &n_params);
+    return bench_cpu_mlp_shape(o, &s, n_params, o->quick ? 256 : 1024, "", NULL);
 }
 
 static int bench_cuda_embbag(const bench_opts *o) {
@@ -366,11 +383,140 @@ static int bench_e2e(const bench_opts *o, rec_model *m) {
     return 0;
 }
 
+/* --- model presets ------------------------------------------------------------- */
+
+/* Presets `bench kernels` serves whole queries of; with --quick the small
+ * one, and DLRM-v2 scaled to BENCH_QUICK_BUDGET_BYTES. */
+static const char *const bench_presets[] = {"small", "dlrm-v2", "retrieval+ranking"};
+#define BENCH_QUICK_BUDGET_BYTES ((int64_t)32 << 20)
+#define BENCH_PRESET_SEED        11ULL
+
+/* Median seconds of serving `queries` queries of p's model m. */
+static int time_queries(const bench_opts *o, const rec_preset *p, const rec_config *cfg, rec_model *m, int32_t queries,
+                        int32_t candidates, double *median_s) {
+    rec_preset_queries *q = NULL;
+    double *t = malloc((size_t)o->repeats * sizeof(double));
+    char err[512] = "out of memory";
+    int rc = t ? rec_preset_queries_create(p, cfg, queries, candidates, BENCH_PRESET_SEED, &q, err, sizeof(err))
+               : REC_ENOMEM;
+    if (!rc) rc = rec_preset_queries_time(m, q, cfg->top_k, BENCH_WARMUP, o->repeats, t, err, sizeof(err));
+    if (!rc) *median_s = t[o->repeats / 2];
+    if (rc) fprintf(stderr, "firedrill bench kernels: %s: %s\n", p->name, err);
+    rec_preset_queries_free(q);
+    free(t);
+    return rc;
+}
+
+/* The fastest one core gathers random rows of width dim from a table of
+ * table_bytes (the embedding-bag's bound): GB/s of rows read. */
+static int random_gather_gbps(const bench_opts *o, int32_t dim, size_t table_bytes, double *gbps) {
+    const int64_t rows = (int64_t)(table_bytes / ((size_t)dim * sizeof(float)));
+    const int32_t n_rows = o->quick ? 1 << 16 : 1 << 19;
+    float *table = rec_cpu_table_alloc((size_t)rows * dim * sizeof(float));
+    int32_t *idx = malloc((size_t)n_rows * (BENCH_WARMUP + o->repeats) * sizeof(int32_t));
+    double *t = malloc((size_t)(BENCH_WARMUP + o->repeats) * sizeof(double));
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    int rc = table && idx && t && r ? 0 : 1;
+    if (!rc) {
+        for (size_t i = 0; i < (size_t)rows * dim; i++) table[i] = (float)(i & 1023) * 1e-3f;
+        gsl_rng_set(r, BENCH_SEED);
+        for (size_t i = 0; i < (size_t)n_rows * (BENCH_WARMUP + o->repeats); i++)
+            idx[i] = (int32_t)gsl_rng_uniform_int(r, (unsigned long)rows);
+        for (int k = 0; k < BENCH_WARMUP + o->repeats; k++) {
+            const double t0 = now_s();
+            if (read_random_rows(table, dim, idx + (size_t)k * n_rows, n_rows) == -1.0) idx[0] = 0;
+            t[k] = now_s() - t0;
+        }
+        *gbps = (double)n_rows * dim * sizeof(float) / median(t + BENCH_WARMUP, o->repeats) * 1e-9;
+    } else {
+        fprintf(stderr, "firedrill bench kernels: out of memory for a %zu MiB table\n", table_bytes / BENCH_MIB);
+    }
+    free(table);
+    free(idx);
+    free(t);
+    gsl_rng_free(r);
+    return rc;
+}
+
+/* DLRM-v2 on the CPU: its MLPs against bare sgemm at its widths, a query's
+ * latency against the hand count (FLOPs at the sgemm rate plus gathered
+ * bytes at the random-row rate, both measured here). */
+static int bench_cpu_dlrm_count(const bench_opts *o, const rec_preset *p, const rec_config *cfg,
+                                const rec_preset_sizing *sz, double median_b1_s) {
+    rec_layout lay;
+    rec_layout_build(cfg, &lay);
+    const int32_t N = p->candidates;
+    char tag[128];
+    double g_bottom = 0, g_top = 0, gather = 0;
+    snprintf(tag, sizeof(tag), "model=%s part=bottom ", p->name);
+    int rc = bench_cpu_mlp_shape(o, &lay.bottom, lay.dense_count, N, tag, &g_bottom);
+    snprintf(tag, sizeof(tag), "model=%s part=top ", p->name);
+    if (!rc) rc = bench_cpu_mlp_shape(o, &lay.top, lay.dense_count, N, tag, &g_top);
+    if (!rc) rc = random_gather_gbps(o, cfg->emb_dim, (size_t)sz->table_bytes, &gather);
+    if (rc) return rc;
+    const double f_bottom = 2.0 * rec_mlp_macs_per_sample(&lay.bottom) * N;
+    const double f_top = 2.0 * rec_mlp_macs_per_sample(&lay.top) * N;
+    const double sgemm_gflops = (f_bottom + f_top) / (f_bottom / g_bottom + f_top / g_top);
+    double flops = 0, bytes = 0;
+    rec_preset_cost(p, cfg, N, &flops, &bytes);
+    const double count_s = flops / (sgemm_gflops * 1e9) + bytes / (gather * 1e9);
+    printf("bench=calibrate_count model=%s backend=cpu candidates=%d batch=1 flops=%.4g gather_bytes=%.4g "
+           "sgemm_gflops=%.2f gather_gbps=%.3f count_ms=%.3f median_ms=%.3f ratio=%.2f table_mib=%.0f\n",
+           p->name, N, flops, bytes, sgemm_gflops, gather, count_s * 1e3, median_b1_s * 1e3, median_b1_s / count_s,
+           (double)sz->table_bytes / (double)BENCH_MIB);
+    fflush(stdout);
+    return 0;
+}
+
+/* One line per preset and batch: bench=calibrate model=... backend=...
+ * candidates=... batch=... median_ms=... qps_per_server=... */
+static int bench_presets_run(const bench_opts *o) {
+    static const int32_t full_batches[] = {1, 16};
+    const size_t n_presets = o->quick ? 2 : sizeof(bench_presets) / sizeof(bench_presets[0]);
+    for (size_t i = 0; i < n_presets; i++) {
+        rec_preset p;
+        rec_config cfg;
+        rec_preset_sizing sz;
+        rec_model *m = NULL;
+        char err[1024] = "";
+        const int64_t budget = o->quick && i > 0 ? BENCH_QUICK_BUDGET_BYTES : REC_PRESET_DEFAULT_BUDGET_BYTES;
+        int rc = rec_preset_open(bench_presets[i], &p, err, sizeof(err));
+        if (!rc) rc = rec_preset_size(&p, budget, &cfg, &sz, err, sizeof(err));
+        if (!rc) rc = rec_model_create(&cfg, o->backend, BENCH_PRESET_SEED, &m, err, sizeof(err));
+        if (rc) {
+            fprintf(stderr, "firedrill bench kernels: %s\n", err);
+            return 1;
+        }
+        const char *be = rec_backend_name(rec_model_backend(m));
+        double b1_s = 0;
+        for (size_t b = 0; !rc && b < (o->quick ? 1 : sizeof(full_batches) / sizeof(full_batches[0])); b++) {
+            const int32_t Q = full_batches[b];
+            double med = 0;
+            rc = time_queries(o, &p, &cfg, m, Q, p.candidates, &med);
+            if (rc) break;
+            if (Q == 1) b1_s = med;
+            printf("bench=calibrate model=%s backend=%s candidates=%d batch=%d median_ms=%.3f qps_per_server=%.1f "
+                   "table_mib=%.0f threads=%d\n",
+                   p.name, be, p.candidates, Q, med * 1e3, Q / med, (double)sz.table_bytes / (double)BENCH_MIB,
+                   rec_cpu_blas_threads());
+            fflush(stdout);
+        }
+        if (!rc && strcmp(p.name, "dlrm-v2") == 0 && rec_model_backend(m) == REC_BACKEND_CPU)
+            rc = bench_cpu_dlrm_count(o, &p, &cfg, &sz, b1_s);
+        rec_model_free(m);
+        if (rc) return 1;
+    }
+    return 0;
+}
+
 static void usage(FILE *f) {
     fprintf(f, "usage: firedrill bench kernels [--backend auto|cpu|cuda] [--quick] [--help]\n"
                "  Times the recommendation kernels against bounds measured in the same run:\n"
                "  embedding-bag vs memcpy (GB/s), MLP vs bare sgemm/cuBLAS (GFLOP/s), and\n"
-               "  end-to-end ranking/retrieval qps of the default model at batch 1, 32, 256.\n"
+               "  end-to-end ranking/retrieval qps of the default model at batch 1, 32, 256,\n"
+               "  then whole queries of each model preset (kernels/models) at 1 and 16 queries\n"
+               "  per batch, and DLRM-v2's latency against a hand count of its FLOPs and\n"
+               "  bytes at the sgemm and random-gather rates measured here.\n"
                "  --quick  small sizes and few repeats (CI); tables may then fit in cache.\n");
 }
 
@@ -411,5 +557,6 @@ int cmd_bench_kernels(int argc, char **argv) {
     }
     if (!rc) rc = bench_e2e(&o, m);
     rec_model_free(m);
+    if (!rc) rc = bench_presets_run(&o);
     return rc ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 }

@@ -1,8 +1,8 @@
 /* The CUDA backend against the CPU backend: embedding bags, MLP,
  * interactions, top-k, retrieval and ranking agree to a relative error of
  * 1e-4, and top-k lists are identical except where scores tie within that
- * tolerance. Without a GPU: skipped with the reason printed, or a failure
- * when FIREDRILL_REQUIRE_GPU=1 (make test-gpu sets it). */
+ * tolerance; so do whole queries of every shipped model preset. Without a GPU: skipped with the reason printed, or a
+ * failure when FIREDRILL_REQUIRE_GPU=1 (make test-gpu sets it). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +18,7 @@
 #include "kernels/rec_cpu.h"
 #include "kernels/rec_cuda.h"
 #include "kernels/rec_internal.h"
+#include "kernels/rec_preset.h"
 #include "kernels/rec_synth.h"
 #include "kernels/topk.h"
 
@@ -114,20 +115,28 @@ static void test_mlp(void **state) {
     }
 }
 
-static void test_interact(void **state) {
-    (void)state;
-    const int32_t F = 5, d = 32, batch = 50, width = 32 + 10;
+static void interact_case(int32_t F, int32_t d, int32_t batch) {
+    const int32_t width = d + F * (F - 1) / 2;
     float *z = malloc((size_t)batch * F * d * sizeof(float));
     float *cpu = malloc((size_t)batch * width * sizeof(float)), *gpu = malloc((size_t)batch * width * sizeof(float));
     fill(z, (size_t)batch * F * d, 5);
     rec_cpu_interact(z, batch, F, d, cpu);
     poison(gpu, (size_t)batch * width);
     char err[512] = "";
-    if (rec_cuda_interact_host(z, batch, F, d, gpu, err, sizeof(err))) fail_msg("%s", err);
+    if (rec_cuda_interact_host(z, batch, F, d, gpu, err, sizeof(err))) fail_msg("F=%d d=%d: %s", F, d, err);
     assert_all_close(gpu, cpu, (size_t)batch * width);
     free(z);
     free(cpu);
     free(gpu);
+}
+
+static void test_interact(void **state) {
+    (void)state;
+    interact_case(5, 32, 50);
+    interact_case(27, 128, 20); /* DLRM-v2 */
+    /* At the limits (rec.h): 66 KiB of shared memory, past the 48 KiB
+     * default, so the launch must opt in. */
+    interact_case(1 + REC_MAX_TABLES, REC_MAX_EMB_DIM, 4);
 }
 
 /* Exact scores here, so the lists must be identical, ties by lower id. */
@@ -253,6 +262,71 @@ static void test_ranking_and_row_updates(void **state) {
     rec_model_free(mg);
 }
 
+/* Whole queries of each shipped preset (tables scaled to a small budget):
+ * the same click probabilities within REL_TOL, the same per-query top-k but
+ * for ties, and with a retrieval stage the same candidates but for ties (a
+ * query whose candidates differ by a tie ranks different inputs and is not
+ * compared further). */
+static void preset_case(const char *name, int64_t budget, int32_t queries, int32_t max_candidates) {
+    rec_preset p;
+    rec_config cfg;
+    rec_preset_sizing sz;
+    char err[1024] = "";
+    if (rec_preset_open(name, &p, err, sizeof(err)) || rec_preset_size(&p, budget, &cfg, &sz, err, sizeof(err)))
+        fail_msg("%s", err);
+    const int32_t N = p.candidates < max_candidates ? p.candidates : max_candidates, k = cfg.top_k;
+    rec_model *mc = NULL, *mg = NULL;
+    rec_preset_queries *qc = NULL, *qg = NULL;
+    if (rec_model_create(&cfg, REC_BACKEND_CPU, 21, &mc, err, sizeof(err)) ||
+        rec_model_create(&cfg, REC_BACKEND_CUDA, 21, &mg, err, sizeof(err)) ||
+        rec_preset_queries_create(&p, &cfg, queries, N, 4, &qc, err, sizeof(err)) ||
+        rec_preset_queries_create(&p, &cfg, queries, N, 4, &qg, err, sizeof(err)))
+        fail_msg("%s: %s", name, err);
+    int32_t *ic = malloc((size_t)queries * k * sizeof(int32_t)), *ig = malloc((size_t)queries * k * sizeof(int32_t));
+    float *vc = malloc((size_t)queries * k * sizeof(float)), *vg = malloc((size_t)queries * k * sizeof(float));
+    if (rec_preset_queries_run(mc, qc, k, ic, vc, err, sizeof(err))) fail_msg("%s cpu: %s", name, err);
+    if (rec_preset_queries_run(mg, qg, k, ig, vg, err, sizeof(err))) fail_msg("%s cuda: %s", name, err);
+    const float *sc = rec_preset_queries_scores(qc), *sg = rec_preset_queries_scores(qg);
+    int compared = 0;
+    for (int32_t q = 0; q < queries; q++) {
+        if (p.has_retrieval) {
+            const int32_t *cc = rec_preset_queries_candidates(qc) + (size_t)q * N;
+            const int32_t *cg = rec_preset_queries_candidates(qg) + (size_t)q * N;
+            const float *rc = rec_preset_queries_candidate_scores(qc) + (size_t)q * N;
+            const float *rg = rec_preset_queries_candidate_scores(qg) + (size_t)q * N;
+            assert_all_close(rg, rc, (size_t)N);
+            if (memcmp(cc, cg, (size_t)N * sizeof(int32_t)) != 0) {
+                for (int32_t j = 0; j < N; j++)
+                    if (cc[j] != cg[j] && !close_enough(rg[j], rc[j]))
+                        fail_msg("%s: query %d candidate %d: cuda item %d, cpu item %d: not a tie", name, q, j, cg[j],
+                                 cc[j]);
+                continue;
+            }
+        }
+        assert_all_close(sg + (size_t)q * N, sc + (size_t)q * N, (size_t)N);
+        if (!p.has_retrieval) assert_topk_agree(ig + q * k, ic + q * k, k, sc + (size_t)q * N);
+        compared++;
+    }
+    assert_true(compared > 0);
+    printf("preset %s: %d of %d queries of %d candidates compared (tables %.0f MiB)\n", name, compared, queries, N,
+           (double)sz.table_bytes / (1 << 20));
+    free(ic);
+    free(ig);
+    free(vc);
+    free(vg);
+    rec_preset_queries_free(qc);
+    rec_preset_queries_free(qg);
+    rec_model_free(mc);
+    rec_model_free(mg);
+}
+
+static void test_presets(void **state) {
+    (void)state;
+    preset_case("small", REC_PRESET_DEFAULT_BUDGET_BYTES, 4, 64);
+    preset_case("dlrm-v2", (int64_t)64 << 20, 4, 200);
+    preset_case("retrieval+ranking", (int64_t)160 << 20, 4, 200);
+}
+
 int main(void) {
     const char *req = getenv("FIREDRILL_REQUIRE_GPU");
     const int required = req && strcmp(req, "1") == 0;
@@ -262,8 +336,10 @@ int main(void) {
         return required ? 1 : 0;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_embbag), cmocka_unit_test(test_mlp),       cmocka_unit_test(test_interact),
-        cmocka_unit_test(test_topk),   cmocka_unit_test(test_retrieval), cmocka_unit_test(test_ranking_and_row_updates),
+        cmocka_unit_test(test_embbag),    cmocka_unit_test(test_mlp),
+        cmocka_unit_test(test_interact),  cmocka_unit_test(test_topk),
+        cmocka_unit_test(test_retrieval), cmocka_unit_test(test_ranking_and_row_updates),
+        cmocka_unit_test(test_presets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -599,6 +599,58 @@ static void test_calib_roundtrip(void **state) {
     rmdir(dir);
 }
 
+/* Provenance attributes survive the file, and a table names its preset. */
+static void test_calib_provenance(void **state) {
+    (void)state;
+    char dir[64] = "/tmp/firedrill-calib-";
+    memset(dir + strlen(dir), 'X', 6);
+    assert_non_null(mkdtemp(dir));
+    char path[256], err[512] = "";
+    snprintf(path, sizeof(path), "%s/model.h5", dir);
+    calib_row rows[2] = {{1, 1e-2, 0.9e-2, 1.1e-2}, {4, 3e-2, 2.9e-2, 3.2e-2}};
+    calib_table w;
+    memset(&w, 0, sizeof(w));
+    w.rows = rows;
+    w.n = 2;
+    snprintf(w.backend, sizeof(w.backend), "cpu");
+    snprintf(w.version, sizeof(w.version), "0.1.0-test");
+    snprintf(w.preset, sizeof(w.preset), "dlrm-v2");
+    snprintf(w.device, sizeof(w.device), "Some CPU @ 2.0GHz");
+    w.threads = 2;
+    w.candidates = 200;
+    w.table_bytes = 268432896;
+    w.memory_budget_bytes = 268435456;
+    w.flops_per_query = 9.64e8;
+    w.gather_bytes_per_query = 2.19e7;
+    if (calib_write_table(path, &w, err, sizeof(err))) fail_msg("calib_write_table: %s", err);
+    calib_table t;
+    if (calib_load(path, &t, err, sizeof(err))) fail_msg("calib_load: %s", err);
+    assert_string_equal(t.preset, "dlrm-v2");
+    assert_string_equal(t.device, "Some CPU @ 2.0GHz");
+    assert_int_equal(t.threads, 2);
+    assert_int_equal(t.candidates, 200);
+    assert_int_equal(t.table_bytes, 268432896);
+    assert_int_equal(t.memory_budget_bytes, 268435456);
+    assert_true(t.flops_per_query == 9.64e8 && t.gather_bytes_per_query == 2.19e7);
+    assert_int_equal(calib_check_model(&t, path, "dlrm-v2", 200, err, sizeof(err)), REC_OK);
+    assert_int_equal(calib_check_model(&t, path, "dlrm-v2", 100, err, sizeof(err)), REC_EINVAL);
+    assert_non_null(strstr(err, "measured for preset 'dlrm-v2' with 200 candidates per query, not 'dlrm-v2' with 100"));
+    assert_int_equal(calib_check_model(&t, path, "small", 200, err, sizeof(err)), REC_EINVAL);
+    assert_non_null(strstr(err, path));
+    calib_free(&t);
+    /* A table of the default model (no preset) fits no preset. */
+    assert_int_equal(calib_write(path, rows, 2, "cpu", "x", err, sizeof(err)), REC_OK);
+    assert_int_equal(calib_load(path, &t, err, sizeof(err)), REC_OK);
+    assert_string_equal(t.preset, "");
+    assert_int_equal(t.candidates, 0);
+    assert_int_equal(calib_check_model(&t, path, "", 0, err, sizeof(err)), REC_OK);
+    assert_int_equal(calib_check_model(&t, path, "small", 64, err, sizeof(err)), REC_EINVAL);
+    assert_non_null(strstr(err, "without a model preset"));
+    calib_free(&t);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_embbag_vs_naive),
@@ -616,6 +668,7 @@ int main(void) {
         cmocka_unit_test(test_rank_k_above_batch),
         cmocka_unit_test(test_backend_selection),
         cmocka_unit_test(test_calib_roundtrip),
+        cmocka_unit_test(test_calib_provenance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
