@@ -1,5 +1,6 @@
 #include "models/metrics.h"
 
+#include <math.h>
 #include <string.h>
 
 #define F(st, member, t, unit, doc)                                                                                    \
@@ -112,3 +113,33 @@ const metric_field timeline_fields[] = {
     F(timeline_record, model_bad, METRIC_U8, "1", "a bad model push is serving"),
 };
 const size_t timeline_field_count = sizeof timeline_fields / sizeof timeline_fields[0];
+
+const metric_field *metric_field_find(const metric_field *fields, size_t count, const char *name) {
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(fields[i].name, name) == 0) return &fields[i];
+    return NULL;
+}
+
+double metric_field_value(const metric_field *f, const void *record) {
+    const char *p = (const char *)record + f->offset;
+    switch (f->type) {
+    case METRIC_F64: {
+        double v;
+        memcpy(&v, p, sizeof v);
+        return v;
+    }
+    case METRIC_U64: {
+        uint64_t v;
+        memcpy(&v, p, sizeof v);
+        return (double)v;
+    }
+    case METRIC_U32: {
+        uint32_t v;
+        memcpy(&v, p, sizeof v);
+        return (double)v;
+    }
+    case METRIC_U8: return (double)(uint8_t)*p;
+    case METRIC_STR: return NAN;
+    }
+    return NAN;
+}

@@ -132,4 +132,9 @@ extern const size_t trace_field_count;
 extern const metric_field timeline_fields[];
 extern const size_t timeline_field_count;
 
+/* The field called name in a table, or NULL. */
+const metric_field *metric_field_find(const metric_field *fields, size_t count, const char *name);
+/* Field f of a record as a double (strings: NaN). */
+double metric_field_value(const metric_field *f, const void *record);
+
 #endif

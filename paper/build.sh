@@ -188,6 +188,20 @@ put STRAT_RTO_MAX "$STRAT_RTO"; put STRAT_RPO_MAX "$STRAT_RPO"
 put BACKUP_RTO_MAX "$BACKUP_RTO"; put BACKUP_RPO_MAX "$BACKUP_RPO"
 recommendation() { awk '/^## Recommendation/ { on = 1; next } on && /^## / { exit } on && NF { print; exit }' "$1"; }
 put REC_STRATEGIES "$(recommendation "$work/report_strategies/report.md")"
+
+# optimize against the exhaustive grid on the backup interval x standby share problem
+log "optimize backup_standby (sequential, then the grid)"
+opt_line=$("$fd" optimize scenarios/optimize/backup_standby.json -j "$jobs" -o "$work/optimize.h5" --quiet | tail -n 1) ||
+    die "optimize failed"
+grid_line=$("$fd" optimize scenarios/optimize/backup_standby.json -j "$jobs" --grid -o "$work/optimize_grid.h5" --quiet |
+    tail -n 1) || die "optimize --grid failed"
+field() { sed -E "s/.* $2=([^ ]+).*/\1/" <<<"$1"; }
+put OPT_BEST "$(field "$opt_line" best_point)"
+put OPT_REPLICAS "$(field "$opt_line" replicas)"
+put OPT_PCS "$(field "$opt_line" pcs_bound)"
+put GRID_BEST "$(field "$grid_line" best_point)"
+put GRID_REPLICAS "$(field "$grid_line" replicas)"
+put OPT_SHARE "$(awk -v a="$(field "$opt_line" replicas)" -v b="$(field "$grid_line" replicas)" 'BEGIN { printf "%.1f", 100 * a / b }')"
 put REC_BACKUP "$(recommendation "$work/report_backup/report.md")"
 
 # figures: copied under stable names

@@ -10,6 +10,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_optimize(int argc, char **argv);
 
 /* `firedrill bench kernels ...`, called by cmd_bench. */
 int cmd_bench_kernels(int argc, char **argv);

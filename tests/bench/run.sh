@@ -48,5 +48,16 @@ if command -v mpirun >/dev/null 2>&1; then
     awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN { printf "sweep replicas=%d mpi_ranks=2 wall_s=%.3f replicas_per_s=%.1f projected_10000_s=%.0f\n", n, b - a, n / (b - a), (b - a) * 10000 / n }'
 fi
 
+echo "# optimize: backup interval x standby share on the reference deployment (target: the grid's choice, or within the indifference zone, with <= 40 % of the grid's replicas)"
+opt=$("$fd" optimize scenarios/optimize/backup_standby.json -j 2 -o "$tmp/opt.h5" --quiet | tail -n 1)
+grid=$("$fd" optimize scenarios/optimize/backup_standby.json -j 2 --grid -o "$tmp/grid.h5" --quiet | tail -n 1)
+echo "$opt"
+echo "grid ${grid#optimize: }"
+awk -v a="$opt" -v b="$grid" 'BEGIN {
+    split(a, x, /[ =]/); split(b, y, /[ =]/)
+    for (i in x) if (x[i] == "best_point") ob = x[i + 1]; else if (x[i] == "replicas") orr = x[i + 1]
+    for (i in y) if (y[i] == "best_point") gb = y[i + 1]; else if (y[i] == "replicas") gr = y[i + 1]
+    printf "optimize same_choice=%s replicas_share=%.3f target=0.4\n", ob == gb ? "yes" : "no", orr / gr }'
+
 echo "# kernels (CPU): against memcpy, random row reads and bare sgemm (targets: embbag >= 0.5 of memcpy, mlp >= 0.9)"
 "$fd" bench kernels --backend cpu

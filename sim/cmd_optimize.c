@@ -1,0 +1,207 @@
+/* `firedrill optimize OPT.json`: the cheapest point meeting the targets,
+ * sequentially (sim/optimize.h). */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim/cli.h"
+#include "sim/commands.h"
+#include "sim/h5out.h"
+#include "sim/optimize.h"
+
+extern const char firedrill_git_rev[];
+
+static const char optimize_usage[] =
+    "usage: firedrill optimize OPT.json [-j N] [-o OUT.h5] [--backend auto|cpu|cuda] [--grid] [--quiet]\n"
+    "\n"
+    "The point of a sweep with the lowest mean objective (default total_cost_per_year)\n"
+    "among those whose targets hold, with the stated confidence, giving replicas only\n"
+    "to points still in contention: the constrained fully sequential procedure of\n"
+    "Andradottir and Kim (2010), common random numbers (every point meets seeds\n"
+    "first_seed, first_seed + 1, ... in order).\n"
+    "\n"
+    "OPT.json is a sweep file (seeds: the most a point may get) plus\n"
+    "  \"targets\": {\"rto_max_s\": 3600, \"rpo_max_s\": 900, \"confidence\": 0.95,\n"
+    "              \"availability_min\": 0.999, \"max\": {\"COLUMN\": value}, \"tolerance\": 0.1},\n"
+    "  \"objective\": \"total_cost_per_year\", \"budget_replicas\": N, \"indifference\": 0.01, \"n0\": 20\n"
+    "\n"
+    "Writes OUT.h5 (default results/<name>.h5) like a sweep's, with the replicas run;\n"
+    "prints each point's fate and, last, one machine-readable line:\n"
+    "  optimize: best_point=I replicas=R grid_points=G grid_replicas=N pcs_bound=P\n"
+    "--grid: the exhaustive grid instead (every point, every seed), chosen by the report's\n"
+    "  rule (one-sided t bounds of the target means), to compare with\n";
+
+static void print_fates(const opt_spec *s, const opt_result *r) {
+    printf("%-6s %-44s %8s %-30s %14s", "point", "parameters", "replicas", "fate", s->objective);
+    for (size_t l = 0; l < s->n_constraints; l++) printf(" %18s", s->constraints[l].column);
+    printf("\n");
+    for (size_t i = 0; i < s->sw.n_points; i++) {
+        const opt_point *p = &r->points[i];
+        char fate[64];
+        if (p->fate == RS_DOMINATED)
+            snprintf(fate, sizeof fate, "dominated by %d at %llu", p->by, (unsigned long long)p->decided);
+        else if (p->fate == RS_INFEASIBLE)
+            snprintf(fate, sizeof fate, "infeasible (%s) at %llu", s->constraints[p->by].column,
+                     (unsigned long long)p->decided);
+        else
+            snprintf(fate, sizeof fate, "%s%s", rs_fate_names[p->fate], (int)i == r->best ? " *" : "");
+        printf("%-6zu %-44.44s %8llu %-30s %14.6g", i, s->sw.points[i].parameters, (unsigned long long)p->seeds, fate,
+               p->objective_mean);
+        for (size_t l = 0; l < s->n_constraints; l++) printf(" %18.6g", p->constraint_mean[l]);
+        printf("\n");
+    }
+}
+
+static void print_guarantee(const opt_spec *s, const opt_result *r) {
+    if (s->grid) {
+        printf("grid: every point got %llu replicas; chosen by the report's rule (one-sided %.3g t bounds of the "
+               "target means, then the lowest mean %s)\n",
+               (unsigned long long)s->sw.seeds, s->confidence, s->objective);
+        return;
+    }
+    printf("procedure: Andradottir & Kim (2010) constrained KN, alpha %.3g split between feasibility "
+           "(Bonferroni over %zu points x %zu targets, h^2 %.3g) and selection (h^2 %.3g); n0 %llu; "
+           "indifference %.4g (%.2g %% of the first stage's median %s); feasibility tolerance %.2g %% of each target\n",
+           1 - s->confidence, s->sw.n_points, s->n_constraints, r->h2_feasibility, r->h2_selection,
+           (unsigned long long)s->n0, r->delta, 100 * s->indifference, s->objective, 100 * s->tolerance);
+    if (r->guaranteed)
+        printf("guarantee: with probability >= %.3g the chosen point meets the targets (up to the tolerance) and its "
+               "mean %s is within %.4g of the best such point's, if each point's per-replica values are normal "
+               "(heavy tails strain this: tests/unit/test_rs.c measures it)\n",
+               s->confidence, s->objective, r->delta);
+    else
+        printf("no guarantee: the budget or the per-point seeds ran out before the procedure decided; the choice "
+               "is the best mean among the points still in contention whose target means hold\n");
+}
+
+static int write_file(const opt_spec *s, const opt_result *r, const char *out_path, const char *command, char *err,
+                      size_t errlen) {
+    const sweep_spec *sw = &s->sw;
+    h5out_point *points = calloc(sw->n_points, sizeof *points);
+    char *metrics = sweep_metrics_json(sw);
+    int rc = -1;
+    if (!points || !metrics) {
+        snprintf(err, errlen, "out of memory");
+    } else {
+        for (size_t i = 0; i < sw->n_points; i++) {
+            points[i].point = (uint32_t)i;
+            memcpy(points[i].scenario_sha256, sw->points[i].sha256, 65);
+            points[i].parameters = sw->points[i].parameters;
+            points[i].scenario = sw->points[i].scenario_json;
+        }
+        const sweep_point *b = &sw->points[r->best >= 0 ? (size_t)r->best : sw->baseline_point];
+        h5out_meta meta = {
+            FIREDRILL_VERSION, firedrill_git_rev, sw->name,           b->sha256, rec_backend_name(sw->backend),
+            command,           b->scenario_json,  b->sc.resolved_json};
+        h5out_sweep hs = {sw->name,
+                          sw->sha256,
+                          sw->text,
+                          sweep_combine_name(sw->combine),
+                          metrics,
+                          sw->n_points,
+                          sw->seeds,
+                          sw->first_seed,
+                          sw->baseline_point,
+                          0,
+                          1,
+                          points};
+        rc = h5out_write_sweep(out_path, &meta, &hs, r->rows, r->n_rows, r->incidents, r->n_incidents, err, errlen);
+    }
+    free(points);
+    free(metrics);
+    return rc;
+}
+
+int cmd_optimize(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"jobs", required_argument, 0, 'j'},
+        {"output", required_argument, 0, 'o'},
+        {"backend", required_argument, 0, 'b'},
+        {"quiet", no_argument, 0, 'q'},
+        {"grid", no_argument, 0, 'g'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    uint64_t jobs = 1;
+    const char *out_path = NULL;
+    bool quiet = false, grid = false;
+    rec_backend backend = REC_BACKEND_AUTO;
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "j:o:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            if (!cli_parse_u64("optimize", "-j", optarg, 1, 64, &jobs)) return CLI_EXIT_USAGE;
+            break;
+        case 'o': out_path = optarg; break;
+        case 'q': quiet = true; break;
+        case 'g': grid = true; break;
+        case 'b':
+            if (rec_backend_parse(optarg, &backend) != 0)
+                return cli_usage_error("optimize", "--backend: expected auto, cpu or cuda, got '%s'", optarg);
+            break;
+        case 'h': fputs(optimize_usage, stdout); return CLI_EXIT_OK;
+        default: return cli_usage_error("optimize", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) return cli_usage_error("optimize", "expected one optimize file");
+    const char *file = argv[optind];
+    opt_spec spec;
+    char err[2048];
+    if (!opt_load(&spec, file, err, sizeof err)) {
+        fprintf(stderr, "firedrill optimize: %s\n", err);
+        opt_free(&spec);
+        return CLI_EXIT_USAGE;
+    }
+    char berr[256] = "";
+    if (backend == REC_BACKEND_AUTO)
+        backend = rec_backend_available(REC_BACKEND_CUDA, berr, sizeof berr) ? REC_BACKEND_CUDA : REC_BACKEND_CPU;
+    else if (!rec_backend_available(backend, berr, sizeof berr)) {
+        fprintf(stderr, "firedrill optimize: %s\n", berr);
+        opt_free(&spec);
+        return CLI_EXIT_FAILED;
+    }
+    spec.sw.backend = backend;
+    spec.grid = grid;
+    char default_path[256];
+    if (!out_path) {
+        mkdir("results", 0777);
+        snprintf(default_path, sizeof default_path, "results/%s.h5", spec.sw.name);
+        out_path = default_path;
+    }
+    rec_cpu_set_blas_threads(1);
+    opt_result r;
+    int status = CLI_EXIT_OK;
+    if (opt_run(&spec, (int)jobs, !quiet && isatty(STDERR_FILENO), &r, err, sizeof err) != 0) {
+        fprintf(stderr, "firedrill optimize: %s: %s\n", file, err);
+        status = CLI_EXIT_FAILED;
+    }
+    if (status == CLI_EXIT_OK) {
+        char command[1024];
+        cli_join_command(argc, argv, command, sizeof command);
+        if (write_file(&spec, &r, out_path, command, err, sizeof err) != 0) {
+            fprintf(stderr, "firedrill optimize: %s\n", err);
+            status = CLI_EXIT_FAILED;
+        }
+    }
+    if (status == CLI_EXIT_OK) {
+        if (!quiet) {
+            print_fates(&spec, &r);
+            print_guarantee(&spec, &r);
+            printf("wrote %s (%zu replicas)\n", out_path, r.n_rows);
+        }
+        char pcs[32] = "none";
+        if (r.guaranteed) snprintf(pcs, sizeof pcs, "%.3g", r.pcs_bound);
+        printf("optimize: best_point=%d replicas=%llu grid_points=%zu grid_replicas=%llu pcs_bound=%s\n", r.best,
+               (unsigned long long)r.replicas, spec.sw.n_points, (unsigned long long)(spec.sw.n_points * spec.sw.seeds),
+               pcs);
+    }
+    opt_result_free(&r);
+    opt_free(&spec);
+    return status;
+}

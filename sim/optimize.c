@@ -1,0 +1,518 @@
+#include "sim/optimize.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "sim/sweep_run.h"
+
+/* ---- the file ------------------------------------------------------------------ */
+
+static char *read_text(const char *file, char *err, size_t errlen) {
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
+        return NULL;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4097 > cap) {
+            cap = cap ? 2 * cap : 8192;
+            char *grown = cap <= (64u << 20) ? realloc(text, cap) : NULL;
+            if (!grown) break;
+            text = grown;
+        }
+        size_t got = fread(text + len, 1, cap - len - 1, f);
+        len += got;
+        if (got == 0) break;
+    }
+    bool ok = text && !ferror(f) && feof(f);
+    fclose(f);
+    if (!ok) {
+        free(text);
+        snprintf(err, errlen, "%s: cannot read (an unreadable or too large file)", file);
+        return NULL;
+    }
+    text[len] = '\0';
+    return text;
+}
+
+static bool add_constraint(opt_spec *s, const char *file, const char *path, const char *column, double target,
+                           double sign, char *err, size_t errlen) {
+    if (s->n_constraints == RS_MAX_CONSTRAINTS) {
+        snprintf(err, errlen, "%s: %s: at most %d targets", file, path, RS_MAX_CONSTRAINTS);
+        return false;
+    }
+    if (!metric_field_find(replica_metric_fields, replica_metric_field_count, column)) {
+        snprintf(err, errlen, "%s: %s: no /replicas column \"%s\" (docs/metrics.md lists them)", file, path, column);
+        return false;
+    }
+    opt_constraint *c = &s->constraints[s->n_constraints++];
+    snprintf(c->column, sizeof c->column, "%s", column);
+    c->target = sign * target;
+    c->sign = sign;
+    snprintf(c->label, sizeof c->label, "%s %s %g", column, sign < 0 ? ">=" : "<=", target);
+    return true;
+}
+
+static bool number_at(const cJSON *o, const char *key, const char *file, const char *where, double min, double max,
+                      double *out, char *err, size_t errlen) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v) return true;
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < min || v->valuedouble > max) {
+        snprintf(err, errlen, "%s: %s%s: must be a number in [%g, %g]", file, where, key, min, max);
+        return false;
+    }
+    *out = v->valuedouble;
+    return true;
+}
+
+static bool parse_targets(opt_spec *s, const char *file, const cJSON *t, char *err, size_t errlen) {
+    if (!cJSON_IsObject(t)) {
+        snprintf(err, errlen, "%s: targets: must be an object with rto_max_s, rpo_max_s, ...", file);
+        return false;
+    }
+    static const char *const keys[] = {"rto_max_s", "rpo_max_s", "availability_min", "confidence", "tolerance", "max"};
+    for (const cJSON *k = t->child; k; k = k->next) {
+        bool known = false;
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) known |= strcmp(k->string, keys[i]) == 0;
+        if (!known) {
+            snprintf(err, errlen,
+                     "%s: targets.%s: unknown key (rto_max_s, rpo_max_s, availability_min, confidence, tolerance, max)",
+                     file, k->string);
+            return false;
+        }
+    }
+    double v = NAN;
+    if (!number_at(t, "rto_max_s", file, "targets.", 0, 1e12, &v, err, errlen)) return false;
+    if (!isnan(v) && !add_constraint(s, file, "targets.rto_max_s", "rto_p95_s", v, 1, err, errlen)) return false;
+    v = NAN;
+    if (!number_at(t, "rpo_max_s", file, "targets.", 0, 1e12, &v, err, errlen)) return false;
+    if (!isnan(v) && !add_constraint(s, file, "targets.rpo_max_s", "rpo_max_s", v, 1, err, errlen)) return false;
+    v = NAN;
+    if (!number_at(t, "availability_min", file, "targets.", 0, 1, &v, err, errlen)) return false;
+    if (!isnan(v) && !add_constraint(s, file, "targets.availability_min", "availability_time", v, -1, err, errlen))
+        return false;
+    if (!number_at(t, "confidence", file, "targets.", 0.5, 0.999, &s->confidence, err, errlen)) return false;
+    if (!number_at(t, "tolerance", file, "targets.", 1e-4, 1, &s->tolerance, err, errlen)) return false;
+    const cJSON *max = cJSON_GetObjectItemCaseSensitive(t, "max");
+    if (max && !cJSON_IsObject(max)) {
+        snprintf(err, errlen, "%s: targets.max: must be an object {\"COLUMN\": value}", file);
+        return false;
+    }
+    for (const cJSON *m = max ? max->child : NULL; m; m = m->next) {
+        char path[128];
+        snprintf(path, sizeof path, "targets.max.%s", m->string);
+        if (!cJSON_IsNumber(m) || !isfinite(m->valuedouble)) {
+            snprintf(err, errlen, "%s: %s: must be a number", file, path);
+            return false;
+        }
+        if (!add_constraint(s, file, path, m->string, m->valuedouble, 1, err, errlen)) return false;
+    }
+    if (s->n_constraints == 0) {
+        snprintf(err, errlen, "%s: targets: give at least one of rto_max_s, rpo_max_s, availability_min, max", file);
+        return false;
+    }
+    return true;
+}
+
+bool opt_load(opt_spec *s, const char *file, char *err, size_t errlen) {
+    memset(s, 0, sizeof *s);
+    s->confidence = 0.95;
+    s->indifference = 0.01;
+    s->tolerance = 0.1;
+    s->n0 = 20;
+    snprintf(s->objective, sizeof s->objective, "total_cost_per_year");
+    char *text = read_text(file, err, errlen);
+    if (!text) return false;
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    if (!cJSON_IsObject(root)) {
+        snprintf(err, errlen, "%s: not a JSON object (an optimize file is a sweep file plus targets)", file);
+        cJSON_Delete(root);
+        return false;
+    }
+    bool ok = true;
+    cJSON *t = cJSON_DetachItemFromObjectCaseSensitive(root, "targets");
+    if (!t) {
+        snprintf(err, errlen, "%s: targets: is required", file);
+        ok = false;
+    } else {
+        ok = parse_targets(s, file, t, err, errlen);
+    }
+    cJSON_Delete(t);
+    cJSON *o = cJSON_DetachItemFromObjectCaseSensitive(root, "objective");
+    if (ok && o) {
+        if (!cJSON_IsString(o) ||
+            !metric_field_find(replica_metric_fields, replica_metric_field_count, o->valuestring)) {
+            snprintf(err, errlen, "%s: objective: must name a /replicas column (docs/metrics.md)", file);
+            ok = false;
+        } else {
+            snprintf(s->objective, sizeof s->objective, "%s", o->valuestring);
+        }
+    }
+    cJSON_Delete(o);
+    double v;
+    cJSON *b = cJSON_DetachItemFromObjectCaseSensitive(root, "budget_replicas");
+    if (ok && b) {
+        if (!cJSON_IsNumber(b) || b->valuedouble < 2 || b->valuedouble > 1e9) {
+            snprintf(err, errlen, "%s: budget_replicas: must be a whole number in [2, 1e9]", file);
+            ok = false;
+        } else {
+            s->budget = (uint64_t)b->valuedouble;
+        }
+    }
+    cJSON_Delete(b);
+    cJSON *ind = cJSON_DetachItemFromObjectCaseSensitive(root, "indifference");
+    if (ok && ind) {
+        v = ind->valuedouble;
+        if (!cJSON_IsNumber(ind) || !(v > 0) || v > 1) {
+            snprintf(err, errlen, "%s: indifference: must be a relative zone in (0, 1], got %s", file,
+                     cJSON_IsNumber(ind) ? "a number out of range" : "no number");
+            ok = false;
+        } else {
+            s->indifference = v;
+        }
+    }
+    cJSON_Delete(ind);
+    cJSON *n0 = cJSON_DetachItemFromObjectCaseSensitive(root, "n0");
+    if (ok && n0) {
+        if (!cJSON_IsNumber(n0) || n0->valuedouble < 5 || n0->valuedouble > 1000) {
+            snprintf(err, errlen, "%s: n0: must be a whole number in [5, 1000]", file);
+            ok = false;
+        } else {
+            s->n0 = (uint64_t)n0->valuedouble;
+        }
+    }
+    cJSON_Delete(n0);
+    char *rest = ok ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    if (ok && !rest) {
+        snprintf(err, errlen, "out of memory");
+        ok = false;
+    }
+    if (ok) ok = sweep_parse(&s->sw, file, rest, err, errlen);
+    free(rest);
+    if (ok && s->sw.seeds < s->n0) {
+        snprintf(err, errlen, "%s: seeds: %llu is the most a point may get, fewer than n0 (%llu)", file,
+                 (unsigned long long)s->sw.seeds, (unsigned long long)s->n0);
+        ok = false;
+    }
+    return ok;
+}
+
+void opt_free(opt_spec *s) { sweep_free(&s->sw); }
+
+/* ---- running ------------------------------------------------------------------ */
+
+typedef struct stage {
+    const opt_spec *spec;
+    world_cache **caches; /* one per thread, kept across stages */
+    atomic_int next_worker;
+    const uint64_t *units;
+    size_t n;
+    replica_metrics *rows;
+    incident_record **inc;
+    size_t *n_inc;
+    atomic_size_t next;
+    atomic_bool failed;
+    pthread_mutex_t mu;
+    char err[1024];
+} stage;
+
+static void *stage_worker(void *arg) {
+    stage *st = arg;
+    world_cache *cache = st->caches[atomic_fetch_add(&st->next_worker, 1)];
+    for (;;) {
+        size_t i = atomic_fetch_add(&st->next, 1);
+        if (i >= st->n || atomic_load(&st->failed)) break;
+        char err[1024];
+        if (!cache || sweep_exec_compute(&st->spec->sw, st->units[i], cache, &st->rows[i], &st->inc[i], &st->n_inc[i],
+                                         err, sizeof err) != 0) {
+            pthread_mutex_lock(&st->mu);
+            if (!atomic_exchange(&st->failed, true))
+                snprintf(st->err, sizeof st->err, "%s", cache ? err : "out of memory");
+            pthread_mutex_unlock(&st->mu);
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* Threads a run may use. */
+#define OPT_MAX_JOBS 64
+
+static int run_stage(stage *st, int jobs) {
+    pthread_t threads[OPT_MAX_JOBS];
+    int started = 0;
+    if ((size_t)jobs > st->n) jobs = (int)st->n;
+    for (; started < jobs; started++)
+        if (pthread_create(&threads[started], NULL, stage_worker, st) != 0) break;
+    if (started == 0) stage_worker(st);
+    for (int i = 0; i < started; i++) pthread_join(threads[i], NULL);
+    return atomic_load(&st->failed) ? -1 : 0;
+}
+
+/* The values of a replica the procedure sees. */
+static void observe(const opt_spec *s, const replica_metrics *row, double *objective, double *constraint) {
+    *objective =
+        metric_field_value(metric_field_find(replica_metric_fields, replica_metric_field_count, s->objective), row);
+    for (size_t l = 0; l < s->n_constraints; l++) {
+        const opt_constraint *c = &s->constraints[l];
+        double v =
+            metric_field_value(metric_field_find(replica_metric_fields, replica_metric_field_count, c->column), row);
+        constraint[l] = c->sign * v;
+    }
+}
+
+static bool keep(opt_result *out, const replica_metrics *row, incident_record *inc, size_t n_inc, size_t *cap_rows,
+                 size_t *cap_inc) {
+    if (out->n_rows == *cap_rows) {
+        size_t cap = *cap_rows ? 2 * *cap_rows : 1024;
+        replica_metrics *grown = realloc(out->rows, cap * sizeof *grown);
+        if (!grown) return false;
+        out->rows = grown;
+        *cap_rows = cap;
+    }
+    out->rows[out->n_rows++] = *row;
+    if (out->n_incidents + n_inc > *cap_inc) {
+        size_t cap = *cap_inc ? *cap_inc : 4096;
+        while (cap < out->n_incidents + n_inc) cap *= 2;
+        incident_record *grown = realloc(out->incidents, cap * sizeof *grown);
+        if (!grown) return false;
+        out->incidents = grown;
+        *cap_inc = cap;
+    }
+    if (n_inc) memcpy(out->incidents + out->n_incidents, inc, n_inc * sizeof *inc);
+    out->n_incidents += n_inc;
+    return true;
+}
+
+/* The indifference zone in objective units: the relative zone times the
+ * median of the first stage's point means (fixed once, after the first
+ * stage; KN assumes it is fixed in advance, and a zone set from n0
+ * replicas of every point is the usual practical stand-in). */
+static double objective_zone(const opt_spec *s, const double *first_means, size_t k) {
+    double *m = malloc(k * sizeof *m);
+    if (!m) return s->indifference;
+    memcpy(m, first_means, k * sizeof *m);
+    gsl_sort(m, 1, k);
+    double med = gsl_stats_median_from_sorted_data(m, 1, k);
+    free(m);
+    double zone = s->indifference * fabs(med);
+    return zone > 0 ? zone : s->indifference;
+}
+
+static int compare_rows(const void *a, const void *b) {
+    const replica_metrics *x = a, *y = b;
+    if (x->point != y->point) return x->point < y->point ? -1 : 1;
+    return x->seed < y->seed ? -1 : x->seed > y->seed;
+}
+
+static int compare_incidents(const void *a, const void *b) {
+    const incident_record *x = a, *y = b;
+    if (x->point != y->point) return x->point < y->point ? -1 : 1;
+    if (x->seed != y->seed) return x->seed < y->seed ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The exhaustive grid's choice, by the report's rule: a point meets a
+ * target when the one-sided t upper bound (at the confidence) of its mean
+ * is at most the target; the lowest mean objective among those wins. */
+static void grid_select(const opt_spec *s, opt_result *out) {
+    const size_t k = s->sw.n_points, L = s->n_constraints, n = s->sw.seeds;
+    double *v = malloc(n * sizeof *v);
+    out->best = -1;
+    out->guaranteed = false;
+    for (size_t i = 0; v && i < k; i++) {
+        opt_point *p = &out->points[i];
+        p->seeds = p->decided = n;
+        double o, con[RS_MAX_CONSTRAINTS], sum = 0;
+        for (size_t m = 0; m < n; m++) {
+            observe(s, &out->rows[m * k + i], &o, con);
+            sum += o;
+        }
+        p->objective_mean = sum / (double)n;
+        p->fate = RS_DOMINATED;
+        p->by = -1;
+        for (size_t l = 0; l < L; l++) {
+            size_t nv = 0;
+            for (size_t m = 0; m < n; m++) {
+                observe(s, &out->rows[m * k + i], &o, con);
+                if (!isnan(con[l])) v[nv++] = con[l];
+            }
+            double mean = nv ? gsl_stats_mean(v, 1, nv) : NAN;
+            double bound = nv > 1 ? mean + gsl_cdf_tdist_Pinv(s->confidence, (double)nv - 1) * gsl_stats_sd(v, 1, nv) /
+                                               sqrt((double)nv)
+                                  : mean;
+            p->constraint_mean[l] = s->constraints[l].sign * mean;
+            if (bound > s->constraints[l].target && p->fate != RS_INFEASIBLE) {
+                p->fate = RS_INFEASIBLE;
+                p->by = (int)l;
+            }
+        }
+        if (p->fate != RS_INFEASIBLE && (out->best < 0 || p->objective_mean < out->points[out->best].objective_mean))
+            out->best = (int)i;
+    }
+    if (out->best >= 0) out->points[out->best].fate = RS_SELECTED;
+    for (size_t i = 0; out->best >= 0 && i < k; i++)
+        if (out->points[i].fate == RS_DOMINATED) out->points[i].by = out->best;
+    free(v);
+}
+
+int opt_run(const opt_spec *s, int jobs, bool progress, opt_result *out, char *err, size_t errlen) {
+    memset(out, 0, sizeof *out);
+    const size_t k = s->sw.n_points, L = s->n_constraints;
+    const uint64_t n0 = s->grid ? s->sw.seeds : s->n0;
+    rs_config cfg = {.k = k,
+                     .n_constraints = L,
+                     .alpha = 1 - s->confidence,
+                     .n0 = s->n0,
+                     .max_n = s->sw.seeds,
+                     .budget = s->budget,
+                     .delta = 1};
+    for (size_t l = 0; l < L; l++) {
+        cfg.target[l] = s->constraints[l].target;
+        /* feasibility tolerance: the relative zone of the allowance (for a
+         * minimum availability, of the unavailability it allows) */
+        double scale = s->constraints[l].sign < 0 ? 1 + s->constraints[l].target : fabs(s->constraints[l].target);
+        cfg.eps[l] = s->tolerance * (scale > 0 ? scale : 1);
+    }
+    out->points = calloc(k, sizeof *out->points);
+    uint64_t *units = malloc(k * sizeof *units);
+    size_t *wanted = malloc(k * sizeof *wanted);
+    replica_metrics *rows = malloc(k * sizeof *rows);
+    incident_record **inc = calloc(k, sizeof *inc);
+    size_t *n_inc = calloc(k, sizeof *n_inc);
+    double *first_sum = calloc(k, sizeof *first_sum);
+    if (!out->points || !units || !wanted || !rows || !inc || !n_inc || !first_sum) {
+        snprintf(err, errlen, "out of memory");
+        free(units), free(wanted), free(rows), free(inc), free(n_inc), free(first_sum);
+        return -1;
+    }
+    rs *proc = NULL;
+    size_t cap_rows = 0, cap_inc = 0;
+    int rc = 0;
+    if (jobs < 1) jobs = 1;
+    if (jobs > OPT_MAX_JOBS) jobs = OPT_MAX_JOBS;
+    world_cache *caches[OPT_MAX_JOBS] = {0};
+    for (int j = 0; j < jobs; j++)
+        if (!(caches[j] = world_cache_create())) rc = -1;
+    if (rc) snprintf(err, errlen, "out of memory");
+    rec_cpu_set_blas_threads(1); /* replicas run small kernels, one thread each */
+    /* The first stage runs before the procedure exists: the zone of the
+     * objective comes from it. */
+    for (uint64_t r = 0; rc == 0; r++) {
+        size_t n = proc ? rs_wanted(proc, wanted) : k;
+        if (!proc && r == n0 && s->grid) {
+            grid_select(s, out);
+            break;
+        }
+        if (!proc && r == n0) {
+            for (size_t i = 0; i < k; i++) first_sum[i] /= (double)n0;
+            cfg.delta = objective_zone(s, first_sum, k);
+            proc = rs_create(&cfg, err, errlen);
+            if (!proc) {
+                rc = -1;
+                break;
+            }
+            out->delta = cfg.delta;
+            /* feed the first stage, kept in out->rows, to the procedure */
+            double *con = malloc((L ? L : 1) * sizeof *con);
+            if (!con) {
+                snprintf(err, errlen, "out of memory");
+                rc = -1;
+                break;
+            }
+            for (uint64_t m = 0; m < s->n0; m++) {
+                for (size_t i = 0; i < k; i++) {
+                    double o;
+                    observe(s, &out->rows[m * k + i], &o, con);
+                    rs_record(proc, i, (size_t)m, o, con);
+                }
+                if (m + 1 < s->n0) continue;
+                rs_update(proc);
+            }
+            free(con);
+            n = rs_wanted(proc, wanted);
+        }
+        if (!proc)
+            for (size_t i = 0; i < k; i++) wanted[i] = i;
+        if (n == 0) break;
+        for (size_t a = 0; a < n; a++) units[a] = (uint64_t)wanted[a] * s->sw.seeds + r;
+        if (progress)
+            fprintf(stderr, "\roptimize: replica %llu of at most %llu, %zu of %zu points alive   ",
+                    (unsigned long long)r + 1, (unsigned long long)s->sw.seeds, n, k);
+        stage st = {.spec = s, .caches = caches, .units = units, .n = n, .rows = rows, .inc = inc, .n_inc = n_inc};
+        pthread_mutex_init(&st.mu, NULL);
+        if (run_stage(&st, jobs) != 0) {
+            snprintf(err, errlen, "%s", st.err);
+            rc = -1;
+        }
+        pthread_mutex_destroy(&st.mu);
+        for (size_t a = 0; rc == 0 && a < n; a++) {
+            if (!keep(out, &rows[a], inc[a], n_inc[a], &cap_rows, &cap_inc)) {
+                snprintf(err, errlen, "out of memory");
+                rc = -1;
+            }
+            double o, con[RS_MAX_CONSTRAINTS];
+            observe(s, &rows[a], &o, con);
+            if (proc)
+                rs_record(proc, wanted[a], (size_t)r, o, con);
+            else
+                first_sum[wanted[a]] += o;
+        }
+        for (size_t a = 0; a < n; a++) {
+            free(inc[a]);
+            inc[a] = NULL;
+            n_inc[a] = 0;
+        }
+        if (proc && rc == 0) rs_update(proc);
+    }
+    if (progress) fputc('\n', stderr);
+    if (rc == 0 && s->grid) {
+        out->replicas = out->n_rows;
+        qsort(out->rows, out->n_rows, sizeof *out->rows, compare_rows);
+        qsort(out->incidents, out->n_incidents, sizeof *out->incidents, compare_incidents);
+    }
+    if (rc == 0 && proc) {
+        out->best = rs_selected(proc);
+        out->guaranteed = rs_guaranteed(proc);
+        out->replicas = out->n_rows;
+        out->pcs_bound = s->confidence;
+        rs_constants(proc, &out->h2_feasibility, &out->h2_selection);
+        for (size_t i = 0; i < k; i++) {
+            const rs_system *x = rs_get(proc, i);
+            opt_point *p = &out->points[i];
+            p->fate = x->fate;
+            p->by = x->by;
+            p->seeds = x->n;
+            p->decided = x->decided_at;
+            p->objective_mean = x->objective_mean;
+            for (size_t l = 0; l < L; l++) p->constraint_mean[l] = s->constraints[l].sign * x->constraint_mean[l];
+        }
+        qsort(out->rows, out->n_rows, sizeof *out->rows, compare_rows);
+        qsort(out->incidents, out->n_incidents, sizeof *out->incidents, compare_incidents);
+    }
+    rs_free(proc);
+    for (int j = 0; j < jobs; j++) world_cache_free(caches[j]);
+    free(units), free(wanted), free(rows), free(inc), free(n_inc), free(first_sum);
+    return rc;
+}
+
+void opt_result_free(opt_result *r) {
+    free(r->points);
+    free(r->rows);
+    free(r->incidents);
+    memset(r, 0, sizeof *r);
+}

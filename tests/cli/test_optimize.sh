@@ -1,0 +1,42 @@
+# firedrill optimize end to end: a small sequential selection, its output,
+# its results file read back by the analysis commands, and bad files.
+source "$(dirname "$0")/lib.sh"
+
+cat > "$tmp/opt.json" <<JSON
+{"name": "opt_cli", "base": "$PWD/scenarios/seed_case.json",
+ "set": {"horizon_s": "3d"},
+ "parameters": [{"path": "failover.standby", "values": ["cold", "warm", "hot"]}],
+ "seeds": 60, "first_seed": 1,
+ "targets": {"rto_max_s": 3600, "rpo_max_s": 86400, "confidence": 0.9},
+ "objective": "total_cost_per_year", "indifference": 0.05, "n0": 10}
+JSON
+expect_status 0 "optimize runs" -- "$FIREDRILL" optimize "$tmp/opt.json" -j 2 -o "$tmp/opt.h5"
+last=$(tail -n 1 <<<"$out")
+expect_match "$last" '^optimize: best_point=-?[0-9]+ replicas=[0-9]+ grid_points=3 grid_replicas=180 pcs_bound=(none|0\.9)$' \
+    "the last line is machine-readable"
+expect_match "$out" 'procedure: Andradottir & Kim \(2010\)' "the procedure is named"
+expect_match "$out" '(guarantee: with probability >= 0\.9|no guarantee)' "the guarantee is stated"
+replicas=$(sed -E 's/.* replicas=([0-9]+) .*/\1/' <<<"$last")
+expect_status 0 "its file summarizes" -- "$FIREDRILL" summarize "$tmp/opt.h5" --csv --metrics total_cost_per_year
+rows=$(tail -n +2 <<<"$out" | awk -F, '{ n += $5 } END { print n }')
+expect_match "$rows" "^$replicas\$" "the file holds every replica run ($replicas)"
+expect_status 0 "it is deterministic for any -j" -- "$FIREDRILL" optimize "$tmp/opt.json" -j 1 -o "$tmp/opt1.h5" --quiet
+expect_match "$out" "^$(sed 's/[.]/\\./g' <<<"$last")\$" "-j 1 and -j 2 choose alike with the same replicas"
+expect_status 0 "the grid runs" -- "$FIREDRILL" optimize "$tmp/opt.json" --grid -o "$tmp/grid.h5" --quiet
+expect_match "$out" 'replicas=180 grid_points=3 grid_replicas=180' "the grid runs every seed of every point"
+
+printf '{"name":"bad","base":"%s/scenarios/seed_case.json","seeds":20,"parameters":[{"path":"failover.standby","values":["cold","warm"]}]}' "$PWD" > "$tmp/bad1.json"
+expect_status 2 "no targets" -- "$FIREDRILL" optimize "$tmp/bad1.json" -o "$tmp/bad.h5"
+expect_match "$err" 'bad1\.json: targets: is required' "the missing key is named"
+sed 's/"seeds":20/"seeds":20,"targets":{"rto_max_s":-1}/' "$tmp/bad1.json" > "$tmp/bad2.json"
+expect_status 2 "a negative target" -- "$FIREDRILL" optimize "$tmp/bad2.json" -o "$tmp/bad.h5"
+expect_match "$err" 'bad2\.json: targets\.rto_max_s: must be a number' "the bad target is named"
+sed 's/"seeds":20/"seeds":20,"targets":{"max":{"no_such_column":1}}/' "$tmp/bad1.json" > "$tmp/bad3.json"
+expect_status 2 "an unknown column" -- "$FIREDRILL" optimize "$tmp/bad3.json" -o "$tmp/bad.h5"
+expect_match "$err" 'targets\.max\.no_such_column: no /replicas column' "the unknown column is named"
+sed 's/"seeds":20/"seeds":5,"targets":{"rto_max_s":60}/' "$tmp/bad1.json" > "$tmp/bad4.json"
+expect_status 2 "fewer seeds than n0" -- "$FIREDRILL" optimize "$tmp/bad4.json" -o "$tmp/bad.h5"
+expect_match "$err" 'seeds: 5 is the most a point may get, fewer than n0' "seeds against n0 explained"
+[[ ! -e "$tmp/bad.h5" ]] && echo "ok: bad files write nothing" || { echo "FAIL: bad files wrote results"; fails=$((fails + 1)); }
+
+finish
