@@ -32,4 +32,8 @@ typedef struct phold_result {
 /* Returns 0, or -1 with a message in err on bad configuration or OOM. */
 int phold_run(const phold_config *cfg, phold_result *out, char *err, size_t errlen);
 
+/* The same workload and trace (equal checksum) on a bare binary heap: the
+ * baseline the engine is held to, measured in the same run. */
+int phold_run_bare(const phold_config *cfg, phold_result *out, char *err, size_t errlen);
+
 #endif

@@ -20,7 +20,8 @@ static const char bench_usage[] =
     "phold: the PHOLD workload on the engine; prints one line\n"
     "  phold lps=N init=M remote=P lookahead=L events=E sim_time_s=T wall_s=W\n"
     "        events_per_s=R peak_rss_kb=K baseline_rss_kb=K0 rss_bytes_per_pending=B\n"
-    "        engine_bytes_per_pending=B2 checksum=C\n"
+    "        engine_bytes_per_pending=B2 checksum=C bare_heap_events_per_s=R0\n"
+    "        ratio_to_bare_heap=R/R0 same_trace=yes|no   (a bare binary heap on the same trace)\n"
     "  defaults: --lps 1000 --init 1 --remote 1 --lookahead 0 --mean 1 --events 1e6 --seed 1\n"
     "  (times L and X in seconds)\n"
     "kernels: the recommendation kernels against memcpy and bare BLAS bounds\n"
@@ -100,13 +101,23 @@ static int bench_phold(int argc, char **argv) {
         fprintf(stderr, "firedrill bench %s\n", err);
         return CLI_EXIT_FAILED;
     }
+    long engine_peak_kb = peak_rss_kb();
+    /* the bare binary heap on the same trace, in the same run */
+    phold_result bare;
+    if (phold_run_bare(&cfg, &bare, err, sizeof err) != 0) {
+        fprintf(stderr, "firedrill bench %s\n", err);
+        return CLI_EXIT_FAILED;
+    }
     printf("phold lps=%u init=%u remote=%g lookahead=%g events=%llu sim_time_s=%.6f wall_s=%.6f "
            "events_per_s=%.0f peak_rss_kb=%ld baseline_rss_kb=%ld rss_bytes_per_pending=%.1f "
-           "engine_bytes_per_pending=%.1f checksum=%016llx\n",
+           "engine_bytes_per_pending=%.1f checksum=%016llx bare_heap_events_per_s=%.0f ratio_to_bare_heap=%.3f "
+           "same_trace=%s\n",
            cfg.lps, cfg.init_per_lp, cfg.remote, cfg.lookahead_s, (unsigned long long)r.events, r.sim_time_s, r.wall_s,
-           r.events_per_s, peak_rss_kb(), baseline_kb,
-           r.pending_at_end ? (double)(peak_rss_kb() - baseline_kb) * 1024.0 / (double)r.pending_at_end : 0.0,
-           r.pending_at_end ? (double)r.engine_bytes / (double)r.pending_at_end : 0.0, (unsigned long long)r.checksum);
+           r.events_per_s, engine_peak_kb, baseline_kb,
+           r.pending_at_end ? (double)(engine_peak_kb - baseline_kb) * 1024.0 / (double)r.pending_at_end : 0.0,
+           r.pending_at_end ? (double)r.engine_bytes / (double)r.pending_at_end : 0.0, (unsigned long long)r.checksum,
+           bare.events_per_s, bare.events_per_s > 0 ? r.events_per_s / bare.events_per_s : 0,
+           bare.checksum == r.checksum ? "yes" : "no");
     return CLI_EXIT_OK;
 }
 
