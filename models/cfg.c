@@ -1,15 +1,400 @@
 #include "models/cfg.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- reading input files ------------------------------------------------------ */
+
+static const char *file_kind(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a regular file";
+}
+
+cfg_status cfg_read_file(const char *path, char **text, char *err, size_t errlen) {
+    *text = NULL;
+    /* O_NONBLOCK: opening a FIFO without a writer returns at once (and is
+     * refused below) instead of waiting for one. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return CFG_EINPUT;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        close(fd);
+        return CFG_EFAIL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "cannot read %s: it is %s, not a regular file", path, file_kind(st.st_mode));
+        close(fd);
+        return CFG_EINPUT;
+    }
+    if (st.st_size > (off_t)CFG_MAX_FILE_BYTES) {
+        snprintf(err, errlen, "cannot read %s: %lld bytes is larger than the limit of input files (%u MiB)", path,
+                 (long long)st.st_size, CFG_MAX_FILE_BYTES >> 20);
+        close(fd);
+        return CFG_EINPUT;
+    }
+    /* One byte more than the limit: a file that grows while we read is
+     * caught too. */
+    size_t cap = (size_t)st.st_size + 1, len = 0;
+    if (cap > CFG_MAX_FILE_BYTES + 1u) cap = CFG_MAX_FILE_BYTES + 1u;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        snprintf(err, errlen, "cannot read %s: out of memory", path);
+        close(fd);
+        return CFG_EFAIL;
+    }
+    for (;;) {
+        if (len == cap) {
+            if (cap > CFG_MAX_FILE_BYTES) break;
+            size_t grown_cap = cap * 2 > CFG_MAX_FILE_BYTES + 1u ? CFG_MAX_FILE_BYTES + 1u : cap * 2;
+            char *grown = realloc(buf, grown_cap + 1);
+            if (!grown) {
+                free(buf);
+                snprintf(err, errlen, "cannot read %s: out of memory", path);
+                close(fd);
+                return CFG_EFAIL;
+            }
+            buf = grown;
+            cap = grown_cap;
+        }
+        ssize_t got = read(fd, buf + len, cap - len);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+            free(buf);
+            close(fd);
+            return CFG_EFAIL;
+        }
+        if (got == 0) break;
+        len += (size_t)got;
+    }
+    close(fd);
+    if (len > CFG_MAX_FILE_BYTES) {
+        snprintf(err, errlen, "cannot read %s: larger than the limit of input files (%u MiB)", path,
+                 CFG_MAX_FILE_BYTES >> 20);
+        free(buf);
+        return CFG_EINPUT;
+    }
+    const char *nul = memchr(buf, '\0', len);
+    if (nul) {
+        snprintf(err, errlen, "cannot read %s: a NUL byte at offset %zu: not a JSON text", path, (size_t)(nul - buf));
+        free(buf);
+        return CFG_EINPUT;
+    }
+    buf[len] = '\0';
+    *text = buf;
+    return CFG_OK;
+}
+
+/* ---- JSON syntax, depth and duplicate keys --------------------------------------- */
+
+/* A syntax check that allocates nothing, at least as strict as cJSON (so
+ * that cJSON failing on text it passed means memory ran out): RFC 8259
+ * values, numbers of at most 63 characters (cJSON's buffer), \u escapes of
+ * four hex digits with surrogates paired, whitespace as cJSON skips it (any
+ * byte 1..32), a UTF-8 byte order mark at the start. */
+typedef struct jscan {
+    const unsigned char *p;
+    int depth;
+    bool too_deep;
+} jscan;
+
+static void js_ws(jscan *s) {
+    while (*s->p && *s->p <= 32) s->p++;
+}
+
+static bool js_hex4(const unsigned char *p, unsigned *out) {
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        int c = p[i], d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            d = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            d = c - 'A' + 10;
+        else
+            return false;
+        v = v * 16 + (unsigned)d;
+    }
+    *out = v;
+    return true;
+}
+
+static bool js_string(jscan *s) {
+    if (*s->p != '"') return false;
+    s->p++;
+    for (;;) {
+        unsigned char c = *s->p;
+        if (c == '\0') return false;
+        if (c == '"') {
+            s->p++;
+            return true;
+        }
+        if (c != '\\') {
+            s->p++;
+            continue;
+        }
+        c = s->p[1];
+        if (strchr("bfnrt\"\\/", c) && c) {
+            s->p += 2;
+            continue;
+        }
+        unsigned code;
+        if (c != 'u' || !js_hex4(s->p + 2, &code) || (code >= 0xDC00 && code <= 0xDFFF)) return false;
+        s->p += 6;
+        if (code >= 0xD800 && code <= 0xDBFF) {
+            unsigned low;
+            if (s->p[0] != '\\' || s->p[1] != 'u' || !js_hex4(s->p + 2, &low) || low < 0xDC00 || low > 0xDFFF)
+                return false;
+            s->p += 6;
+        }
+    }
+}
+
+static bool js_number(jscan *s) {
+    const unsigned char *start = s->p;
+    if (*s->p == '-') s->p++;
+    if (*s->p == '0')
+        s->p++;
+    else if (*s->p >= '1' && *s->p <= '9')
+        while (isdigit(*s->p)) s->p++;
+    else
+        return false;
+    if (*s->p == '.') {
+        s->p++;
+        if (!isdigit(*s->p)) return false;
+        while (isdigit(*s->p)) s->p++;
+    }
+    if (*s->p == 'e' || *s->p == 'E') {
+        s->p++;
+        if (*s->p == '+' || *s->p == '-') s->p++;
+        if (!isdigit(*s->p)) return false;
+        while (isdigit(*s->p)) s->p++;
+    }
+    if (s->p - start > 63) {
+        s->p = start;
+        return false;
+    }
+    return true;
+}
+
+static bool js_value(jscan *s);
+
+static bool js_container(jscan *s, bool object) {
+    if (++s->depth > CFG_MAX_JSON_DEPTH) {
+        s->too_deep = true;
+        return false;
+    }
+    s->p++;
+    js_ws(s);
+    unsigned char close = object ? '}' : ']';
+    if (*s->p == close) {
+        s->p++;
+        s->depth--;
+        return true;
+    }
+    for (;;) {
+        js_ws(s);
+        if (object) {
+            if (!js_string(s)) return false;
+            js_ws(s);
+            if (*s->p != ':') return false;
+            s->p++;
+            js_ws(s);
+        }
+        if (!js_value(s)) return false;
+        js_ws(s);
+        if (*s->p == ',') {
+            s->p++;
+            continue;
+        }
+        if (*s->p != close) return false;
+        s->p++;
+        s->depth--;
+        return true;
+    }
+}
+
+static bool js_value(jscan *s) {
+    switch (*s->p) {
+    case '{': return js_container(s, true);
+    case '[': return js_container(s, false);
+    case '"': return js_string(s);
+    case 't':
+        if (strncmp((const char *)s->p, "true", 4) != 0) return false;
+        s->p += 4;
+        return true;
+    case 'f':
+        if (strncmp((const char *)s->p, "false", 5) != 0) return false;
+        s->p += 5;
+        return true;
+    case 'n':
+        if (strncmp((const char *)s->p, "null", 4) != 0) return false;
+        s->p += 4;
+        return true;
+    default: return js_number(s);
+    }
+}
+
+static void line_col(const char *text, const char *at, size_t *line, size_t *col) {
+    *line = 1;
+    *col = 1;
+    for (const char *p = text; p < at && *p; p++) {
+        if (*p == '\n')
+            ++*line, *col = 1;
+        else
+            ++*col;
+    }
+}
+
+/* Appends "[i]" or ".key" (or "key" at the top) to path, cut to fit. */
+static void path_push(char *path, size_t size, const char *key, int index) {
+    size_t len = strlen(path);
+    if (len + 1 >= size) return;
+    if (key)
+        snprintf(path + len, size - len, "%s%s", len ? "." : "", key);
+    else
+        snprintf(path + len, size - len, "[%d]", index);
+}
+
+static int key_cmp(const void *a, const void *b) {
+    const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+    int c = strcmp(x->string, y->string);
+    return c ? c : (x < y ? -1 : x > y);
+}
+
+/* The first duplicate key under node (depth-first), its path in path;
+ * CFG_EFAIL when memory ran out. */
+static cfg_status find_duplicate(const cJSON *node, char *path, size_t size, bool *found) {
+    size_t n = 0;
+    for (const cJSON *c = node->child; c; c = c->next) n++;
+    if (cJSON_IsObject(node) && n > 1) {
+        const cJSON *small[32];
+        const cJSON **v = n <= 32 ? small : malloc(n * sizeof *v);
+        if (!v) return CFG_EFAIL;
+        size_t i = 0;
+        for (const cJSON *c = node->child; c; c = c->next) v[i++] = c;
+        qsort(v, n, sizeof *v, key_cmp);
+        const char *dup = NULL;
+        for (i = 1; i < n && !dup; i++)
+            if (strcmp(v[i - 1]->string, v[i]->string) == 0) dup = v[i]->string;
+        if (v != small) free(v);
+        if (dup) {
+            path_push(path, size, dup, 0);
+            *found = true;
+            return CFG_OK;
+        }
+    }
+    if (!cJSON_IsObject(node) && !cJSON_IsArray(node)) return CFG_OK;
+    size_t len = strlen(path);
+    int index = 0;
+    for (const cJSON *c = node->child; c; c = c->next, index++) {
+        path_push(path, size, cJSON_IsObject(node) ? c->string : NULL, index);
+        cfg_status st = find_duplicate(c, path, size, found);
+        if (st != CFG_OK || *found) return st;
+        path[len] = '\0';
+    }
+    return CFG_OK;
+}
+
+cfg_status cfg_parse_json(const char *file, const char *text, cJSON **json, char *err, size_t errlen) {
+    *json = NULL;
+    jscan s = {(const unsigned char *)text, 0, false};
+    if (strncmp(text, "\xEF\xBB\xBF", 3) == 0) s.p += 3;
+    js_ws(&s);
+    bool ok = js_value(&s);
+    if (ok) {
+        js_ws(&s);
+        ok = *s.p == '\0';
+    }
+    if (!ok) {
+        size_t line, col;
+        line_col(text, (const char *)s.p, &line, &col);
+        if (s.too_deep)
+            snprintf(err, errlen, "%s: line %zu, column %zu: too deep: objects and arrays nest at most %d levels", file,
+                     line, col, CFG_MAX_JSON_DEPTH);
+        else
+            snprintf(err, errlen, "%s: line %zu, column %zu: not valid JSON", file, line, col);
+        return CFG_EINPUT;
+    }
+    cJSON *j = cJSON_ParseWithOpts(text, NULL, true);
+    if (!j) {
+        snprintf(err, errlen, "%s: out of memory parsing the JSON", file);
+        return CFG_EFAIL;
+    }
+    char path[CFG_PATH_MAX] = "";
+    bool found = false;
+    if (find_duplicate(j, path, sizeof path, &found) != CFG_OK) {
+        cJSON_Delete(j);
+        snprintf(err, errlen, "%s: out of memory parsing the JSON", file);
+        return CFG_EFAIL;
+    }
+    if (found) {
+        cJSON_Delete(j);
+        snprintf(err, errlen, "%s: %s: duplicate key (give each key once: JSON readers disagree on which one wins)",
+                 file, path);
+        return CFG_EINPUT;
+    }
+    *json = j;
+    return CFG_OK;
+}
+
+/* ---- "did you mean" ------------------------------------------------------------------- */
+
+/* Optimal string alignment distance, capped: keys longer than 63 bytes are
+ * never close to anything. */
+static int edit_distance(const char *a, const char *b) {
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 63 || m > 63) return 99;
+    int d[64][64];
+    for (size_t i = 0; i <= n; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= m; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= n; i++)
+        for (size_t j = 1; j <= m; j++) {
+            int cost = a[i - 1] != b[j - 1];
+            int best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < best) best = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[n][m];
+}
+
+const char *cfg_did_you_mean(const char *key, const char *const *candidates, size_t n) {
+    const char *best = NULL;
+    int best_d = 3;
+    for (size_t i = 0; i < n; i++) {
+        if (!candidates[i] || strcmp(candidates[i], key) == 0) continue;
+        int d = edit_distance(key, candidates[i]);
+        if (d < best_d) best_d = d, best = candidates[i];
+    }
+    return best && (size_t)best_d < strlen(key) ? best : NULL;
+}
+
+/* ---- the scenario document --------------------------------------------------------- */
 
 static void doc_fail_at(cfg_doc *doc, const char *path, const char *key, const char *fmt, va_list ap) {
     if (doc->failed) return;
     doc->failed = true;
+    doc->out_of_memory = strcmp(fmt, "out of memory") == 0;
     int n =
         snprintf(doc->err, sizeof doc->err, "%s: %s%s%s: ", doc->file, path, *path && key ? "." : "", key ? key : "");
     if (n < 0 || (size_t)n >= sizeof doc->err) return;
@@ -63,24 +448,21 @@ bool cfg_open(cfg_doc *doc, const char *file, const char *text, cJSON **json_out
     memset(doc, 0, sizeof *doc);
     doc->file = file;
     *json_out = NULL;
-    const char *end = NULL;
-    cJSON *json = cJSON_ParseWithOpts(text, &end, true);
-    if (!json) {
-        /* Report line and column of the parse error, as editors show them. */
-        size_t line = 1, col = 1;
-        for (const char *p = text; end && p < end && *p; p++) {
-            if (*p == '\n')
-                line++, col = 1;
-            else
-                col++;
-        }
-        snprintf(doc->err, sizeof doc->err, "%s: line %zu, column %zu: not valid JSON", file, line, col);
+    cJSON *json = NULL;
+    cfg_status st = cfg_parse_json(file, text, &json, doc->err, sizeof doc->err);
+    if (st != CFG_OK) {
         doc->failed = true;
+        doc->out_of_memory = st == CFG_EFAIL;
         return false;
     }
     doc->resolved = cJSON_CreateObject();
     *json_out = json;
     init_obj(root, doc, json, doc->resolved, "", "");
+    if (!doc->resolved) {
+        snprintf(doc->err, sizeof doc->err, "%s: out of memory", file);
+        doc->failed = doc->out_of_memory = true;
+        return false;
+    }
     if (!cJSON_IsObject(json)) {
         snprintf(doc->err, sizeof doc->err, "%s: the top level must be a JSON object", file);
         doc->failed = true;
@@ -151,11 +533,13 @@ size_t cfg_array_size(cfg_obj *o, const char *key, size_t min_items, const char 
 bool cfg_enter_item(cfg_obj *parent, const char *key, size_t i, cfg_obj *child) {
     const cJSON *arr = parent->json ? cJSON_GetObjectItemCaseSensitive(parent->json, key) : NULL;
     const cJSON *j = arr ? cJSON_GetArrayItem(arr, (int)i) : NULL;
-    char path[CFG_PATH_MAX], kpath[CFG_PATH_MAX], item[CFG_PATH_MAX + 24];
+    char path[CFG_PATH_MAX], kpath[CFG_PATH_MAX], item[CFG_PATH_MAX + 24], kitem[CFG_PATH_MAX + 24];
+    /* item keeps the index for messages ("topology.regions[2]"); kitem is
+     * the registry's normalised form ("topology.regions[]"). */
     if (snprintf(item, sizeof item, "%s[%zu]", key, i) >= (int)sizeof item) item[sizeof item - 1] = '\0';
     child_path(path, sizeof path, parent->path, item);
-    snprintf(item, sizeof item, "%s[]", key);
-    child_path(kpath, sizeof kpath, parent->key_path, item);
+    snprintf(kitem, sizeof kitem, "%s[]", key);
+    child_path(kpath, sizeof kpath, parent->key_path, kitem);
     cJSON *res = NULL;
     cJSON *res_arr = parent->resolved ? cJSON_GetObjectItemCaseSensitive(parent->resolved, key) : NULL;
     if (res_arr) {
@@ -179,7 +563,11 @@ bool cfg_leave(cfg_obj *o) {
         for (size_t i = 0; i < o->n_used && !known; i++) known = strcmp(o->used[i], item->string) == 0;
         /* Keys starting with '_' are comments, as in many JSON configs. */
         if (!known && item->string[0] != '_') {
-            cfg_fail(o, item->string, "unknown key");
+            const char *near = cfg_did_you_mean(item->string, o->used, o->n_used);
+            if (near)
+                cfg_fail(o, item->string, "unknown key (did you mean \"%s\"?)", near);
+            else
+                cfg_fail(o, item->string, "unknown key");
             break;
         }
     }
@@ -242,6 +630,13 @@ static double read_quantity(cfg_obj *o, const char *key, double def, double min,
             return def;
         }
         v = check_range(o, key, v, def, min, max, unit);
+        if (parse == cfg_parse_duration && v > 0 && v < CFG_MIN_DURATION_S && !o->doc->failed) {
+            cfg_fail(o, key,
+                     "must be %sat least " CFG_MIN_DURATION_TEXT " (the simulated clock counts whole "
+                     "nanoseconds: a shorter duration rounds to nearly nothing), got %g s",
+                     min <= 0 ? "0 or " : "", v);
+            return def;
+        }
     }
     resolve_number(o, key, v);
     return v;

@@ -25,6 +25,45 @@
 #define CFG_PATH_MAX            192
 #define CFG_MAX_KEYS_PER_OBJECT 64
 
+/* Limits of what the parsers read, in one place:
+ * - input files (scenarios, sweeps, base files) are regular files of at most
+ *   CFG_MAX_FILE_BYTES: the largest shipped scenario is about 10 KiB, and a
+ *   device such as /dev/zero, a FIFO or a directory is refused by name
+ *   instead of being read until memory runs out or blocking forever;
+ * - JSON nests at most CFG_MAX_JSON_DEPTH objects and arrays (scenarios
+ *   need 5, sweeps a few more for whole-object values); deeper text is
+ *   "too deep" rather than a stack or parser limit;
+ * - a positive duration is at least CFG_MIN_DURATION_S: the simulated clock
+ *   counts whole nanoseconds (sim/engine/simtime.h), so a period below
+ *   0.5 ns rounds to 0 and repeats at the same instant forever, and one of a
+ *   few ns is off by tens of percent; 1 us keeps the rounding below 0.05 %. */
+#define CFG_MAX_FILE_BYTES    (16u << 20)
+#define CFG_MAX_JSON_DEPTH    64
+#define CFG_MIN_DURATION_S    1e-6
+#define CFG_MIN_DURATION_TEXT "1 us"
+
+/* Why reading or parsing an input failed: the input is bad (the CLI exits
+ * 2), or the work failed for lack of memory or an I/O error (exit 1). */
+typedef enum cfg_status { CFG_OK = 0, CFG_EINPUT = 1, CFG_EFAIL = 2 } cfg_status;
+
+/* Reads a whole input file (a regular file of at most CFG_MAX_FILE_BYTES,
+ * without NUL bytes) into *text, NUL-terminated, malloc'ed. Never blocks
+ * on a FIFO. On failure *text is NULL and err says "cannot read PATH:
+ * reason". The one reader of scenario, sweep and base files. */
+cfg_status cfg_read_file(const char *path, char **text, char *err, size_t errlen);
+
+/* Parses JSON text as the scenario and sweep parsers accept it: at most
+ * CFG_MAX_JSON_DEPTH levels, no duplicate key in any object (JSON parsers
+ * disagree on which one wins). Errors "FILE: line L, column C: reason"
+ * (syntax, "too deep") or "FILE: JSON.PATH: duplicate key"; CFG_EFAIL when
+ * memory ran out. *json is NULL unless CFG_OK. */
+cfg_status cfg_parse_json(const char *file, const char *text, cJSON **json, char *err, size_t errlen);
+
+/* The candidate closest to key by edit distance (insertions, deletions,
+ * substitutions, transpositions), when it is at most 2 and less than key's
+ * length; NULL otherwise. For "did you mean" after an unknown key. */
+const char *cfg_did_you_mean(const char *key, const char *const *candidates, size_t n);
+
 typedef struct cfg_doc {
     const char *file; /* for messages */
     char err[512];    /* first error: "FILE: PATH: reason" */
@@ -32,6 +71,7 @@ typedef struct cfg_doc {
     cJSON *resolved;   /* the document with defaults, built as we read */
     char **known_keys; /* normalised paths "a.b[].c" the parser asked for */
     size_t n_known, cap_known;
+    bool out_of_memory; /* the failure was memory, not the input */
 } cfg_doc;
 
 typedef struct cfg_obj {
@@ -44,11 +84,14 @@ typedef struct cfg_obj {
     size_t n_used;
 } cfg_obj;
 
-/* Parses text; on failure doc->err says where. The root object is *root. */
+/* Parses text (cfg_parse_json); on failure doc->err says where and
+ * doc->out_of_memory whether memory ran out. The root object is *root. */
 bool cfg_open(cfg_doc *doc, const char *file, const char *text, cJSON **json_out, cfg_obj *root);
 void cfg_close(cfg_doc *doc, cJSON *json);
 
-/* Records a formatted error at path.key unless one is already recorded. */
+/* Records a formatted error at path.key unless one is already recorded.
+ * The reason "out of memory", exactly, marks the failure as one of memory
+ * (doc->out_of_memory: the CLI exits 1), not of the input. */
 void cfg_fail(cfg_obj *o, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Nested object `key` (absent: an empty object, so defaults apply). */
@@ -62,7 +105,8 @@ size_t cfg_array_size(cfg_obj *o, const char *key, size_t min_items, const char 
 bool cfg_leave(cfg_obj *o);
 
 double cfg_number(cfg_obj *o, const char *key, double def, double min, double max, const char *unit, const char *doc);
-/* Like cfg_number, but also accepts strings "250ms", "30s", "15m", "2h", "30d", "1w". */
+/* Like cfg_number, but also accepts strings "250ms", "30s", "15m", "2h", "30d", "1w".
+ * A positive value below CFG_MIN_DURATION_S is refused. */
 double cfg_duration(cfg_obj *o, const char *key, double def_s, double min_s, double max_s, const char *doc);
 /* Accepts numbers and strings with SI/IEC suffixes: "100GB", "10MB", "1.5TiB". */
 double cfg_bytes(cfg_obj *o, const char *key, double def, double min, double max, const char *doc);

@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/rec.h"
+#include "models/trainer.h"
+
 const char *const standby_mode_names[] = {"cold", "pilot_light", "warm", "hot", NULL};
 const char *const storage_tier_names[] = {"local", "regional", "cross_region", NULL};
 const char *const partial_backup_names[] = {"incremental", "differential", NULL};
@@ -98,12 +101,21 @@ static bool parse_model_storage_network(cfg_obj *root, scenario *sc) {
     r->enabled = cfg_bool(&rs, "enabled", false, "keep real embedding tables, back them up and restore them");
     r->tables = (int)cfg_int(&rs, "tables", 4, 1, 64, "real embedding tables");
     r->rows = (int)cfg_int(&rs, "rows", 4096, 16, 1 << 24, "rows per real table");
-    r->dim = (int)cfg_int(&rs, "dim", 16, 1, 1024, "floats per row");
+    /* The ranges are those the trainer and the kernels accept
+     * (trainer_config_validate, rec_config), so a scenario that validates
+     * also runs. */
+    r->dim = (int)cfg_int(&rs, "dim", 16, 1, REC_MAX_EMB_DIM, "floats per row");
     r->zipf_exponent = cfg_number(&rs, "zipf_exponent", 1.05, 0, 5, "", "Zipf exponent of updated row ids");
     r->max_real_updates_per_s = cfg_number(&rs, "max_real_updates_per_s", 0.2, CFG_GT0, 1e6, "updates/s",
                                            "cap on real row updates (each stands for many logical ones)");
-    r->probe_queries = (int)cfg_int(&rs, "probe_queries", 64, 0, 100000, "queries of the recall probe (0: off)");
-    r->k = (int)cfg_int(&rs, "k", 10, 1, 1000, "k of recall@k");
+    r->probe_queries =
+        (int)cfg_int(&rs, "probe_queries", 64, 0, TRAINER_MAX_PROBE_QUERIES, "queries of the recall probe (0: off)");
+    r->k = (int)cfg_int(&rs, "k", 10, 1, REC_MAX_TOPK, "k of recall@k");
+    double real_bytes = (double)r->tables * r->rows * r->dim * sizeof(float);
+    if (r->enabled && real_bytes > (double)SCENARIO_MAX_REAL_STATE_BYTES)
+        cfg_fail(&rs, "rows",
+                 "tables x rows x dim x 4 bytes = %.3g GiB of real tables, more than the limit of %.3g GiB",
+                 real_bytes / (1u << 30), (double)SCENARIO_MAX_REAL_STATE_BYTES / (1u << 30));
     if (!cfg_leave(&rs) || !cfg_leave(&m)) return false;
 
     if (!cfg_enter(root, "storage", &st)) return false;
@@ -273,38 +285,20 @@ bool scenario_parse(scenario *sc, const char *file, const char *text, char *err,
     } else {
         snprintf(err, errlen, "%s", doc.err);
     }
+    bool oom = !ok && doc.out_of_memory;
     cfg_close(&doc, json);
+    sc->out_of_memory = oom;
     return ok;
 }
 
 bool scenario_load(scenario *sc, const char *file, char *err, size_t errlen) {
     memset(sc, 0, sizeof *sc);
-    FILE *f = fopen(file, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
-        return false;
-    }
     char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? 2 * cap : 8192;
-            char *grown = realloc(text, cap);
-            if (!grown) break;
-            text = grown;
-        }
-        size_t got = fread(text + len, 1, cap - len - 1, f);
-        len += got;
-        if (got == 0) break;
-    }
-    bool read_ok = !ferror(f) && text;
-    fclose(f);
-    if (!read_ok) {
-        free(text);
-        snprintf(err, errlen, "%s: cannot read", file);
+    cfg_status st = cfg_read_file(file, &text, err, errlen);
+    if (st != CFG_OK) {
+        sc->out_of_memory = st == CFG_EFAIL;
         return false;
     }
-    text[len] = '\0';
     bool ok = scenario_parse(sc, file, text, err, errlen);
     free(text);
     return ok;
@@ -317,6 +311,76 @@ void scenario_free(scenario *sc) {
     for (size_t i = 0; i < sc->n_known_keys; i++) free(sc->known_keys[i]);
     free(sc->known_keys);
     memset(sc, 0, sizeof *sc);
+}
+
+/* Units disaster d runs a renewal process for (models/world_disaster.c's
+ * unit_shape: each server, rack, zone or region in scope; a fleet-wide
+ * kind once). */
+static double disaster_units(const scenario *sc, const disaster_spec *d) {
+    double units = 0;
+    for (int r = 0; r < sc->n_regions; r++) {
+        const region_spec *g = &sc->regions[r];
+        if (d->region[0] && strcmp(d->region, g->name) != 0) continue;
+        if (d->per == UNIT_FLEET && !d->region[0] && r > 0) continue;
+        switch (d->per) {
+        case UNIT_SERVER: units += g->servers; break;
+        case UNIT_RACK: units += (double)g->zones * g->racks_per_zone; break;
+        case UNIT_ZONE: units += g->zones; break;
+        case UNIT_REGION:
+        case UNIT_FLEET: units += 1; break;
+        }
+    }
+    return units;
+}
+
+static void fmt_horizon(char *buf, size_t len, double s) {
+    if (s >= 86400)
+        snprintf(buf, len, "%.3g d", s / 86400);
+    else if (s >= 3600)
+        snprintf(buf, len, "%.3g h", s / 3600);
+    else
+        snprintf(buf, len, "%.3g s", s);
+}
+
+double scenario_event_floor(const scenario *sc, char *why, size_t len) {
+    const double T = sc->horizon_s;
+    double total = 0, largest = -1;
+    char horizon[32];
+    fmt_horizon(horizon, sizeof horizon, T);
+    if (why && len) why[0] = '\0';
+#define FLOOR_TERM(value, ...)                                                                                         \
+    do {                                                                                                               \
+        double v_ = (value);                                                                                           \
+        total += v_;                                                                                                   \
+        if (v_ > largest && why && len) {                                                                              \
+            largest = v_;                                                                                              \
+            snprintf(why, len, __VA_ARGS__);                                                                           \
+        }                                                                                                              \
+    } while (0)
+    for (size_t i = 0; i < sc->disasters.n; i++) {
+        const disaster_spec *d = &sc->disasters.items[i];
+        double units = disaster_units(sc, d), onsets = 0;
+        /* A fault that takes stored backups or the model's quality is
+         * instant: the next one follows the up-time alone (no repair in
+         * models/world_disaster.c); the others renew after their repair. */
+        disaster_takes takes = disaster_kinds[d->kind].takes;
+        bool instant = takes == DIS_TAKES_BACKUPS || takes == DIS_TAKES_MODEL_QUALITY;
+        double cycle_s = d->interarrival.mean_s + (instant ? 0 : d->duration.mean_s);
+        if (d->stochastic) onsets += units * T / cycle_s;
+        for (size_t k = 0; k < d->n_scripted; k++) onsets += d->scripted_at_s[k] < T ? units : 0;
+        FLOOR_TERM(onsets, "disasters[%zu] (%s per %s): %.3g failures in %s", i, disaster_kind_names[d->kind],
+                   disaster_unit_names[d->per], onsets, horizon);
+    }
+    if (sc->backup.enabled) {
+        double backups = T / sc->backup.full_period_s;
+        if (sc->backup.incremental_period_s > 0) backups += T / sc->backup.incremental_period_s;
+        FLOOR_TERM(backups / 2, "backup: %.3g backups in %s", backups, horizon);
+    }
+    if (sc->traffic.fidelity == FIDELITY_REQUESTS)
+        FLOOR_TERM(sc->traffic.base_qps * T / 2, "traffic: %.3g requests in %s, each an event (traffic.fidelity)",
+                   sc->traffic.base_qps * T, horizon);
+#undef FLOOR_TERM
+    return total;
 }
 
 void scenario_describe(const scenario *sc, FILE *out) {

@@ -16,6 +16,11 @@
 
 #define SCENARIO_MAX_REGIONS 16
 #define SCENARIO_NAME_LEN    64
+/* model.real_state keeps tables x rows x dim floats in memory, and the
+ * trainer keeps the live state, a restore target and its backups beside
+ * it: 1 GiB of live tables (a few GiB per replica) is far beyond what the
+ * shipped scenarios need (1 MiB) and stays within one machine. */
+#define SCENARIO_MAX_REAL_STATE_BYTES (1ull << 30)
 
 typedef enum region_role { ROLE_PRIMARY, ROLE_STANDBY, ROLE_ACTIVE } region_role;
 typedef enum standby_mode { STANDBY_COLD, STANDBY_PILOT_LIGHT, STANDBY_WARM, STANDBY_HOT } standby_mode;
@@ -125,12 +130,14 @@ typedef struct scenario {
     char *resolved_json; /* with every default filled in */
     char **known_keys;   /* "path\tunit\tdefault\tdoc" lines, for --list-keys */
     size_t n_known_keys;
+    bool out_of_memory; /* after a failed parse or load: memory or I/O failed, not the input */
 } scenario;
 
 /* Parses the text of `file`; on error returns false with
  * "FILE: JSON.PATH: reason" in err. Free with scenario_free either way. */
 bool scenario_parse(scenario *sc, const char *file, const char *text, char *err, size_t errlen);
-/* Reads and parses a file. */
+/* Reads (cfg_read_file: a regular file within CFG_MAX_FILE_BYTES) and
+ * parses a file. */
 bool scenario_load(scenario *sc, const char *file, char *err, size_t errlen);
 void scenario_free(scenario *sc);
 
@@ -143,6 +150,17 @@ double scenario_idle_running_share(const scenario *sc, int r);
 
 /* Index of the region called name, or -1. */
 int scenario_region(const scenario *sc, const char *name);
+
+/* A floor on the events one replica processes, from what the scenario
+ * schedules for sure: the expected failures of every unit (a renewal
+ * process: one per mean up + down time; each failure is at least two
+ * events, its onset and its end, so this is half of theirs), every
+ * scripted onset, half the backups and, at request fidelity, half the
+ * requests. What it leaves out (detections,
+ * failovers, segments) only adds events, so a replica needs at least this
+ * many. `why` names the largest term, as "disasters[7] (backup_corruption
+ * per fleet): 8.64e+10 failures in 1 d". */
+double scenario_event_floor(const scenario *sc, char *why, size_t len);
 
 /* Prints what the scenario simulates (topology, policies, horizon). */
 void scenario_describe(const scenario *sc, FILE *out);

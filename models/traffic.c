@@ -33,6 +33,28 @@ static bool parse_surges(cfg_obj *o, traffic_spec *t) {
     return true;
 }
 
+/* service.model and service.candidates_per_query: the model preset
+ * (kernels/models) and the candidates per query the calibration file must
+ * have been measured for (`firedrill calibrate --model M --candidates N`);
+ * parse_calibration checks the file against them. */
+static void parse_model(cfg_obj *s, traffic_spec *t) {
+    const char *model = cfg_string(s, "model", "", "model preset (kernels/models) the calibration file measured");
+    t->candidates_per_query =
+        (int)cfg_int(s, "candidates_per_query", 0, 0, 1 << 20, "candidates each query ranks (with model)");
+    if (s->doc->failed) return;
+    if (strlen(model) >= sizeof t->model) {
+        cfg_fail(s, "model", "at most %zu characters, got %zu", sizeof t->model - 1, strlen(model));
+        return;
+    }
+    snprintf(t->model, sizeof t->model, "%s", model);
+    if (*model && t->service != SERVICE_CALIBRATED)
+        cfg_fail(s, "model", "needs distribution \"calibrated\" and a calibration_file measured for it");
+    else if (*model && t->candidates_per_query == 0)
+        cfg_fail(s, "candidates_per_query", "needs a value with service.model (the calibration's --candidates)");
+    else if (!*model && t->candidates_per_query)
+        cfg_fail(s, "candidates_per_query", "needs service.model");
+}
+
 /* The batch-latency table: inline lists, or an HDF5 file written by
  * `firedrill calibrate` (a path relative to the scenario file). */
 static void parse_calibration(cfg_obj *s, traffic_spec *t) {
@@ -59,14 +81,24 @@ static void parse_calibration(cfg_obj *s, traffic_spec *t) {
         else
             snprintf(path, sizeof path, "%.*s/%s", (int)(slash - s->doc->file), s->doc->file, file);
         calib_table table;
-        char err[256];
+        char err[1024];
         if (calib_load(path, &table, err, sizeof err) != 0) {
+            cfg_fail(s, "calibration_file", "%s", err);
+            return;
+        }
+        /* A table of another model or candidate count gives another service. */
+        if (calib_check_model(&table, path, t->model, t->candidates_per_query, err, sizeof err) != 0) {
+            calib_free(&table);
             cfg_fail(s, "calibration_file", "%s", err);
             return;
         }
         t->n_calib = table.n < TRAFFIC_MAX_CALIB_ROWS ? table.n : TRAFFIC_MAX_CALIB_ROWS;
         memcpy(t->calib, table.rows, t->n_calib * sizeof *t->calib);
         calib_free(&table);
+        return;
+    }
+    if (t->model[0] && n_sizes) {
+        cfg_fail(s, "model", "needs a calibration_file: inline latency lists say nothing of the model they measured");
         return;
     }
     if (n_sizes == 0) {
@@ -114,6 +146,7 @@ bool traffic_parse(cfg_obj *root, traffic_spec *t) {
     t->slots_per_server = (int)cfg_int(&s, "slots_per_server", 8, 1, 100000, "requests served at once per server");
     t->max_batch = (int)cfg_int(&s, "max_batch", 1, 1, 4096, "largest micro-batch (calibrated service)");
     t->max_batch_delay_s = cfg_duration(&s, "max_batch_delay_s", 0.002, 0, 10, "longest wait for a batch to fill");
+    parse_model(&s, t);
     parse_calibration(&s, t);
     t->execute = cfg_bool(&s, "execute", false, "rank every batch with the real kernels (request fidelity)");
     if (t->execute && t->fidelity != FIDELITY_REQUESTS)

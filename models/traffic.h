@@ -58,6 +58,8 @@ typedef struct traffic_spec {
     int max_batch;
     double max_batch_delay_s;
     bool execute; /* run the kernels for every dispatched batch (request fidelity) */
+    char model[64];           /* service.model: preset (kernels/models) the calibration is of; "" none */
+    int candidates_per_query; /* service.candidates_per_query: with model, candidates each query ranks */
     size_t n_calib;
     calib_row calib[TRAFFIC_MAX_CALIB_ROWS]; /* by increasing batch size */
 } traffic_spec;

@@ -85,9 +85,9 @@ int trainer_config_validate(const trainer_config *c, char *err, size_t errlen) {
     if (c->n_targets < 1 || c->n_targets > TRAINER_MAX_TARGETS)
         return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.n_targets: must be in 1..%u, got %u",
                           TRAINER_MAX_TARGETS, c->n_targets);
-    if (c->probe_queries < 0 || c->probe_queries > (1 << 16))
-        return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.probe_queries: must be in 0..65536, got %d",
-                          c->probe_queries);
+    if (c->probe_queries < 0 || c->probe_queries > TRAINER_MAX_PROBE_QUERIES)
+        return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.probe_queries: must be in 0..%d, got %d",
+                          TRAINER_MAX_PROBE_QUERIES, c->probe_queries);
     if (c->probe_queries > 0) {
         if (c->probe_max_hot < 0 || c->probe_max_hot > 1024)
             return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.probe_max_hot: must be in 0..1024, got %d",

@@ -63,7 +63,9 @@
 #include "models/model_state.h"
 
 #define TRAINER_MAX_TARGETS 4u
-#define TRAINER_TARGET(i)   (1u << (i))
+/* Queries of the recall probe: its batch is ranked twice per restore. */
+#define TRAINER_MAX_PROBE_QUERIES 65536
+#define TRAINER_TARGET(i)         (1u << (i))
 
 typedef struct trainer trainer;
 

@@ -205,7 +205,7 @@ int world_run(const scenario *sc, const world_options *opts, uint64_t seed, worl
         }
     }
     if (ok) {
-        sim_run_reason why = sim_run(w->s, simtime_from_s(sc->horizon_s), 0);
+        sim_run_reason why = sim_run(w->s, simtime_from_s(sc->horizon_s), w->opts.max_events);
         ok = why != SIM_RUN_ERROR && !w->oom && !w->executor_err[0];
         if (!ok)
             snprintf(err, errlen, "replica %llu: %s", (unsigned long long)seed,

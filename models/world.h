@@ -30,6 +30,11 @@ typedef struct world_options {
     rec_backend backend; /* where the real kernels run (real state's probe, service.execute); not AUTO */
     bool trace;          /* record the model-level events and the timeline */
     world_cache *cache;  /* the runner thread's, reused across replicas (NULL: the replica's own) */
+    /* Events the replica may process (0: no limit). A replica that reaches
+     * it stops there and summarises what it simulated: the caller tells it
+     * from a finished one by metrics.events (sim/sweep_run.c passes its
+     * budget + 1 and refuses a replica that used more than the budget). */
+    uint64_t max_events;
 } world_options;
 
 /* What replicas of one thread can share because it depends on the scenario

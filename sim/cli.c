@@ -1,11 +1,15 @@
 #include "sim/cli.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -234,4 +238,127 @@ void cli_errf(char *err, size_t errlen, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+}
+
+/* ---- budgets ------------------------------------------------------------------------ */
+
+int cli_check_event_budget(const char *cmd, const char *label, const scenario *sc, uint64_t max_events) {
+    char why[512];
+    double floor_events = scenario_event_floor(sc, why, sizeof why);
+    if (!max_events || floor_events <= (double)max_events) return CLI_EXIT_OK;
+    fprintf(stderr,
+            "firedrill %s: %s: a replica needs at least %.3g events (%s), more than the budget of %llu events per "
+            "replica (--max-events): check the scenario's periods and interarrival times, or raise --max-events\n",
+            cmd, label, floor_events, why, (unsigned long long)max_events);
+    return CLI_EXIT_FAILED;
+}
+
+/* ---- output paths ---------------------------------------------------------------- */
+
+static bool same_file(const struct stat *a, const char *path) {
+    struct stat b;
+    return stat(path, &b) == 0 && a->st_dev == b.st_dev && a->st_ino == b.st_ino;
+}
+
+int cli_check_output(const char *cmd, const char *out_path, char *const *inputs, size_t n) {
+    if (!out_path[0]) return cli_usage_error(cmd, "-o: the output path is empty");
+    struct stat st;
+    if (stat(out_path, &st) == 0 && S_ISDIR(st.st_mode))
+        return cli_usage_error(cmd, "-o: %s is a directory: name the results file (such as %s/NAME.h5)", out_path,
+                               out_path);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", out_path);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        if (slash == dir)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+        struct stat ds;
+        if (stat(dir, &ds) != 0)
+            return cli_usage_error(cmd, "-o: %s: cannot write there: %s: %s", out_path, dir, strerror(errno));
+        if (!S_ISDIR(ds.st_mode))
+            return cli_usage_error(cmd, "-o: %s: cannot write there: %s is not a directory", out_path, dir);
+    }
+    char journal[4200];
+    snprintf(journal, sizeof journal, "%s.journal", out_path);
+    const char *outs[] = {out_path, journal};
+    for (size_t k = 0; k < 2; k++) {
+        if (stat(outs[k], &st) != 0) continue;
+        for (size_t i = 0; i < n; i++)
+            if (inputs[i] && same_file(&st, inputs[i]))
+                return cli_usage_error(cmd, "-o: %s%s is the input %s: writing results there would destroy it",
+                                       out_path, k ? "'s journal" : "", inputs[i]);
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_remove_stale_temps(const char *cmd, const char *path, bool quiet) {
+    char dir[4096];
+    const char *base = strrchr(path, '/');
+    if (base) {
+        snprintf(dir, sizeof dir, "%.*s", (int)(base - path == 0 ? 1 : base - path), path);
+        base++;
+    } else {
+        snprintf(dir, sizeof dir, ".");
+        base = path;
+    }
+    char prefix[1024];
+    snprintf(prefix, sizeof prefix, "%s.tmp.", base);
+    size_t plen = strlen(prefix);
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int removed = 0;
+    const struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *pid_text = e->d_name + plen;
+        if (strncmp(e->d_name, prefix, plen) != 0 || !*pid_text || strspn(pid_text, "0123456789") != strlen(pid_text))
+            continue;
+        long pid = strtol(pid_text, NULL, 10);
+        if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        char full[8192];
+        snprintf(full, sizeof full, "%s/%s", dir, e->d_name);
+        if (unlink(full) == 0) {
+            removed++;
+            if (!quiet)
+                fprintf(stderr, "firedrill %s: removed %s, left by process %ld that no longer runs\n", cmd, full, pid);
+        }
+    }
+    closedir(d);
+    return removed;
+}
+
+/* ---- interrupts ------------------------------------------------------------------ */
+
+static char interrupt_message[2048];
+static volatile sig_atomic_t interrupt_len;
+
+static void on_interrupt(int sig) {
+    if (interrupt_len > 0 && write(STDERR_FILENO, interrupt_message, (size_t)interrupt_len) < 0) {
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void cli_on_interrupt(const char *message) {
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    if (message) {
+        interrupt_len = 0;
+        snprintf(interrupt_message, sizeof interrupt_message, "%s", message);
+        interrupt_len = (sig_atomic_t)strlen(interrupt_message);
+        sa.sa_handler = on_interrupt;
+        sa.sa_flags = SA_RESETHAND;
+    } else {
+        interrupt_len = 0;
+        sa.sa_handler = SIG_DFL;
+    }
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old;
+        /* a signal ignored by whoever started us (nohup) stays ignored */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+        sigaction(sigs[i], &sa, NULL);
+    }
 }

@@ -41,6 +41,29 @@ int cli_warn_scenario(const scenario *sc, const char *label, FILE *out);
  * each region's capacity, N-1 headroom and the yearly cost of standing by. */
 void cli_print_planfig(const scenario *sc, FILE *out);
 
+/* Refuses an output path before any work: empty, a directory, in a
+ * directory that does not exist, or the same file (device and inode, links
+ * followed) as one of the n inputs, for itself or for its journal
+ * (OUT.journal). Prints "firedrill CMD: -o: reason" and returns
+ * CLI_EXIT_USAGE, else CLI_EXIT_OK. */
+int cli_check_output(const char *cmd, const char *out_path, char *const *inputs, size_t n);
+
+/* Refuses, before any work, a scenario whose replicas need more events than
+ * the budget (scenario_event_floor > max_events; 0: no budget): prints
+ * "firedrill CMD: LABEL: ..." naming the largest source and the budget,
+ * returns CLI_EXIT_FAILED; else CLI_EXIT_OK. */
+int cli_check_event_budget(const char *cmd, const char *label, const scenario *sc, uint64_t max_events);
+
+/* Removes "PATH.tmp.PID" files (temporary results and journals) whose
+ * process no longer runs, saying so on stderr unless quiet; returns how
+ * many. Call it while holding the output's journal lock. */
+int cli_remove_stale_temps(const char *cmd, const char *path, bool quiet);
+
+/* From now on SIGINT, SIGTERM and SIGHUP write message to stderr, then end
+ * the process by that signal as before (finished replicas are with the
+ * kernel already: the journal keeps them). NULL: back to the default. */
+void cli_on_interrupt(const char *message);
+
 /* Prints "firedrill CMD: <message>\nTry 'firedrill CMD --help'." and returns
  * CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -17,17 +17,26 @@
 #include "models/world.h"
 #include "sim/cli.h"
 #include "sim/commands.h"
+#include "sim/engine/limits.h"
 #include "sim/h5out.h"
+#include "sim/sweep.h"
 #include "sim/sweep_run.h"
 
 static const char run_usage[] =
     "usage: firedrill run SCENARIO.json [--seeds N] [--seed S] [-o results/NAME.h5] [-j N]\n"
-    "                     [--backend auto|cpu|cuda] [--trace] [--resume | --fresh] [--quiet]\n"
+    "                     [--set PATH=VALUE]... [--max-events N] [--backend auto|cpu|cuda]\n"
+    "                     [--trace] [--resume | --fresh] [--quiet]\n"
     "\n"
     "Simulates N replicas (seeds S, S+1, ..., default N=10, S=1) of the scenario, writes\n"
     "every replica's metrics and every incident to HDF5 (default results/<name>.h5),\n"
     "and prints the mean and 95% confidence interval of RTO, RPO, availability and\n"
-    "lost revenue. Exit status 2 on a bad scenario (nothing is written).\n"
+    "lost revenue. Exit status 2 on a bad scenario or output path (nothing is written).\n"
+    "--set PATH=VALUE overrides one key for this run (repeatable), addressed as in sweep\n"
+    "files (\"backup.incremental_period_s=15m\", \"topology.regions[1].servers=32\");\n"
+    "VALUE is read as JSON, else as a string. The file records the scenario as run.\n"
+    "--max-events N ends a replica that needs more than N events with an error (exit 1;\n"
+    "default 1e7, 0: no limit): a scenario whose periods or interarrival times are far\n"
+    "too short stops there instead of running for ever or running out of memory.\n"
     "--backend picks where the recommendation kernels run (the recall probe of\n"
     "model.real_state): auto takes CUDA when a GPU is present; the HDF5 root attribute\n"
     "'backend' records the one that ran.\n"
@@ -36,16 +45,87 @@ static const char run_usage[] =
     "backups) in /trace/<seed> and its serving side in /timeline/<seed>.\n"
     "Finished replicas are journaled to OUT.h5.journal while running (not with --trace,\n"
     "whose traces stay in memory); the journal is removed once the file is complete.\n"
-    "--resume continues an interrupted run (kill -9 included) from its journal, --fresh\n"
-    "discards the journal; without either an existing journal is an error.\n";
+    "--resume continues an interrupted run (Ctrl-C, kill -9, a full disk) from its\n"
+    "journal, --fresh discards the journal; without either an existing journal is an\n"
+    "error. While a run holds the journal (a lock), a second run into the same output is\n"
+    "refused. --resume and --fresh also remove OUT.h5.tmp.PID files of dead processes.\n";
 
 static const char validate_usage[] =
-    "usage: firedrill validate SCENARIO.json [--list-keys | --schema]\n"
+    "usage: firedrill validate SCENARIO.json [--set PATH=VALUE]... [--list-keys | --schema]\n"
     "\n"
-    "Checks a scenario and prints what it would simulate. --list-keys prints every key\n"
+    "Checks a scenario and prints what it would simulate. --set overrides keys as in\n"
+    "`firedrill run`. --list-keys prints every key\n"
     "the parser knows (path, type, unit, default, min, max, meaning), tab-separated;\n"
     "--schema prints the JSON Schema of scenario files derived from the same registry\n"
     "(scenarios/schema.json is its output for scenarios/reference.json).\n";
+
+/* Reads the scenario, applies the --set overrides (PATH=VALUE, paths and
+ * substitution as in sweep files; a VALUE that is not JSON is a string)
+ * and parses the result. Prints "firedrill CMD: ..." and returns the exit
+ * status; scenario_free(sc) either way. */
+static int load_scenario(const char *cmd, const char *file, char **sets, size_t n_sets, scenario *sc) {
+    char err[2048];
+    if (n_sets == 0) {
+        if (scenario_load(sc, file, err, sizeof err)) return CLI_EXIT_OK;
+        fprintf(stderr, "firedrill %s: %s\n", cmd, err);
+        return sc->out_of_memory ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+    }
+    memset(sc, 0, sizeof *sc);
+    char *text = NULL;
+    cJSON *doc = NULL;
+    cfg_status st = cfg_read_file(file, &text, err, sizeof err);
+    if (st == CFG_OK) st = cfg_parse_json(file, text, &doc, err, sizeof err);
+    free(text);
+    if (st == CFG_OK && !cJSON_IsObject(doc)) {
+        snprintf(err, sizeof err, "%s: the top level must be a JSON object", file);
+        st = CFG_EINPUT;
+    }
+    for (size_t i = 0; st == CFG_OK && i < n_sets; i++) {
+        const char *eq = strchr(sets[i], '=');
+        if (!eq || eq == sets[i]) {
+            snprintf(err, sizeof err, "--set: expected PATH=VALUE, got '%s'", sets[i]);
+            st = CFG_EINPUT;
+            break;
+        }
+        char *path = strndup(sets[i], (size_t)(eq - sets[i]));
+        cJSON *value = cJSON_ParseWithOpts(eq + 1, NULL, true);
+        if (!value) value = cJSON_CreateString(eq + 1);
+        char why[1024] = "out of memory";
+        if (!path || !value) {
+            snprintf(err, sizeof err, "--set %s: out of memory", sets[i]);
+            st = CFG_EFAIL;
+        } else if (!sweep_json_set(doc, path, value, why, sizeof why)) {
+            snprintf(err, sizeof err, "--set %s: %s", sets[i], why);
+            st = strcmp(why, "out of memory") == 0 ? CFG_EFAIL : CFG_EINPUT;
+        }
+        free(path);
+        cJSON_Delete(value);
+    }
+    text = st == CFG_OK ? cJSON_Print(doc) : NULL;
+    cJSON_Delete(doc);
+    if (st == CFG_OK && !text) {
+        snprintf(err, sizeof err, "%s: out of memory", file);
+        st = CFG_EFAIL;
+    }
+    if (st == CFG_OK) {
+        char label[4200];
+        snprintf(label, sizeof label, "%s (with --set)", file);
+        if (!scenario_parse(sc, label, text, err, sizeof err)) st = sc->out_of_memory ? CFG_EFAIL : CFG_EINPUT;
+    }
+    free(text);
+    if (st == CFG_OK) return CLI_EXIT_OK;
+    fprintf(stderr, "firedrill %s: %s\n", cmd, err);
+    return st == CFG_EFAIL ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+}
+
+/* Collects --set arguments (argv strings, not copied); false when out of memory. */
+static bool add_set(char ***sets, size_t *n, char *arg) {
+    char **grown = realloc(*sets, (*n + 1) * sizeof *grown);
+    if (!grown) return false;
+    grown[(*n)++] = arg;
+    *sets = grown;
+    return true;
+}
 
 /* Mean and half-width of the 95% t interval over the finite values. */
 static void mean_ci(const replica_metrics *rows, size_t n, size_t offset, double *mean, double *half, size_t *used) {
@@ -92,6 +172,7 @@ static void print_summary(const scenario *sc, const replica_metrics *rows, size_
 typedef struct run_pool {
     const scenario *sc;
     world_options opts;
+    uint64_t max_events; /* the budget (0: none); opts.max_events is one more */
     uint64_t first_seed, n;
     world_result *results;
     atomic_uint_fast64_t next;
@@ -108,7 +189,16 @@ static void *run_worker(void *arg) {
         uint64_t i = atomic_fetch_add(&p->next, 1);
         if (i >= p->n || atomic_load(&p->failed)) break;
         char err[1024];
-        if (world_run(p->sc, &opts, p->first_seed + i, &p->results[i], err, sizeof err) != 0) {
+        int rc = world_run(p->sc, &opts, p->first_seed + i, &p->results[i], err, sizeof err);
+        if (rc == 0 && p->max_events && p->results[i].metrics.events > p->max_events) {
+            snprintf(err, sizeof err,
+                     "seed %llu: stopped after %llu events, the budget of one replica (--max-events): the scenario "
+                     "schedules events faster than they can be simulated (check its periods and interarrival times), "
+                     "or raise --max-events",
+                     (unsigned long long)(p->first_seed + i), (unsigned long long)p->max_events);
+            rc = -1;
+        }
+        if (rc != 0) {
             pthread_mutex_lock(&p->mu);
             if (!atomic_exchange(&p->failed, true)) snprintf(p->err, sizeof p->err, "%s", err);
             pthread_mutex_unlock(&p->mu);
@@ -159,7 +249,8 @@ static int write_run(const scenario *sc, rec_backend backend, const char *out_pa
  * seeds on threads and journals each finished replica, so an interrupted
  * run resumes where it stopped, and run and sweep give identical rows. */
 static int run_journaled(const scenario *sc, rec_backend backend, const char *file, uint64_t first, uint64_t seeds,
-                         const char *out_path, int jobs, bool resume, bool fresh, bool quiet, int argc, char **argv) {
+                         uint64_t max_events, const char *out_path, int jobs, bool resume, bool fresh, bool quiet,
+                         int argc, char **argv) {
     sweep_point point = {.index = 0, .sc = *sc};
     cli_sha256_hex(sc->given_json, strlen(sc->given_json), point.sha256);
     /* The journal belongs to this scenario, seed range and backend. */
@@ -172,7 +263,8 @@ static int run_journaled(const scenario *sc, rec_backend backend, const char *fi
                      .first_seed = first,
                      .points = &point,
                      .n_points = 1,
-                     .backend = backend};
+                     .backend = backend,
+                     .max_events = max_events};
     cli_sha256_hex(identity, strlen(identity), sw.sha256);
     snprintf(journal, sizeof journal, "%s.journal", out_path);
     sweep_opts so = {.shard_k = 0,
@@ -185,8 +277,16 @@ static int run_journaled(const scenario *sc, rec_backend backend, const char *fi
     int status = sweep_exec_init(&x, &sw, &so, err, sizeof err);
     if (status != SWEEP_OK) {
         fprintf(stderr, "firedrill run: %s\n", err);
+        sweep_exec_free(&x);
         return status;
     }
+    if (resume || fresh) {
+        cli_remove_stale_temps("run", out_path, quiet);
+        cli_remove_stale_temps("run", journal, quiet);
+    }
+    char note[4600];
+    snprintf(note, sizeof note, "\nfiredrill run: interrupted: rerun with --resume to continue from %s\n", journal);
+    cli_on_interrupt(note);
     if (!quiet && x.n_resumed)
         fprintf(stderr, "firedrill run: resuming: %llu of %llu replicas already in %s\n",
                 (unsigned long long)x.n_resumed, (unsigned long long)seeds, journal);
@@ -198,7 +298,17 @@ static int run_journaled(const scenario *sc, rec_backend backend, const char *fi
     if (status != SWEEP_OK) fprintf(stderr, "firedrill run: %s: %s\n", file, err);
     if (status == SWEEP_OK)
         status = write_run(sc, backend, out_path, rows, n_rows, inc, n_inc, NULL, quiet, argc, argv);
-    if (status == SWEEP_OK) sweep_exec_remove_journal(&x);
+    if (status == SWEEP_OK)
+        sweep_exec_remove_journal(&x);
+    else {
+        uint64_t kept = sweep_exec_abandon(&x);
+        if (kept)
+            fprintf(stderr,
+                    "firedrill run: %s keeps %llu finished replica(s): rerun with --resume to continue, or --fresh "
+                    "to start over\n",
+                    journal, (unsigned long long)kept);
+    }
+    cli_on_interrupt(NULL);
     free(rows);
     free(inc);
     sweep_exec_free(&x);
@@ -216,26 +326,36 @@ int cmd_run(int argc, char **argv) {
         {"jobs", required_argument, 0, 'j'},
         {"resume", no_argument, 0, 'r'},
         {"fresh", no_argument, 0, 'f'},
+        {"set", required_argument, 0, 'S'},
+        {"max-events", required_argument, 0, 'M'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    uint64_t seeds = 10, first = 1;
+    uint64_t seeds = 10, first = 1, max_events = SIM_DEFAULT_MAX_EVENTS;
     const char *out_path = NULL;
     bool quiet = false;
     rec_backend backend = REC_BACKEND_AUTO;
     bool trace = false, resume = false, fresh = false;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     uint64_t jobs = cpus > 0 ? (uint64_t)cpus : 1;
+    char **sets = NULL;
+    size_t n_sets = 0;
     optind = 0;
     opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "o:qhj:", opts, NULL)) != -1) {
+    int c, status = CLI_EXIT_OK;
+    while (status == CLI_EXIT_OK && (c = getopt_long(argc, argv, "o:qhj:", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
-            if (!cli_parse_u64("run", "--seeds", optarg, 1, 100000000, &seeds)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("run", "--seeds", optarg, 1, 100000000, &seeds)) status = CLI_EXIT_USAGE;
             break;
         case 's':
-            if (!cli_parse_u64("run", "--seed", optarg, 0, UINT64_MAX / 2, &first)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("run", "--seed", optarg, 0, UINT64_MAX / 2, &first)) status = CLI_EXIT_USAGE;
+            break;
+        case 'M':
+            if (!cli_parse_u64("run", "--max-events", optarg, 0, UINT64_MAX / 2, &max_events)) status = CLI_EXIT_USAGE;
+            break;
+        case 'S':
+            if (!add_set(&sets, &n_sets, optarg)) status = CLI_EXIT_FAILED;
             break;
         case 'o': out_path = optarg; break;
         case 'q': quiet = true; break;
@@ -243,33 +363,42 @@ int cmd_run(int argc, char **argv) {
         case 'r': resume = true; break;
         case 'f': fresh = true; break;
         case 'j':
-            if (!cli_parse_u64("run", "-j", optarg, 1, 1024, &jobs)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("run", "-j", optarg, 1, 1024, &jobs)) status = CLI_EXIT_USAGE;
             break;
         case 'b':
             if (rec_backend_parse(optarg, &backend) != 0)
-                return cli_usage_error("run", "--backend: expected auto, cpu or cuda, got '%s'", optarg);
+                status = cli_usage_error("run", "--backend: expected auto, cpu or cuda, got '%s'", optarg);
             break;
-        case 'h': fputs(run_usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usage_error("run", "unknown or incomplete option '%s'", argv[optind - 1]);
+        case 'h':
+            fputs(run_usage, stdout);
+            free(sets);
+            return CLI_EXIT_OK;
+        default: status = cli_usage_error("run", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (optind != argc - 1) return cli_usage_error("run", "expected one scenario file");
-    if (resume && fresh) return cli_usage_error("run", "--resume and --fresh exclude each other");
+    if (status == CLI_EXIT_OK && optind != argc - 1) status = cli_usage_error("run", "expected one scenario file");
+    if (status == CLI_EXIT_OK && resume && fresh)
+        status = cli_usage_error("run", "--resume and --fresh exclude each other");
+    if (status != CLI_EXIT_OK) {
+        free(sets);
+        return status;
+    }
     const char *file = argv[optind];
     char berr[256];
     if (backend == REC_BACKEND_AUTO)
         backend = rec_backend_available(REC_BACKEND_CUDA, berr, sizeof berr) ? REC_BACKEND_CUDA : REC_BACKEND_CPU;
     else if (!rec_backend_available(backend, berr, sizeof berr)) {
         fprintf(stderr, "firedrill run: %s\n", berr);
+        free(sets);
         return CLI_EXIT_FAILED;
     }
 
     scenario sc;
-    char err[1024];
-    if (!scenario_load(&sc, file, err, sizeof err)) {
-        fprintf(stderr, "firedrill run: %s\n", err);
+    status = load_scenario("run", file, sets, n_sets, &sc);
+    free(sets);
+    if (status != CLI_EXIT_OK) {
         scenario_free(&sc);
-        return CLI_EXIT_USAGE;
+        return status;
     }
     cli_warn_scenario(&sc, file, stderr);
     char default_path[256];
@@ -278,19 +407,28 @@ int cmd_run(int argc, char **argv) {
         snprintf(default_path, sizeof default_path, "results/%s.h5", sc.name);
         out_path = default_path;
     }
+    char *inputs[] = {(char *)file};
+    status = cli_check_output("run", out_path, inputs, 1);
+    if (status == CLI_EXIT_OK) status = cli_check_event_budget("run", file, &sc, max_events);
+    if (status != CLI_EXIT_OK) {
+        scenario_free(&sc);
+        return status;
+    }
     if (!trace) {
-        int status =
-            run_journaled(&sc, backend, file, first, seeds, out_path, (int)jobs, resume, fresh, quiet, argc, argv);
+        status = run_journaled(&sc, backend, file, first, seeds, max_events, out_path, (int)jobs, resume, fresh, quiet,
+                               argc, argv);
         scenario_free(&sc);
         return status;
     }
     if (resume || fresh) fprintf(stderr, "firedrill run: --trace runs are not journaled; --resume/--fresh ignored\n");
+    cli_on_interrupt("\nfiredrill run: interrupted (a --trace run keeps no journal: nothing was kept)\n");
     run_pool pool = {.sc = &sc,
-                     .opts = {.backend = backend, .trace = true},
+                     .opts = {.backend = backend, .trace = true, .max_events = max_events ? max_events + 1 : 0},
+                     .max_events = max_events,
                      .first_seed = first,
                      .n = seeds,
                      .results = calloc(seeds, sizeof(world_result))};
-    int status = pool.results ? run_replicas(&pool, (int)jobs) : CLI_EXIT_FAILED;
+    status = pool.results ? run_replicas(&pool, (int)jobs) : CLI_EXIT_FAILED;
     if (status != CLI_EXIT_OK && pool.results) fprintf(stderr, "firedrill run: %s: %s\n", file, pool.err);
     /* Gather in seed order: the output does not depend on the threads. */
     replica_metrics *rows = calloc(seeds, sizeof *rows);
@@ -313,6 +451,7 @@ int cmd_run(int argc, char **argv) {
     }
     if (status == CLI_EXIT_OK)
         status = write_run(&sc, backend, out_path, rows, seeds, incidents, n_inc, traces, quiet, argc, argv);
+    cli_on_interrupt(NULL);
     for (uint64_t i = 0; pool.results && i < seeds; i++) world_result_free(&pool.results[i]);
     free(pool.results);
     free(traces);
@@ -326,8 +465,11 @@ int cmd_validate(int argc, char **argv) {
     bool list_keys = false, schema = false;
     static const struct option opts[] = {{"list-keys", no_argument, 0, 'k'},
                                          {"schema", no_argument, 0, 's'},
+                                         {"set", required_argument, 0, 'S'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
+    char **sets = NULL;
+    size_t n_sets = 0;
     optind = 0;
     opterr = 0;
     int c;
@@ -336,19 +478,30 @@ int cmd_validate(int argc, char **argv) {
             list_keys = true;
         else if (c == 's')
             schema = true;
-        else if (c == 'h') {
+        else if (c == 'S') {
+            if (!add_set(&sets, &n_sets, optarg)) {
+                free(sets);
+                return CLI_EXIT_FAILED;
+            }
+        } else if (c == 'h') {
             fputs(validate_usage, stdout);
+            free(sets);
             return CLI_EXIT_OK;
-        } else
-            return cli_usage_error("validate", "unknown option '%s'", argv[optind - 1]);
+        } else {
+            free(sets);
+            return cli_usage_error("validate", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
     }
-    if (optind != argc - 1) return cli_usage_error("validate", "expected one scenario file");
+    if (optind != argc - 1) {
+        free(sets);
+        return cli_usage_error("validate", "expected one scenario file");
+    }
     scenario sc;
-    char err[1024];
-    if (!scenario_load(&sc, argv[optind], err, sizeof err)) {
-        fprintf(stderr, "firedrill validate: %s\n", err);
+    int status = load_scenario("validate", argv[optind], sets, n_sets, &sc);
+    free(sets);
+    if (status != CLI_EXIT_OK) {
         scenario_free(&sc);
-        return CLI_EXIT_USAGE;
+        return status;
     }
     if (list_keys)
         for (size_t i = 0; i < sc.n_known_keys; i++) puts(sc.known_keys[i]);
@@ -361,6 +514,11 @@ int cmd_validate(int argc, char **argv) {
         printf("%s: valid\n", argv[optind]);
         scenario_describe(&sc, stdout);
         cli_print_planfig(&sc, stdout);
+        char why[512];
+        double floor_events = scenario_event_floor(&sc, why, sizeof why);
+        printf("  %-16s at least %.3g per replica (most: %s); the budget is %.3g (--max-events)%s\n", "events",
+               floor_events, why[0] ? why : "none", (double)SIM_DEFAULT_MAX_EVENTS,
+               floor_events > (double)SIM_DEFAULT_MAX_EVENTS ? "  <- more than the budget" : "");
     }
     scenario_free(&sc);
     return CLI_EXIT_OK;

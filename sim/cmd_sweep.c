@@ -9,13 +9,15 @@
 #include "kernels/rec.h"
 #include "sim/cli.h"
 #include "sim/commands.h"
+#include "sim/engine/limits.h"
 #include "sim/h5out.h"
 #include "sim/sweep.h"
 #include "sim/sweep_run.h"
 
 static const char sweep_usage[] =
     "usage: firedrill sweep SWEEP.json [-j N] [--shard K/N] [--resume | --fresh] [-o results/NAME.h5]\n"
-    "                       [--backend auto|cpu|cuda] [--quiet] [--list] [--emit-point I]\n"
+    "                       [--backend auto|cpu|cuda] [--max-events N] [--quiet] [--list]\n"
+    "                       [--emit-point I]\n"
     "       mpirun -n R firedrill sweep SWEEP.json ...\n"
     "\n"
     "Runs every point of the sweep (a base scenario with parameters varied by JSON path)\n"
@@ -33,13 +35,18 @@ static const char sweep_usage[] =
     "  --backend B    where the kernels of model.real_state / service.execute run (default\n"
     "                 auto: CUDA when a GPU is present); the root attribute 'backend' records\n"
     "                 it. Under mpirun on unlike machines pin it: each rank resolves auto itself\n"
+    "  --max-events N a replica that needs more than N events fails the sweep (exit 1)\n"
+    "                 instead of running for ever (default 1e7, 0: no limit)\n"
     "  --list         print the points and their parameters, run nothing\n"
     "  --emit-point I print point I's scenario JSON (what `firedrill run` would read)\n"
     "  --quiet        no progress bar and no summary line\n"
     "\n"
     "Progress is journaled to OUT.h5.journal while running; the journal is removed once\n"
-    "the file is complete. Without --resume or --fresh an existing journal is an error.\n"
-    "Exit status 2 on a bad sweep file (nothing is written), 1 when a replica fails.\n"
+    "the file is complete. Without --resume or --fresh an existing journal is an error;\n"
+    "a journal another run holds (locked) is refused. -o must not name an input, a\n"
+    "directory or an empty path. Exit status 2 on a bad sweep file or output path\n"
+    "(nothing is written), 1 when a replica fails or the results cannot be written (the\n"
+    "journal then keeps the finished replicas for --resume).\n"
 #ifdef FIREDRILL_HAVE_MPI
     "MPI: built in (mpirun -n R: rank 0 hands out units and writes).\n";
 #else
@@ -133,20 +140,15 @@ static int write_results(const sweep_spec *sw, const sweep_exec *x, const char *
 
 int cmd_sweep(int argc, char **argv) {
     static const struct option opts[] = {
-        {"jobs", required_argument, 0, 'j'},
-        {"shard", required_argument, 0, 'S'},
-        {"resume", no_argument, 0, 'r'},
-        {"fresh", no_argument, 0, 'F'},
-        {"output", required_argument, 0, 'o'},
-        {"quiet", no_argument, 0, 'q'},
-        {"list", no_argument, 0, 'l'},
-        {"emit-point", required_argument, 0, 'e'},
-        {"backend", required_argument, 0, 'b'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
+        {"jobs", required_argument, 0, 'j'},    {"shard", required_argument, 0, 'S'},
+        {"resume", no_argument, 0, 'r'},        {"fresh", no_argument, 0, 'F'},
+        {"output", required_argument, 0, 'o'},  {"quiet", no_argument, 0, 'q'},
+        {"list", no_argument, 0, 'l'},          {"emit-point", required_argument, 0, 'e'},
+        {"backend", required_argument, 0, 'b'}, {"max-events", required_argument, 0, 'M'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
     };
     rec_backend backend = REC_BACKEND_AUTO;
-    uint64_t jobs = 0, emit = 0;
+    uint64_t jobs = 0, emit = 0, max_events = SIM_DEFAULT_MAX_EVENTS;
     bool jobs_given = false, quiet = false, list = false, emit_given = false;
     sweep_opts so = {.shard_k = 0, .shard_n = 1};
     const char *out_path = NULL;
@@ -174,6 +176,9 @@ int cmd_sweep(int argc, char **argv) {
         case 'b':
             if (rec_backend_parse(optarg, &backend) != 0)
                 return cli_usage_error("sweep", "--backend: expected auto, cpu or cuda, got '%s'", optarg);
+            break;
+        case 'M':
+            if (!cli_parse_u64("sweep", "--max-events", optarg, 0, UINT64_MAX / 2, &max_events)) return CLI_EXIT_USAGE;
             break;
         case 'h': fputs(sweep_usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("sweep", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -204,7 +209,10 @@ int cmd_sweep(int argc, char **argv) {
     bool root = mpi.rank == 0;
     char err[2048];
     sweep_spec sw;
-    int status = sweep_load(&sw, file, err, sizeof err) ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    int status = sweep_load(&sw, file, err, sizeof err) ? CLI_EXIT_OK
+                 : sw.out_of_memory                     ? CLI_EXIT_FAILED
+                                                        : CLI_EXIT_USAGE;
+    sw.max_events = max_events;
     /* As in `firedrill run`: auto resolves here; cuda must be there. Every
      * rank checks its own machine, and the ranks agree below. */
     if (status == CLI_EXIT_OK) {
@@ -263,6 +271,25 @@ int cmd_sweep(int argc, char **argv) {
             snprintf(default_path, sizeof default_path, "results/%s.h5", sw.name);
         out_path = default_path;
     }
+    if (root) status = cli_check_output("sweep", out_path, sw.inputs, sw.n_inputs);
+    for (size_t i = 0; root && status == CLI_EXIT_OK && i < sw.n_points; i++) {
+        char label[4200];
+        snprintf(label, sizeof label, "%s: points[%zu]", file, i);
+        status = cli_check_event_budget("sweep", label, &sw.points[i].sc, max_events);
+    }
+#ifdef FIREDRILL_HAVE_MPI
+    if (mpi.active) {
+        int s0 = 0;
+        status = sweep_mpi_agree(&mpi, status, &s0);
+    }
+#endif
+    if (status != CLI_EXIT_OK) {
+        sweep_free(&sw);
+#ifdef FIREDRILL_HAVE_MPI
+        if (mpi.active) sweep_mpi_finalize(&mpi);
+#endif
+        return status;
+    }
     snprintf(journal, sizeof journal, "%s.journal", out_path);
     cli_join_command(argc, argv, command, sizeof command);
     so.journal_path = journal;
@@ -281,6 +308,17 @@ int cmd_sweep(int argc, char **argv) {
         if (sweep_mpi_agree(&mpi, status, &s0) != CLI_EXIT_OK && status == CLI_EXIT_OK) status = s0 ? s0 : 1;
     }
 #endif
+    bool journal_held = root && status == CLI_EXIT_OK;
+    if (journal_held && (so.resume || so.fresh)) {
+        cli_remove_stale_temps("sweep", out_path, quiet);
+        cli_remove_stale_temps("sweep", journal, quiet);
+    }
+    if (journal_held) {
+        char note[4600];
+        snprintf(note, sizeof note, "\nfiredrill sweep: interrupted: rerun with --resume to continue from %s\n",
+                 journal);
+        cli_on_interrupt(note);
+    }
     if (status == CLI_EXIT_OK && root && !quiet && x.n_resumed)
         fprintf(stderr, "firedrill sweep: resuming: %llu of %llu replicas already in %s\n",
                 (unsigned long long)x.n_resumed, (unsigned long long)x.n_mine, journal);
@@ -300,6 +338,15 @@ int cmd_sweep(int argc, char **argv) {
     }
     double wall = sweep_now() - t0;
     if (status != CLI_EXIT_OK && root) fprintf(stderr, "firedrill sweep: %s\n", err);
+    if (status != CLI_EXIT_OK && journal_held) {
+        uint64_t kept = sweep_exec_abandon(&x);
+        if (kept)
+            fprintf(stderr,
+                    "firedrill sweep: %s keeps %llu finished replica(s): rerun with --resume to continue, or --fresh "
+                    "to start over\n",
+                    journal, (unsigned long long)kept);
+    }
+    if (journal_held) cli_on_interrupt(NULL);
     if (status == CLI_EXIT_OK && root && !quiet) {
         uint64_t computed = x.n_mine - x.n_resumed;
         printf("sweep %s: %zu points x %llu seeds = %llu replicas", sw.name, sw.n_points, (unsigned long long)sw.seeds,
@@ -338,6 +385,8 @@ int cmd_merge(int argc, char **argv) {
     const char *out_path = argv[optind];
     int n_files = argc - optind - 1;
     char **files = argv + optind + 1;
+    int checked = cli_check_output("merge", out_path, files, (size_t)n_files);
+    if (checked != CLI_EXIT_OK) return checked;
     char err[2048] = "";
     int status = CLI_EXIT_OK;
     h5out_sweep_file first;

@@ -10,6 +10,8 @@ int cmd_bench(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+/* `firedrill export FILE.h5 --csv DIR` (sim/cmd_export.c). */
+int cmd_export(int argc, char **argv);
 int cmd_optimize(int argc, char **argv);
 
 /* `firedrill bench kernels ...`, called by cmd_bench. */

@@ -1,10 +1,13 @@
 #include "sim/h5out.h"
 #include "sim/cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -136,15 +139,62 @@ static int put_points(hid_t file, const h5out_point *points, size_t n) {
     return rc;
 }
 
+/* Writes image to "PATH.tmp.PID" (created with O_EXCL, never through a
+ * symbolic link), syncs it and renames it to path: an interrupted or
+ * failed write never leaves a half file under path, and a failed one
+ * removes its temporary file and says why (errno). */
+static int write_image(const char *path, const void *image, size_t size, char *err, size_t errlen) {
+    char tmp[4352];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0) /* left by a process that had our PID */
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        cli_errf(err, errlen, "%s: cannot create %s: %s", path, tmp, strerror(errno));
+        return -1;
+    }
+    const char *p = image;
+    size_t done = 0;
+    int e = 0;
+    while (done < size && !e) {
+        ssize_t w = write(fd, p + done, size - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0)
+            e = w < 0 ? errno : ENOSPC;
+        else
+            done += (size_t)w;
+    }
+    if (!e && fsync(fd) != 0) e = errno;
+    if (close(fd) != 0 && !e) e = errno;
+    if (!e && rename(tmp, path) != 0) e = errno;
+    if (e) {
+        unlink(tmp);
+        cli_errf(err, errlen, "%s: writing results failed: %s", path, strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
 static int write_file(const char *path, const h5out_meta *meta, const h5out_sweep *sw, const replica_metrics *replicas,
                       size_t n_replicas, const incident_record *incidents, size_t n_incidents,
                       const h5out_trace *traces, size_t n_traces, char *err, size_t errlen) {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    /* The file is built in memory (HDF5's core driver, nothing on disk)
+     * and written out by write_image: a full disk then fails one write()
+     * with its errno, instead of failing inside HDF5, whose later clean-up
+     * of the half-closed file crashed at exit. */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fapl_core(fapl, (size_t)1 << 20, 0) < 0) {
+        if (fapl >= 0) H5Pclose(fapl);
+        cli_errf(err, errlen, "%s: cannot set up HDF5", path);
+        return -1;
+    }
+    /* HDF5 first tries to open an existing file of that name (to share it)
+     * and would open a file at path: a name under /dev/null never exists. */
+    hid_t file = H5Fcreate("/dev/null/firedrill-results-image", H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
     if (file < 0) {
-        cli_errf(err, errlen, "%s: cannot create (does its directory exist?)", path);
+        cli_errf(err, errlen, "%s: cannot create the HDF5 file (out of memory?)", path);
         return -1;
     }
     char created[32];
@@ -212,13 +262,18 @@ static int write_file(const char *path, const h5out_meta *meta, const h5out_swee
         }
         if (lg >= 0) H5Gclose(lg);
     }
+    void *image = NULL;
+    ssize_t size = rc == 0 && H5Fflush(file, H5F_SCOPE_GLOBAL) >= 0 ? H5Fget_file_image(file, NULL, 0) : -1;
+    if (size > 0 && (image = malloc((size_t)size)) && H5Fget_file_image(file, image, (size_t)size) != size) size = -1;
     if (H5Fclose(file) < 0) rc = -1;
-    if (rc != 0 || rename(tmp, path) != 0) {
-        remove(tmp);
-        cli_errf(err, errlen, "%s: writing results failed", path);
+    if (rc != 0 || size <= 0 || !image) {
+        free(image);
+        cli_errf(err, errlen, "%s: building the HDF5 file failed (out of memory?)", path);
         return -1;
     }
-    return 0;
+    rc = write_image(path, image, (size_t)size, err, errlen);
+    free(image);
+    return rc;
 }
 
 int h5out_write(const char *path, const h5out_meta *meta, const replica_metrics *replicas, size_t n_replicas,

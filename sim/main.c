@@ -18,6 +18,7 @@ static const subcommand subcommands[] = {
     {"validate", "check a scenario file and print what it would simulate", cmd_validate},
     {"sweep", "run a grid of scenarios x seeds over threads, MPI ranks or shards", cmd_sweep},
     {"merge", "join shard files of a sweep", cmd_merge},
+    {"export", "a results file's tables as CSV, sweep parameters as columns", cmd_export},
     {"optimize", "the cheapest point meeting RTO/RPO targets, sequentially (ranking and selection)", cmd_optimize},
     {"summarize", "per-point means, CIs and quantiles of a results file", cmd_summarize},
     {"plot", "gnuplot figures from a results file", cmd_plot},

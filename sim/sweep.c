@@ -23,37 +23,6 @@ char *sweep_metrics_json(const sweep_spec *sw) {
     return s;
 }
 
-static char *read_file(const char *path, char *why, size_t whylen) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cli_errf(why, whylen, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n < cap - 1) break;
-        char *grown = realloc(buf, cap * 2);
-        if (!grown) {
-            free(buf);
-            buf = NULL;
-        } else {
-            buf = grown;
-            cap *= 2;
-        }
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        free(buf);
-        cli_errf(why, whylen, "cannot read %s", path);
-        return NULL;
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
 /* ---- JSON paths -------------------------------------------------------------------- */
 
 /* One step of a path: a key, or an index when key is NULL. */
@@ -208,6 +177,7 @@ typedef struct ctx {
     char *err;
     size_t errlen;
     char dir[4096]; /* of the sweep file, with a trailing '/', or "" */
+    bool oom;       /* the failure was memory, not the sweep file */
 } ctx;
 
 static bool fail(ctx *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -219,6 +189,12 @@ static bool fail(ctx *c, const char *path, const char *fmt, ...) {
     va_end(ap);
     cli_errf(c->err, c->errlen, "%s: %s%s%s", c->file, path, path[0] ? ": " : "", msg);
     return false;
+}
+
+/* Out of memory at path: exit 1 rather than "bad input". */
+static bool fail_nomem(ctx *c, const char *path) {
+    c->oom = true;
+    return fail(c, path, "out of memory");
 }
 
 static void resolve_path(const ctx *c, const char *rel, char *out, size_t len) {
@@ -262,6 +238,10 @@ static bool check_keys(ctx *c, const cJSON *o, const char *where, const char *co
         if (!ok) {
             char path[256];
             snprintf(path, sizeof path, "%s%s%s", where, where[0] ? "." : "", it->string);
+            size_t n = 0;
+            while (allowed[n]) n++;
+            const char *near = cfg_did_you_mean(it->string, allowed, n);
+            if (near) return fail(c, path, "unknown key (did you mean \"%s\"?)", near);
             return fail(c, path, "unknown key");
         }
     }
@@ -309,7 +289,7 @@ static bool parse_range(ctx *c, const cJSON *r, const char *where, bool log_scal
         if (whole) v = round(v); /* whole seconds, servers, ... */
         cJSON_AddItemToArray(p->values, cJSON_CreateNumber(v));
     }
-    if (!p->values) return fail(c, where, "out of memory");
+    if (!p->values) return fail_nomem(c, where);
     p->n_values = (size_t)count;
     return true;
 }
@@ -336,7 +316,7 @@ static bool parse_param(ctx *c, const cJSON *o, size_t i, sweep_param *p) {
         p->path = strdup("base");
         p->values = cJSON_Duplicate(base, true);
         p->n_values = (size_t)cJSON_GetArraySize(base);
-        return p->path && p->values ? true : fail(c, where, "out of memory");
+        return p->path && p->values ? true : fail_nomem(c, where);
     }
     static const char *const keys[] = {"path", "values", "linear", "log", NULL};
     if (!check_keys(c, o, where, keys)) return false;
@@ -350,7 +330,7 @@ static bool parse_param(ctx *c, const cJSON *o, size_t i, sweep_param *p) {
     char why[512];
     if (!path_split(path->valuestring, steps, 32, &n_steps, why, sizeof why)) return fail(c, ppath, "%s", why);
     p->path = strdup(path->valuestring);
-    if (!p->path) return fail(c, where, "out of memory");
+    if (!p->path) return fail_nomem(c, where);
     const cJSON *values = cJSON_GetObjectItemCaseSensitive(o, "values");
     const cJSON *lin = cJSON_GetObjectItemCaseSensitive(o, "linear");
     const cJSON *lg = cJSON_GetObjectItemCaseSensitive(o, "log");
@@ -372,7 +352,7 @@ static bool parse_param(ctx *c, const cJSON *o, size_t i, sweep_param *p) {
         }
     p->values = cJSON_Duplicate(values, true);
     p->n_values = (size_t)k;
-    return p->values ? true : fail(c, where, "out of memory");
+    return p->values ? true : fail_nomem(c, where);
 }
 
 /* Reads and caches base files by name so that a base dimension reads each
@@ -392,27 +372,40 @@ static void base_cache_free(base_cache *b) {
     free(b->docs);
 }
 
-static const cJSON *base_get(ctx *c, base_cache *b, const char *rel, const char *where) {
+/* Records a file the sweep read (for the output checks of the CLI). */
+static bool add_input(ctx *c, sweep_spec *sw, const char *path) {
+    char **grown = realloc(sw->inputs, (sw->n_inputs + 1) * sizeof *grown);
+    if (!grown) return fail_nomem(c, "");
+    sw->inputs = grown;
+    if (!(sw->inputs[sw->n_inputs] = strdup(path))) return fail_nomem(c, "");
+    sw->n_inputs++;
+    return true;
+}
+
+static const cJSON *base_get(ctx *c, sweep_spec *sw, base_cache *b, const char *rel, const char *where) {
     for (size_t i = 0; i < b->n; i++)
         if (strcmp(b->names[i], rel) == 0) return b->docs[i];
-    char path[4096 + 256], why[512];
+    char path[4096 + 256], why[768];
     resolve_path(c, rel, path, sizeof path);
-    char *text = read_file(path, why, sizeof why);
-    if (!text) {
+    char *text = NULL;
+    cfg_status st = cfg_read_file(path, &text, why, sizeof why);
+    cJSON *doc = NULL;
+    if (st == CFG_OK) st = cfg_parse_json(path, text, &doc, why, sizeof why);
+    free(text);
+    if (st != CFG_OK) {
+        c->oom |= st == CFG_EFAIL;
         fail(c, where, "%s", why);
         return NULL;
     }
-    const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithOpts(text, &end, true);
-    if (!doc || !cJSON_IsObject(doc)) {
-        size_t line = 1;
-        for (const char *q = text; end && q < end && *q; q++) line += *q == '\n';
-        fail(c, where, "%s: line %zu: not a valid JSON object", path, line);
-        free(text);
+    if (!cJSON_IsObject(doc)) {
+        fail(c, where, "%s: the top level must be a JSON object", path);
         cJSON_Delete(doc);
         return NULL;
     }
-    free(text);
+    if (!add_input(c, sw, path)) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
     char **names = realloc(b->names, (b->n + 1) * sizeof *names);
     if (names) b->names = names;
     cJSON **docs = realloc(b->docs, (b->n + 1) * sizeof *docs);
@@ -421,7 +414,7 @@ static const cJSON *base_get(ctx *c, base_cache *b, const char *rel, const char 
     if (!names || !docs || !name) {
         free(name);
         cJSON_Delete(doc);
-        fail(c, where, "out of memory");
+        fail_nomem(c, where);
         return NULL;
     }
     b->names[b->n] = name;
@@ -453,16 +446,18 @@ static bool expand_point(ctx *c, sweep_spec *sw, base_cache *bc, const char *bas
     char where[96];
     snprintf(where, sizeof where, "points[%zu]", k);
     if (!rel) return fail(c, "base", "is required (a scenario file relative to the sweep file)");
-    const cJSON *base = base_get(c, bc, rel, base_rel && rel == base_rel ? "base" : where);
+    const cJSON *base = base_get(c, sw, bc, rel, base_rel && rel == base_rel ? "base" : where);
     if (!base) return false;
     cJSON *doc = cJSON_Duplicate(base, true), *params = cJSON_CreateObject();
     bool ok = doc && params;
+    if (!ok) fail_nomem(c, where);
     char why[512] = "out of memory";
     for (const cJSON *it = set ? set->child : NULL; ok && it; it = it->next) {
         ok = sweep_json_set(doc, it->string, it, why, sizeof why);
         if (!ok) {
             char spath[256];
             snprintf(spath, sizeof spath, "set.%s", it->string);
+            c->oom |= strcmp(why, "out of memory") == 0;
             fail(c, spath, "%s", why);
         }
     }
@@ -475,16 +470,17 @@ static bool expand_point(ctx *c, sweep_spec *sw, base_cache *bc, const char *bas
             if (!ok) {
                 char ppath[64];
                 snprintf(ppath, sizeof ppath, "parameters[%zu].path", i);
+                c->oom |= strcmp(why, "out of memory") == 0;
                 fail(c, ppath, "%s", why);
             }
         } else if (!ok)
-            fail(c, where, "out of memory");
+            fail_nomem(c, where);
     }
     if (ok) {
         pt->parameters = cJSON_PrintUnformatted(params);
         pt->scenario_json = cJSON_Print(doc);
         ok = pt->parameters && pt->scenario_json;
-        if (!ok) fail(c, where, "out of memory");
+        if (!ok) fail_nomem(c, where);
     }
     cJSON_Delete(doc);
     cJSON_Delete(params);
@@ -493,6 +489,7 @@ static bool expand_point(ctx *c, sweep_spec *sw, base_cache *bc, const char *bas
     char label[4096 + 64], serr[1024];
     snprintf(label, sizeof label, "%s: %s", c->file, where);
     if (!scenario_parse(&pt->sc, label, pt->scenario_json, serr, sizeof serr)) {
+        c->oom |= pt->sc.out_of_memory;
         cli_errf(c->err, c->errlen, "%s (point parameters %s)", serr, pt->parameters);
         return false;
     }
@@ -509,18 +506,19 @@ bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, 
     }
     sw->file = strdup(file);
     sw->text = strdup(text);
-    if (!sw->file || !sw->text) return fail(&c, "", "out of memory");
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(text, &end, true);
-    if (!root) {
-        size_t line = 1, col = 1;
-        for (const char *q = text; end && q < end && *q; q++) {
-            if (*q == '\n')
-                line++, col = 1;
-            else
-                col++;
-        }
-        cli_errf(err, errlen, "%s: line %zu, column %zu: not valid JSON", file, line, col);
+    if (!sw->file || !sw->text) {
+        sw->out_of_memory = true;
+        return fail(&c, "", "out of memory");
+    }
+    cJSON *root = NULL;
+    cfg_status st = cfg_parse_json(file, text, &root, err, errlen);
+    if (st != CFG_OK) {
+        sw->out_of_memory = st == CFG_EFAIL;
+        return false;
+    }
+    if (!add_input(&c, sw, file)) {
+        sw->out_of_memory = true;
+        cJSON_Delete(root);
         return false;
     }
     bool ok = false;
@@ -602,7 +600,7 @@ bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, 
     }
     sw->params = calloc(np ? np : 1, sizeof *sw->params);
     if (!sw->params) {
-        fail(&c, "", "out of memory");
+        fail_nomem(&c, "");
         goto out;
     }
     bool have_base_dim = false;
@@ -662,7 +660,7 @@ bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, 
     size_t nm = metrics ? (size_t)cJSON_GetArraySize(metrics) : sizeof default_metrics / sizeof default_metrics[0];
     sw->metrics = calloc(nm, sizeof *sw->metrics);
     if (!sw->metrics) {
-        fail(&c, "", "out of memory");
+        fail_nomem(&c, "");
         goto out;
     }
     for (size_t i = 0; i < nm; i++) {
@@ -687,7 +685,7 @@ bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, 
         sw->metrics[i] = strdup(m);
         sw->n_metrics = i + 1;
         if (!sw->metrics[i]) {
-            fail(&c, "", "out of memory");
+            fail_nomem(&c, "");
             goto out;
         }
     }
@@ -697,7 +695,7 @@ bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, 
 
     sw->points = calloc((size_t)n_points, sizeof *sw->points);
     if (!sw->points) {
-        fail(&c, "", "out of memory");
+        fail_nomem(&c, "");
         goto out;
     }
     for (size_t k = 0; k < n_points; k++) {
@@ -711,7 +709,7 @@ bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, 
     size_t tlen = strlen(text), hlen = tlen + 1 + (size_t)n_points * 65;
     char *h = malloc(hlen);
     if (!h) {
-        fail(&c, "", "out of memory");
+        fail_nomem(&c, "");
         goto out;
     }
     memcpy(h, text, tlen);
@@ -723,19 +721,20 @@ bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, 
     cli_sha256_hex(h, hlen, sw->sha256);
     free(h);
     ok = sw->name != NULL;
-    if (!ok) fail(&c, "", "out of memory");
+    if (!ok) fail_nomem(&c, "");
 out:
     base_cache_free(&bc);
     cJSON_Delete(root);
+    sw->out_of_memory = !ok && c.oom;
     return ok;
 }
 
 bool sweep_load(sweep_spec *sw, const char *file, char *err, size_t errlen) {
-    char why[512];
-    char *text = read_file(file, why, sizeof why);
-    if (!text) {
+    char *text = NULL;
+    cfg_status st = cfg_read_file(file, &text, err, errlen);
+    if (st != CFG_OK) {
         memset(sw, 0, sizeof *sw);
-        cli_errf(err, errlen, "%s", why);
+        sw->out_of_memory = st == CFG_EFAIL;
         return false;
     }
     bool ok = sweep_parse(sw, file, text, err, errlen);
@@ -757,6 +756,8 @@ void sweep_free(sweep_spec *sw) {
         scenario_free(&sw->points[i].sc);
     }
     free(sw->points);
+    for (size_t i = 0; i < sw->n_inputs; i++) free(sw->inputs[i]);
+    free(sw->inputs);
     free(sw->file);
     free(sw->text);
     free(sw->name);

@@ -77,11 +77,19 @@ typedef struct sweep_spec {
     uint32_t baseline_point;
     sweep_point *points;
     size_t n_points;
-    rec_backend backend; /* not part of the sweep file: where the kernels run (--backend, resolved) */
+    /* Not part of the sweep file (nor of its SHA-256): how it runs. */
+    rec_backend backend; /* where the kernels run (--backend, resolved) */
+    uint64_t max_events; /* per replica (--max-events; 0: no limit) */
+    char **inputs;       /* every file the sweep read: the sweep file, then base files as opened */
+    size_t n_inputs;
+    bool out_of_memory; /* after a failed parse or load: memory or I/O failed, not the input */
 } sweep_spec;
 
 /* Parses and expands text (the content of `file`; base paths are relative
- * to file's directory). False with a message; call sweep_free either way. */
+ * to file's directory). False with a message (and sw->out_of_memory when
+ * that was the cause, not the input); call sweep_free either way. The
+ * sweep file and its base files are read with cfg_read_file and
+ * cfg_parse_json (size limit, nesting depth, duplicate keys). */
 bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, size_t errlen);
 bool sweep_load(sweep_spec *sw, const char *file, char *err, size_t errlen);
 void sweep_free(sweep_spec *sw);

@@ -3,9 +3,11 @@
 #include "sim/cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,10 +46,22 @@ int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, world_cache *cache, 
     uint64_t seed = sweep_unit_seed(sw, unit);
     world_result r;
     char why[1024];
-    const world_options opts = {.backend = sw->backend, .cache = cache};
+    /* One event more than the budget: a replica that needs exactly the
+     * budget finishes, one that needs more is caught below. */
+    const world_options opts = {
+        .backend = sw->backend, .cache = cache, .max_events = sw->max_events ? sw->max_events + 1 : 0};
     if (world_run(&sw->points[point].sc, &opts, seed, &r, why, sizeof why) != 0) {
         world_result_free(&r);
         cli_errf(err, errlen, "point %u seed %llu: %s", (unsigned)point, (unsigned long long)seed, why);
+        return -1;
+    }
+    if (sw->max_events && r.metrics.events > sw->max_events) {
+        world_result_free(&r);
+        cli_errf(err, errlen,
+                 "point %u seed %llu: stopped after %llu events, the budget of one replica (--max-events): the "
+                 "scenario schedules events faster than they can be simulated (check its periods and interarrival "
+                 "times), or raise --max-events",
+                 (unsigned)point, (unsigned long long)seed, (unsigned long long)sw->max_events);
         return -1;
     }
     r.metrics.point = point;
@@ -103,19 +117,30 @@ static int journal_sync(sweep_exec *x) {
     return 0;
 }
 
+/* The checksum of a record binds it to its sweep: the sweep's SHA-256,
+ * then the record's bytes. Returns false when out of memory. */
+static bool record_checksum(const sweep_exec *x, const unsigned char head[RECORD_HEAD], const replica_metrics *row,
+                            const incident_record *inc, size_t n, uint64_t *sum) {
+    XXH3_state_t *st = XXH3_createState();
+    if (!st) return false;
+    XXH3_64bits_reset(st);
+    XXH3_64bits_update(st, x->sw->sha256, 64);
+    XXH3_64bits_update(st, head, RECORD_HEAD);
+    XXH3_64bits_update(st, row, sizeof *row);
+    if (n) XXH3_64bits_update(st, inc, n * sizeof *inc);
+    *sum = XXH3_64bits_digest(st);
+    XXH3_freeState(st);
+    return true;
+}
+
 static int journal_append(sweep_exec *x, uint64_t unit) {
     unsigned char head[RECORD_HEAD], tail[8];
     put32(head, RECORD_MAGIC);
     put32(head + 4, (uint32_t)x->n_inc[unit]);
     put64(head + 8, unit);
-    XXH3_state_t *st = XXH3_createState();
-    if (!st) return -1;
-    XXH3_64bits_reset(st);
-    XXH3_64bits_update(st, head, sizeof head);
-    XXH3_64bits_update(st, &x->rows[unit], sizeof x->rows[unit]);
-    if (x->n_inc[unit]) XXH3_64bits_update(st, x->inc[unit], x->n_inc[unit] * sizeof(incident_record));
-    put64(tail, XXH3_64bits_digest(st));
-    XXH3_freeState(st);
+    uint64_t sum;
+    if (!record_checksum(x, head, &x->rows[unit], x->inc[unit], x->n_inc[unit], &sum)) return -1;
+    put64(tail, sum);
     FILE *f = x->journal;
     if (fwrite(head, sizeof head, 1, f) != 1 || fwrite(&x->rows[unit], sizeof x->rows[unit], 1, f) != 1 ||
         (x->n_inc[unit] && fwrite(x->inc[unit], sizeof(incident_record), x->n_inc[unit], f) != x->n_inc[unit]) ||
@@ -124,12 +149,31 @@ static int journal_append(sweep_exec *x, uint64_t unit) {
     return 0;
 }
 
+/* A record whose checksum holds but whose rows are not those of the unit it
+ * claims was not torn by a crash: it was edited or belongs elsewhere. */
+static bool record_matches_slot(const sweep_exec *x, uint64_t unit, const replica_metrics *row,
+                                const incident_record *inc, size_t n, uint32_t *point, uint64_t *seed) {
+    uint32_t want_point = sweep_unit_point(x->sw, unit);
+    uint64_t want_seed = sweep_unit_seed(x->sw, unit);
+    *point = row->point;
+    *seed = row->seed;
+    if (row->point != want_point || row->seed != want_seed) return false;
+    for (size_t i = 0; i < n; i++)
+        if (inc[i].point != want_point || inc[i].seed != want_seed) {
+            *point = inc[i].point;
+            *seed = inc[i].seed;
+            return false;
+        }
+    return true;
+}
+
 /* Reads the records after the header; stops at the first torn or corrupt
- * one and cuts the file there. */
+ * one and cuts the file there. A whole record that does not belong to its
+ * slot (point, seed) is refused: the journal was altered. */
 static int journal_replay(sweep_exec *x, char *err, size_t errlen) {
     FILE *f = x->journal;
     long good = JOURNAL_HEADER;
-    for (;;) {
+    for (uint64_t k = 0;; k++) {
         unsigned char head[RECORD_HEAD], tail[8];
         if (fread(head, sizeof head, 1, f) != 1) break;
         uint32_t n = get32(head + 4);
@@ -148,21 +192,26 @@ static int journal_replay(sweep_exec *x, char *err, size_t errlen) {
             free(inc);
             break;
         }
-        XXH3_state_t *st = XXH3_createState();
-        if (!st) {
+        uint64_t sum;
+        if (!record_checksum(x, head, &row, inc, n, &sum)) {
             free(inc);
             cli_errf(err, errlen, "out of memory");
             return SWEEP_EFAIL;
         }
-        XXH3_64bits_reset(st);
-        XXH3_64bits_update(st, head, sizeof head);
-        XXH3_64bits_update(st, &row, sizeof row);
-        if (n) XXH3_64bits_update(st, inc, n * sizeof *inc);
-        bool ok = XXH3_64bits_digest(st) == get64(tail);
-        XXH3_freeState(st);
-        if (!ok) {
+        if (sum != get64(tail)) {
             free(inc);
             break;
+        }
+        uint32_t point;
+        uint64_t seed;
+        if (!record_matches_slot(x, unit, &row, inc, n, &point, &seed)) {
+            free(inc);
+            cli_errf(err, errlen,
+                     "%s: record %llu is the slot of point %u seed %llu but holds point %u seed %llu: the journal was "
+                     "altered; refusing to resume from it (use --fresh to discard it)",
+                     x->opts.journal_path, (unsigned long long)k, (unsigned)sweep_unit_point(x->sw, unit),
+                     (unsigned long long)sweep_unit_seed(x->sw, unit), (unsigned)point, (unsigned long long)seed);
+            return SWEEP_EUSAGE;
         }
         good = ftell(f);
         if (x->done[unit]) { /* written twice: count it once */
@@ -183,58 +232,178 @@ static int journal_replay(sweep_exec *x, char *err, size_t errlen) {
     return SWEEP_OK;
 }
 
+/* Writes the whole header at the start of fd and syncs it. */
+static int write_header(int fd, const unsigned char h[JOURNAL_HEADER]) {
+    if (ftruncate(fd, 0) != 0) return -1;
+    size_t done = 0;
+    while (done < JOURNAL_HEADER) {
+        ssize_t w = pwrite(fd, h + done, JOURNAL_HEADER - done, (off_t)done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        done += (size_t)w;
+    }
+    return fsync(fd);
+}
+
+/* Wraps the locked journal fd in x->journal, positioned at its end. */
+static int journal_adopt(sweep_exec *x, int fd, char *err, size_t errlen) {
+    x->journal = fdopen(fd, "r+b");
+    if (!x->journal || fseek(x->journal, 0, SEEK_END) != 0) {
+        cli_errf(err, errlen, "%s: cannot open the journal: %s", x->opts.journal_path, strerror(errno));
+        if (!x->journal) close(fd);
+        return SWEEP_EFAIL;
+    }
+    x->last_sync = sweep_now();
+    return SWEEP_OK;
+}
+
+/* A new journal: written and locked under a temporary name (O_EXCL, no
+ * symbolic link followed), then linked into place, so that no other run
+ * ever sees it unlocked or without its header. */
+static int journal_create(sweep_exec *x, const unsigned char want[JOURNAL_HEADER], char *err, size_t errlen) {
+    const char *path = x->opts.journal_path;
+    char tmp[4352];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0) /* ours, from a process that had our PID */
+        fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        cli_errf(err, errlen, "%s: cannot create the journal: %s", path, strerror(errno));
+        return SWEEP_EFAIL;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0 || write_header(fd, want) != 0) {
+        cli_errf(err, errlen, "%s: cannot create the journal: %s", path, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        return SWEEP_EFAIL;
+    }
+    if (link(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        close(fd);
+        if (e == EEXIST) {
+            cli_errf(err, errlen, "%s appeared while this run started: another firedrill is running into this output",
+                     path);
+            return SWEEP_EUSAGE;
+        }
+        /* A file system without hard links: create it in place. */
+        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0 || write_header(fd, want) != 0) {
+            cli_errf(err, errlen, "%s: cannot create the journal: %s", path, strerror(errno));
+            if (fd >= 0) close(fd);
+            return SWEEP_EFAIL;
+        }
+        return journal_adopt(x, fd, err, errlen);
+    }
+    unlink(tmp);
+    return journal_adopt(x, fd, err, errlen);
+}
+
 static int journal_open(sweep_exec *x, char *err, size_t errlen) {
     const char *path = x->opts.journal_path;
     unsigned char want[JOURNAL_HEADER];
     journal_header(x, want);
     struct stat st;
-    bool exists = stat(path, &st) == 0;
-    if (exists && !x->opts.resume && !x->opts.fresh) {
-        cli_errf(err, errlen,
-                 "%s exists: an earlier run into this output was interrupted; rerun with --resume to "
-                 "continue it, or --fresh to discard it",
+    if (lstat(path, &st) != 0) {
+        if (errno != ENOENT) {
+            cli_errf(err, errlen, "%s: %s", path, strerror(errno));
+            return SWEEP_EFAIL;
+        }
+        return journal_create(x, want, err, errlen);
+    }
+    if (S_ISLNK(st.st_mode)) {
+        cli_errf(err, errlen, "%s is a symbolic link: firedrill does not follow links for its journal (remove it)",
                  path);
         return SWEEP_EUSAGE;
     }
-    if (exists && x->opts.resume) {
-        x->journal = fopen(path, "r+b");
-        if (!x->journal) {
-            cli_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-            return SWEEP_EFAIL;
-        }
-        unsigned char have[JOURNAL_HEADER];
-        size_t got = fread(have, 1, sizeof have, x->journal);
-        if (got == sizeof have && memcmp(have, want, sizeof have) == 0) return journal_replay(x, err, errlen);
-        if (got == sizeof have && memcmp(have, JOURNAL_MAGIC, 8) == 0 && get64(have + 120) == XXH3_64bits(have, 120)) {
-            cli_errf(
-                err, errlen,
-                "%s belongs to another run, sweep, shard, backend or build (%.12s.., shard %u/%u; this one: %.12s.., "
-                "shard %u/%u): use --fresh to discard it",
-                path, (const char *)have + 40, get32(have + 20), get32(have + 24), x->sw->sha256, x->opts.shard_k,
-                x->opts.shard_n);
-            return SWEEP_EUSAGE;
-        }
-        if (got == sizeof have) {
-            cli_errf(err, errlen, "%s: not a firedrill journal: use --fresh to overwrite it", path);
-            return SWEEP_EUSAGE;
-        }
-        /* A header cut short (killed while creating the journal): nothing
-         * was recorded yet, so start it again. */
-        fclose(x->journal);
-        x->journal = NULL;
+    if (!S_ISREG(st.st_mode)) {
+        cli_errf(err, errlen, "%s exists and is not a regular file: it cannot be this output's journal", path);
+        return SWEEP_EUSAGE;
     }
-    x->journal = fopen(path, "w+b");
-    if (!x->journal || fwrite(want, sizeof want, 1, x->journal) != 1 || journal_sync(x) != 0) {
-        cli_errf(err, errlen, "%s: cannot create the journal: %s", path, strerror(errno));
+    int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        cli_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return SWEEP_EFAIL;
     }
-    return SWEEP_OK;
+    /* The lock is held until the journal is removed or the process ends
+     * (kill -9 included): a journal nobody holds is one to resume. */
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        if (e == EWOULDBLOCK)
+            cli_errf(err, errlen,
+                     "%s is locked: another firedrill is running into this output now; wait for it to finish, or "
+                     "write elsewhere with -o",
+                     path);
+        else
+            cli_errf(err, errlen, "%s: cannot lock: %s", path, strerror(e));
+        return e == EWOULDBLOCK ? SWEEP_EUSAGE : SWEEP_EFAIL;
+    }
+    if (!x->opts.resume && !x->opts.fresh) {
+        close(fd);
+        cli_errf(err, errlen,
+                 "%s exists: an earlier run into this output did not finish (it was interrupted, killed or failed); "
+                 "rerun with --resume to continue it, or --fresh to discard it",
+                 path);
+        return SWEEP_EUSAGE;
+    }
+    if (x->opts.fresh) {
+        if (write_header(fd, want) != 0) {
+            cli_errf(err, errlen, "%s: cannot rewrite the journal: %s", path, strerror(errno));
+            close(fd);
+            return SWEEP_EFAIL;
+        }
+        return journal_adopt(x, fd, err, errlen);
+    }
+    unsigned char have[JOURNAL_HEADER];
+    ssize_t got = pread(fd, have, sizeof have, 0);
+    if (got == (ssize_t)sizeof have && memcmp(have, want, sizeof have) == 0) {
+        int rc = journal_adopt(x, fd, err, errlen);
+        if (rc == SWEEP_OK && fseek(x->journal, JOURNAL_HEADER, SEEK_SET) != 0) rc = SWEEP_EFAIL;
+        return rc == SWEEP_OK ? journal_replay(x, err, errlen) : rc;
+    }
+    if (got == (ssize_t)sizeof have && memcmp(have, JOURNAL_MAGIC, 8) == 0 &&
+        get64(have + 120) == XXH3_64bits(have, 120)) {
+        close(fd);
+        cli_errf(err, errlen,
+                 "%s belongs to another run, sweep, shard, backend or build (%.12s.., shard %u/%u; this one: %.12s.., "
+                 "shard %u/%u): use --fresh to discard it",
+                 path, (const char *)have + 40, get32(have + 20), get32(have + 24), x->sw->sha256, x->opts.shard_k,
+                 x->opts.shard_n);
+        return SWEEP_EUSAGE;
+    }
+    if (got == (ssize_t)sizeof have) {
+        close(fd);
+        cli_errf(err, errlen, "%s: not a firedrill journal: use --fresh to overwrite it", path);
+        return SWEEP_EUSAGE;
+    }
+    /* A header cut short (power lost while creating it): nothing was
+     * recorded yet, so start it again. */
+    if (write_header(fd, want) != 0) {
+        cli_errf(err, errlen, "%s: cannot rewrite the journal: %s", path, strerror(errno));
+        close(fd);
+        return SWEEP_EFAIL;
+    }
+    return journal_adopt(x, fd, err, errlen);
 }
 
 void sweep_exec_remove_journal(sweep_exec *x) {
+    /* Unlinked while still locked: no other run can take it over between
+     * the two steps. */
+    if (x->journal && x->opts.journal_path) unlink(x->opts.journal_path);
     if (x->journal) fclose(x->journal);
     x->journal = NULL;
-    if (x->opts.journal_path) unlink(x->opts.journal_path);
+}
+
+uint64_t sweep_exec_abandon(sweep_exec *x) {
+    uint64_t kept = x->n_resumed + x->n_journaled;
+    if (!kept) {
+        sweep_exec_remove_journal(x);
+    } else if (x->journal) {
+        fflush(x->journal);
+        fsync(fileno(x->journal));
+    }
+    return kept;
 }
 
 /* ---- setup ------------------------------------------------------------------------- */
@@ -266,6 +435,7 @@ int sweep_exec_init(sweep_exec *x, const sweep_spec *sw, const sweep_opts *opts,
     x->pending = calloc(x->n_mine ? x->n_mine : 1, sizeof *x->pending);
     x->finished = calloc(x->n_mine ? x->n_mine : 1, sizeof *x->finished);
     if (!x->pending || !x->finished) {
+        sweep_exec_abandon(x); /* a journal just created goes again */
         cli_errf(err, errlen, "out of memory");
         return SWEEP_EFAIL;
     }

@@ -8,13 +8,21 @@
  * finished unit:
  *     u32 magic "FDRC", u32 n_incidents, u64 unit,
  *     replica_metrics, incident_record[n_incidents],
- *     u64 XXH3_64bits of the record's preceding bytes.
+ *     u64 XXH3_64bits of the sweep's SHA-256 (64 hex digits) and the
+ *         record's preceding bytes (a record is bound to its sweep).
  * Records are flushed to the kernel as soon as they are written (a kill -9
  * loses nothing written) and fsync'ed at most once a second. Reading stops
  * at the first short or corrupt record (a torn final write), truncates the
- * file there, and ignores a unit seen twice. Records hold raw structs: a
- * journal is resumed by the same build on the same machine architecture
- * (the header checks the struct sizes).
+ * file there, and ignores a unit seen twice; a whole record whose rows are
+ * not of the (point, seed) of its unit is refused (SWEEP_EUSAGE). Records
+ * hold raw structs: a journal is resumed by the same build on the same
+ * machine architecture (the header checks the struct sizes).
+ *
+ * The journal is never reached through a symbolic link, is created under a
+ * temporary name with O_EXCL and linked into place, and is held under an
+ * advisory lock (flock) from sweep_exec_init until it is removed or the
+ * process ends: a second run into the same output is refused as such, and
+ * a journal that nobody holds is one to resume.
  *
  * All state lives in sweep_exec; the MPI driver (sweep_mpi.c) uses the same
  * functions from its dispatcher loop. */
@@ -108,6 +116,10 @@ int sweep_exec_collect(const sweep_exec *x, replica_metrics **rows, size_t *n_ro
 
 /* After the results file is renamed into place: the journal goes. */
 void sweep_exec_remove_journal(sweep_exec *x);
+/* After a failure: a journal that holds no finished replica goes (nothing
+ * to resume: the next run starts clean); otherwise it is synced and kept.
+ * Returns the finished replicas it keeps. */
+uint64_t sweep_exec_abandon(sweep_exec *x);
 
 double sweep_now(void);
 

@@ -19,6 +19,16 @@
  * without them, so a model that cancels constantly uses bounded memory. */
 #define SIM_QUEUE_COMPACT_MIN_DEAD 4096u
 
+/* Events one replica may process unless `--max-events` says otherwise. A
+ * 30-day replica of the reference scenario takes about 10^4 events, one of
+ * 16 regions x 100,000 servers about 4 x 10^5, a request-level one about 2
+ * per request (10^7 is some 5 million requests, a second of work). A
+ * scenario that schedules faster than it can be simulated is refused
+ * before it starts when scenario_event_floor says it needs more, else
+ * stopped here: an event that records an incident costs about 250 bytes,
+ * so the budget also bounds such a replica's memory to a few GiB. */
+#define SIM_DEFAULT_MAX_EVENTS 10000000ull
+
 /* Named random streams per simulation; models ask for a few per entity kind. */
 #define SIM_STREAM_NAME_MAX 64
 

@@ -19,9 +19,11 @@ expect_status 2 "unknown benchmark" -- "$FIREDRILL" bench nothing
 
 expect_status 0 "bench phold" -- "$FIREDRILL" bench phold --lps 100 --events 20000 --seed 3
 expect_match "$out" "^phold lps=100 init=1 remote=1 lookahead=0 events=20000 sim_time_s=[0-9.]+ wall_s=[0-9.]+ events_per_s=[0-9]+ peak_rss_kb=[0-9]+" "phold prints its one line"
-first=$(sed 's/.*checksum=//' <<<"$out")
+first=$(sed -E 's/.*checksum=([0-9a-f]+).*/\1/' <<<"$out")
+expect_match "$out" "bare_heap_events_per_s=[0-9]+ ratio_to_bare_heap=[0-9.]+ same_trace=yes" \
+    "the bare heap baseline runs the same trace"
 expect_status 0 "bench phold again" -- "$FIREDRILL" bench phold --lps 100 --events 20000 --seed 3
-expect_match "$(sed 's/.*checksum=//' <<<"$out")" "^$first\$" "same seed, same event trace"
+expect_match "$(sed -E 's/.*checksum=([0-9a-f]+).*/\1/' <<<"$out")" "^$first\$" "same seed, same event trace"
 
 expect_status 0 "bench kernels --quick" -- "$FIREDRILL" bench kernels --backend cpu --quick
 expect_match "$out" "bench=mlp .*ratio=" "kernel bench prints ratios against its bounds"

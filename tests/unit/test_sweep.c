@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "sim/sweep.h"
 #include "sim/sweep_run.h"
 
@@ -179,6 +181,19 @@ static void test_errors_name_file_path_reason(void **state) {
     expect_error("{\"seeds\": 2}", FILE_LABEL ": base: is required");
     expect_error("{\"base\": \"../nope.json\"}", FILE_LABEL ": base: cannot read scenarios/sweeps/../nope.json");
     expect_error("{\"base\": \"../seed_case.json\",", FILE_LABEL ": line 1");
+    /* Issue 14: duplicate keys, "did you mean", a directory as base file,
+     * nesting depth. */
+    expect_error("{\"base\": \"../seed_case.json\", \"seeds\": 2, \"seeds\": 3}", FILE_LABEL ": seeds: duplicate key");
+    expect_error(
+        "{\"base\": \"../seed_case.json\", \"parameters\": [{\"path\": \"failover.fencing_s\", \"values\": [1],"
+        " \"path\": \"failover.switchover_s\"}]}",
+        FILE_LABEL ": parameters[0].path: duplicate key");
+    expect_error("{\"base\": \"../seed_case.json\", \"seed\": 3}",
+                 FILE_LABEL ": seed: unknown key (did you mean \"seeds\"?)");
+    expect_error("{\"base\": \"..\"}", FILE_LABEL ": base: cannot read scenarios/sweeps/..: it is a directory");
+    expect_error("{\"base\": \"../seed_case.json\", \"set\": {\"x\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+                 "[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}}",
+                 "too deep");
 }
 
 static void test_json_set_creates_missing_objects(void **state) {
@@ -315,6 +330,113 @@ static void test_journal_resumes_after_torn_record(void **state) {
     sweep_free(&sw);
 }
 
+/* A record edited with its checksum recomputed (as a person with a hex
+ * editor and xxhsum would) and moved to another replica's (point, seed) is
+ * refused: replay checks every record against the slot it claims. */
+static void test_journal_record_is_bound_to_its_slot(void **state) {
+    (void)state;
+    sweep_spec sw;
+    char err[2048], journal[] = "/tmp/firedrill-test-sweep-XXXXXX";
+    int fd = mkstemp(journal);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(journal);
+    assert_true(parse(&sw, tiny, err, sizeof err));
+    replica_metrics *r1;
+    incident_record *i1;
+    size_t n1, m1;
+    run_all(&sw, 2, journal, false, &r1, &n1, &i1, &m1, NULL);
+    FILE *f = fopen(journal, "r+b");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    unsigned char *buf = malloc((size_t)size);
+    fseek(f, 0, SEEK_SET);
+    assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+    /* The first record, after the 128-byte header: its row says the seed
+     * of another unit, its incidents too. */
+    unsigned char *rec = buf + 128;
+    uint32_t n;
+    uint64_t unit;
+    memcpy(&n, rec + 4, 4);
+    memcpy(&unit, rec + 8, 8);
+    replica_metrics row;
+    memcpy(&row, rec + 16, sizeof row);
+    assert_int_equal(row.seed, sweep_unit_seed(&sw, unit));
+    uint64_t forged_seed = row.seed == sw.first_seed ? row.seed + 1 : row.seed - 1;
+    row.seed = forged_seed;
+    row.availability_time = 12345;
+    memcpy(rec + 16, &row, sizeof row);
+    incident_record *inc = (incident_record *)(void *)(rec + 16 + sizeof row);
+    for (uint32_t i = 0; i < n; i++) {
+        incident_record one;
+        memcpy(&one, &inc[i], sizeof one);
+        one.seed = forged_seed;
+        memcpy(&inc[i], &one, sizeof one);
+    }
+    size_t body = 16 + sizeof row + (size_t)n * sizeof(incident_record);
+    /* The checksum as the journal computes it: sweep SHA-256, then the record. */
+    XXH3_state_t *st = XXH3_createState();
+    XXH3_64bits_reset(st);
+    XXH3_64bits_update(st, sw.sha256, 64);
+    XXH3_64bits_update(st, rec, body);
+    uint64_t sum = XXH3_64bits_digest(st);
+    XXH3_freeState(st);
+    memcpy(rec + body, &sum, 8);
+    fseek(f, 0, SEEK_SET);
+    assert_int_equal(fwrite(buf, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    free(buf);
+    sweep_opts o = {.shard_k = 0, .shard_n = 1, .resume = true, .journal_path = journal};
+    sweep_exec x;
+    assert_int_equal(sweep_exec_init(&x, &sw, &o, err, sizeof err), SWEEP_EUSAGE);
+    char want[256];
+    snprintf(want, sizeof want, "record 0 is the slot of point %u seed %llu but holds point %u seed %llu",
+             (unsigned)sweep_unit_point(&sw, unit), (unsigned long long)sweep_unit_seed(&sw, unit),
+             (unsigned)sweep_unit_point(&sw, unit), (unsigned long long)forged_seed);
+    if (!strstr(err, want)) fail_msg("want \"%s\" in \"%s\"", want, err);
+    assert_non_null(strstr(err, "--fresh"));
+    sweep_exec_free(&x);
+    unlink(journal);
+    free(r1), free(i1);
+    sweep_free(&sw);
+}
+
+/* A second executor on the same journal is refused while the first holds
+ * it, with a message that says so (not "interrupted"). */
+static void test_journal_is_locked_while_in_use(void **state) {
+    (void)state;
+    sweep_spec sw;
+    char err[2048], journal[] = "/tmp/firedrill-test-sweep-XXXXXX";
+    int fd = mkstemp(journal);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(journal);
+    assert_true(parse(&sw, tiny, err, sizeof err));
+    sweep_opts o = {.shard_k = 0, .shard_n = 1, .journal_path = journal};
+    sweep_exec a, b;
+    assert_int_equal(sweep_exec_init(&a, &sw, &o, err, sizeof err), SWEEP_OK);
+    for (int resume = 0; resume < 2; resume++) {
+        o.resume = resume;
+        assert_int_equal(sweep_exec_init(&b, &sw, &o, err, sizeof err), SWEEP_EUSAGE);
+        assert_non_null(strstr(err, "is locked: another firedrill is running into this output"));
+        sweep_exec_free(&b);
+    }
+    /* A failure before any replica finished leaves no journal behind. */
+    assert_int_equal(sweep_exec_abandon(&a), 0);
+    sweep_exec_free(&a);
+    assert_int_equal(access(journal, F_OK), -1);
+    /* A symbolic link in its place is not followed. */
+    assert_int_equal(symlink("/tmp/firedrill-test-sweep-nowhere", journal), 0);
+    o.resume = false;
+    assert_int_equal(sweep_exec_init(&b, &sw, &o, err, sizeof err), SWEEP_EUSAGE);
+    assert_non_null(strstr(err, "is a symbolic link"));
+    sweep_exec_free(&b);
+    assert_int_equal(access("/tmp/firedrill-test-sweep-nowhere", F_OK), -1);
+    unlink(journal);
+    sweep_free(&sw);
+}
+
 static void test_shards_partition_the_units(void **state) {
     (void)state;
     sweep_spec sw;
@@ -359,6 +481,8 @@ int main(void) {
         cmocka_unit_test(test_json_set_creates_missing_objects),
         cmocka_unit_test(test_threads_give_the_same_rows),
         cmocka_unit_test(test_journal_resumes_after_torn_record),
+        cmocka_unit_test(test_journal_record_is_bound_to_its_slot),
+        cmocka_unit_test(test_journal_is_locked_while_in_use),
         cmocka_unit_test(test_shards_partition_the_units),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
