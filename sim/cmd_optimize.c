@@ -174,6 +174,10 @@ int cmd_optimize(int argc, char **argv) {
         snprintf(default_path, sizeof default_path, "results/%s.h5", spec.sw.name);
         out_path = default_path;
     }
+    if (cli_check_output("optimize", out_path, spec.sw.inputs, spec.sw.n_inputs) != CLI_EXIT_OK) {
+        opt_free(&spec);
+        return CLI_EXIT_USAGE;
+    }
     rec_cpu_set_blas_threads(1);
     opt_result r;
     int status = CLI_EXIT_OK;

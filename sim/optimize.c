@@ -1,6 +1,5 @@
 #include "sim/optimize.h"
 
-#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -13,39 +12,10 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "models/cfg.h"
 #include "sim/sweep_run.h"
 
 /* ---- the file ------------------------------------------------------------------ */
-
-static char *read_text(const char *file, char *err, size_t errlen) {
-    FILE *f = fopen(file, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
-        return NULL;
-    }
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4097 > cap) {
-            cap = cap ? 2 * cap : 8192;
-            char *grown = cap <= (64u << 20) ? realloc(text, cap) : NULL;
-            if (!grown) break;
-            text = grown;
-        }
-        size_t got = fread(text + len, 1, cap - len - 1, f);
-        len += got;
-        if (got == 0) break;
-    }
-    bool ok = text && !ferror(f) && feof(f);
-    fclose(f);
-    if (!ok) {
-        free(text);
-        snprintf(err, errlen, "%s: cannot read (an unreadable or too large file)", file);
-        return NULL;
-    }
-    text[len] = '\0';
-    return text;
-}
 
 static bool add_constraint(opt_spec *s, const char *file, const char *path, const char *column, double target,
                            double sign, char *err, size_t errlen) {
@@ -133,10 +103,12 @@ bool opt_load(opt_spec *s, const char *file, char *err, size_t errlen) {
     s->tolerance = 0.1;
     s->n0 = 20;
     snprintf(s->objective, sizeof s->objective, "total_cost_per_year");
-    char *text = read_text(file, err, errlen);
-    if (!text) return false;
-    cJSON *root = cJSON_Parse(text);
+    char *text;
+    if (cfg_read_file(file, &text, err, errlen) != CFG_OK) return false;
+    cJSON *root = NULL;
+    cfg_status parsed = cfg_parse_json(file, text, &root, err, errlen);
     free(text);
+    if (parsed != CFG_OK) return false;
     if (!cJSON_IsObject(root)) {
         snprintf(err, errlen, "%s: not a JSON object (an optimize file is a sweep file plus targets)", file);
         cJSON_Delete(root);

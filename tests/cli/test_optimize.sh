@@ -37,6 +37,12 @@ expect_match "$err" 'targets\.max\.no_such_column: no /replicas column' "the unk
 sed 's/"seeds":20/"seeds":5,"targets":{"rto_max_s":60}/' "$tmp/bad1.json" > "$tmp/bad4.json"
 expect_status 2 "fewer seeds than n0" -- "$FIREDRILL" optimize "$tmp/bad4.json" -o "$tmp/bad.h5"
 expect_match "$err" 'seeds: 5 is the most a point may get, fewer than n0' "seeds against n0 explained"
+cp "$tmp/opt.json" "$tmp/keep.json"
+expect_status 2 "-o naming the optimize file" -- "$FIREDRILL" optimize "$tmp/opt.json" -o "$tmp/opt.json"
+cmp -s "$tmp/opt.json" "$tmp/keep.json" && echo "ok: the input is untouched" || { echo "FAIL: -o overwrote the input"; fails=$((fails + 1)); }
+printf '{"name":"dup","name":"dup2"}' > "$tmp/dup.json"
+expect_status 2 "duplicate keys" -- "$FIREDRILL" optimize "$tmp/dup.json" -o "$tmp/bad.h5"
+expect_match "$err" 'duplicate key' "the duplicate key is named"
 [[ ! -e "$tmp/bad.h5" ]] && echo "ok: bad files write nothing" || { echo "FAIL: bad files wrote results"; fails=$((fails + 1)); }
 
 finish
