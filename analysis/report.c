@@ -521,9 +521,40 @@ static void write_method(FILE *f, const report_options *o) {
             REPORT_RTO_METRIC, REPORT_RPO_METRIC, pct, SUMMARY_BOOTSTRAP_B, (unsigned long)SUMMARY_BOOTSTRAP_SEED, pct);
 }
 
-static void write_recommendation(FILE *f, const plot_data *d, const summary *s, long best, const money_costs *costs,
-                                 const report_options *o) {
+/* A file written by `firedrill optimize`: what the sequential procedure
+ * chose and spent, against the replicas the grid would have needed. */
+static void write_optimize_note(FILE *f, const report_meta *meta) {
+    cJSON *j = meta->optimize_summary ? cJSON_Parse(meta->optimize_summary) : NULL;
+    if (!j) return;
+    const cJSON *best = cJSON_GetObjectItemCaseSensitive(j, "best_point"),
+                *used = cJSON_GetObjectItemCaseSensitive(j, "replicas"),
+                *grid = cJSON_GetObjectItemCaseSensitive(j, "grid_replicas"),
+                *sure = cJSON_GetObjectItemCaseSensitive(j, "guaranteed"),
+                *conf = cJSON_GetObjectItemCaseSensitive(j, "confidence"),
+                *is_grid = cJSON_GetObjectItemCaseSensitive(j, "grid");
+    if (cJSON_IsNumber(best) && cJSON_IsNumber(used) && cJSON_IsNumber(grid) && grid->valuedouble > 0) {
+        if (cJSON_IsTrue(is_grid))
+            fprintf(f, "This file holds `firedrill optimize --grid`: every point ran every seed (%.0f replicas).\n\n",
+                    used->valuedouble);
+        else
+            fprintf(f,
+                    "This file was written by `firedrill optimize` (%s): %.0f replicas, where the exhaustive grid "
+                    "would have needed %.0f (%.1f %%). Points it eliminated early have fewer replicas, so their "
+                    "intervals below are wider. Its own choice was point %.0f, %s.\n\n",
+                    "Andradóttir and Kim 2010", used->valuedouble, grid->valuedouble,
+                    100 * used->valuedouble / grid->valuedouble, best->valuedouble,
+                    cJSON_IsTrue(sure) && cJSON_IsNumber(conf)
+                        ? (conf->valuedouble >= 0.95 ? "with its stated guarantee (confidence 0.95 or more)"
+                                                     : "with its stated guarantee")
+                        : "without the guarantee (it stopped before deciding)");
+    }
+    cJSON_Delete(j);
+}
+
+static void write_recommendation(FILE *f, const report_meta *meta, const plot_data *d, const summary *s, long best,
+                                 const money_costs *costs, const report_options *o) {
     fputs("## Recommendation\n\n", f);
+    write_optimize_note(f, meta);
     const char *cost_metric = report_cost_metric(s);
     bool total = is_per_year(cost_metric);
     if (!total)
@@ -1075,7 +1106,7 @@ int report_write(const plot_data *d, const report_meta *meta, const report_optio
     fputs("\n", f);
 
     write_question(f, &s, keys, n_keys, o);
-    write_recommendation(f, d, &s, best, costs, o);
+    write_recommendation(f, meta, d, &s, best, costs, o);
     write_costs(f, d, &s, best, costs, &po, o);
     write_frontier(f, d, &s, &po);
     write_losses(f, d, &s, best, &po, o);

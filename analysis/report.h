@@ -43,6 +43,7 @@ typedef struct report_meta {
     const char *results_path;
     const char *scenario_name, *scenario_sha256, *firedrill_version, *git_revision, *created_utc, *command;
     const char *backend, *random_streams; /* NULL: the file does not say */
+    const char *optimize_summary;         /* JSON of `firedrill optimize`, or NULL */
 } report_meta;
 
 typedef struct report_options {

@@ -78,7 +78,7 @@ typedef struct loaded {
     h5in_table replicas, incidents;
     bool have_incidents;
     h5in_points points;
-    char *name, *sha, *resolved, *version, *git, *created, *command, *backend, *streams;
+    char *name, *sha, *resolved, *version, *git, *created, *command, *backend, *streams, *optimize;
 } loaded;
 
 static void loaded_free(loaded *l) {
@@ -93,6 +93,7 @@ static void loaded_free(loaded *l) {
     free(l->created);
     free(l->backend);
     free(l->streams);
+    free(l->optimize);
     free(l->command);
     h5in_close(l->file);
     memset(l, 0, sizeof *l);
@@ -132,6 +133,7 @@ static int load(const char *cmd, const char *path, loaded *l) {
     l->command = optional_attr(l->file, "command");
     l->backend = optional_attr(l->file, "backend");
     l->streams = optional_attr(l->file, "random_streams");
+    l->optimize = optional_attr(l->file, "optimize_summary");
     if (h5in_string_dataset(l->file, "/scenario/resolved", &l->resolved, err, sizeof err) != H5IN_OK)
         l->resolved = NULL;
     return CLI_EXIT_OK;
@@ -538,8 +540,9 @@ int cmd_report(int argc, char **argv) {
         fprintf(stderr, "firedrill report: %s; writing the report without figures\n", why);
         ro.no_figures_why = why;
     }
-    report_meta meta = {path,     l.name ? l.name : "unnamed", l.sha, l.version, l.git, l.created, l.command, l.backend,
-                        l.streams};
+    report_meta meta = {
+        path,      l.name ? l.name : "unnamed", l.sha, l.version, l.git, l.created, l.command, l.backend, l.streams,
+        l.optimize};
     plot_data d = data_of(&l);
     char err[1024];
     int rc = report_write(&d, &meta, &ro, err, sizeof err);

@@ -1,6 +1,8 @@
 /* `firedrill optimize OPT.json`: the cheapest point meeting the targets,
  * sequentially (sim/optimize.h). */
 #include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +80,31 @@ static void print_guarantee(const opt_spec *s, const opt_result *r) {
                "is the best mean among the points still in contention whose target means hold\n");
 }
 
+/* A row of /optimize: one point's fate. */
+typedef struct fate_record {
+    uint32_t point;
+    char fate[16];          /* contending, infeasible, dominated, selected, stopped */
+    uint32_t by_point;      /* dominated: the point that eliminated it (UINT32_MAX: none) */
+    char infeasible_on[64]; /* infeasible: the target's column */
+    uint64_t seeds;         /* replicas run */
+    uint64_t decided_at;    /* replicas run when the fate was decided */
+    double objective_mean;
+    char estimates[256]; /* JSON: the target columns' means */
+} fate_record;
+
+#define FATE_FIELD(member, t, unit, doc)                                                                               \
+    { #member, unit, t, offsetof(fate_record, member), sizeof(((fate_record *)0)->member), doc }
+static const metric_field fate_fields[] = {
+    FATE_FIELD(point, METRIC_U32, "1", "sweep point index"),
+    FATE_FIELD(fate, METRIC_STR, "", "contending, infeasible, dominated, selected or stopped"),
+    FATE_FIELD(by_point, METRIC_U32, "1", "dominated: the point that eliminated it (4294967295: none)"),
+    FATE_FIELD(infeasible_on, METRIC_STR, "", "infeasible: the target's column"),
+    FATE_FIELD(seeds, METRIC_U64, "1", "replicas run"),
+    FATE_FIELD(decided_at, METRIC_U64, "1", "replicas run when the fate was decided"),
+    FATE_FIELD(objective_mean, METRIC_F64, "", "mean objective over the replicas run"),
+    FATE_FIELD(estimates, METRIC_STR, "", "JSON: the mean of each target's column"),
+};
+
 static int write_file(const opt_spec *s, const opt_result *r, const char *out_path, const char *command, char *err,
                       size_t errlen) {
     const sweep_spec *sw = &s->sw;
@@ -97,6 +124,40 @@ static int write_file(const opt_spec *s, const opt_result *r, const char *out_pa
         h5out_meta meta = {
             FIREDRILL_VERSION, firedrill_git_rev, sw->name,           b->sha256, rec_backend_name(sw->backend),
             command,           b->scenario_json,  b->sc.resolved_json};
+        fate_record *fates = calloc(sw->n_points, sizeof *fates);
+        char summary[1024];
+        snprintf(summary, sizeof summary,
+                 "{\"procedure\":\"Andradottir and Kim (2010), constrained fully sequential (KN)\","
+                 "\"objective\":\"%s\",\"best_point\":%d,\"replicas\":%llu,\"grid_replicas\":%llu,"
+                 "\"guaranteed\":%s,\"confidence\":%g,\"indifference\":%g,\"tolerance\":%g,\"n0\":%llu,"
+                 "\"grid\":%s}",
+                 s->objective, r->best, (unsigned long long)r->replicas, (unsigned long long)(sw->n_points * sw->seeds),
+                 r->guaranteed ? "true" : "false", s->confidence, r->delta, s->tolerance, (unsigned long long)s->n0,
+                 s->grid ? "true" : "false");
+        for (size_t i = 0; fates && i < sw->n_points; i++) {
+            const opt_point *p = &r->points[i];
+            fate_record *f = &fates[i];
+            f->point = (uint32_t)i;
+            snprintf(f->fate, sizeof f->fate, "%s", rs_fate_names[p->fate]);
+            f->by_point = p->fate == RS_DOMINATED && p->by >= 0 ? (uint32_t)p->by : UINT32_MAX;
+            if (p->fate == RS_INFEASIBLE && p->by >= 0)
+                snprintf(f->infeasible_on, sizeof f->infeasible_on, "%s", s->constraints[p->by].column);
+            f->seeds = p->seeds;
+            f->decided_at = p->decided;
+            f->objective_mean = p->objective_mean;
+            size_t len = (size_t)snprintf(f->estimates, sizeof f->estimates, "{");
+            for (size_t l = 0; l < s->n_constraints && len < sizeof f->estimates; l++)
+                len += (size_t)snprintf(f->estimates + len, sizeof f->estimates - len, "%s\"%s\":%.6g", l ? "," : "",
+                                        s->constraints[l].column, p->constraint_mean[l]);
+            if (len < sizeof f->estimates) snprintf(f->estimates + len, sizeof f->estimates - len, "}");
+        }
+        const h5out_table extra = {"optimize",
+                                   fate_fields,
+                                   sizeof fate_fields / sizeof fate_fields[0],
+                                   sizeof(fate_record),
+                                   fates,
+                                   fates ? sw->n_points : 0,
+                                   summary};
         h5out_sweep hs = {sw->name,
                           sw->sha256,
                           sw->text,
@@ -108,8 +169,12 @@ static int write_file(const opt_spec *s, const opt_result *r, const char *out_pa
                           sw->baseline_point,
                           0,
                           1,
-                          points};
-        rc = h5out_write_sweep(out_path, &meta, &hs, r->rows, r->n_rows, r->incidents, r->n_incidents, err, errlen);
+                          points,
+                          &extra};
+        rc = fates ? h5out_write_sweep(out_path, &meta, &hs, r->rows, r->n_rows, r->incidents, r->n_incidents, err,
+                                       errlen)
+                   : (snprintf(err, errlen, "out of memory"), -1);
+        free(fates);
     }
     free(points);
     free(metrics);

@@ -128,7 +128,8 @@ static int write_results(const sweep_spec *sw, const sweep_exec *x, const char *
                           sw->baseline_point,
                           x->opts.shard_k,
                           x->opts.shard_n,
-                          points};
+                          points,
+                          NULL};
         if (h5out_write_sweep(out_path, &meta, &hs, rows, n_rows, inc, n_inc, err, errlen) == 0) rc = SWEEP_OK;
     }
     free(points);
@@ -538,7 +539,8 @@ int cmd_merge(int argc, char **argv) {
                           first.baseline_point,
                           0,
                           1,
-                          first.points};
+                          first.points,
+                          NULL};
         if (h5out_write_sweep(out_path, &meta, &hs, all_rows, (size_t)n_units, all_inc, total_inc, err, sizeof err) !=
             0)
             status = CLI_EXIT_FAILED;

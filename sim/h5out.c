@@ -237,6 +237,13 @@ static int write_file(const char *path, const h5out_meta *meta, const h5out_swee
             H5Gclose(sg);
         }
         rc |= put_points(file, sw->points, (size_t)sw->n_points);
+        if (sw->extra) {
+            const h5out_table *x = sw->extra;
+            char attr[96];
+            snprintf(attr, sizeof attr, "%s_summary", x->name);
+            rc |= put_table(file, x->name, x->fields, x->n_fields, x->record_size, x->rows, x->n_rows);
+            if (x->summary_json) rc |= put_string_attr(file, attr, x->summary_json);
+        }
     }
     rc |= put_table(file, "replicas", replica_metric_fields, replica_metric_field_count, sizeof(replica_metrics),
                     replicas, n_replicas);

@@ -29,11 +29,24 @@ typedef struct h5out_point {
     char *scenario;   /* the point's scenario JSON */
 } h5out_point;
 
+/* A further compound table at the root, described by a field table (as
+ * /replicas is), with a JSON summary as the string attribute NAME_summary
+ * of the root (`firedrill optimize` writes /optimize). */
+typedef struct h5out_table {
+    const char *name;
+    const metric_field *fields;
+    size_t n_fields, record_size;
+    const void *rows;
+    size_t n_rows;
+    const char *summary_json;
+} h5out_table;
+
 /* What a sweep file adds. For a complete sweep shard_index 0, shard_count 1. */
 typedef struct h5out_sweep {
     const char *name, *sha256, *spec, *combine, *metrics_json;
     uint64_t n_points, seeds, first_seed, baseline_point, shard_index, shard_count;
     const h5out_point *points;
+    const h5out_table *extra; /* NULL: none */
 } h5out_sweep;
 
 /* One replica's event trace: /trace/<seed> (`firedrill run --trace`). */

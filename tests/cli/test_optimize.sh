@@ -20,6 +20,11 @@ replicas=$(sed -E 's/.* replicas=([0-9]+) .*/\1/' <<<"$last")
 expect_status 0 "its file summarizes" -- "$FIREDRILL" summarize "$tmp/opt.h5" --csv --metrics total_cost_per_year
 rows=$(tail -n +2 <<<"$out" | awk -F, '{ n += $5 } END { print n }')
 expect_match "$rows" "^$replicas\$" "the file holds every replica run ($replicas)"
+expect_status 0 "its fates are in /optimize" -- h5dump -d /optimize "$tmp/opt.h5"
+expect_match "$out" '"(selected|stopped|dominated|infeasible)"' "each point's fate is recorded"
+expect_status 0 "report reads it" -- "$FIREDRILL" report "$tmp/opt.h5" -o "$tmp/optrep" --rto-max 1h --rpo-max 1d
+expect_match "$(cat "$tmp/optrep/report.md")" "written by .firedrill optimize.*where the exhaustive grid would have needed 180" \
+    "the report says what the grid would have needed"
 expect_status 0 "it is deterministic for any -j" -- "$FIREDRILL" optimize "$tmp/opt.json" -j 1 -o "$tmp/opt1.h5" --quiet
 expect_match "$out" "^$(sed 's/[.]/\\./g' <<<"$last")\$" "-j 1 and -j 2 choose alike with the same replicas"
 expect_status 0 "the grid runs" -- "$FIREDRILL" optimize "$tmp/opt.json" --grid -o "$tmp/grid.h5" --quiet
