@@ -32,14 +32,13 @@ serving_state wacct_serving(const world *w) {
         for (int r = 0; r < sc->n_regions; r++) {
             if (sc->regions[r].role == ROLE_STANDBY) continue;
             total += sc->regions[r].servers;
-            if (w->region_faults[r])
+            /* Until the load balancer has switched a dead region out, its share is lost. */
+            if (w->region_faults[r] && !w->switched_out[r])
                 dead += sc->regions[r].servers;
-            else
+            else if (!w->region_faults[r])
                 up += wacct_servers_up(w, r);
         }
-        /* Until the load balancer has switched a dead region out, its share is lost. */
-        bool switched = w->phase == FO_SWITCHING || w->phase == FO_AWAITING_REPAIR;
-        st.blackhole_fraction = w->phase != FO_NONE && !switched ? dead / total : 0;
+        st.blackhole_fraction = dead / total;
         st.servers = up;
     } else {
         int p = w->primary;

@@ -23,7 +23,10 @@ typedef struct kind_ops {
 static void servers_down(world *w, unit_proc *u) { w->servers_lost[u->region] += u->servers; }
 static void servers_back(world *w, unit_proc *u) { w->servers_lost[u->region] -= u->servers; }
 static void region_down(world *w, unit_proc *u) { w->region_faults[u->region]++; }
-static void region_back(world *w, unit_proc *u) { w->region_faults[u->region]--; }
+static void region_back(world *w, unit_proc *u) {
+    w->region_faults[u->region]--;
+    wfo_region_repaired(w, u->region);
+}
 static void surge_on(world *w, unit_proc *u) { w->surge_multiplier *= u->spec->multiplier; }
 static void surge_off(world *w, unit_proc *u) { w->surge_multiplier /= u->spec->multiplier; }
 /* The WAN degrades: cross-region backups and restores slow down with it;

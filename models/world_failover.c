@@ -30,11 +30,21 @@ static int pick_standby(const world *w) {
     return -1;
 }
 
+/* Active-active serves when every faulted active region has been switched
+ * out (a repaired region rejoins: wfo_region_repaired). */
 static bool serving_ok(const world *w) {
     if (w->sc->traffic.routing != ROUTING_ACTIVE_ACTIVE) return wacct_region_ok(w, w->primary);
-    for (int r = 0; r < w->sc->n_regions; r++)
-        if (w->sc->regions[r].role != ROLE_STANDBY && w->region_faults[r]) return false;
-    return true;
+    bool any_up = false;
+    for (int r = 0; r < w->sc->n_regions; r++) {
+        if (w->sc->regions[r].role == ROLE_STANDBY) continue;
+        if (w->region_faults[r] && !w->switched_out[r]) return false;
+        any_up |= w->region_faults[r] == 0;
+    }
+    return any_up;
+}
+
+void wfo_region_repaired(world *w, int region) {
+    if (w->region_faults[region] == 0) w->switched_out[region] = false;
 }
 
 static double finite_or_0(double x) { return isfinite(x) ? x : 0; }
@@ -181,6 +191,9 @@ void wfo_complete(sim *s, void *ctx, sim_payload p) {
     incident_record *r = &w->inc[w->outage_incident];
     double now = simtime_to_s(sim_now(s));
     w->primary_fenced = false;
+    if (w->sc->traffic.routing == ROUTING_ACTIVE_ACTIVE)
+        for (int g = 0; g < w->sc->n_regions; g++)
+            if (w->region_faults[g]) w->switched_out[g] = true;
     if (w->sc->traffic.routing == ROUTING_PRIMARY) {
         int standby = w->standby_target;
         if (standby < 0 || !wacct_region_ok(w, standby)) {

@@ -81,6 +81,9 @@ typedef struct world {
      * gives back exactly what its fault took, however faults overlap */
     double servers_lost[SCENARIO_MAX_REGIONS];
     int region_faults[SCENARIO_MAX_REGIONS]; /* open region-level faults */
+    /* active-active: the load balancer has switched the region out (until
+     * its faults are repaired and it rejoins) */
+    bool switched_out[SCENARIO_MAX_REGIONS];
     int primary, home;                       /* home: the scenario's primary; failback returns there */
     double surge_multiplier;
     double latency_factor; /* link degradations multiply WAN latency and divide WAN bandwidth */
@@ -170,6 +173,8 @@ void wacct_cost_to_now(world *w);
 /* After every change of capacity or health: opens or ends the serving outage. */
 void wfo_check_serving(world *w, unit_proc *cause, double duration_s);
 void wfo_consider_failback(world *w);
+/* A region's fault ended: once none is left it rejoins the load balancer. */
+void wfo_region_repaired(world *w, int region);
 void wfo_detected(sim *s, void *ctx, sim_payload p);
 void wfo_switch(sim *s, void *ctx, sim_payload p);
 void wfo_complete(sim *s, void *ctx, sim_payload p);

@@ -217,6 +217,43 @@ static void test_rto_is_slo_missed_time(void **state) {
     }
 }
 
+/* Active-active: once the load balancer has switched a dead region out,
+ * the service is whole again; a server failing elsewhere meanwhile is a
+ * capacity fault, not another outage, and the region rejoins when it is
+ * repaired (a second region outage then is an outage of its own). */
+static void test_active_active_switches_a_region_out(void **state) {
+    (void)state;
+    scenario sc;
+    parse(&sc,
+          "{\"name\":\"aa\",\"horizon_s\":\"8h\","
+          "\"topology\":{\"regions\":[{\"name\":\"a\",\"servers\":4,\"role\":\"active\"},"
+          "{\"name\":\"b\",\"servers\":4,\"role\":\"active\"},{\"name\":\"c\",\"servers\":4,\"role\":\"active\"}]},"
+          "\"traffic\":{\"routing\":\"active_active\",\"base_qps\":100,\"diurnal_amplitude\":0,\"weekend_factor\":1},"
+          "\"failover\":{\"standby\":\"hot\",\"detector\":{\"type\":\"timeout\"}},"
+          "\"disasters\":[{\"kind\":\"region_outage\",\"region\":\"a\",\"at_s\":[\"1h\"],"
+          "\"duration\":{\"law\":\"fixed\",\"mean_s\":\"2h\"}},"
+          "{\"kind\":\"server_failure\",\"region\":\"b\",\"at_s\":[\"2h\"],"
+          "\"duration\":{\"law\":\"fixed\",\"mean_s\":\"10m\"}},"
+          "{\"kind\":\"region_outage\",\"region\":\"c\",\"at_s\":[\"5h\"],"
+          "\"duration\":{\"law\":\"fixed\",\"mean_s\":\"1h\"}}]}");
+    world_result r;
+    run(&sc, 1, &r);
+    int outages = 0;
+    for (size_t i = 0; i < r.n_incidents; i++) {
+        const incident_record *x = &r.incidents[i];
+        if (strcmp(x->kind, "server_failure") == 0) assert_int_equal(x->outage, 0);
+        if (x->outage) {
+            outages++;
+            assert_string_equal(x->kind, "region_outage");
+            assert_true(x->rto_s < 600); /* switched out in minutes, not when repaired */
+        }
+    }
+    printf("active-active: %d outages among %zu incidents\n", outages, r.n_incidents);
+    assert_int_equal(outages, 2);
+    world_result_free(&r);
+    scenario_free(&sc);
+}
+
 /* ---- common random numbers --------------------------------------------------------- */
 typedef struct onset {
     char kind[METRIC_KIND_LEN], scope[METRIC_SCOPE_LEN];
@@ -404,6 +441,7 @@ int main(void) {
         cmocka_unit_test(test_request_fidelity_adds_up),
         cmocka_unit_test(test_fidelities_agree_on_slo_time),
         cmocka_unit_test(test_rto_is_slo_missed_time),
+        cmocka_unit_test(test_active_active_switches_a_region_out),
         cmocka_unit_test(test_strategies_meet_the_same_disasters),
         cmocka_unit_test(test_policy_keys_keep_onsets),
         cmocka_unit_test(test_policy_draws_are_per_incident),
