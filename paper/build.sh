@@ -167,7 +167,7 @@ done
 fi # PAPER_REUSE
 
 # ---- 3. summaries, plots, reports, incidents ---------------------------------------
-M_STRAT=rto_mean_s,rto_p95_s,rpo_mean_s,rpo_max_s,availability_time,availability_requests,lost_revenue,backup_cost,false_failovers,failovers,latency_p99_s
+M_STRAT=rto_mean_s,rto_p95_s,rpo_mean_s,rpo_max_s,availability_time,availability_requests,lost_revenue,backup_cost,false_failovers,failovers,latency_p99_s,standby_cost,replication_cost,total_cost,total_cost_per_year
 M_BACKUP=rpo_mean_s,rpo_max_s,lost_updates,backup_bytes_moved,backup_cost,backups_corrupt,backups_skipped
 M_PARTIAL=rto_mean_s,rpo_mean_s,lost_revenue,backup_bytes_moved,backup_cost,backups_skipped
 M_DET=rto_mean_s,false_failovers,failovers,availability_time
@@ -210,6 +210,9 @@ mkdir -p "$here/figures"
 cp "$work/plots_strategies/cdf.png" "$here/figures/strategies_cdf.png"
 cp "$work/plots_strategies/rto_parts.png" "$here/figures/strategies_rto_parts.png"
 cp "$work/plots_strategies/timeline.png" "$here/figures/strategies_timeline.png"
+for fig in frontier cost losses; do
+    [ -f "$work/report_strategies/$fig.png" ] && cp "$work/report_strategies/$fig.png" "$here/figures/strategies_$fig.png"
+done
 cp "$work/plots_backup_interval/backup.png" "$here/figures/backup_interval.png"
 cp "$work/plots_standby_capacity/capacity.png" "$here/figures/standby_capacity.png"
 
@@ -231,6 +234,19 @@ END {
             ci(S[p, "false_failovers", "mean"], S[p, "false_failovers", "ci_low"], S[p, "false_failovers", "ci_high"], 2)
     }
 }' "$work/strategies.csv" | putf STRATEGY_TABLE
+
+# 4a'. strategies in money: each cost column per replica (the horizon), the total per year
+awk "$AWKLIB$LOADCSV"'
+END {
+    print "| strategy | standby servers | replication | backups | lost revenue | total per replica | total per year [10⁶ currency] |"
+    print "|---|---|---|---|---|---|---|"
+    for (p = 0; p < NP; p++) {
+        printf "| %s | %s | %s | %s | %s | %s | %s |\n", label(P[p]),
+            sig(S[p, "standby_cost", "mean"], 3), sig(S[p, "replication_cost", "mean"], 3), sig(S[p, "backup_cost", "mean"], 3),
+            sig(S[p, "lost_revenue", "mean"], 3), sig(S[p, "total_cost", "mean"], 3),
+            ci(mil(S[p, "total_cost_per_year", "mean"]), mil(S[p, "total_cost_per_year", "ci_low"]), mil(S[p, "total_cost_per_year", "ci_high"]), 3)
+    }
+}' "$work/strategies.csv" | putf STRATEGY_MONEY_TABLE
 
 awk "$AWKLIB$LOADCSV"'
 END {
