@@ -668,7 +668,7 @@ static void test_report_fallback(void **state) {
     char dir[] = "/tmp/firedrill_test_report_XXXXXX";
     assert_non_null(mkdtemp(dir));
     plot_data d = {"old", NULL, &t, NULL, &pts, NULL};
-    report_meta meta = {"old.h5", "old", NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    report_meta meta = {.results_path = "old.h5", .scenario_name = "old"};
     report_options o = {.rto_max_s = 3600, .rpo_max_s = 3600, .confidence = 0.95, .no_figures_why = "test"};
     o.plot.out_dir = dir;
     char err[256];
