@@ -551,6 +551,26 @@ static void write_optimize_note(FILE *f, const report_meta *meta) {
     cJSON_Delete(j);
 }
 
+/* Where the servers' service times came from: a law, or a calibration
+ * file of a model preset (the scenario names both). */
+static void write_service_provenance(FILE *f, const report_meta *meta) {
+    cJSON *j = meta->scenario_resolved ? cJSON_Parse(meta->scenario_resolved) : NULL;
+    const cJSON *svc = cJSON_GetObjectItemCaseSensitive(j, "service");
+    const cJSON *law = cJSON_GetObjectItemCaseSensitive(svc, "distribution"),
+                *model = cJSON_GetObjectItemCaseSensitive(svc, "model"),
+                *cand = cJSON_GetObjectItemCaseSensitive(svc, "candidates_per_query"),
+                *file = cJSON_GetObjectItemCaseSensitive(svc, "calibration_file");
+    if (cJSON_IsString(law)) {
+        fprintf(f, "| service times | %s", law->valuestring);
+        if (cJSON_IsString(model) && *model->valuestring)
+            fprintf(f, ", model preset `%s`, %g candidates per query", model->valuestring,
+                    cJSON_IsNumber(cand) ? cand->valuedouble : 0);
+        if (cJSON_IsString(file) && *file->valuestring) fprintf(f, ", calibration file `%s`", file->valuestring);
+        fputs(" |\n", f);
+    }
+    cJSON_Delete(j);
+}
+
 static void write_recommendation(FILE *f, const report_meta *meta, const plot_data *d, const summary *s, long best,
                                  const money_costs *costs, const report_options *o) {
     fputs("## Recommendation\n\n", f);
@@ -1103,6 +1123,7 @@ int report_write(const plot_data *d, const report_meta *meta, const report_optio
     if (meta->backend && *meta->backend) fprintf(f, "| kernels ran on | %s |\n", meta->backend);
     if (meta->random_streams && *meta->random_streams)
         fprintf(f, "| random streams | `%s`, seeded per (replica seed, stream name) |\n", meta->random_streams);
+    write_service_provenance(f, meta);
     fputs("\n", f);
 
     write_question(f, &s, keys, n_keys, o);

@@ -44,6 +44,7 @@ typedef struct report_meta {
     const char *scenario_name, *scenario_sha256, *firedrill_version, *git_revision, *created_utc, *command;
     const char *backend, *random_streams; /* NULL: the file does not say */
     const char *optimize_summary;         /* JSON of `firedrill optimize`, or NULL */
+    const char *scenario_resolved;        /* the (baseline) scenario with defaults filled in, or NULL */
 } report_meta;
 
 typedef struct report_options {

@@ -540,9 +540,17 @@ int cmd_report(int argc, char **argv) {
         fprintf(stderr, "firedrill report: %s; writing the report without figures\n", why);
         ro.no_figures_why = why;
     }
-    report_meta meta = {
-        path,      l.name ? l.name : "unnamed", l.sha, l.version, l.git, l.created, l.command, l.backend, l.streams,
-        l.optimize};
+    report_meta meta = {.results_path = path,
+                        .scenario_name = l.name ? l.name : "unnamed",
+                        .scenario_sha256 = l.sha,
+                        .firedrill_version = l.version,
+                        .git_revision = l.git,
+                        .created_utc = l.created,
+                        .command = l.command,
+                        .backend = l.backend,
+                        .random_streams = l.streams,
+                        .optimize_summary = l.optimize,
+                        .scenario_resolved = l.resolved};
     plot_data d = data_of(&l);
     char err[1024];
     int rc = report_write(&d, &meta, &ro, err, sizeof err);

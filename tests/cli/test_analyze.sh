@@ -250,4 +250,10 @@ expect_match "$try" "heartbeat_s\` = 0\.5 \(faster detection; the sweep holds 3 
     { echo "FAIL: suggested a swept value: $try"; fails=$((fails + 1)); }
 expect_status 0 "plot --kind frontier with targets" -- "$FIREDRILL" plot "$tmp/strat.h5" --kind frontier --rto-max 5m -o "$tmp/fp"
 [[ -s "$tmp/fp/frontier.png" ]] && echo "ok: frontier drawn by plot" || { echo "FAIL: plot --kind frontier"; fails=$((fails + 1)); }
+# the report names where service times came from: a model preset's calibration
+expect_status 0 "run on the dlrm-v2 calibration" -- "$FIREDRILL" run scenarios/reference_dlrm.json --seeds 1 -o "$tmp/dlrm.h5" --quiet
+expect_status 0 "report on it" -- "$FIREDRILL" report "$tmp/dlrm.h5" -o "$tmp/dlrm_report"
+expect_match "$(cat "$tmp/dlrm_report/report.md")" 'service times \| calibrated, model preset `dlrm-v2`, 200 candidates per query' \
+    "the report's provenance names the model preset and its candidates"
+
 finish
