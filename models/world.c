@@ -242,6 +242,7 @@ int world_run(const scenario *sc, const world_options *opts, uint64_t seed, worl
         out->n_timeline = w->n_timeline;
         w->timeline = NULL;
     }
+    if (w->units) wdis_free(w);
     free(w->units);
     free(w->open);
     free(w->group_bytes);

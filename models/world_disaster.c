@@ -212,6 +212,78 @@ void wdis_repair(sim *s, void *ctx, sim_payload p) {
         sim_schedule_in(s, simtime_from_s(unit_draw(u, &d->interarrival)), wdis_fail, u, sim_payload_pair(0, 0));
 }
 
+/* ---- a region's servers as one process --------------------------------------------
+ * Exponential up-times are memoryless: the first of n up servers (racks,
+ * zones) to fail does so after Exp(mean / n), and it is any of them with
+ * equal chance. A fleet's per-server process then costs one pending event
+ * per region, not one per server; its draws still depend only on (seed, region) and on the
+ * disasters themselves, never on a policy. */
+static bool as_group(const disaster_spec *d) {
+    bool members = d->per == UNIT_SERVER || d->per == UNIT_RACK || d->per == UNIT_ZONE;
+    return members && d->stochastic && d->n_scripted == 0 && d->interarrival.law == LAW_EXPONENTIAL;
+}
+
+static void group_schedule(unit_proc *u) {
+    sim_cancel(u->w->s, u->next);
+    int up = u->n_members - u->n_down;
+    if (up <= 0) return;
+    dist_spec first = u->spec->interarrival;
+    first.mean_s /= up;
+    u->next = sim_schedule_in(u->w->s, simtime_from_s(unit_draw(u, &first)), wdis_group_fail, u, SIM_PAYLOAD_NONE);
+}
+
+/* A uniform server among those up (rejection: the down ones are few). */
+static int group_pick(unit_proc *u) {
+    for (;;) {
+        uint64_t n = u->draws++;
+        uint64_t h = XXH3_64bits_withSeed(&n, sizeof n, u->draw_key);
+        int k = (int)((double)(h >> 11) * 0x1p-53 * u->n_members);
+        if (!u->down[k]) return k;
+    }
+}
+
+void wdis_group_fail(sim *s, void *ctx, sim_payload p) {
+    (void)p;
+    unit_proc *u = ctx;
+    world *w = u->w;
+    wacct_to_now(w);
+    int k = group_pick(u);
+    u->down[k] = 1;
+    u->n_down++;
+    u->index = k;
+    double duration = unit_draw(u, &u->spec->duration);
+    kind_ops_table[u->spec->kind].fail(w, u);
+    u->incident = NO_INCIDENT;
+    wfo_check_serving(w, u, duration);
+    if (u->incident == NO_INCIDENT) {
+        u->incident = wacct_open(w, u->spec, u->region, k, duration);
+        if (u->incident != NO_INCIDENT) w->inc[u->incident].rpo_s = 0;
+    }
+    u->onsets++;
+    uint32_t incident = u->incident == NO_INCIDENT ? UINT32_MAX : (uint32_t)u->incident;
+    sim_schedule_in(s, simtime_from_s(duration), wdis_group_repair, u, sim_payload_pair((uint32_t)k, incident));
+    group_schedule(u);
+}
+
+/* Payload: u32[0] the server, u32[1] the incident its repair closes. */
+void wdis_group_repair(sim *s, void *ctx, sim_payload p) {
+    (void)s;
+    unit_proc *u = ctx;
+    world *w = u->w;
+    wacct_to_now(w);
+    kind_ops_table[u->spec->kind].repair(w, u);
+    if (p.u32[1] != UINT32_MAX) wacct_close(w, p.u32[1]);
+    u->down[p.u32[0]] = 0;
+    u->n_down--;
+    wfo_check_serving(w, u, 0);
+    wfo_consider_failback(w);
+    group_schedule(u);
+}
+
+void wdis_free(world *w) {
+    for (size_t i = 0; i < w->n_units; i++) free(w->units[i].down);
+}
+
 /* Whether disaster d has units in region r, and how many servers each takes
  * down (*count units of *per_unit servers). Fleet-wide kinds have one unit,
  * in the region they are restricted to or in the first. */
@@ -241,7 +313,8 @@ bool wdis_setup(world *w) {
     double per_unit;
     for (size_t i = 0; i < sc->disasters.n; i++)
         for (int r = 0; r < sc->n_regions; r++)
-            if (unit_shape(sc, &sc->disasters.items[i], r, &count, &per_unit)) total += (size_t)count;
+            if (unit_shape(sc, &sc->disasters.items[i], r, &count, &per_unit))
+                total += as_group(&sc->disasters.items[i]) ? 1 : (size_t)count;
     w->units = calloc(total ? total : 1, sizeof *w->units);
     if (!w->units) return false;
     for (size_t i = 0; i < sc->disasters.n; i++) {
@@ -259,6 +332,22 @@ bool wdis_setup(world *w) {
                 snprintf(name + len, sizeof name - (size_t)len, "#%d", same_kind);
             uint64_t region_key = stream_seed64(sim_seed(w->s), name);
             uint64_t policy_region_key = region_key ^ UINT64_C(0x9e3779b97f4a7c15);
+            if (as_group(d)) {
+                unit_proc *u = &w->units[w->n_units++];
+                *u = (unit_proc){.w = w,
+                                 .spec = d,
+                                 .region = r,
+                                 .per_region = true,
+                                 .servers = per_unit,
+                                 .incident = NO_INCIDENT,
+                                 .draw_key = region_key,
+                                 .policy_key = policy_region_key,
+                                 .n_members = count,
+                                 .down = calloc((size_t)count, 1)};
+                if (!u->down) return false;
+                group_schedule(u);
+                continue;
+            }
             for (int k = 0; k < count; k++) {
                 unit_proc *u = &w->units[w->n_units++];
                 uint64_t unit = (uint64_t)k;

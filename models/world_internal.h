@@ -57,6 +57,11 @@ typedef struct unit_proc {
     /* up-times and durations: the unit's own counter-based stream (draw n
      * is a hash of (key, n)), exogenous, never drawn by a policy */
     uint64_t draw_key, draws;
+    /* A region's servers as one process (memoryless up-times): n_members
+     * servers, down[i] while server i is down, the pending next failure. */
+    int n_members, n_down;
+    uint8_t *down; /* NULL: a unit of its own */
+    sim_handle next;
 } unit_proc;
 
 /* The serving outage (the world has at most one at a time). */
@@ -84,7 +89,7 @@ typedef struct world {
     /* active-active: the load balancer has switched the region out (until
      * its faults are repaired and it rejoins) */
     bool switched_out[SCENARIO_MAX_REGIONS];
-    int primary, home;                       /* home: the scenario's primary; failback returns there */
+    int primary, home; /* home: the scenario's primary; failback returns there */
     double surge_multiplier;
     double latency_factor; /* link degradations multiply WAN latency and divide WAN bandwidth */
     int bad_pushes_open;   /* a bad model serves while any is open */
@@ -188,6 +193,9 @@ bool wdis_setup(world *w);
 void wdis_fail(sim *s, void *ctx, sim_payload p);
 void wdis_repair(sim *s, void *ctx, sim_payload p);
 void wdis_rolled_back(sim *s, void *ctx, sim_payload p);
+void wdis_group_fail(sim *s, void *ctx, sim_payload p);
+void wdis_group_repair(sim *s, void *ctx, sim_payload p);
+void wdis_free(world *w);
 
 /* ---- world_backup.c ---- */
 void wbak_setup(world *w);

@@ -36,9 +36,10 @@ static const struct {
     sim_handler handler;
     const char *kind;
 } traced_handlers[] = {
-    {wdis_fail, "disaster.onset"},         {wdis_repair, "disaster.repair"}, {wdis_rolled_back, "rollback.done"},
-    {wfo_detected, "failover.detected"},   {wfo_switch, "failover.switch"},  {wfo_complete, "failover.complete"},
-    {wfo_scaled_up, "failover.scaled_up"}, {wbak_done, "backup.restorable"}, {wfo_failback, "failover.failback"},
+    {wdis_fail, "disaster.onset"},         {wdis_repair, "disaster.repair"},       {wdis_rolled_back, "rollback.done"},
+    {wfo_detected, "failover.detected"},   {wfo_switch, "failover.switch"},        {wfo_complete, "failover.complete"},
+    {wfo_scaled_up, "failover.scaled_up"}, {wbak_done, "backup.restorable"},       {wfo_failback, "failover.failback"},
+    {wdis_group_fail, "disaster.onset"},   {wdis_group_repair, "disaster.repair"},
 };
 
 void wtrace_event(void *trace_ctx, simtime_ns time, sim_handler handler, void *ctx, sim_payload payload) {
@@ -48,7 +49,15 @@ void wtrace_event(void *trace_ctx, simtime_ns time, sim_handler handler, void *c
         if (traced_handlers[i].handler == handler) kind = traced_handlers[i].kind;
     if (!kind) return;
     char entity[METRIC_SCOPE_LEN];
-    if (handler == wdis_fail || handler == wdis_repair) {
+    if (handler == wdis_group_fail) {
+        const unit_proc *u = ctx; /* which member fails is drawn by the handler */
+        snprintf(entity, sizeof entity, "%s %s/any", disaster_kind_names[u->spec->kind],
+                 w->sc->regions[u->region].name);
+    } else if (handler == wdis_group_repair) {
+        const unit_proc *u = ctx;
+        snprintf(entity, sizeof entity, "%s %s/%u", disaster_kind_names[u->spec->kind], w->sc->regions[u->region].name,
+                 payload.u32[0]);
+    } else if (handler == wdis_fail || handler == wdis_repair) {
         const unit_proc *u = ctx;
         snprintf(entity, sizeof entity, "%s %s/%d", disaster_kind_names[u->spec->kind],
                  u->per_region ? w->sc->regions[u->region].name : "fleet", u->index);
