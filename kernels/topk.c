@@ -60,3 +60,17 @@ int32_t rec_topk(const float *scores, int32_t n, int32_t k, int32_t *ids, float 
     }
     return m;
 }
+
+double rec_topk_recall(const int32_t *got, const int32_t *want, int32_t k) {
+    int32_t hit = 0, valid = 0;
+    for (int32_t i = 0; i < k; i++) {
+        if (want[i] < 0) continue;
+        valid++;
+        for (int32_t j = 0; j < k; j++)
+            if (got[j] == want[i]) {
+                hit++;
+                break;
+            }
+    }
+    return valid > 0 ? (double)hit / valid : 1.0;
+}

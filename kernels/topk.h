@@ -15,4 +15,9 @@ int32_t rec_topk(const float *scores, int32_t n, int32_t k, int32_t *ids, float 
 /* 1 when (a, ia) ranks strictly before (b, ib) under the order above. */
 int rec_topk_better(float a, int32_t ia, float b, int32_t ib);
 
+/* recall@k of one top-k list against a reference: |got ∩ want| over the
+ * valid ids (>= 0) of want, 1 when want has none. Ids in a list are
+ * distinct. */
+double rec_topk_recall(const int32_t *got, const int32_t *want, int32_t k);
+
 #endif

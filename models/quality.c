@@ -8,6 +8,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "kernels/rec_synth.h"
+#include "kernels/topk.h"
 
 struct quality {
     rec_backend backend;
@@ -98,21 +99,6 @@ static void perturb(const float *src, float *dst, size_t n, double severity, gsl
     for (size_t i = 0; i < n; i++) dst[i] = (float)(src[i] * (1 + severity * gsl_ran_gaussian_ziggurat(rng, 1)));
 }
 
-/* |bad ∩ good| / valid ids of good, for one query's top-k lists */
-static double overlap(const int32_t *bad, const int32_t *good, int k) {
-    int hit = 0, valid = 0;
-    for (int i = 0; i < k; i++) {
-        if (good[i] < 0) continue;
-        valid++;
-        for (int j = 0; j < k; j++)
-            if (bad[j] == good[i]) {
-                hit++;
-                break;
-            }
-    }
-    return valid ? (double)hit / valid : 1;
-}
-
 int quality_bad_model_recall(quality *q, double severity, uint64_t noise_seed, double *recall, char *err,
                              size_t errlen) {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
@@ -144,7 +130,7 @@ int quality_bad_model_recall(quality *q, double severity, uint64_t noise_seed, d
     }
     double sum = 0;
     for (int i = 0; i < q->probe_queries; i++)
-        sum += overlap(q->topk_bad + (size_t)i * q->k, q->topk_good + (size_t)i * q->k, q->k);
+        sum += rec_topk_recall(q->topk_bad + (size_t)i * q->k, q->topk_good + (size_t)i * q->k, q->k);
     *recall = sum / q->probe_queries;
     return 0;
 }

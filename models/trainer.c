@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kernels/rec_synth.h"
+#include "kernels/topk.h"
 
 /* One copy of a trainer backup on one target: the trainer's id, the chain's
  * id, and whether a restore abandoned it in flight. Appended in id order. */
@@ -548,21 +549,6 @@ static int trainer_probe_run(trainer *tr, const mstate *ms, int32_t *topk, char 
     return TRAINER_OK;
 }
 
-/* |a ∩ b| / (valid ids of b) for two top-k lists (ids >= 0 are distinct). */
-static double trainer_overlap(const int32_t *a, const int32_t *b, int32_t k) {
-    int32_t hit = 0, valid = 0;
-    for (int32_t i = 0; i < k; i++) {
-        if (b[i] < 0) continue;
-        valid++;
-        for (int32_t j = 0; j < k; j++)
-            if (a[j] == b[i]) {
-                hit++;
-                break;
-            }
-    }
-    return valid > 0 ? (double)hit / valid : 1.0;
-}
-
 static int trainer_probe(trainer *tr, const mstate *live, const mstate *restored, trainer_restore_result *res,
                          char *err, size_t errlen) {
     int rc = trainer_ensure_rec(tr, err, errlen);
@@ -572,9 +558,9 @@ static int trainer_probe(trainer *tr, const mstate *live, const mstate *restored
     const int32_t q = tr->cfg.probe_queries, k = tr->cfg.k;
     double sum = 0;
     for (int32_t i = 0; i < q; i++)
-        sum += trainer_overlap(tr->topk_new + (size_t)i * k, tr->topk_live + (size_t)i * k, k);
+        sum += rec_topk_recall(tr->topk_new + (size_t)i * k, tr->topk_live + (size_t)i * k, k);
     res->recall_at_k = sum / q;
-    res->rank_recall_at_k = trainer_overlap(tr->topk_new + (size_t)q * k, tr->topk_live + (size_t)q * k, k);
+    res->rank_recall_at_k = rec_topk_recall(tr->topk_new + (size_t)q * k, tr->topk_live + (size_t)q * k, k);
     res->backend = rec_model_backend(tr->rec);
     return TRAINER_OK;
 }
