@@ -14,6 +14,7 @@
 #include "sim/commands.h"
 #include "sim/h5out.h"
 #include "sim/optimize.h"
+#include "sim/sweep_run.h"
 
 extern const char firedrill_git_rev[];
 
@@ -108,18 +109,12 @@ static const metric_field fate_fields[] = {
 static int write_file(const opt_spec *s, const opt_result *r, const char *out_path, const char *command, char *err,
                       size_t errlen) {
     const sweep_spec *sw = &s->sw;
-    h5out_point *points = calloc(sw->n_points, sizeof *points);
+    h5out_point *points = sweep_h5_points(sw);
     char *metrics = sweep_metrics_json(sw);
     int rc = -1;
     if (!points || !metrics) {
         snprintf(err, errlen, "out of memory");
     } else {
-        for (size_t i = 0; i < sw->n_points; i++) {
-            points[i].point = (uint32_t)i;
-            memcpy(points[i].scenario_sha256, sw->points[i].sha256, 65);
-            points[i].parameters = sw->points[i].parameters;
-            points[i].scenario = sw->points[i].scenario_json;
-        }
         const sweep_point *b = &sw->points[r->best >= 0 ? (size_t)r->best : sw->baseline_point];
         h5out_meta meta = {
             FIREDRILL_VERSION, firedrill_git_rev, sw->name,           b->sha256, rec_backend_name(sw->backend),

@@ -98,18 +98,12 @@ static int write_results(const sweep_spec *sw, const sweep_exec *x, const char *
     incident_record *inc = NULL;
     size_t n_rows = 0, n_inc = 0;
     if (sweep_exec_collect(x, &rows, &n_rows, &inc, &n_inc, err, errlen) != SWEEP_OK) return SWEEP_EFAIL;
-    h5out_point *points = calloc(sw->n_points, sizeof *points);
+    h5out_point *points = sweep_h5_points(sw);
     char *metrics = sweep_metrics_json(sw);
     int rc = SWEEP_EFAIL;
     if (!points || !metrics)
         snprintf(err, errlen, "out of memory");
     else {
-        for (size_t i = 0; i < sw->n_points; i++) {
-            points[i].point = (uint32_t)i;
-            memcpy(points[i].scenario_sha256, sw->points[i].sha256, 65);
-            points[i].parameters = sw->points[i].parameters;
-            points[i].scenario = sw->points[i].scenario_json;
-        }
         /* The root names the sweep (its points may come from different
          * base scenarios); /scenario holds the baseline point's scenario.
          * Kernels run where `auto` puts them, as in `firedrill run`. */

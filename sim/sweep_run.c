@@ -666,3 +666,14 @@ int sweep_exec_collect(const sweep_exec *x, replica_metrics **rows, size_t *n_ro
     *n_inc = k;
     return SWEEP_OK;
 }
+
+h5out_point *sweep_h5_points(const sweep_spec *sw) {
+    h5out_point *points = calloc(sw->n_points ? sw->n_points : 1, sizeof *points);
+    for (size_t i = 0; points && i < sw->n_points; i++) {
+        points[i].point = (uint32_t)i;
+        memcpy(points[i].scenario_sha256, sw->points[i].sha256, 65);
+        points[i].parameters = sw->points[i].parameters;
+        points[i].scenario = sw->points[i].scenario_json;
+    }
+    return points;
+}

@@ -37,6 +37,7 @@
 
 #include "models/metrics.h"
 #include "models/world.h"
+#include "sim/h5out.h"
 #include "sim/sweep.h"
 
 enum { SWEEP_OK = 0, SWEEP_EFAIL = 1, SWEEP_EUSAGE = 2 }; /* the CLI's exit codes */
@@ -108,6 +109,10 @@ int sweep_exec_finish_threads(sweep_exec *x, char *err, size_t errlen);
  * per thread (NULL: none kept between units). */
 int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, world_cache *cache, replica_metrics *row,
                        incident_record **inc, size_t *n_inc, char *err, size_t errlen);
+
+/* The sweep's points as /points rows (strings borrowed from sw), calloc'ed;
+ * NULL when out of memory. */
+h5out_point *sweep_h5_points(const sweep_spec *sw);
 
 /* The shard's rows in (point, seed) order and incidents in (point, seed,
  * id) order, malloc'ed. */
