@@ -215,7 +215,10 @@ static int parse_root(const pctx *c, const cJSON *root, rec_preset *p) {
 
     const cJSON *retrieval = cJSON_GetObjectItemCaseSensitive(root, "retrieval");
     if (!retrieval || cJSON_IsNull(retrieval)) {
-        /* No retrieval stage: a one-row stub, so the model is still whole. */
+        /* No retrieval stage (a ranking-only preset such as dlrm-v2). The
+         * kernels' model always has one (rec_config_validate wants an item
+         * table), so it gets a single item and a one-layer tower; the
+         * calibration ranks only and never calls retrieval on them. */
         p->has_retrieval = 0;
         p->catalogue_rows = 0;
         cfg->n_items = 1;
@@ -412,7 +415,7 @@ int rec_preset_size(const rec_preset *p, int64_t budget_bytes, rec_config *cfg, 
      * factor, those that would fall below the minimum are held there, and
      * the factor is recomputed over the others until none falls. */
     int held[REC_MAX_TABLES];
-    int64_t fixed_rows = (int64_t)cfg->n_items; /* the catalogue (or the stub row) is never scaled */
+    int64_t fixed_rows = (int64_t)cfg->n_items; /* the catalogue (one row without retrieval) is never scaled */
     for (int32_t t = 0; t < T; t++) {
         held[t] = p->logical_rows[t] <= REC_PRESET_MIN_ROWS;
         if (held[t]) fixed_rows += p->logical_rows[t];

@@ -38,7 +38,7 @@ typedef struct rec_preset {
     char description[512];
     char path[512];         /* the file it came from */
     rec_config cfg;         /* at logical size, except rows clamped to int32 */
-    int has_retrieval;      /* 0: cfg's retrieval stage is a one-row stub nobody calls */
+    int has_retrieval;      /* 0: ranking only; cfg keeps a one-item retrieval stage that is never run */
     int64_t catalogue_rows; /* retrieval items, logical == in memory */
     int64_t logical_rows[REC_MAX_TABLES];
     int32_t pooling[REC_MAX_TABLES]; /* rows per bag of each sparse feature */

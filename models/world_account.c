@@ -53,6 +53,7 @@ serving_state wacct_serving(const world *w) {
 size_t wacct_blamed(const world *w) {
     if (w->phase != FO_NONE) return w->outage_incident;
     if (w->scaleup_incident != NO_INCIDENT) return w->scaleup_incident;
+    if (w->bad_pushes_open == 0) return w->n_open ? w->open[0] : NO_INCIDENT;
     size_t other = NO_INCIDENT;
     for (size_t i = 0; i < w->n_open; i++) {
         size_t k = w->open[i];

@@ -188,7 +188,7 @@ void wdis_fail(sim *s, void *ctx, sim_payload p) {
     double duration = unit_draw(u, &d->duration);
     ops->fail(w, u);
     u->incident = NO_INCIDENT;
-    if (u->region >= 0 && d->per != UNIT_FLEET) wfo_check_serving(w, u, duration);
+    if (d->per != UNIT_FLEET) wfo_check_serving(w, u, duration);
     if (u->incident == NO_INCIDENT) {
         /* A fault that did not stop the service is still an incident. */
         u->incident = wacct_open(w, d, u->per_region ? u->region : -1, u->index, duration);
@@ -206,7 +206,7 @@ void wdis_repair(sim *s, void *ctx, sim_payload p) {
     const disaster_spec *d = u->spec;
     kind_ops_table[d->kind].repair(w, u);
     if (p.u32[1] != UINT32_MAX) wacct_close(w, p.u32[1]);
-    if (u->region >= 0 && d->per != UNIT_FLEET) wfo_check_serving(w, u, 0);
+    if (d->per != UNIT_FLEET) wfo_check_serving(w, u, 0);
     wfo_consider_failback(w);
     if (d->stochastic && p.u32[0] == 0)
         sim_schedule_in(s, simtime_from_s(unit_draw(u, &d->interarrival)), wdis_fail, u, sim_payload_pair(0, 0));

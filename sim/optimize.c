@@ -23,12 +23,14 @@ static bool add_constraint(opt_spec *s, const char *file, const char *path, cons
         snprintf(err, errlen, "%s: %s: at most %d targets", file, path, RS_MAX_CONSTRAINTS);
         return false;
     }
-    if (!metric_field_find(replica_metric_fields, replica_metric_field_count, column)) {
+    const metric_field *field = metric_field_find(replica_metric_fields, replica_metric_field_count, column);
+    if (!field) {
         snprintf(err, errlen, "%s: %s: no /replicas column \"%s\" (docs/metrics.md lists them)", file, path, column);
         return false;
     }
     opt_constraint *c = &s->constraints[s->n_constraints++];
     snprintf(c->column, sizeof c->column, "%s", column);
+    c->field = field;
     c->target = sign * target;
     c->sign = sign;
     snprintf(c->label, sizeof c->label, "%s %s %g", column, sign < 0 ? ">=" : "<=", target);
@@ -167,6 +169,7 @@ bool opt_load(opt_spec *s, const char *file, char *err, size_t errlen) {
         }
     }
     cJSON_Delete(n0);
+    s->objective_field = metric_field_find(replica_metric_fields, replica_metric_field_count, s->objective);
     char *rest = ok ? cJSON_PrintUnformatted(root) : NULL;
     cJSON_Delete(root);
     if (ok && !rest) {
@@ -237,12 +240,10 @@ static int run_stage(stage *st, int jobs) {
 
 /* The values of a replica the procedure sees. */
 static void observe(const opt_spec *s, const replica_metrics *row, double *objective, double *constraint) {
-    *objective =
-        metric_field_value(metric_field_find(replica_metric_fields, replica_metric_field_count, s->objective), row);
+    *objective = metric_field_value(s->objective_field, row);
     for (size_t l = 0; l < s->n_constraints; l++) {
         const opt_constraint *c = &s->constraints[l];
-        double v =
-            metric_field_value(metric_field_find(replica_metric_fields, replica_metric_field_count, c->column), row);
+        double v = metric_field_value(c->field, row);
         constraint[l] = c->sign * v;
     }
 }
@@ -309,19 +310,17 @@ static void grid_select(const opt_spec *s, opt_result *out) {
     for (size_t i = 0; v && i < k; i++) {
         opt_point *p = &out->points[i];
         p->seeds = p->decided = n;
-        double o, con[RS_MAX_CONSTRAINTS], sum = 0;
-        for (size_t m = 0; m < n; m++) {
-            observe(s, &out->rows[m * k + i], &o, con);
-            sum += o;
-        }
+        double sum = 0;
+        for (size_t m = 0; m < n; m++) sum += metric_field_value(s->objective_field, &out->rows[m * k + i]);
         p->objective_mean = sum / (double)n;
         p->fate = RS_DOMINATED;
         p->by = -1;
         for (size_t l = 0; l < L; l++) {
+            const opt_constraint *c = &s->constraints[l];
             size_t nv = 0;
             for (size_t m = 0; m < n; m++) {
-                observe(s, &out->rows[m * k + i], &o, con);
-                if (!isnan(con[l])) v[nv++] = con[l];
+                double x = c->sign * metric_field_value(c->field, &out->rows[m * k + i]);
+                if (!isnan(x)) v[nv++] = x;
             }
             double mean = nv ? gsl_stats_mean(v, 1, nv) : NAN;
             double bound = nv > 1 ? mean + gsl_cdf_tdist_Pinv(s->confidence, (double)nv - 1) * gsl_stats_sd(v, 1, nv) /

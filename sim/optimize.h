@@ -25,15 +25,17 @@
 #include "sim/sweep.h"
 
 typedef struct opt_constraint {
-    char column[64]; /* a /replicas column */
-    double target;   /* mean of column (times sign) at most target */
-    double sign;     /* -1 for a minimum (availability_min) */
-    char label[96];  /* "rto_p95_s <= 3600" */
+    char column[64];           /* a /replicas column */
+    const metric_field *field; /* its field */
+    double target;             /* mean of column (times sign) at most target */
+    double sign;               /* -1 for a minimum (availability_min) */
+    char label[96];            /* "rto_p95_s <= 3600" */
 } opt_constraint;
 
 typedef struct opt_spec {
     sweep_spec sw;
     char objective[64];
+    const metric_field *objective_field;
     size_t n_constraints;
     opt_constraint constraints[RS_MAX_CONSTRAINTS];
     double confidence, indifference; /* indifference: of the objective, relative */
