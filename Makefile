@@ -10,7 +10,7 @@
 #   make bench      the benchmarks (engine, world, kernels), one line per figure
 #   make demo       the main job: run a shipped scenario, write HDF5 and a plot
 #   make fmt lint   clang-format in place; cppcheck
-#   make paper      regenerate paper/paper.md and its figures from fresh runs
+#   make paper      regenerate paper/paper.md, paper.pdf and figures from fresh runs (make paper-deps: pandoc, LaTeX)
 #   make test-gpu bench-gpu   on a machine with an NVIDIA GPU
 #   make gpu-bundle  the GPU checks packed for a GPU machine without our libraries
 
@@ -112,9 +112,15 @@ bench-gpu: deps
 gpu-bundle: deps
 	@scripts/gpu_bundle.sh
 
-# The paper (paper/paper.md and its figures), regenerated from fresh runs.
-paper: all
+# The paper (paper/paper.md, paper/paper.pdf and their figures), regenerated
+# from fresh runs and typeset with pandoc and XeLaTeX. paper-deps installs
+# those (scripts/deps.sh paper, about 600 MB), apart from `make deps` so that
+# `make test` stays lean; tests/cli/test_paper.sh checks the template without them.
+.PHONY: paper-deps
+paper: paper-deps all
 	@paper/build.sh $(BUILD)/firedrill
+paper-deps:
+	@scripts/deps.sh paper
 
 deps:
 	@scripts/deps.sh
