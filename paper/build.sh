@@ -198,6 +198,8 @@ fd=${1:-build/firedrill}
 jobs=${PAPER_JOBS:-2}
 seeds=${PAPER_SEEDS:-}
 t_start=$(date +%s)
+# before this script writes anything (paper/ is tracked): the tree it builds from
+tree_rev=$(git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
 [ -x "$fd" ] || die "$fd: not an executable (run make first)"
 for t in gnuplot h5dump awk sed sha256sum pandoc xelatex pdfinfo pdftotext; do
     command -v "$t" >/dev/null || die "$t not found (make paper-deps installs what the paper needs)"
@@ -398,13 +400,14 @@ put OPT_SHARE "$(awk -v a="$(field "$opt_line" replicas)" -v b="$(field "$grid_l
 put OPT_GRID_POINTS "$(field "$opt_line" grid_points)"
 put REC_BACKUP "$(recommendation "$work/report_backup/report.md")"
 
-# figures: copied under stable names, each PNG (paper.md) with its PDF twin
-# (paper.pdf) where `firedrill plot` drew one
-rm -rf "$here/figures"
-mkdir -p "$here/figures"
+# figures: collected in $work/figures under stable names, each PNG (paper.md)
+# with its PDF twin (paper.pdf) where `firedrill plot` drew one; section 7
+# moves them into paper/figures
+figs=$work/figures
+mkdir -p "$figs"
 fig() { # fig SRC_WITHOUT_EXTENSION NAME
-    cp "$1.png" "$here/figures/$2.png" || die "figure $1.png missing"
-    [ ! -f "$1.pdf" ] || cp "$1.pdf" "$here/figures/$2.pdf"
+    cp "$1.png" "$figs/$2.png" || die "figure $1.png missing"
+    [ ! -f "$1.pdf" ] || cp "$1.pdf" "$figs/$2.pdf"
 }
 fig "$work/plots_strategies/cdf" strategies_cdf
 fig "$work/plots_strategies/rto_parts" strategies_rto_parts
@@ -600,7 +603,7 @@ END {
 for term in "pngcairo size 900,560 font ',11'|png" "pdfcairo size 6.4in,4in font ',9'|pdf"; do
     gnuplot <<EOF || die "gnuplot failed on the detector figure"
 set terminal ${term%|*}
-set output "$here/figures/detector_tradeoff.${term#*|}"
+set output "$figs/detector_tradeoff.${term#*|}"
 set title "detector sweep: detection time of real faults against false failovers (phi threshold along each line)"
 set xlabel "mean detection time of real faults that failed over [s] (includes collection and processing)"
 set ylabel "false failovers per replica (mean, 95% CI)"
@@ -747,7 +750,7 @@ awk -v list="$P_NONE $P_STANDBY $P_DET $P_BOTH" -v dir="$work" '
 for term in "pngcairo size 900,560 font ',11'|png" "pdfcairo size 6.4in,4in font ',9'|pdf"; do
     gnuplot <<GP || die "gnuplot failed on the seed-case figure"
 set terminal ${term%|*}
-set output "$here/figures/seed_case_rto_ccdf.${term#*|}"
+set output "$figs/seed_case_rto_ccdf.${term#*|}"
 set title "The design note's case: RTO per outage, $(attr "$work/seed_case.h5" sweep_seeds) replicas of 30 days per point, the same outages"
 set xlabel "RTO x [s] (log scale)"
 set ylabel "share of outages whose RTO exceeds x (log scale)"
@@ -950,7 +953,7 @@ put VERSION "$(attr "$h5" firedrill_version)"
 put GIT_REV "$(attr "$h5" git_revision)"
 put BACKEND "$(attr "$h5" backend)"
 put CREATED "$(attr "$h5" created_utc)"
-put TREE_REV "$(git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)"
+put TREE_REV "$tree_rev"
 put DATE "$(git log -1 --format=%cs 2>/dev/null || date -u +%F)"
 put HOST "$(uname -srm), $(nproc 2>/dev/null || echo '?') CPUs, -j $jobs"
 put SEEDS_NOTE "$([ -n "$seeds" ] && echo "PAPER_SEEDS=$seeds: every sweep ran $seeds seeds (derived sweep files, otherwise identical to the shipped ones)" || echo "the seeds of the shipped sweep files")"
@@ -1015,6 +1018,16 @@ awk -v mode=md -v refs="$work/refs.md" "$XREF_AWK" "$work/filled.md" "$work/fill
     die "cross-references do not resolve"
 awk -v mode=tex -v figdir="$here/figures" "$XREF_AWK" "$work/filled.md" "$work/filled.md" >"$work/paper.tex.md" ||
     die "cross-references do not resolve"
+# paper/figures becomes the set just drawn. A PDF that differs from the one
+# there only by its CreationDate (cairo stamps the time) stays as it is, so
+# that regenerating the paper at one revision leaves git clean.
+mkdir -p "$here/figures"
+for f in "$here/figures"/*; do [ ! -e "$f" ] || [ -e "$figs/$(basename "$f")" ] || rm -f "$f"; done
+for f in "$figs"/*; do
+    t=$here/figures/$(basename "$f")
+    if [[ "$f" == *.pdf ]] && [ -f "$t" ] && cmp -s <(grep -av CreationDate "$f") <(grep -av CreationDate "$t"); then continue; fi
+    cp "$f" "$t"
+done
 log "typesetting paper.pdf (pandoc $(pandoc --version | awk 'NR == 1 { print $2 }'), XeLaTeX)"
 epoch=$(git log -1 --format=%ct 2>/dev/null || date +%s)
 (cd "$here" && SOURCE_DATE_EPOCH=$epoch pandoc "$work/paper.tex.md" --from markdown --citeproc --number-sections \
