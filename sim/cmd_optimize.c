@@ -19,7 +19,8 @@
 extern const char firedrill_git_rev[];
 
 static const char optimize_usage[] =
-    "usage: firedrill optimize OPT.json [-j N] [-o OUT.h5] [--backend auto|cpu|cuda] [--grid] [--quiet]\n"
+    "usage: firedrill optimize OPT.json [-j N] [-o OUT.h5] [--backend auto|cpu|cuda] [--grid]\n"
+    "                          [--resume | --fresh] [--quiet]\n"
     "\n"
     "The point of a sweep with the lowest mean objective (default total_cost_per_year)\n"
     "among those whose targets hold, with the stated confidence, giving replicas only\n"
@@ -36,7 +37,12 @@ static const char optimize_usage[] =
     "prints each point's fate and, last, one machine-readable line:\n"
     "  optimize: best_point=I replicas=R grid_points=G grid_replicas=N pcs_bound=P\n"
     "--grid: the exhaustive grid instead (every point, every seed), chosen by the report's\n"
-    "  rule (one-sided t bounds of the target means), to compare with\n";
+    "  rule (one-sided t bounds of the target means), to compare with\n"
+    "\n"
+    "Every replica is journaled in OUT.h5.journal as it finishes (the sweep executor's\n"
+    "journal): after a kill or Ctrl-C, --resume replays the procedure on the replicas\n"
+    "kept and computes only the rest, with the same choice as an uninterrupted run;\n"
+    "--fresh discards the journal. Results do not depend on -j.\n";
 
 static void print_fates(const opt_spec *s, const opt_result *r) {
     printf("%-6s %-44s %8s %-30s %14s", "point", "parameters", "replicas", "fate", s->objective);
@@ -183,12 +189,14 @@ int cmd_optimize(int argc, char **argv) {
         {"backend", required_argument, 0, 'b'},
         {"quiet", no_argument, 0, 'q'},
         {"grid", no_argument, 0, 'g'},
+        {"resume", no_argument, 0, 'r'},
+        {"fresh", no_argument, 0, 'f'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     uint64_t jobs = 1;
     const char *out_path = NULL;
-    bool quiet = false, grid = false;
+    bool quiet = false, grid = false, resume = false, fresh = false;
     rec_backend backend = REC_BACKEND_AUTO;
     optind = 0;
     opterr = 0;
@@ -201,6 +209,8 @@ int cmd_optimize(int argc, char **argv) {
         case 'o': out_path = optarg; break;
         case 'q': quiet = true; break;
         case 'g': grid = true; break;
+        case 'r': resume = true; break;
+        case 'f': fresh = true; break;
         case 'b':
             if (rec_backend_parse(optarg, &backend) != 0)
                 return cli_usage_error("optimize", "--backend: expected auto, cpu or cuda, got '%s'", optarg);
@@ -210,6 +220,7 @@ int cmd_optimize(int argc, char **argv) {
         }
     }
     if (optind != argc - 1) return cli_usage_error("optimize", "expected one optimize file");
+    if (resume && fresh) return cli_usage_error("optimize", "--resume and --fresh exclude each other");
     const char *file = argv[optind];
     opt_spec spec;
     char err[2048];
@@ -238,12 +249,27 @@ int cmd_optimize(int argc, char **argv) {
         opt_free(&spec);
         return CLI_EXIT_USAGE;
     }
-    rec_cpu_set_blas_threads(1);
-    opt_result r;
-    int status = CLI_EXIT_OK;
-    if (opt_run(&spec, (int)jobs, !quiet && isatty(STDERR_FILENO), &r, err, sizeof err) != 0) {
-        fprintf(stderr, "firedrill optimize: %s: %s\n", file, err);
-        status = CLI_EXIT_FAILED;
+    char journal[4200];
+    snprintf(journal, sizeof journal, "%s.journal", out_path);
+    sweep_opts so = {.shard_n = 1, .resume = resume, .fresh = fresh, .select_units = true, .journal_path = journal};
+    sweep_exec x;
+    opt_result r = {0};
+    int status = sweep_exec_init(&x, &spec.sw, &so, err, sizeof err);
+    if (status != SWEEP_OK) fprintf(stderr, "firedrill optimize: %s\n", err);
+    if (status == SWEEP_OK && (resume || fresh)) {
+        cli_remove_stale_temps("optimize", out_path, quiet);
+        cli_remove_stale_temps("optimize", journal, quiet);
+    }
+    if (status == SWEEP_OK && !quiet && x.n_resumed)
+        fprintf(stderr, "firedrill optimize: resuming: %llu replicas already in %s\n", (unsigned long long)x.n_resumed,
+                journal);
+    char note[4600];
+    snprintf(note, sizeof note, "\nfiredrill optimize: interrupted: rerun with --resume to continue from %s\n",
+             journal);
+    if (status == SWEEP_OK) {
+        cli_on_interrupt(note);
+        status = opt_run(&spec, &x, (int)jobs, !quiet && isatty(STDERR_FILENO), &r, err, sizeof err);
+        if (status != SWEEP_OK) fprintf(stderr, "firedrill optimize: %s: %s\n", file, err);
     }
     if (status == CLI_EXIT_OK) {
         char command[1024];
@@ -253,6 +279,17 @@ int cmd_optimize(int argc, char **argv) {
             status = CLI_EXIT_FAILED;
         }
     }
+    if (status == CLI_EXIT_OK)
+        sweep_exec_remove_journal(&x);
+    else if (x.n_units) {
+        uint64_t kept = sweep_exec_abandon(&x);
+        if (kept)
+            fprintf(stderr,
+                    "firedrill optimize: %s keeps %llu finished replica(s): rerun with --resume to continue, or "
+                    "--fresh to start over\n",
+                    journal, (unsigned long long)kept);
+    }
+    cli_on_interrupt(NULL);
     if (status == CLI_EXIT_OK) {
         if (!quiet) {
             print_fates(&spec, &r);
@@ -266,6 +303,7 @@ int cmd_optimize(int argc, char **argv) {
                pcs);
     }
     opt_result_free(&r);
+    sweep_exec_free(&x);
     opt_free(&spec);
     return status;
 }

@@ -23,6 +23,7 @@
 #include "analysis/rs.h"
 #include "models/metrics.h"
 #include "sim/sweep.h"
+#include "sim/sweep_run.h"
 
 typedef struct opt_constraint {
     char column[64];           /* a /replicas column */
@@ -72,10 +73,12 @@ typedef struct opt_result {
     size_t n_incidents;
 } opt_result;
 
-/* Runs the procedure on `jobs` threads (deterministic for any count);
- * progress (points alive) on stderr when `progress`. 0, or -1 with a
- * message. */
-int opt_run(const opt_spec *spec, int jobs, bool progress, opt_result *out, char *err, size_t errlen);
+/* Runs the procedure on the sweep executor x (set up by the caller over
+ * spec->sw with opts.select_units, and usually a journal: units it already
+ * holds are not computed again, so a killed run resumes), on `jobs`
+ * threads; deterministic for any count. Progress (points alive) on stderr
+ * when `progress`. SWEEP_OK, or SWEEP_EFAIL / SWEEP_EUSAGE with a message. */
+int opt_run(const opt_spec *spec, sweep_exec *x, int jobs, bool progress, opt_result *out, char *err, size_t errlen);
 void opt_result_free(opt_result *r);
 
 #endif

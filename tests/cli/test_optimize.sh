@@ -30,6 +30,29 @@ expect_match "$out" "^$(sed 's/[.]/\\./g' <<<"$last")\$" "-j 1 and -j 2 choose a
 expect_status 0 "the grid runs" -- "$FIREDRILL" optimize "$tmp/opt.json" --grid -o "$tmp/grid.h5" --quiet
 expect_match "$out" 'replicas=180 grid_points=3 grid_replicas=180' "the grid runs every seed of every point"
 
+# Resumable: kill -9 mid-run, then --resume replays the procedure on the
+# replicas journaled and computes the rest; tables and choice equal an
+# uninterrupted run's (which used -j 2; the killed one -j 1).
+cat > "$tmp/long.json" <<JSON
+{"name": "opt_long", "base": "$PWD/scenarios/reference.json", "set": {"horizon_s": "365d"},
+ "parameters": [{"path": "failover.standby", "values": ["cold", "warm", "hot"]}],
+ "seeds": 40, "first_seed": 1,
+ "targets": {"rto_max_s": 3600, "rpo_max_s": 86400, "confidence": 0.9},
+ "objective": "total_cost_per_year", "indifference": 0.01, "n0": 10}
+JSON
+expect_status 0 "a longer optimize runs" -- "$FIREDRILL" optimize "$tmp/long.json" -j 2 -o "$tmp/long_ref.h5" --quiet
+ref_last=$(tail -n 1 <<<"$out")
+"$FIREDRILL" optimize "$tmp/long.json" -j 1 -o "$tmp/long.h5" --quiet > /dev/null &
+kill_mid_run $! "$tmp/long.h5.journal"
+check "killed mid-run: journal kept, no results file" test -e "$tmp/long.h5.journal" -a ! -e "$tmp/long.h5"
+expect_status 2 "a journal without --resume is refused" -- "$FIREDRILL" optimize "$tmp/long.json" -o "$tmp/long.h5"
+expect_match "$err" "long.h5.journal exists: .*--resume" "the error suggests --resume"
+expect_status 0 "resume" -- "$FIREDRILL" optimize "$tmp/long.json" -j 2 --resume -o "$tmp/long.h5"
+expect_match "$err" "resuming: [0-9]+ replicas already in" "resume says how much was kept"
+expect_match "$(tail -n 1 <<<"$out")" "^$(sed 's/[.]/\\./g' <<<"$ref_last")\$" "the resumed run chooses alike with the same replicas"
+same_tables "$tmp/long.h5" "$tmp/long_ref.h5" "the resumed run's tables equal an uninterrupted run's"
+check "the journal goes after the resumed run" test ! -e "$tmp/long.h5.journal"
+
 printf '{"name":"bad","base":"%s/scenarios/seed_case.json","seeds":20,"parameters":[{"path":"failover.standby","values":["cold","warm"]}]}' "$PWD" > "$tmp/bad1.json"
 expect_status 2 "no targets" -- "$FIREDRILL" optimize "$tmp/bad1.json" -o "$tmp/bad.h5"
 expect_match "$err" 'bad1\.json: targets: is required' "the missing key is named"

@@ -8,40 +8,6 @@ source "$(dirname "$0")/lib.sh"
 : "${FIREDRILL:=build/firedrill}"
 root=$(pwd)
 
-# rows FILE DATASET [COLUMN...]: one line per row of /DATASET at full
-# precision, without wall_s (wall-clock time) and the named columns.
-rows() {
-    local f=$1 d=$2
-    shift 2
-    h5dump -m '%.17g' -d "/$d" "$f" | awk -v drop="wall_s $*" '
-        BEGIN { n = split(drop, a, " "); for (i = 1; i <= n; i++) skip[a[i]] = 1 }
-        /^ *DATATYPE/ { intype = 1 }
-        /^ *DATASPACE/ { intype = 0 }
-        intype && match($0, /"[A-Za-z0-9_]+";$/) {
-            m++; if (substr($0, RSTART + 1, RLENGTH - 3) in skip) dropped[m] = 1 }
-        /^ *\([0-9]+\): \{/ { k = 0; line = ""; inrec = 1; next }
-        inrec && /^ *\}/ { inrec = 0; print line; next }
-        inrec { k++; v = $0; gsub(/^ +|,$/, "", v); if (!(k in dropped)) line = line (line == "" ? "" : " ") v }'
-}
-# check DESCRIPTION CMD...: passes when CMD succeeds.
-check() {
-    local what=$1
-    shift
-    if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi
-}
-# same_tables A B DESCRIPTION: /replicas and /incidents of A and B agree.
-same_tables() {
-    local ra rb ia ib
-    ra=$(rows "$1" replicas); rb=$(rows "$2" replicas)
-    ia=$(rows "$1" incidents); ib=$(rows "$2" incidents)
-    if [[ -n "$ra" && "$ra" == "$rb" && "$ia" == "$ib" ]]; then
-        echo "ok: $3"
-    else
-        echo "FAIL: $3"; diff <(echo "$ra"; echo "$ia") <(echo "$rb"; echo "$ib") | head -5
-        fails=$((fails + 1))
-    fi
-}
-
 # Tiny sweeps: the reference deployment over 2 days, 2 x 2 points, 4 seeds.
 mkdir -p "$tmp/sweeps"
 cat > "$tmp/sweeps/tiny.json" <<JSON
@@ -132,17 +98,6 @@ expect_status 0 "merge 1/2 + 0/2" -- "$FIREDRILL" merge "$tmp/m.h5" "$tmp/s1.h5"
 same_tables "$tmp/m.h5" "$tmp/j1.h5" "merged shards equal the unsharded sweep"
 
 # --- resume after kill -9 ----------------------------------------------------------
-# kill_mid_run PID JOURNAL: kill -9 once the journal holds a few whole records.
-kill_mid_run() {
-    local pid=$1 journal=$2 size
-    for _ in $(seq 1 400); do
-        size=$(stat -c %s "$journal" 2>/dev/null || echo 0)
-        (( size > 300000 )) && break
-        sleep 0.02
-    done
-    # the braces catch the shell's own "Killed" notice too
-    { kill -9 "$pid" && wait "$pid"; } 2>/dev/null || true
-}
 # 30-day replicas (tens of ms and tens of kB of journal each) so that the
 # kill lands mid-run, after a few whole records.
 sed 's/"horizon_s": "2d"/"horizon_s": "30d"/; s/"seeds": 4/"seeds": 12/' "$tmp/sweeps/tiny.json" > "$tmp/sweeps/long.json"
