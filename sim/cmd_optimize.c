@@ -255,19 +255,10 @@ int cmd_optimize(int argc, char **argv) {
     sweep_exec x;
     opt_result r = {0};
     int status = sweep_exec_init(&x, &spec.sw, &so, err, sizeof err);
-    if (status != SWEEP_OK) fprintf(stderr, "firedrill optimize: %s\n", err);
-    if (status == SWEEP_OK && (resume || fresh)) {
-        cli_remove_stale_temps("optimize", out_path, quiet);
-        cli_remove_stale_temps("optimize", journal, quiet);
-    }
-    if (status == SWEEP_OK && !quiet && x.n_resumed)
-        fprintf(stderr, "firedrill optimize: resuming: %llu replicas already in %s\n", (unsigned long long)x.n_resumed,
-                journal);
-    char note[4600];
-    snprintf(note, sizeof note, "\nfiredrill optimize: interrupted: rerun with --resume to continue from %s\n",
-             journal);
+    const bool journal_held = status == SWEEP_OK;
+    if (!journal_held) fprintf(stderr, "firedrill optimize: %s\n", err);
+    if (journal_held) sweep_exec_begin(&x, "optimize", out_path, quiet);
     if (status == SWEEP_OK) {
-        cli_on_interrupt(note);
         status = opt_run(&spec, &x, (int)jobs, !quiet && isatty(STDERR_FILENO), &r, err, sizeof err);
         if (status != SWEEP_OK) fprintf(stderr, "firedrill optimize: %s: %s\n", file, err);
     }
@@ -279,17 +270,7 @@ int cmd_optimize(int argc, char **argv) {
             status = CLI_EXIT_FAILED;
         }
     }
-    if (status == CLI_EXIT_OK)
-        sweep_exec_remove_journal(&x);
-    else if (x.n_units) {
-        uint64_t kept = sweep_exec_abandon(&x);
-        if (kept)
-            fprintf(stderr,
-                    "firedrill optimize: %s keeps %llu finished replica(s): rerun with --resume to continue, or "
-                    "--fresh to start over\n",
-                    journal, (unsigned long long)kept);
-    }
-    cli_on_interrupt(NULL);
+    if (journal_held) sweep_exec_end(&x, "optimize", status == CLI_EXIT_OK);
     if (status == CLI_EXIT_OK) {
         if (!quiet) {
             print_fates(&spec, &r);

@@ -228,20 +228,7 @@ static int run_seeds(const scenario *sc, rec_backend backend, const char *file, 
     }
     if (trace && (resume || fresh))
         fprintf(stderr, "firedrill run: --trace runs are not journaled; --resume/--fresh ignored\n");
-    if (!trace && (resume || fresh)) {
-        cli_remove_stale_temps("run", out_path, quiet);
-        cli_remove_stale_temps("run", journal, quiet);
-    }
-    char note[4600];
-    if (trace)
-        snprintf(note, sizeof note,
-                 "\nfiredrill run: interrupted (a --trace run keeps no journal: nothing was kept)\n");
-    else
-        snprintf(note, sizeof note, "\nfiredrill run: interrupted: rerun with --resume to continue from %s\n", journal);
-    cli_on_interrupt(note);
-    if (!quiet && x.n_resumed)
-        fprintf(stderr, "firedrill run: resuming: %llu of %llu replicas already in %s\n",
-                (unsigned long long)x.n_resumed, (unsigned long long)seeds, journal);
+    sweep_exec_begin(&x, "run", out_path, quiet);
     status = sweep_exec_run_threads(&x, jobs, err, sizeof err);
     replica_metrics *rows = NULL;
     incident_record *inc = NULL;
@@ -262,17 +249,7 @@ static int run_seeds(const scenario *sc, rec_backend backend, const char *file, 
     if (status != SWEEP_OK) fprintf(stderr, "firedrill run: %s: %s\n", file, err);
     if (status == SWEEP_OK)
         status = write_run(sc, backend, out_path, rows, n_rows, inc, n_inc, traces, quiet, argc, argv);
-    if (status == SWEEP_OK)
-        sweep_exec_remove_journal(&x);
-    else {
-        uint64_t kept = sweep_exec_abandon(&x);
-        if (kept && !trace)
-            fprintf(stderr,
-                    "firedrill run: %s keeps %llu finished replica(s): rerun with --resume to continue, or --fresh "
-                    "to start over\n",
-                    journal, (unsigned long long)kept);
-    }
-    cli_on_interrupt(NULL);
+    sweep_exec_end(&x, "run", status == SWEEP_OK);
     free(traces);
     free(rows);
     free(inc);

@@ -304,19 +304,7 @@ int cmd_sweep(int argc, char **argv) {
     }
 #endif
     bool journal_held = root && status == CLI_EXIT_OK;
-    if (journal_held && (so.resume || so.fresh)) {
-        cli_remove_stale_temps("sweep", out_path, quiet);
-        cli_remove_stale_temps("sweep", journal, quiet);
-    }
-    if (journal_held) {
-        char note[4600];
-        snprintf(note, sizeof note, "\nfiredrill sweep: interrupted: rerun with --resume to continue from %s\n",
-                 journal);
-        cli_on_interrupt(note);
-    }
-    if (status == CLI_EXIT_OK && root && !quiet && x.n_resumed)
-        fprintf(stderr, "firedrill sweep: resuming: %llu of %llu replicas already in %s\n",
-                (unsigned long long)x.n_resumed, (unsigned long long)x.n_mine, journal);
+    if (journal_held) sweep_exec_begin(&x, "sweep", out_path, quiet);
     if (status == CLI_EXIT_OK) {
 #ifdef FIREDRILL_HAVE_MPI
         if (mpi.active && !root)
@@ -329,19 +317,11 @@ int cmd_sweep(int argc, char **argv) {
     }
     if (status == CLI_EXIT_OK && root) {
         status = write_results(&sw, &x, out_path, command, err, sizeof err);
-        if (status == CLI_EXIT_OK) sweep_exec_remove_journal(&x);
+        if (status == CLI_EXIT_OK) sweep_exec_end(&x, "sweep", true);
     }
     double wall = sweep_now() - t0;
     if (status != CLI_EXIT_OK && root) fprintf(stderr, "firedrill sweep: %s\n", err);
-    if (status != CLI_EXIT_OK && journal_held) {
-        uint64_t kept = sweep_exec_abandon(&x);
-        if (kept)
-            fprintf(stderr,
-                    "firedrill sweep: %s keeps %llu finished replica(s): rerun with --resume to continue, or --fresh "
-                    "to start over\n",
-                    journal, (unsigned long long)kept);
-    }
-    if (journal_held) cli_on_interrupt(NULL);
+    if (status != CLI_EXIT_OK && journal_held) sweep_exec_end(&x, "sweep", false);
     if (status == CLI_EXIT_OK && root && !quiet) {
         uint64_t computed = x.n_mine - x.n_resumed;
         printf("sweep %s: %zu points x %llu seeds = %llu replicas", sw.name, sw.n_points, (unsigned long long)sw.seeds,

@@ -409,6 +409,43 @@ uint64_t sweep_exec_abandon(sweep_exec *x) {
     return kept;
 }
 
+void sweep_exec_begin(sweep_exec *x, const char *cmd, const char *out_path, bool quiet) {
+    const char *journal = x->opts.journal_path;
+    char note[4600];
+    if (!journal) {
+        snprintf(note, sizeof note, "\nfiredrill %s: interrupted (this run keeps no journal: nothing was kept)\n", cmd);
+        cli_on_interrupt(note);
+        return;
+    }
+    if (x->opts.resume || x->opts.fresh) {
+        cli_remove_stale_temps(cmd, out_path, quiet);
+        cli_remove_stale_temps(cmd, journal, quiet);
+    }
+    snprintf(note, sizeof note, "\nfiredrill %s: interrupted: rerun with --resume to continue from %s\n", cmd, journal);
+    cli_on_interrupt(note);
+    if (quiet || !x->n_resumed) return;
+    if (x->opts.select_units) /* a sequential procedure: how many it will need is not known yet */
+        fprintf(stderr, "firedrill %s: resuming: %llu replicas already in %s\n", cmd, (unsigned long long)x->n_resumed,
+                journal);
+    else
+        fprintf(stderr, "firedrill %s: resuming: %llu of %llu replicas already in %s\n", cmd,
+                (unsigned long long)x->n_resumed, (unsigned long long)x->n_mine, journal);
+}
+
+void sweep_exec_end(sweep_exec *x, const char *cmd, bool ok) {
+    if (ok) {
+        sweep_exec_remove_journal(x);
+    } else if (x->opts.journal_path) {
+        uint64_t kept = sweep_exec_abandon(x);
+        if (kept)
+            fprintf(stderr,
+                    "firedrill %s: %s keeps %llu finished replica(s): rerun with --resume to continue, or --fresh to "
+                    "start over\n",
+                    cmd, x->opts.journal_path, (unsigned long long)kept);
+    }
+    cli_on_interrupt(NULL);
+}
+
 /* ---- setup ------------------------------------------------------------------------- */
 
 int sweep_exec_init(sweep_exec *x, const sweep_spec *sw, const sweep_opts *opts, char *err, size_t errlen) {

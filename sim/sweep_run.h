@@ -141,6 +141,16 @@ h5out_point *sweep_h5_points(const sweep_spec *sw);
 int sweep_exec_collect(const sweep_exec *x, replica_metrics **rows, size_t *n_rows, incident_record **inc,
                        size_t *n_inc, char *err, size_t errlen);
 
+/* After sweep_exec_init, for command `cmd` writing out_path: with --resume
+ * or --fresh removes temporary files of processes that are gone, says how
+ * many replicas the journal gave back, and arms Ctrl-C to say how to go
+ * on. */
+void sweep_exec_begin(sweep_exec *x, const char *cmd, const char *out_path, bool quiet);
+/* At the end: after success (results renamed into place) the journal goes;
+ * after a failure it is kept when it holds finished replicas, and stderr
+ * says how to go on. Disarms Ctrl-C. */
+void sweep_exec_end(sweep_exec *x, const char *cmd, bool ok);
+
 /* After the results file is renamed into place: the journal goes. */
 void sweep_exec_remove_journal(sweep_exec *x);
 /* After a failure: a journal that holds no finished replica goes (nothing
