@@ -4,6 +4,8 @@
 #ifndef FIREDRILL_COMMANDS_H
 #define FIREDRILL_COMMANDS_H
 
+/* `firedrill init -o FILE.json`: a starter scenario (sim/cmd_init.c). */
+int cmd_init(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_bench(int argc, char **argv);

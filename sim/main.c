@@ -14,6 +14,7 @@ typedef struct subcommand {
 } subcommand;
 
 static const subcommand subcommands[] = {
+    {"init", "write a starter scenario with the default disasters and their sources", cmd_init},
     {"run", "simulate seeded replicas of a scenario, write HDF5", cmd_run},
     {"validate", "check a scenario file and print what it would simulate", cmd_validate},
     {"sweep", "run a grid of scenarios x seeds over threads, MPI ranks or shards", cmd_sweep},
