@@ -248,3 +248,44 @@ fuzz: deps
 memcheck: all
 	@tests/memcheck.sh $(BUILD)/firedrill
 # --- memcheck (end) --------------------------------------------------------------
+
+# --- install (begin) -------------------------------------------------------------
+# `make man`: build/firedrill.1, the man page, generated from the --help texts
+# by help2man (scripts/gen_man.sh).
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: the program, the CUDA backend
+# when built, the gnuplot scripts, the scenario schema and the man page:
+#   PREFIX/bin/firedrill
+#   PREFIX/lib/firedrill/libfiredrill_cuda.so        (found as ../lib/firedrill next to the program)
+#   PREFIX/share/firedrill/analysis/plot_*.gp        (found as ../share/firedrill/analysis)
+#   PREFIX/share/firedrill/schema.json
+#   PREFIX/share/man/man1/firedrill.1
+# The program finds its files relative to itself, so a tree installed under
+# one PREFIX (or DESTDIR) may be moved. `make uninstall` (same PREFIX and
+# DESTDIR) removes exactly these files and the firedrill folders if empty.
+PREFIX ?= /usr/local
+INSTALL ?= install
+INST_BIN := $(DESTDIR)$(PREFIX)/bin
+INST_LIB := $(DESTDIR)$(PREFIX)/lib/firedrill
+INST_DATA := $(DESTDIR)$(PREFIX)/share/firedrill
+INST_MAN := $(DESTDIR)$(PREFIX)/share/man/man1
+GP_SCRIPTS := $(wildcard analysis/plot_*.gp)
+.PHONY: man install uninstall build-man install-files
+man: deps
+	@$(MAKE) --no-print-directory build-man
+build-man: $(BUILD)/firedrill.1
+$(BUILD)/firedrill.1: $(BUILD)/firedrill scripts/gen_man.sh
+	scripts/gen_man.sh $(BUILD)/firedrill $@
+install: deps
+	@$(MAKE) --no-print-directory install-files
+install-files: build-firedrill build-man
+	$(INSTALL) -d $(INST_BIN) $(INST_DATA)/analysis $(INST_MAN)
+	$(INSTALL) -m 755 $(BUILD)/firedrill $(INST_BIN)/firedrill
+	$(if $(CUDA_SO),$(INSTALL) -d $(INST_LIB) && $(INSTALL) -m 755 $(CUDA_SO) $(INST_LIB)/libfiredrill_cuda.so)
+	$(INSTALL) -m 644 $(GP_SCRIPTS) $(INST_DATA)/analysis/
+	$(INSTALL) -m 644 scenarios/schema.json $(INST_DATA)/schema.json
+	$(INSTALL) -m 644 $(BUILD)/firedrill.1 $(INST_MAN)/firedrill.1
+uninstall:
+	rm -f $(INST_BIN)/firedrill $(INST_LIB)/libfiredrill_cuda.so $(INST_DATA)/schema.json \
+	  $(addprefix $(INST_DATA)/analysis/,$(notdir $(GP_SCRIPTS))) $(INST_MAN)/firedrill.1
+	-rmdir $(INST_DATA)/analysis $(INST_DATA) $(INST_LIB) 2>/dev/null || true
+# --- install (end) ---------------------------------------------------------------

@@ -10,6 +10,7 @@ packages=(
   libopenblas-dev gnuplot-nox libcmocka-dev
   libopenmpi-dev openmpi-bin
   clang-format cppcheck
+  help2man man-db
 )
 
 missing=()

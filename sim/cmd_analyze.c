@@ -54,8 +54,9 @@ static const char plot_usage[] =
     "  bounds     each point's RTO and RPO bounds against the targets\n"
     "  heatmap    cost per year and feasibility over the two parameters of a 2-D sweep\n"
     "Without --kind, every kind the file supports; the others are skipped with a note.\n"
-    "The gnuplot scripts are found in $FIREDRILL_ANALYSIS_DIR, ../analysis next to the\n"
-    "executable, or ./analysis.\n";
+    "The gnuplot scripts are found in $FIREDRILL_ANALYSIS_DIR, else next to the\n"
+    "executable in ../analysis (the source tree) or ../share/firedrill/analysis (make\n"
+    "install), else in ./analysis.\n";
 
 static const char report_usage[] =
     "usage: firedrill report FILE.h5 -o DIR [--rto-max D] [--rpo-max D] [--confidence C]\n"
