@@ -18,7 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { H5IN_OK = 0, H5IN_EFAIL = -1, H5IN_EINPUT = -2 };
+#include "util/fd_status.h"
+
+/* ORDER FD_STATUS: the codes are fd_status values (util/fd_status.h). */
+enum { H5IN_OK = FD_OK, H5IN_EFAIL = FD_EFAIL, H5IN_EINPUT = FD_EINPUT };
 
 typedef struct h5in_file h5in_file;
 

@@ -66,9 +66,9 @@ static const char validate_usage[] =
 static int load_scenario(const char *cmd, const char *file, char **sets, size_t n_sets, scenario *sc) {
     char err[2048];
     if (n_sets == 0) {
-        if (scenario_load(sc, file, err, sizeof err)) return CLI_EXIT_OK;
+        if (scenario_load(sc, file, err, sizeof err)) return FD_OK;
         fprintf(stderr, "firedrill %s: %s\n", cmd, err);
-        return sc->out_of_memory ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+        return sc->out_of_memory ? FD_EFAIL : FD_EINPUT;
     }
     memset(sc, 0, sizeof *sc);
     char *text = NULL;
@@ -113,9 +113,9 @@ static int load_scenario(const char *cmd, const char *file, char **sets, size_t 
         if (!scenario_parse(sc, label, text, err, sizeof err)) st = sc->out_of_memory ? CFG_EFAIL : CFG_EINPUT;
     }
     free(text);
-    if (st == CFG_OK) return CLI_EXIT_OK;
+    if (st == CFG_OK) return FD_OK;
     fprintf(stderr, "firedrill %s: %s\n", cmd, err);
-    return st == CFG_EFAIL ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+    return st == CFG_EFAIL ? FD_EFAIL : FD_EINPUT;
 }
 
 /* Collects --set arguments (argv strings, not copied); false when out of memory. */
@@ -221,7 +221,7 @@ static int run_replicas(run_pool *p, int jobs) {
     for (int i = 0; i < started; i++) pthread_join(threads[i], NULL);
     free(threads);
     pthread_mutex_destroy(&p->mu);
-    return atomic_load(&p->failed) ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+    return atomic_load(&p->failed) ? FD_EFAIL : FD_OK;
 }
 
 /* Writes the run's file (to a temporary name, then renamed) and the summary. */
@@ -236,13 +236,13 @@ static int write_run(const scenario *sc, rec_backend backend, const char *out_pa
     if (h5out_write(out_path, &meta, rows, n_rows, incidents, n_inc, traces, traces ? n_rows : 0, err, sizeof err) !=
         0) {
         fprintf(stderr, "firedrill run: %s\n", err);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
     if (!quiet) {
         print_summary(sc, rows, n_rows);
         printf("wrote %s (%llu replicas, %zu incidents)\n", out_path, (unsigned long long)n_rows, n_inc);
     }
-    return CLI_EXIT_OK;
+    return FD_OK;
 }
 
 /* Without traces a run is a sweep of one point: the sweep executor runs the
@@ -342,20 +342,20 @@ int cmd_run(int argc, char **argv) {
     size_t n_sets = 0;
     optind = 0;
     opterr = 0;
-    int c, status = CLI_EXIT_OK;
-    while (status == CLI_EXIT_OK && (c = getopt_long(argc, argv, "o:qhj:", opts, NULL)) != -1) {
+    int c, status = FD_OK;
+    while (status == FD_OK && (c = getopt_long(argc, argv, "o:qhj:", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
-            if (!cli_parse_u64("run", "--seeds", optarg, 1, 100000000, &seeds)) status = CLI_EXIT_USAGE;
+            if (!cli_parse_u64("run", "--seeds", optarg, 1, 100000000, &seeds)) status = FD_EINPUT;
             break;
         case 's':
-            if (!cli_parse_u64("run", "--seed", optarg, 0, UINT64_MAX / 2, &first)) status = CLI_EXIT_USAGE;
+            if (!cli_parse_u64("run", "--seed", optarg, 0, UINT64_MAX / 2, &first)) status = FD_EINPUT;
             break;
         case 'M':
-            if (!cli_parse_u64("run", "--max-events", optarg, 0, UINT64_MAX / 2, &max_events)) status = CLI_EXIT_USAGE;
+            if (!cli_parse_u64("run", "--max-events", optarg, 0, UINT64_MAX / 2, &max_events)) status = FD_EINPUT;
             break;
         case 'S':
-            if (!add_set(&sets, &n_sets, optarg)) status = CLI_EXIT_FAILED;
+            if (!add_set(&sets, &n_sets, optarg)) status = FD_EFAIL;
             break;
         case 'o': out_path = optarg; break;
         case 'q': quiet = true; break;
@@ -363,7 +363,7 @@ int cmd_run(int argc, char **argv) {
         case 'r': resume = true; break;
         case 'f': fresh = true; break;
         case 'j':
-            if (!cli_parse_u64("run", "-j", optarg, 1, 1024, &jobs)) status = CLI_EXIT_USAGE;
+            if (!cli_parse_u64("run", "-j", optarg, 1, 1024, &jobs)) status = FD_EINPUT;
             break;
         case 'b':
             if (rec_backend_parse(optarg, &backend) != 0)
@@ -372,14 +372,13 @@ int cmd_run(int argc, char **argv) {
         case 'h':
             fputs(run_usage, stdout);
             free(sets);
-            return CLI_EXIT_OK;
+            return FD_OK;
         default: status = cli_usage_error("run", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (status == CLI_EXIT_OK && optind != argc - 1) status = cli_usage_error("run", "expected one scenario file");
-    if (status == CLI_EXIT_OK && resume && fresh)
-        status = cli_usage_error("run", "--resume and --fresh exclude each other");
-    if (status != CLI_EXIT_OK) {
+    if (status == FD_OK && optind != argc - 1) status = cli_usage_error("run", "expected one scenario file");
+    if (status == FD_OK && resume && fresh) status = cli_usage_error("run", "--resume and --fresh exclude each other");
+    if (status != FD_OK) {
         free(sets);
         return status;
     }
@@ -390,13 +389,13 @@ int cmd_run(int argc, char **argv) {
     else if (!rec_backend_available(backend, berr, sizeof berr)) {
         fprintf(stderr, "firedrill run: %s\n", berr);
         free(sets);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
 
     scenario sc;
     status = load_scenario("run", file, sets, n_sets, &sc);
     free(sets);
-    if (status != CLI_EXIT_OK) {
+    if (status != FD_OK) {
         scenario_free(&sc);
         return status;
     }
@@ -409,8 +408,8 @@ int cmd_run(int argc, char **argv) {
     }
     char *inputs[] = {(char *)file};
     status = cli_check_output("run", out_path, inputs, 1);
-    if (status == CLI_EXIT_OK) status = cli_check_event_budget("run", file, &sc, max_events);
-    if (status != CLI_EXIT_OK) {
+    if (status == FD_OK) status = cli_check_event_budget("run", file, &sc, max_events);
+    if (status != FD_OK) {
         scenario_free(&sc);
         return status;
     }
@@ -428,28 +427,28 @@ int cmd_run(int argc, char **argv) {
                      .first_seed = first,
                      .n = seeds,
                      .results = calloc(seeds, sizeof(world_result))};
-    status = pool.results ? run_replicas(&pool, (int)jobs) : CLI_EXIT_FAILED;
-    if (status != CLI_EXIT_OK && pool.results) fprintf(stderr, "firedrill run: %s: %s\n", file, pool.err);
+    status = pool.results ? run_replicas(&pool, (int)jobs) : FD_EFAIL;
+    if (status != FD_OK && pool.results) fprintf(stderr, "firedrill run: %s: %s\n", file, pool.err);
     /* Gather in seed order: the output does not depend on the threads. */
     replica_metrics *rows = calloc(seeds, sizeof *rows);
     h5out_trace *traces = trace ? calloc(seeds, sizeof *traces) : NULL;
     incident_record *incidents = NULL;
     size_t n_inc = 0;
-    if (!rows || (trace && !traces)) status = CLI_EXIT_FAILED;
-    for (uint64_t i = 0; status == CLI_EXIT_OK && i < seeds; i++) {
+    if (!rows || (trace && !traces)) status = FD_EFAIL;
+    for (uint64_t i = 0; status == FD_OK && i < seeds; i++) {
         world_result *r = &pool.results[i];
         rows[i] = r->metrics;
         if (traces) traces[i] = (h5out_trace){first + i, r->trace, r->n_trace, r->timeline, r->n_timeline};
         incident_record *grown = realloc(incidents, (n_inc + r->n_incidents + 1) * sizeof *grown);
         if (!grown)
-            status = CLI_EXIT_FAILED;
+            status = FD_EFAIL;
         else {
             incidents = grown;
             memcpy(incidents + n_inc, r->incidents, r->n_incidents * sizeof *grown);
             n_inc += r->n_incidents;
         }
     }
-    if (status == CLI_EXIT_OK)
+    if (status == FD_OK)
         status = write_run(&sc, backend, out_path, rows, seeds, incidents, n_inc, traces, quiet, argc, argv);
     cli_on_interrupt(NULL);
     for (uint64_t i = 0; pool.results && i < seeds; i++) world_result_free(&pool.results[i]);
@@ -481,12 +480,12 @@ int cmd_validate(int argc, char **argv) {
         else if (c == 'S') {
             if (!add_set(&sets, &n_sets, optarg)) {
                 free(sets);
-                return CLI_EXIT_FAILED;
+                return FD_EFAIL;
             }
         } else if (c == 'h') {
             fputs(validate_usage, stdout);
             free(sets);
-            return CLI_EXIT_OK;
+            return FD_OK;
         } else {
             free(sets);
             return cli_usage_error("validate", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -499,7 +498,7 @@ int cmd_validate(int argc, char **argv) {
     scenario sc;
     int status = load_scenario("validate", argv[optind], sets, n_sets, &sc);
     free(sets);
-    if (status != CLI_EXIT_OK) {
+    if (status != FD_OK) {
         scenario_free(&sc);
         return status;
     }
@@ -521,5 +520,5 @@ int cmd_validate(int argc, char **argv) {
                floor_events > (double)SIM_DEFAULT_MAX_EVENTS ? "  <- more than the budget" : "");
     }
     scenario_free(&sc);
-    return CLI_EXIT_OK;
+    return FD_OK;
 }
