@@ -1,4 +1,4 @@
-/* `firedrill sweep` and `firedrill merge`. */
+/* `firedrill sweep` (`firedrill merge` is sim/cmd_merge.c). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,12 +52,6 @@ static const char sweep_usage[] =
 #else
     "MPI: not built in (make MPI=1 with Open MPI installed).\n";
 #endif
-
-static const char merge_usage[] = "usage: firedrill merge OUT.h5 SHARD.h5... [--quiet]\n"
-                                  "\n"
-                                  "Joins the shard files of one sweep (firedrill sweep --shard K/N) into OUT.h5, the\n"
-                                  "file the unsharded sweep writes. Checks that every shard belongs to the same sweep\n"
-                                  "(SHA-256), that shards 0..N-1 are all present once and each is complete.\n";
 
 static bool parse_shard(const char *text, uint32_t *k, uint32_t *n) {
     unsigned long a, b;
@@ -204,9 +198,7 @@ int cmd_sweep(int argc, char **argv) {
     bool root = mpi.rank == 0;
     char err[2048];
     sweep_spec sw;
-    int status = sweep_load(&sw, file, err, sizeof err) ? FD_OK
-                 : sw.out_of_memory                     ? FD_EFAIL
-                                                        : FD_EINPUT;
+    int status = sweep_load(&sw, file, err, sizeof err) ? FD_OK : sw.out_of_memory ? FD_EFAIL : FD_EINPUT;
     sw.max_events = max_events;
     /* As in `firedrill run`: auto resolves here; cuda must be there. Every
      * rank checks its own machine, and the ranks agree below. */
@@ -356,200 +348,5 @@ int cmd_sweep(int argc, char **argv) {
 #ifdef FIREDRILL_HAVE_MPI
     if (mpi.active) sweep_mpi_finalize(&mpi);
 #endif
-    return status;
-}
-
-/* ---- merge ------------------------------------------------------------------------- */
-
-int cmd_merge(int argc, char **argv) {
-    static const struct option opts[] = {{"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    bool quiet = false;
-    optind = 0;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-        if (c == 'q')
-            quiet = true;
-        else if (c == 'h') {
-            fputs(merge_usage, stdout);
-            return FD_OK;
-        } else
-            return cli_usage_error("merge", "unknown option '%s'", argv[optind - 1]);
-    }
-    if (argc - optind < 2) return cli_usage_error("merge", "expected OUT.h5 and at least one shard file");
-    const char *out_path = argv[optind];
-    int n_files = argc - optind - 1;
-    char **files = argv + optind + 1;
-    int checked = cli_check_output("merge", out_path, files, (size_t)n_files);
-    if (checked != FD_OK) return checked;
-    char err[2048] = "";
-    int status = FD_OK;
-    h5out_sweep_file first;
-    memset(&first, 0, sizeof first);
-    replica_metrics *rows = NULL;
-    incident_record **inc = NULL;
-    size_t *n_inc = NULL;
-    unsigned char *have = NULL, *shard_seen = NULL;
-    uint64_t n_units = 0;
-
-    for (int f = 0; f < n_files && status == FD_OK; f++) {
-        h5out_sweep_file s;
-        if (h5out_read_sweep(files[f], &s, err, sizeof err) != 0) {
-            status = FD_EINPUT;
-            break;
-        }
-        if (f == 0) {
-            first = s;
-            n_units = s.n_points * s.seeds;
-            if (s.shard_count < 1 || s.shard_index >= s.shard_count || n_units == 0 || n_units > SWEEP_MAX_UNITS) {
-                snprintf(err, sizeof err, "%s: bad sweep attributes (shard %llu/%llu, %llu replicas)", files[f],
-                         (unsigned long long)s.shard_index, (unsigned long long)s.shard_count,
-                         (unsigned long long)n_units);
-                status = FD_EINPUT;
-                break;
-            }
-            rows = calloc(n_units, sizeof *rows);
-            inc = calloc(n_units, sizeof *inc);
-            n_inc = calloc(n_units, sizeof *n_inc);
-            have = calloc(n_units, 1);
-            shard_seen = calloc(s.shard_count, 1);
-            if (!rows || !inc || !n_inc || !have || !shard_seen) {
-                snprintf(err, sizeof err, "out of memory");
-                status = FD_EFAIL;
-                break;
-            }
-        } else {
-            bool same = strcmp(s.sha256, first.sha256) == 0 && s.shard_count == first.shard_count &&
-                        s.n_points == first.n_points && s.seeds == first.seeds && s.first_seed == first.first_seed;
-            if (!same) {
-                snprintf(err, sizeof err,
-                         "%s is a shard of another sweep (%.16s.., %llu shards) than %s (%.16s.., %llu shards)",
-                         files[f], s.sha256, (unsigned long long)s.shard_count, files[0], first.sha256,
-                         (unsigned long long)first.shard_count);
-                status = FD_EINPUT;
-            }
-        }
-        uint64_t k = s.shard_index, n = first.shard_count;
-        if (status == FD_OK && shard_seen[k]) {
-            snprintf(err, sizeof err, "%s: shard %llu/%llu is given twice", files[f], (unsigned long long)k,
-                     (unsigned long long)n);
-            status = FD_EINPUT;
-        }
-        if (status == FD_OK) shard_seen[k] = 1;
-        replica_metrics *r = NULL;
-        incident_record *ir = NULL;
-        size_t nr = 0, ni = 0;
-        if (status == FD_OK && (h5out_read_replicas(files[f], &r, &nr, err, sizeof err) != 0 ||
-                                      h5out_read_incidents(files[f], &ir, &ni, err, sizeof err) != 0))
-            status = FD_EINPUT;
-        uint64_t expect = 0;
-        for (uint64_t u = k; u < n_units; u += n) expect++;
-        if (status == FD_OK && nr != expect) {
-            snprintf(err, sizeof err, "%s: shard %llu/%llu has %zu replicas, expected %llu (incomplete?)", files[f],
-                     (unsigned long long)k, (unsigned long long)n, nr, (unsigned long long)expect);
-            status = FD_EINPUT;
-        }
-        for (size_t i = 0; status == FD_OK && i < nr; i++) {
-            uint64_t seed = r[i].seed;
-            bool in_range =
-                r[i].point < first.n_points && seed >= first.first_seed && seed - first.first_seed < first.seeds;
-            uint64_t u = in_range ? r[i].point * first.seeds + (seed - first.first_seed) : 0;
-            if (!in_range || u % n != k || have[u]) {
-                snprintf(err, sizeof err, "%s: replica (point %u, seed %llu) %s", files[f], (unsigned)r[i].point,
-                         (unsigned long long)seed,
-                         !in_range    ? "is outside the sweep"
-                         : u % n != k ? "belongs to another shard"
-                                      : "appears twice");
-                status = FD_EINPUT;
-                break;
-            }
-            have[u] = 1;
-            rows[u] = r[i];
-        }
-        /* Incidents of a replica are contiguous and already in id order. */
-        for (size_t i = 0; status == FD_OK && i < ni;) {
-            uint64_t seed = ir[i].seed;
-            bool in_range =
-                ir[i].point < first.n_points && seed >= first.first_seed && seed - first.first_seed < first.seeds;
-            uint64_t u = in_range ? ir[i].point * first.seeds + (seed - first.first_seed) : 0;
-            size_t j = i;
-            while (j < ni && ir[j].point == ir[i].point && ir[j].seed == seed) j++;
-            if (!in_range || u % n != k || !have[u] || inc[u]) {
-                snprintf(err, sizeof err, "%s: incidents of (point %u, seed %llu) do not match its replicas", files[f],
-                         (unsigned)ir[i].point, (unsigned long long)seed);
-                status = FD_EINPUT;
-                break;
-            }
-            inc[u] = malloc((j - i) * sizeof **inc);
-            if (!inc[u]) {
-                snprintf(err, sizeof err, "out of memory");
-                status = FD_EFAIL;
-                break;
-            }
-            memcpy(inc[u], ir + i, (j - i) * sizeof **inc);
-            n_inc[u] = j - i;
-            i = j;
-        }
-        free(r);
-        free(ir);
-        if (f > 0) h5out_sweep_file_free(&s);
-    }
-    for (uint64_t k = 0; status == FD_OK && k < first.shard_count; k++)
-        if (!shard_seen[k]) {
-            snprintf(err, sizeof err, "shard %llu/%llu is missing", (unsigned long long)k,
-                     (unsigned long long)first.shard_count);
-            status = FD_EINPUT;
-        }
-    size_t total_inc = 0;
-    for (uint64_t u = 0; status == FD_OK && u < n_units; u++) total_inc += n_inc[u];
-    replica_metrics *all_rows = NULL;
-    incident_record *all_inc = NULL;
-    if (status == FD_OK) {
-        all_inc = malloc((total_inc ? total_inc : 1) * sizeof *all_inc);
-        if (!all_inc) {
-            snprintf(err, sizeof err, "out of memory");
-            status = FD_EFAIL;
-        }
-    }
-    if (status == FD_OK) {
-        size_t k = 0;
-        for (uint64_t u = 0; u < n_units; u++) {
-            if (n_inc[u]) memcpy(all_inc + k, inc[u], n_inc[u] * sizeof *all_inc);
-            k += n_inc[u];
-        }
-        all_rows = rows;
-        char command[1024];
-        cli_join_command(argc, argv, command, sizeof command);
-        h5out_meta meta = {FIREDRILL_VERSION, firedrill_git_rev, first.scenario_name,  first.scenario_sha256,
-                           first.backend,     command,           first.scenario_given, first.scenario_resolved};
-        h5out_sweep hs = {first.name,
-                          first.sha256,
-                          first.spec,
-                          first.combine,
-                          first.metrics_json,
-                          first.n_points,
-                          first.seeds,
-                          first.first_seed,
-                          first.baseline_point,
-                          0,
-                          1,
-                          first.points,
-                          NULL};
-        if (h5out_write_sweep(out_path, &meta, &hs, all_rows, (size_t)n_units, all_inc, total_inc, err, sizeof err) !=
-            0)
-            status = FD_EFAIL;
-    }
-    if (status == FD_OK && !quiet)
-        printf("merged %d shard file(s) of sweep %s: %llu replicas, %zu incidents, wrote %s\n", n_files, first.name,
-               (unsigned long long)n_units, total_inc, out_path);
-    if (status != FD_OK) fprintf(stderr, "firedrill merge: %s\n", err);
-    for (uint64_t u = 0; inc && u < n_units; u++) free(inc[u]);
-    free(inc);
-    free(n_inc);
-    free(rows);
-    free(all_inc);
-    free(have);
-    free(shard_seen);
-    h5out_sweep_file_free(&first);
     return status;
 }
