@@ -27,15 +27,23 @@ int cli_exit_status(int status) {
 bool cli_parse_u64(const char *cmd, const char *option, const char *text, uint64_t min, uint64_t max, uint64_t *out) {
     char *end = NULL;
     errno = 0;
-    /* strtod first so that "1e7" is accepted for event counts, then require
-     * an exact integer. */
-    double v = strtod(text, &end);
-    if (errno || end == text || *end != '\0' || v != floor(v) || v < (double)min || v > (double)max) {
+    uint64_t v = 0;
+    bool ok;
+    if (text[0] && strspn(text, "0123456789") == strlen(text)) { /* digits: exact up to 2^64 - 1 (seeds) */
+        unsigned long long u = strtoull(text, &end, 10);
+        ok = errno == 0 && *end == '\0';
+        v = u;
+    } else { /* "1e7" for event counts: exact as long as a double holds every integer */
+        double d = strtod(text, &end);
+        ok = errno == 0 && end != text && *end == '\0' && d == floor(d) && d >= 0 && d <= 9007199254740992.0;
+        v = ok ? (uint64_t)d : 0;
+    }
+    if (!ok || v < min || v > max) {
         fprintf(stderr, "firedrill %s: %s: expected an integer in [%llu, %llu], got '%s'\n", cmd, option,
                 (unsigned long long)min, (unsigned long long)max, text);
         return false;
     }
-    *out = (uint64_t)v;
+    *out = v;
     return true;
 }
 

@@ -146,6 +146,10 @@ static int write_csv(const char *dir, const char *name, const h5in_table *t, con
             const h5in_column *col = &t->cols[c];
             if (col->is_string)
                 put_field(f, h5in_string_at(col, r));
+            else if (col->u64) /* exact: a seed past 2^53 is not a double */
+                fprintf(f, "%llu", (unsigned long long)col->u64[r]);
+            else if (col->i64)
+                fprintf(f, "%lld", (long long)col->i64[r]);
             else
                 put_number(f, col->values[r]);
         }
