@@ -9,7 +9,7 @@
 #                   under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      the benchmarks (engine, world, kernels), one line per figure
 #   make demo       the main job: run a shipped scenario, write HDF5 and a plot
-#   make fmt lint   clang-format in place; cppcheck
+#   make fmt lint   clang-format in place; cppcheck and the error convention
 #   make paper      regenerate paper/paper.md and its figures from fresh runs
 #   make test-gpu bench-gpu   on a machine with an NVIDIA GPU
 #   make gpu-bundle  the GPU checks packed for a GPU machine without our libraries
@@ -212,9 +212,12 @@ run-demo: $(BUILD)/firedrill
 FMT_FILES = $(shell git ls-files '*.c' '*.h' '*.cu')
 fmt:
 	clang-format -i $(FMT_FILES)
+# cppcheck, then the error convention (scripts/check_errors.sh: one
+# formatter, no exit() in library code, exit codes only in sim/cli.c).
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --std=c11 --inline-suppr -I. $(filter-out %.cu,$(FMT_FILES))
+	@scripts/check_errors.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
