@@ -9,7 +9,7 @@
 #                   under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      the benchmarks (engine, world, kernels), one line per figure
 #   make demo       the main job: run a shipped scenario, write HDF5 and a plot
-#   make fmt lint   clang-format in place; cppcheck
+#   make fmt lint   clang-format in place; cppcheck and the error convention
 #   make paper      regenerate paper/paper.md and its figures from fresh runs
 #   make test-gpu bench-gpu   on a machine with an NVIDIA GPU
 #   make gpu-bundle  the GPU checks packed for a GPU machine without our libraries
@@ -57,12 +57,12 @@ CUDA_SO_LDFLAGS := -shared -cudart shared -Xlinker --version-script=kernels/rec_
 
 # --- sources -----------------------------------------------------------------
 # Every .c under these folders is part of the library; sim/main.c is the program.
-LIB_DIRS := sim/engine sim models kernels analysis
+LIB_DIRS := util sim/engine sim models kernels analysis
 LIB_SRCS := $(filter-out sim/main.c,$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CU_SRCS := $(if $(filter 1,$(CUDA)),$(wildcard kernels/*.cu))
-# The host C code the .cu files call (rec_errf, MLP shapes), built again
+# The host C code the .cu files call (fd_errf, MLP shapes), built again
 # position-independent into the shared object.
-CUDA_SO_C_SRCS := kernels/rec_layout.c
+CUDA_SO_C_SRCS := util/fd_status.c kernels/rec_layout.c
 
 # --- MPI (begin) -----------------------------------------------------------------
 # `mpirun -n R firedrill sweep` is built when mpicc exists (MPI=0 turns it off,
@@ -212,9 +212,12 @@ run-demo: $(BUILD)/firedrill
 FMT_FILES = $(shell git ls-files '*.c' '*.h' '*.cu')
 fmt:
 	clang-format -i $(FMT_FILES)
+# cppcheck, then the error convention (scripts/check_errors.sh: one
+# formatter, no exit() in library code, exit codes only in sim/cli.c).
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --std=c11 --inline-suppr -I. $(filter-out %.cu,$(FMT_FILES))
+	@scripts/check_errors.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
@@ -229,7 +232,7 @@ FORCE:
 # build-fuzz/ as crash-* files.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := tests/fuzz/fuzz_scenario.c models/cfg.c models/scenario.c models/traffic.c models/detector.c \
-  models/disaster.c models/phi.c kernels/calib.c kernels/rec_layout.c
+  models/disaster.c models/phi.c kernels/calib.c kernels/rec_layout.c util/fd_status.c
 .PHONY: fuzz
 fuzz: deps
 	@command -v clang >/dev/null || { echo "make fuzz: needs clang (apt-get install clang)"; exit 1; }

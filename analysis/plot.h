@@ -38,7 +38,7 @@
 
 #include "analysis/h5in.h"
 
-enum { PLOT_OK = 0, PLOT_EFAIL = -1, PLOT_EINPUT = -2 };
+enum { PLOT_OK = FD_OK, PLOT_EFAIL = FD_EFAIL, PLOT_EINPUT = FD_EINPUT }; /* fd_status values */
 
 typedef enum plot_kind {
     PLOT_CDF,

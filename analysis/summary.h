@@ -35,7 +35,7 @@
 
 #include "analysis/h5in.h"
 
-enum { SUMMARY_OK = 0, SUMMARY_EFAIL = -1, SUMMARY_EINPUT = -2 };
+enum { SUMMARY_OK = FD_OK, SUMMARY_EFAIL = FD_EFAIL, SUMMARY_EINPUT = FD_EINPUT }; /* fd_status values */
 
 /* How an interval is computed. */
 typedef enum summary_method { SUMMARY_T = 0, SUMMARY_BOOTSTRAP = 1 } summary_method;

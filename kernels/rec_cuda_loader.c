@@ -87,7 +87,7 @@ static void *open_backend(void) {
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         const char *why = dlerror();
-        rec_errf(load_reason, sizeof(load_reason), REC_ENODEV, "cannot load the CUDA backend: %s", why ? why : path);
+        fd_errf(load_reason, sizeof(load_reason), REC_ENODEV, "cannot load the CUDA backend: %s", why ? why : path);
     }
     return h;
 }
@@ -98,8 +98,8 @@ static void load_backend(void) {
      * the runtime to find. */
     if (!dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL)) {
         const char *why = dlerror();
-        rec_errf(load_reason, sizeof(load_reason), REC_ENODEV, "no CUDA device: no CUDA driver (%s)",
-                 why ? why : "libcuda.so.1 not found");
+        fd_errf(load_reason, sizeof(load_reason), REC_ENODEV, "no CUDA device: no CUDA driver (%s)",
+                why ? why : "libcuda.so.1 not found");
         return;
     }
     void *h = open_backend();
@@ -112,7 +112,7 @@ static void load_backend(void) {
     a.name = (__typeof__(a.name))dlsym(h, #name);                                                                      \
     if (!a.name) {                                                                                                     \
         const char *why = dlerror();                                                                                   \
-        rec_errf(load_reason, sizeof(load_reason), REC_ENODEV, "cannot load the CUDA backend: %s", why ? why : #name); \
+        fd_errf(load_reason, sizeof(load_reason), REC_ENODEV, "cannot load the CUDA backend: %s", why ? why : #name);  \
         dlclose(h);                                                                                                    \
         return;                                                                                                        \
     }
@@ -123,7 +123,7 @@ static void load_backend(void) {
 }
 #else
 static void load_backend(void) {
-    rec_errf(load_reason, sizeof(load_reason), REC_ENODEV, "cuda backend: firedrill was built without CUDA (CUDA=0)");
+    fd_errf(load_reason, sizeof(load_reason), REC_ENODEV, "cuda backend: firedrill was built without CUDA (CUDA=0)");
 }
 #endif
 
@@ -131,7 +131,7 @@ static void load_backend(void) {
 static int backend_loaded(char *err, size_t errlen) {
     pthread_once(&load_once, load_backend);
     if (api_loaded) return 1;
-    rec_errf(err, errlen, REC_ENODEV, "%s", load_reason);
+    fd_errf(err, errlen, REC_ENODEV, "%s", load_reason);
     return 0;
 }
 

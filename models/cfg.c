@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/fd_status.h"
+
 /* ---- reading input files ------------------------------------------------------ */
 
 static const char *file_kind(mode_t mode) {
@@ -395,10 +397,9 @@ static void doc_fail_at(cfg_doc *doc, const char *path, const char *key, const c
     if (doc->failed) return;
     doc->failed = true;
     doc->out_of_memory = strcmp(fmt, "out of memory") == 0;
-    int n =
-        snprintf(doc->err, sizeof doc->err, "%s: %s%s%s: ", doc->file, path, *path && key ? "." : "", key ? key : "");
-    if (n < 0 || (size_t)n >= sizeof doc->err) return;
-    vsnprintf(doc->err + n, sizeof doc->err - (size_t)n, fmt, ap);
+    char where[CFG_PATH_MAX + 128];
+    snprintf(where, sizeof where, "%s%s%s", path, *path && key ? "." : "", key ? key : "");
+    fd_verrf_at(doc->err, sizeof doc->err, CFG_EINPUT, doc->file, where, fmt, ap);
 }
 
 void cfg_fail(cfg_obj *o, const char *key, const char *fmt, ...) {

@@ -19,6 +19,8 @@
 
 #include <cJSON.h>
 
+#include "util/fd_status.h"
+
 #define CFG_INF 1e300
 /* As a minimum: strictly positive ("must be > 0"). */
 #define CFG_GT0                 1e-300
@@ -44,7 +46,8 @@
 
 /* Why reading or parsing an input failed: the input is bad (the CLI exits
  * 2), or the work failed for lack of memory or an I/O error (exit 1). */
-typedef enum cfg_status { CFG_OK = 0, CFG_EINPUT = 1, CFG_EFAIL = 2 } cfg_status;
+/* fd_status values (util/fd_status.h): CFG_EFAIL is memory running out. */
+typedef enum cfg_status { CFG_OK = FD_OK, CFG_EINPUT = FD_EINPUT, CFG_EFAIL = FD_EFAIL } cfg_status;
 
 /* Reads a whole input file (a regular file of at most CFG_MAX_FILE_BYTES,
  * without NUL bytes) into *text, NUL-terminated, malloc'ed. Never blocks

@@ -273,7 +273,7 @@ static int check_output(const char *path, bool force) {
         if (!S_ISDIR(ds.st_mode))
             return cli_usage_error("init", "-o: %s: cannot write there: %s is not a directory", path, dir);
     }
-    return CLI_EXIT_OK;
+    return FD_OK;
 }
 
 /* Writes text to path through PATH.tmp.PID, then renames it over path
@@ -284,7 +284,7 @@ static int write_file(const char *path, const char *text, bool force) {
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0) {
         fprintf(stderr, "firedrill init: cannot create %s: %s\n", tmp, strerror(errno));
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
     size_t len = strlen(text), done = 0;
     int e = 0;
@@ -303,16 +303,16 @@ static int write_file(const char *path, const char *text, bool force) {
             if (le == EEXIST)
                 return cli_usage_error("init", "-o: %s exists: choose another name, or --force to replace it", path);
             fprintf(stderr, "firedrill init: writing %s failed: %s\n", path, strerror(le));
-            return CLI_EXIT_FAILED;
+            return FD_EFAIL;
         }
         unlink(tmp);
     }
     if (e) {
         unlink(tmp);
         fprintf(stderr, "firedrill init: writing %s failed: %s\n", path, strerror(e));
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
-    return CLI_EXIT_OK;
+    return FD_OK;
 }
 
 int cmd_init(int argc, char **argv) {
@@ -334,7 +334,7 @@ int cmd_init(int argc, char **argv) {
         switch (c) {
         case 'o': out_path = optarg; break;
         case 'r':
-            if (!cli_parse_u64("init", "--regions", optarg, 1, SCENARIO_MAX_REGIONS, &regions)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("init", "--regions", optarg, 1, SCENARIO_MAX_REGIONS, &regions)) return FD_EINPUT;
             break;
         case 's':
             strategy = -1;
@@ -348,7 +348,7 @@ int cmd_init(int argc, char **argv) {
             break;
         case 'n': name_opt = optarg; break;
         case 'f': force = true; break;
-        case 'h': fputs(init_usage, stdout); return CLI_EXIT_OK;
+        case 'h': fputs(init_usage, stdout); return FD_OK;
         default: return cli_usage_error("init", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
@@ -358,7 +358,7 @@ int cmd_init(int argc, char **argv) {
         return cli_usage_error("init", "--strategy %s needs --regions 2 or more (a standby or a second active region)",
                                s->name);
     int status = check_output(out_path, force);
-    if (status != CLI_EXIT_OK) return status;
+    if (status != FD_OK) return status;
     char name[SCENARIO_NAME_LEN];
     if (name_opt) {
         if (!valid_name(name_opt))
@@ -376,7 +376,7 @@ int cmd_init(int argc, char **argv) {
     char *text = starter_text(name, (int)regions, s);
     if (!text) {
         fprintf(stderr, "firedrill init: out of memory\n");
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
     /* What init writes must parse: a failure here is a bug in this file. */
     scenario sc;
@@ -385,14 +385,14 @@ int cmd_init(int argc, char **argv) {
         fprintf(stderr, "firedrill init: internal error: the starter scenario does not parse: %s\n", err);
         scenario_free(&sc);
         free(text);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
     scenario_free(&sc);
     status = write_file(out_path, text, force);
     free(text);
-    if (status != CLI_EXIT_OK) return status;
+    if (status != FD_OK) return status;
     printf("wrote %s: scenario %s, %s, %d region%s, %zu default disasters with their sources\n", out_path, name,
            s->name, (int)regions, regions == 1 ? "" : "s", sizeof default_disasters / sizeof default_disasters[0]);
     printf("next: firedrill validate %s; firedrill run %s --seeds 20\n", out_path, out_path);
-    return CLI_EXIT_OK;
+    return FD_OK;
 }

@@ -204,7 +204,7 @@ int cmd_optimize(int argc, char **argv) {
     while ((c = getopt_long(argc, argv, "j:o:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
-            if (!cli_parse_u64("optimize", "-j", optarg, 1, 64, &jobs)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("optimize", "-j", optarg, 1, 64, &jobs)) return FD_EINPUT;
             break;
         case 'o': out_path = optarg; break;
         case 'q': quiet = true; break;
@@ -215,7 +215,7 @@ int cmd_optimize(int argc, char **argv) {
             if (rec_backend_parse(optarg, &backend) != 0)
                 return cli_usage_error("optimize", "--backend: expected auto, cpu or cuda, got '%s'", optarg);
             break;
-        case 'h': fputs(optimize_usage, stdout); return CLI_EXIT_OK;
+        case 'h': fputs(optimize_usage, stdout); return FD_OK;
         default: return cli_usage_error("optimize", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
@@ -227,7 +227,7 @@ int cmd_optimize(int argc, char **argv) {
     if (!opt_load(&spec, file, err, sizeof err)) {
         fprintf(stderr, "firedrill optimize: %s\n", err);
         opt_free(&spec);
-        return CLI_EXIT_USAGE;
+        return FD_EINPUT;
     }
     char berr[256] = "";
     if (backend == REC_BACKEND_AUTO)
@@ -235,7 +235,7 @@ int cmd_optimize(int argc, char **argv) {
     else if (!rec_backend_available(backend, berr, sizeof berr)) {
         fprintf(stderr, "firedrill optimize: %s\n", berr);
         opt_free(&spec);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
     spec.sw.backend = backend;
     spec.grid = grid;
@@ -245,9 +245,9 @@ int cmd_optimize(int argc, char **argv) {
         snprintf(default_path, sizeof default_path, "results/%s.h5", spec.sw.name);
         out_path = default_path;
     }
-    if (cli_check_output("optimize", out_path, spec.sw.inputs, spec.sw.n_inputs) != CLI_EXIT_OK) {
+    if (cli_check_output("optimize", out_path, spec.sw.inputs, spec.sw.n_inputs) != FD_OK) {
         opt_free(&spec);
-        return CLI_EXIT_USAGE;
+        return FD_EINPUT;
     }
     char journal[4200];
     snprintf(journal, sizeof journal, "%s.journal", out_path);
@@ -262,16 +262,16 @@ int cmd_optimize(int argc, char **argv) {
         status = opt_run(&spec, &x, (int)jobs, !quiet && isatty(STDERR_FILENO), &r, err, sizeof err);
         if (status != SWEEP_OK) fprintf(stderr, "firedrill optimize: %s: %s\n", file, err);
     }
-    if (status == CLI_EXIT_OK) {
+    if (status == FD_OK) {
         char command[1024];
         cli_join_command(argc, argv, command, sizeof command);
         if (write_file(&spec, &r, out_path, command, err, sizeof err) != 0) {
             fprintf(stderr, "firedrill optimize: %s\n", err);
-            status = CLI_EXIT_FAILED;
+            status = FD_EFAIL;
         }
     }
-    if (journal_held) sweep_exec_end(&x, "optimize", status == CLI_EXIT_OK);
-    if (status == CLI_EXIT_OK) {
+    if (journal_held) sweep_exec_end(&x, "optimize", status == FD_OK);
+    if (status == FD_OK) {
         if (!quiet) {
             print_fates(&spec, &r);
             print_guarantee(&spec, &r);

@@ -66,9 +66,9 @@ static const char validate_usage[] =
 static int load_scenario(const char *cmd, const char *file, char **sets, size_t n_sets, scenario *sc) {
     char err[2048];
     if (n_sets == 0) {
-        if (scenario_load(sc, file, err, sizeof err)) return CLI_EXIT_OK;
+        if (scenario_load(sc, file, err, sizeof err)) return FD_OK;
         fprintf(stderr, "firedrill %s: %s\n", cmd, err);
-        return sc->out_of_memory ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+        return sc->out_of_memory ? FD_EFAIL : FD_EINPUT;
     }
     memset(sc, 0, sizeof *sc);
     char *text = NULL;
@@ -113,9 +113,9 @@ static int load_scenario(const char *cmd, const char *file, char **sets, size_t 
         if (!scenario_parse(sc, label, text, err, sizeof err)) st = sc->out_of_memory ? CFG_EFAIL : CFG_EINPUT;
     }
     free(text);
-    if (st == CFG_OK) return CLI_EXIT_OK;
+    if (st == CFG_OK) return FD_OK;
     fprintf(stderr, "firedrill %s: %s\n", cmd, err);
-    return st == CFG_EFAIL ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+    return st == CFG_EFAIL ? FD_EFAIL : FD_EINPUT;
 }
 
 /* Collects --set arguments (argv strings, not copied); false when out of memory. */
@@ -180,13 +180,13 @@ static int write_run(const scenario *sc, rec_backend backend, const char *out_pa
     if (h5out_write(out_path, &meta, rows, n_rows, incidents, n_inc, traces, traces ? n_rows : 0, err, sizeof err) !=
         0) {
         fprintf(stderr, "firedrill run: %s\n", err);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
     if (!quiet) {
         print_summary(sc, rows, n_rows);
         printf("wrote %s (%llu replicas, %zu incidents)\n", out_path, (unsigned long long)n_rows, n_inc);
     }
-    return CLI_EXIT_OK;
+    return FD_OK;
 }
 
 /* A run is a sweep of one point: the sweep executor runs the seeds on
@@ -284,20 +284,20 @@ int cmd_run(int argc, char **argv) {
     size_t n_sets = 0;
     optind = 0;
     opterr = 0;
-    int c, status = CLI_EXIT_OK;
-    while (status == CLI_EXIT_OK && (c = getopt_long(argc, argv, "o:qhj:", opts, NULL)) != -1) {
+    int c, status = FD_OK;
+    while (status == FD_OK && (c = getopt_long(argc, argv, "o:qhj:", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
-            if (!cli_parse_u64("run", "--seeds", optarg, 1, 100000000, &seeds)) status = CLI_EXIT_USAGE;
+            if (!cli_parse_u64("run", "--seeds", optarg, 1, 100000000, &seeds)) status = FD_EINPUT;
             break;
         case 's':
-            if (!cli_parse_u64("run", "--seed", optarg, 0, UINT64_MAX / 2, &first)) status = CLI_EXIT_USAGE;
+            if (!cli_parse_u64("run", "--seed", optarg, 0, UINT64_MAX / 2, &first)) status = FD_EINPUT;
             break;
         case 'M':
-            if (!cli_parse_u64("run", "--max-events", optarg, 0, UINT64_MAX / 2, &max_events)) status = CLI_EXIT_USAGE;
+            if (!cli_parse_u64("run", "--max-events", optarg, 0, UINT64_MAX / 2, &max_events)) status = FD_EINPUT;
             break;
         case 'S':
-            if (!add_set(&sets, &n_sets, optarg)) status = CLI_EXIT_FAILED;
+            if (!add_set(&sets, &n_sets, optarg)) status = FD_EFAIL;
             break;
         case 'o': out_path = optarg; break;
         case 'q': quiet = true; break;
@@ -305,7 +305,7 @@ int cmd_run(int argc, char **argv) {
         case 'r': resume = true; break;
         case 'f': fresh = true; break;
         case 'j':
-            if (!cli_parse_u64("run", "-j", optarg, 1, 1024, &jobs)) status = CLI_EXIT_USAGE;
+            if (!cli_parse_u64("run", "-j", optarg, 1, 1024, &jobs)) status = FD_EINPUT;
             break;
         case 'b':
             if (rec_backend_parse(optarg, &backend) != 0)
@@ -314,14 +314,13 @@ int cmd_run(int argc, char **argv) {
         case 'h':
             fputs(run_usage, stdout);
             free(sets);
-            return CLI_EXIT_OK;
+            return FD_OK;
         default: status = cli_usage_error("run", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (status == CLI_EXIT_OK && optind != argc - 1) status = cli_usage_error("run", "expected one scenario file");
-    if (status == CLI_EXIT_OK && resume && fresh)
-        status = cli_usage_error("run", "--resume and --fresh exclude each other");
-    if (status != CLI_EXIT_OK) {
+    if (status == FD_OK && optind != argc - 1) status = cli_usage_error("run", "expected one scenario file");
+    if (status == FD_OK && resume && fresh) status = cli_usage_error("run", "--resume and --fresh exclude each other");
+    if (status != FD_OK) {
         free(sets);
         return status;
     }
@@ -332,13 +331,13 @@ int cmd_run(int argc, char **argv) {
     else if (!rec_backend_available(backend, berr, sizeof berr)) {
         fprintf(stderr, "firedrill run: %s\n", berr);
         free(sets);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
 
     scenario sc;
     status = load_scenario("run", file, sets, n_sets, &sc);
     free(sets);
-    if (status != CLI_EXIT_OK) {
+    if (status != FD_OK) {
         scenario_free(&sc);
         return status;
     }
@@ -351,8 +350,8 @@ int cmd_run(int argc, char **argv) {
     }
     char *inputs[] = {(char *)file};
     status = cli_check_output("run", out_path, inputs, 1);
-    if (status == CLI_EXIT_OK) status = cli_check_event_budget("run", file, &sc, max_events);
-    if (status != CLI_EXIT_OK) {
+    if (status == FD_OK) status = cli_check_event_budget("run", file, &sc, max_events);
+    if (status != FD_OK) {
         scenario_free(&sc);
         return status;
     }
@@ -382,12 +381,12 @@ int cmd_validate(int argc, char **argv) {
         else if (c == 'S') {
             if (!add_set(&sets, &n_sets, optarg)) {
                 free(sets);
-                return CLI_EXIT_FAILED;
+                return FD_EFAIL;
             }
         } else if (c == 'h') {
             fputs(validate_usage, stdout);
             free(sets);
-            return CLI_EXIT_OK;
+            return FD_OK;
         } else {
             free(sets);
             return cli_usage_error("validate", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -400,7 +399,7 @@ int cmd_validate(int argc, char **argv) {
     scenario sc;
     int status = load_scenario("validate", argv[optind], sets, n_sets, &sc);
     free(sets);
-    if (status != CLI_EXIT_OK) {
+    if (status != FD_OK) {
         scenario_free(&sc);
         return status;
     }
@@ -422,5 +421,5 @@ int cmd_validate(int argc, char **argv) {
                floor_events > (double)SIM_DEFAULT_MAX_EVENTS ? "  <- more than the budget" : "");
     }
     scenario_free(&sc);
-    return CLI_EXIT_OK;
+    return FD_OK;
 }

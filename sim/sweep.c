@@ -182,12 +182,10 @@ typedef struct ctx {
 
 static bool fail(ctx *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static bool fail(ctx *c, const char *path, const char *fmt, ...) {
-    char msg[768];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    fd_verrf_at(c->err, c->errlen, FD_EINPUT, c->file, path, fmt, ap);
     va_end(ap);
-    cli_errf(c->err, c->errlen, "%s: %s%s%s", c->file, path, path[0] ? ": " : "", msg);
     return false;
 }
 

@@ -549,7 +549,7 @@ void sweep_exec_fail(sweep_exec *x, const char *fmt, ...) {
     if (!x->failed) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(x->fail_msg, sizeof x->fail_msg, fmt, ap);
+        fd_verrf(x->fail_msg, sizeof x->fail_msg, SWEEP_EFAIL, fmt, ap);
         va_end(ap);
         x->failed = true;
     }

@@ -39,8 +39,10 @@
 #include "models/world.h"
 #include "sim/h5out.h"
 #include "sim/sweep.h"
+#include "util/fd_status.h"
 
-enum { SWEEP_OK = 0, SWEEP_EFAIL = 1, SWEEP_EUSAGE = 2 }; /* the CLI's exit codes */
+/* fd_status values: the CLI maps them to exit codes (sim/cli.c). */
+enum { SWEEP_OK = FD_OK, SWEEP_EFAIL = FD_EFAIL, SWEEP_EUSAGE = FD_EINPUT };
 
 typedef struct sweep_opts {
     uint32_t shard_k, shard_n; /* shard_n 1: every unit */
