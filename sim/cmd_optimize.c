@@ -215,8 +215,9 @@ int cmd_optimize(int argc, char **argv) {
     char err[2048];
     if (!opt_load(&spec, file, err, sizeof err)) {
         fprintf(stderr, "firedrill optimize: %s\n", err);
+        int status = spec.sw.out_of_memory ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
         opt_free(&spec);
-        return CLI_EXIT_USAGE;
+        return status;
     }
     char berr[256] = "";
     if (backend == REC_BACKEND_AUTO)

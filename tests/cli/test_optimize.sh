@@ -35,7 +35,7 @@ expect_status 2 "no targets" -- "$FIREDRILL" optimize "$tmp/bad1.json" -o "$tmp/
 expect_match "$err" 'bad1\.json: targets: is required' "the missing key is named"
 sed 's/"seeds":20/"seeds":20,"targets":{"rto_max_s":-1}/' "$tmp/bad1.json" > "$tmp/bad2.json"
 expect_status 2 "a negative target" -- "$FIREDRILL" optimize "$tmp/bad2.json" -o "$tmp/bad.h5"
-expect_match "$err" 'bad2\.json: targets\.rto_max_s: must be a number' "the bad target is named"
+expect_match "$err" 'bad2\.json: targets\.rto_max_s: must be in \[0, 1e\+12\] s, got -1' "the bad target is named"
 sed 's/"seeds":20/"seeds":20,"targets":{"max":{"no_such_column":1}}/' "$tmp/bad1.json" > "$tmp/bad3.json"
 expect_status 2 "an unknown column" -- "$FIREDRILL" optimize "$tmp/bad3.json" -o "$tmp/bad.h5"
 expect_match "$err" 'targets\.max\.no_such_column: no /replicas column' "the unknown column is named"
