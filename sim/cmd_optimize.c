@@ -20,6 +20,7 @@ extern const char firedrill_git_rev[];
 
 static const char optimize_usage[] =
     "usage: firedrill optimize OPT.json [-j N] [-o OUT.h5] [--backend auto|cpu|cuda] [--grid] [--quiet]\n"
+    "       firedrill optimize --list-keys | --schema\n"
     "\n"
     "The point of a sweep with the lowest mean objective (default total_cost_per_year)\n"
     "among those whose targets hold, with the stated confidence, giving replicas only\n"
@@ -36,7 +37,9 @@ static const char optimize_usage[] =
     "prints each point's fate and, last, one machine-readable line:\n"
     "  optimize: best_point=I replicas=R grid_points=G grid_replicas=N pcs_bound=P\n"
     "--grid: the exhaustive grid instead (every point, every seed), chosen by the report's\n"
-    "  rule (one-sided t bounds of the target means), to compare with\n";
+    "  rule (one-sided t bounds of the target means), to compare with\n"
+    "--list-keys: every key of optimize files (tab-separated: path, type, unit, default,\n"
+    "  min, max, meaning); --schema: their JSON Schema (scenarios/optimize.schema.json)\n";
 
 static void print_fates(const opt_spec *s, const opt_result *r) {
     printf("%-6s %-44s %8s %-30s %14s", "point", "parameters", "replicas", "fate", s->objective);
@@ -183,12 +186,14 @@ int cmd_optimize(int argc, char **argv) {
         {"backend", required_argument, 0, 'b'},
         {"quiet", no_argument, 0, 'q'},
         {"grid", no_argument, 0, 'g'},
+        {"list-keys", no_argument, 0, 'K'},
+        {"schema", no_argument, 0, 'Z'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     uint64_t jobs = 1;
     const char *out_path = NULL;
-    bool quiet = false, grid = false;
+    bool quiet = false, grid = false, list_keys = false, schema = false;
     rec_backend backend = REC_BACKEND_AUTO;
     optind = 0;
     opterr = 0;
@@ -205,9 +210,22 @@ int cmd_optimize(int argc, char **argv) {
             if (rec_backend_parse(optarg, &backend) != 0)
                 return cli_usage_error("optimize", "--backend: expected auto, cpu or cuda, got '%s'", optarg);
             break;
+        case 'K': list_keys = true; break;
+        case 'Z': schema = true; break;
         case 'h': fputs(optimize_usage, stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("optimize", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
+    }
+    if (list_keys || schema) {
+        if (list_keys && schema) return cli_usage_error("optimize", "--list-keys and --schema exclude each other");
+        if (optind != argc) return cli_usage_error("optimize", "--list-keys and --schema take no optimize file");
+        char **keys;
+        size_t n;
+        if (!opt_known_keys(&keys, &n)) {
+            fprintf(stderr, "firedrill optimize: out of memory\n");
+            return CLI_EXIT_FAILED;
+        }
+        return cli_print_keys(keys, n, schema, "firedrill optimize file");
     }
     if (optind != argc - 1) return cli_usage_error("optimize", "expected one optimize file");
     const char *file = argv[optind];

@@ -45,6 +45,11 @@ expect_match "$err" 'seeds: 5 is the most a point may get, fewer than n0' "seeds
 cp "$tmp/opt.json" "$tmp/keep.json"
 expect_status 2 "-o naming the optimize file" -- "$FIREDRILL" optimize "$tmp/opt.json" -o "$tmp/opt.json"
 cmp -s "$tmp/opt.json" "$tmp/keep.json" && echo "ok: the input is untouched" || { echo "FAIL: -o overwrote the input"; fails=$((fails + 1)); }
+sed 's/"seeds":20/"seeds":20,"targets":{"rto_max":60}/' "$tmp/bad1.json" > "$tmp/bad5.json"
+expect_status 2 "a misspelt target" -- "$FIREDRILL" optimize "$tmp/bad5.json" -o "$tmp/bad.h5"
+expect_match "$err" 'bad5\.json: targets\.rto_max: unknown key \(did you mean "rto_max_s"\?\)' "did you mean in targets"
+expect_status 0 "optimize --schema" -- "$FIREDRILL" optimize --schema
+cmp -s <(echo "$out") scenarios/optimize.schema.json && echo "ok: optimize --schema is scenarios/optimize.schema.json" || { echo "FAIL: optimize --schema differs from scenarios/optimize.schema.json"; fails=$((fails + 1)); }
 printf '{"name":"dup","name":"dup2"}' > "$tmp/dup.json"
 expect_status 2 "duplicate keys" -- "$FIREDRILL" optimize "$tmp/dup.json" -o "$tmp/bad.h5"
 expect_match "$err" 'duplicate key' "the duplicate key is named"
