@@ -126,7 +126,7 @@ static bool read_param(cfg_obj *it, sweep_param *p) {
         int k = 0;
         for (const cJSON *f = base->child; f; f = f->next, k++)
             if (!f->valuestring[0]) {
-                char item[32];
+                char item[64];
                 snprintf(item, sizeof item, "base[%d]", k);
                 cfg_fail(it, item, "must be a file name (relative to the sweep file)");
                 return false;
@@ -245,7 +245,7 @@ bool sweep_read_keys(sweep_spec *sw, cfg_obj *root) {
         if (!cfg_enter_item(root, "parameters", i, &item) || !read_param(&item, &sw->params[i])) return false;
         for (size_t k = 0; k < i; k++)
             if (strcmp(sw->params[k].path, sw->params[i].path) == 0) {
-                char key[32];
+                char key[64];
                 snprintf(key, sizeof key, "parameters[%zu]", i);
                 cfg_fail(root, key, "\"%s\" is already varied by parameters[%zu]", sw->params[i].path, k);
                 return false;
@@ -274,7 +274,7 @@ bool sweep_read_keys(sweep_spec *sw, cfg_obj *root) {
     const cJSON *m = metrics ? metrics->child : NULL;
     for (size_t i = 0; i < nm; i++, m = m ? m->next : NULL) {
         const char *metric = m ? m->valuestring : default_metrics[i];
-        char key[32];
+        char key[64];
         snprintf(key, sizeof key, "metrics[%zu]", i);
         if (!check_metric(root, key, metric)) return false;
         sw->n_metrics = i + 1;
@@ -430,7 +430,7 @@ bool sweep_expand(sweep_spec *sw, cfg_obj *root, const char *text) {
         const sweep_param *p = &sw->params[i];
         if (sw->combine == SWEEP_ZIP) {
             if (i > 0 && p->n_values != sw->params[0].n_values) {
-                char key[32];
+                char key[64];
                 snprintf(key, sizeof key, "parameters[%zu]", i);
                 cfg_fail(root, key, "\"zip\" needs lists of equal length: %zu value(s) here, %zu in parameters[0]",
                          p->n_values, sw->params[0].n_values);
