@@ -1,29 +1,21 @@
 /* JSON paths over cJSON trees (models/jpath.h). */
 #include "models/jpath.h"
+#include "models/errf.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static bool bad(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool bad(char *why, size_t whylen, const char *fmt, ...) {
-    if (why && whylen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why, whylen, fmt, ap);
-        va_end(ap);
-    }
-    return false;
-}
+/* Reasons go through the models' one formatter (models/errf.h): a failed
+ * parse ends `return model_errf(why, whylen, false, ...)`. */
 
 bool jpath_parse(jpath *p, const char *text, char *why, size_t whylen) {
     p->n = 0;
     const char *c = text;
-    if (!*c) return bad(why, whylen, "empty path");
+    if (!*c) return model_errf(why, whylen, false, "empty path");
     while (*c) {
-        if (p->n == JPATH_MAX_STEPS) return bad(why, whylen, "path \"%s\" is too deep", text);
+        if (p->n == JPATH_MAX_STEPS) return model_errf(why, whylen, false, "path \"%s\" is too deep", text);
         jpath_step *s = &p->steps[p->n];
         memset(s, 0, sizeof *s);
         if (*c == '[') {
@@ -31,14 +23,15 @@ bool jpath_parse(jpath *p, const char *text, char *why, size_t whylen) {
             errno = 0;
             long i = c[1] >= '0' && c[1] <= '9' ? strtol(c + 1, &end, 10) : -1;
             if (i < 0 || *end != ']' || errno)
-                return bad(why, whylen, "path \"%s\": expected [INDEX] with INDEX >= 0 at \"%s\"", text, c);
+                return model_errf(why, whylen, false, "path \"%s\": expected [INDEX] with INDEX >= 0 at \"%s\"", text,
+                                  c);
             s->is_index = true;
             s->index = i;
             c = end + 1;
         } else {
             size_t len = strcspn(c, ".[");
-            if (len == 0) return bad(why, whylen, "path \"%s\": empty key", text);
-            if (len >= sizeof s->key) return bad(why, whylen, "path \"%s\": key too long", text);
+            if (len == 0) return model_errf(why, whylen, false, "path \"%s\": empty key", text);
+            if (len >= sizeof s->key) return model_errf(why, whylen, false, "path \"%s\": key too long", text);
             memcpy(s->key, c, len);
             s->key[len] = '\0';
             c += len;
@@ -46,9 +39,9 @@ bool jpath_parse(jpath *p, const char *text, char *why, size_t whylen) {
         p->n++;
         if (*c == '.') {
             c++;
-            if (!*c || *c == '.' || *c == '[') return bad(why, whylen, "path \"%s\": empty key", text);
+            if (!*c || *c == '.' || *c == '[') return model_errf(why, whylen, false, "path \"%s\": empty key", text);
         } else if (*c && *c != '[') {
-            return bad(why, whylen, "path \"%s\": unexpected \"%c\"", text, *c);
+            return model_errf(why, whylen, false, "path \"%s\": unexpected \"%c\"", text, *c);
         }
     }
     return true;
@@ -92,19 +85,14 @@ cfg_status jpath_set(cJSON *root, const char *path, const cJSON *value, char *wh
         const jpath_step *s = &p.steps[i];
         jpath_format(&p, i, where, sizeof where);
         const char *at = where[0] ? where : "the top level";
-        if (s->is_index && !cJSON_IsArray(node)) {
-            bad(why, whylen, "path \"%s\": %s is not an array", path, at);
-            return CFG_EINPUT;
-        }
-        if (!s->is_index && !cJSON_IsObject(node)) {
-            bad(why, whylen, "path \"%s\": %s is not an object", path, at);
-            return CFG_EINPUT;
-        }
+        if (s->is_index && !cJSON_IsArray(node))
+            return (cfg_status)model_errf(why, whylen, CFG_EINPUT, "path \"%s\": %s is not an array", path, at);
+        if (!s->is_index && !cJSON_IsObject(node))
+            return (cfg_status)model_errf(why, whylen, CFG_EINPUT, "path \"%s\": %s is not an object", path, at);
         int size = s->is_index ? cJSON_GetArraySize(node) : 0;
-        if (s->is_index && s->index >= size) {
-            bad(why, whylen, "path \"%s\": %s has %d item(s), no [%ld]", path, at, size, s->index);
-            return CFG_EINPUT;
-        }
+        if (s->is_index && s->index >= size)
+            return (cfg_status)model_errf(why, whylen, CFG_EINPUT, "path \"%s\": %s has %d item(s), no [%ld]", path, at,
+                                          size, s->index);
         cJSON *next = child(node, s);
         if (i + 1 == p.n) {
             cJSON *copy = cJSON_Duplicate(value, true);
@@ -117,22 +105,19 @@ cfg_status jpath_set(cJSON *root, const char *path, const cJSON *value, char *wh
                 ok = cJSON_AddItemToObject(node, s->key, copy);
             if (!ok) {
                 cJSON_Delete(copy);
-                bad(why, whylen, "out of memory");
-                return CFG_EFAIL;
+                return (cfg_status)model_errf(why, whylen, CFG_EFAIL, "out of memory");
             }
             return CFG_OK;
         }
         if (!next && p.steps[i + 1].is_index) {
             jpath_format(&p, i + 1, where, sizeof where);
-            bad(why, whylen, "path \"%s\": %s is absent, cannot index it", path, where);
-            return CFG_EINPUT;
+            return (cfg_status)model_errf(why, whylen, CFG_EINPUT, "path \"%s\": %s is absent, cannot index it", path,
+                                          where);
         }
         /* An absent section reads as defaults in a scenario: create it, so
          * that one key of it can be set. */
-        if (!next && !(next = cJSON_AddObjectToObject(node, s->key))) {
-            bad(why, whylen, "out of memory");
-            return CFG_EFAIL;
-        }
+        if (!next && !(next = cJSON_AddObjectToObject(node, s->key)))
+            return (cfg_status)model_errf(why, whylen, CFG_EFAIL, "out of memory");
         node = next;
     }
     return CFG_OK;
