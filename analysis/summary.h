@@ -143,7 +143,7 @@ bool summary_param_number(const char *params_json, const char *key, double *out)
 bool summary_param_text(const char *params_json, const char *key, char *buf, size_t len);
 /* "key=value, key=value", or "base configuration" for "{}". */
 void summary_point_label(const char *params_json, char *buf, size_t len);
-/* A number at a dotted path ("backup.incremental_period_s",
+/* A number at a JSON path (models/jpath.h: "backup.incremental_period_s",
  * "topology.regions[1].servers") of a JSON document such as the resolved
  * scenario; false when absent or not a number. */
 bool summary_json_number(const char *json, const char *path, double *out);

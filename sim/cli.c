@@ -248,6 +248,23 @@ void cli_join_command(int argc, char **argv, char *out, size_t len) {
     }
 }
 
+int cli_print_keys(char **keys, size_t n, bool schema, const char *title) {
+    int status = FD_OK;
+    if (schema) {
+        char *text = cfg_schema_json(keys, n, title);
+        if (text)
+            puts(text);
+        else
+            status = FD_EFAIL;
+        if (!text) fprintf(stderr, "firedrill: out of memory\n");
+        free(text);
+    } else {
+        for (size_t i = 0; i < n; i++) puts(keys[i]);
+    }
+    cfg_free_keys(keys, n);
+    return status;
+}
+
 void cli_errf(char *err, size_t errlen, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

@@ -31,6 +31,11 @@ bool cli_sha256_hex(const void *data, size_t n, char out[65]);
  * the one formatter; new code calls fd_errf itself. */
 void cli_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* `--list-keys` (the registry lines) or `--schema` (cfg_schema_json with
+ * title) on stdout for a key registry (models/cfg.h), which it frees.
+ * Returns the exit status. */
+int cli_print_keys(char **keys, size_t n, bool schema, const char *title);
+
 /* "firedrill ARGV..." (argv[0] is the subcommand), cut to fit len. */
 void cli_join_command(int argc, char **argv, char *out, size_t len);
 

@@ -21,6 +21,7 @@ extern const char firedrill_git_rev[];
 static const char optimize_usage[] =
     "usage: firedrill optimize OPT.json [-j N] [-o OUT.h5] [--backend auto|cpu|cuda] [--grid]\n"
     "                          [--resume | --fresh] [--quiet]\n"
+    "       firedrill optimize --list-keys | --schema\n"
     "\n"
     "The point of a sweep with the lowest mean objective (default total_cost_per_year)\n"
     "among those whose targets hold, with the stated confidence, giving replicas only\n"
@@ -42,7 +43,11 @@ static const char optimize_usage[] =
     "Every replica is journaled in OUT.h5.journal as it finishes (the sweep executor's\n"
     "journal): after a kill or Ctrl-C, --resume replays the procedure on the replicas\n"
     "kept and computes only the rest, with the same choice as an uninterrupted run;\n"
-    "--fresh discards the journal. Results do not depend on -j.\n";
+    "--fresh discards the journal. Results do not depend on -j.\n"
+    "\n"
+    "--list-keys: every key of optimize files (tab-separated: path, type, unit, default,\n"
+    "  min, max, meaning); --schema: their JSON Schema (scenarios/optimize.schema.json)\n";
+
 
 static void print_fates(const opt_spec *s, const opt_result *r) {
     printf("%-6s %-44s %8s %-30s %14s", "point", "parameters", "replicas", "fate", s->objective);
@@ -191,12 +196,14 @@ int cmd_optimize(int argc, char **argv) {
         {"grid", no_argument, 0, 'g'},
         {"resume", no_argument, 0, 'r'},
         {"fresh", no_argument, 0, 'f'},
+        {"list-keys", no_argument, 0, 'K'},
+        {"schema", no_argument, 0, 'Z'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     uint64_t jobs = 1;
     const char *out_path = NULL;
-    bool quiet = false, grid = false, resume = false, fresh = false;
+    bool quiet = false, grid = false, resume = false, fresh = false, list_keys = false, schema = false;
     rec_backend backend = REC_BACKEND_AUTO;
     optind = 0;
     opterr = 0;
@@ -215,9 +222,22 @@ int cmd_optimize(int argc, char **argv) {
             if (rec_backend_parse(optarg, &backend) != 0)
                 return cli_usage_error("optimize", "--backend: expected auto, cpu or cuda, got '%s'", optarg);
             break;
+        case 'K': list_keys = true; break;
+        case 'Z': schema = true; break;
         case 'h': fputs(optimize_usage, stdout); return FD_OK;
         default: return cli_usage_error("optimize", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
+    }
+    if (list_keys || schema) {
+        if (list_keys && schema) return cli_usage_error("optimize", "--list-keys and --schema exclude each other");
+        if (optind != argc) return cli_usage_error("optimize", "--list-keys and --schema take no optimize file");
+        char **keys;
+        size_t n;
+        if (!opt_known_keys(&keys, &n)) {
+            fprintf(stderr, "firedrill optimize: out of memory\n");
+            return FD_EFAIL;
+        }
+        return cli_print_keys(keys, n, schema, "firedrill optimize file");
     }
     if (optind != argc - 1) return cli_usage_error("optimize", "expected one optimize file");
     if (resume && fresh) return cli_usage_error("optimize", "--resume and --fresh exclude each other");
@@ -226,8 +246,9 @@ int cmd_optimize(int argc, char **argv) {
     char err[2048];
     if (!opt_load(&spec, file, err, sizeof err)) {
         fprintf(stderr, "firedrill optimize: %s\n", err);
+        int status = spec.sw.out_of_memory ? FD_EFAIL : FD_EINPUT;
         opt_free(&spec);
-        return FD_EINPUT;
+        return status;
     }
     char berr[256] = "";
     if (backend == REC_BACKEND_AUTO)

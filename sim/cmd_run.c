@@ -12,6 +12,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "models/jpath.h"
 #include "models/scenario.h"
 #include "kernels/rec.h"
 #include "models/world.h"
@@ -94,9 +95,8 @@ static int load_scenario(const char *cmd, const char *file, char **sets, size_t 
         if (!path || !value) {
             snprintf(err, sizeof err, "--set %s: out of memory", sets[i]);
             st = CFG_EFAIL;
-        } else if (!sweep_json_set(doc, path, value, why, sizeof why)) {
+        } else if ((st = jpath_set(doc, path, value, why, sizeof why)) != CFG_OK) {
             snprintf(err, sizeof err, "--set %s: %s", sets[i], why);
-            st = strcmp(why, "out of memory") == 0 ? CFG_EFAIL : CFG_EINPUT;
         }
         free(path);
         cJSON_Delete(value);

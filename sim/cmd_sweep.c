@@ -19,6 +19,7 @@ static const char sweep_usage[] =
     "                       [--backend auto|cpu|cuda] [--max-events N] [--quiet] [--list]\n"
     "                       [--emit-point I]\n"
     "       mpirun -n R firedrill sweep SWEEP.json ...\n"
+    "       firedrill sweep --list-keys | --schema\n"
     "\n"
     "Runs every point of the sweep (a base scenario with parameters varied by JSON path)\n"
     "for the sweep's seeds, and writes one HDF5 file (default results/<name>.h5) with\n"
@@ -40,6 +41,9 @@ static const char sweep_usage[] =
     "  --list         print the points and their parameters, run nothing\n"
     "  --emit-point I print point I's scenario JSON (what `firedrill run` would read)\n"
     "  --quiet        no progress bar and no summary line\n"
+    "  --list-keys    print every key of sweep files (path, type, unit, default, min, max,\n"
+    "                 meaning; tab-separated), --schema their JSON Schema\n"
+    "                 (scenarios/sweep.schema.json); no sweep file\n"
     "\n"
     "Progress is journaled to OUT.h5.journal while running; the journal is removed once\n"
     "the file is complete. Without --resume or --fresh an existing journal is an error;\n"
@@ -134,8 +138,10 @@ int cmd_sweep(int argc, char **argv) {
         {"output", required_argument, 0, 'o'},  {"quiet", no_argument, 0, 'q'},
         {"list", no_argument, 0, 'l'},          {"emit-point", required_argument, 0, 'e'},
         {"backend", required_argument, 0, 'b'}, {"max-events", required_argument, 0, 'M'},
+        {"list-keys", no_argument, 0, 'K'},     {"schema", no_argument, 0, 'Z'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
     };
+    bool list_keys = false, schema = false;
     rec_backend backend = REC_BACKEND_AUTO;
     uint64_t jobs = 0, emit = 0, max_events = SIM_DEFAULT_MAX_EVENTS;
     bool jobs_given = false, quiet = false, list = false, emit_given = false;
@@ -169,9 +175,22 @@ int cmd_sweep(int argc, char **argv) {
         case 'M':
             if (!cli_parse_u64("sweep", "--max-events", optarg, 0, UINT64_MAX / 2, &max_events)) return FD_EINPUT;
             break;
+        case 'K': list_keys = true; break;
+        case 'Z': schema = true; break;
         case 'h': fputs(sweep_usage, stdout); return FD_OK;
         default: return cli_usage_error("sweep", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
+    }
+    if (list_keys || schema) {
+        if (list_keys && schema) return cli_usage_error("sweep", "--list-keys and --schema exclude each other");
+        if (optind != argc) return cli_usage_error("sweep", "--list-keys and --schema take no sweep file");
+        char **keys;
+        size_t n;
+        if (!sweep_known_keys(&keys, &n)) {
+            fprintf(stderr, "firedrill sweep: out of memory\n");
+            return FD_EFAIL;
+        }
+        return cli_print_keys(keys, n, schema, "firedrill sweep file");
     }
     if (optind != argc - 1) return cli_usage_error("sweep", "expected one sweep file");
     if (so.resume && so.fresh) return cli_usage_error("sweep", "--resume and --fresh exclude each other");

@@ -15,17 +15,28 @@
 
 /* ---- the file ------------------------------------------------------------------ */
 
-static bool add_constraint(opt_spec *s, const char *file, const char *path, const char *column, double target,
-                           double sign, char *err, size_t errlen) {
-    if (s->n_constraints == RS_MAX_CONSTRAINTS) {
-        snprintf(err, errlen, "%s: %s: at most %d targets", file, path, RS_MAX_CONSTRAINTS);
-        return false;
-    }
+/* The keys an optimize file adds to a sweep file. */
+static const char *const opt_keys[] = {"targets", "objective", "budget_replicas", "indifference", "n0"};
+
+/* Fails at key of o unless column is a /replicas column; its field. */
+static const metric_field *find_column(cfg_obj *o, const char *key, const char *column) {
     const metric_field *field = metric_field_find(replica_metric_fields, replica_metric_field_count, column);
-    if (!field) {
-        snprintf(err, errlen, "%s: %s: no /replicas column \"%s\" (docs/metrics.md lists them)", file, path, column);
+    if (field) return field;
+    const char *near = sweep_column_near(column);
+    if (near)
+        cfg_fail(o, key, "no /replicas column \"%s\" (did you mean \"%s\"?)", column, near);
+    else
+        cfg_fail(o, key, "no /replicas column \"%s\" (docs/metrics.md lists them)", column);
+    return NULL;
+}
+
+static bool add_constraint(opt_spec *s, cfg_obj *o, const char *key, const char *column, double target, double sign) {
+    if (s->n_constraints == RS_MAX_CONSTRAINTS) {
+        cfg_fail(o, key, "at most %d targets", RS_MAX_CONSTRAINTS);
         return false;
     }
+    const metric_field *field = find_column(o, key, column);
+    if (!field) return false;
     opt_constraint *c = &s->constraints[s->n_constraints++];
     snprintf(c->column, sizeof c->column, "%s", column);
     c->field = field;
@@ -35,152 +46,117 @@ static bool add_constraint(opt_spec *s, const char *file, const char *path, cons
     return true;
 }
 
-static bool number_at(const cJSON *o, const char *key, const char *file, const char *where, double min, double max,
-                      double *out, char *err, size_t errlen) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v) return true;
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < min || v->valuedouble > max) {
-        snprintf(err, errlen, "%s: %s%s: must be a number in [%g, %g]", file, where, key, min, max);
+/* "targets": read (and registered) even when absent; cfg_leave(root) then
+ * reports it as required. */
+static bool read_targets(cfg_obj *root, opt_spec *s) {
+    cfg_obj t;
+    cfg_require(root, "targets");
+    if (!cfg_section(root, "targets",
+                     "what the chosen point must meet: at least one of rto_max_s, rpo_max_s, availability_min, max",
+                     &t))
+        return false;
+    double rto = cfg_number(&t, "rto_max_s", NAN, 0, 1e12, "s",
+                            "p95 RTO at most this (the mean over replicas of rto_p95_s, as report checks it)");
+    double rpo = cfg_number(&t, "rpo_max_s", NAN, 0, 1e12, "s",
+                            "largest RPO at most this (the mean over replicas of rpo_max_s)");
+    double avail = cfg_number(&t, "availability_min", NAN, 0, 1, "",
+                              "time-based availability at least this (the mean of availability_time)");
+    s->confidence = cfg_number(&t, "confidence", 0.95, 0.5, 0.999, "",
+                               "probability that the chosen point meets the targets and is within the "
+                               "indifference zone of the best");
+    s->tolerance = cfg_number(&t, "tolerance", 0.1, 1e-4, 1, "",
+                              "relative to each target: a point within it may be called feasible or not");
+    const cJSON *max =
+        cfg_json(&t, "max", "map:number", "upper limits {\"COLUMN\": value} on the means of other /replicas columns");
+    if (!cfg_leave(&t) || !t.json) return !root->doc->failed;
+    if (!isnan(rto) && !add_constraint(s, &t, "rto_max_s", "rto_p95_s", rto, 1)) return false;
+    if (!isnan(rpo) && !add_constraint(s, &t, "rpo_max_s", "rpo_max_s", rpo, 1)) return false;
+    if (!isnan(avail) && !add_constraint(s, &t, "availability_min", "availability_time", avail, -1)) return false;
+    for (const cJSON *m = max ? max->child : NULL; m; m = m->next) {
+        char key[CFG_PATH_MAX];
+        snprintf(key, sizeof key, "max.%s", m->string);
+        if (!add_constraint(s, &t, key, m->string, m->valuedouble, 1)) return false;
+    }
+    if (s->n_constraints == 0) {
+        cfg_fail(root, "targets", "give at least one of rto_max_s, rpo_max_s, availability_min, max");
         return false;
     }
-    *out = v->valuedouble;
     return true;
 }
 
-static bool parse_targets(opt_spec *s, const char *file, const cJSON *t, char *err, size_t errlen) {
-    if (!cJSON_IsObject(t)) {
-        snprintf(err, errlen, "%s: targets: must be an object with rto_max_s, rpo_max_s, ...", file);
+/* The keys of opt_keys[], after the sweep's. */
+static bool read_opt_keys(cfg_obj *root, opt_spec *s) {
+    if (!read_targets(root, s)) return false;
+    const char *objective = cfg_string(root, "objective", "total_cost_per_year",
+                                       "the /replicas column whose mean the chosen point minimises");
+    if (!(s->objective_field = find_column(root, "objective", objective))) return false;
+    snprintf(s->objective, sizeof s->objective, "%s", objective);
+    double budget = cfg_number(root, "budget_replicas", NAN, 2, 1e9, "replicas",
+                               "at most this many replicas in all (absent: as many as the seeds allow)");
+    if (!isnan(budget) && budget != floor(budget)) {
+        cfg_fail(root, "budget_replicas", "must be a whole number, got %g", budget);
         return false;
     }
-    static const char *const keys[] = {"rto_max_s", "rpo_max_s", "availability_min", "confidence", "tolerance", "max"};
-    for (const cJSON *k = t->child; k; k = k->next) {
-        bool known = false;
-        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) known |= strcmp(k->string, keys[i]) == 0;
-        if (!known) {
-            snprintf(err, errlen,
-                     "%s: targets.%s: unknown key (rto_max_s, rpo_max_s, availability_min, confidence, tolerance, max)",
-                     file, k->string);
-            return false;
-        }
-    }
-    double v = NAN;
-    if (!number_at(t, "rto_max_s", file, "targets.", 0, 1e12, &v, err, errlen)) return false;
-    if (!isnan(v) && !add_constraint(s, file, "targets.rto_max_s", "rto_p95_s", v, 1, err, errlen)) return false;
-    v = NAN;
-    if (!number_at(t, "rpo_max_s", file, "targets.", 0, 1e12, &v, err, errlen)) return false;
-    if (!isnan(v) && !add_constraint(s, file, "targets.rpo_max_s", "rpo_max_s", v, 1, err, errlen)) return false;
-    v = NAN;
-    if (!number_at(t, "availability_min", file, "targets.", 0, 1, &v, err, errlen)) return false;
-    if (!isnan(v) && !add_constraint(s, file, "targets.availability_min", "availability_time", v, -1, err, errlen))
-        return false;
-    if (!number_at(t, "confidence", file, "targets.", 0.5, 0.999, &s->confidence, err, errlen)) return false;
-    if (!number_at(t, "tolerance", file, "targets.", 1e-4, 1, &s->tolerance, err, errlen)) return false;
-    const cJSON *max = cJSON_GetObjectItemCaseSensitive(t, "max");
-    if (max && !cJSON_IsObject(max)) {
-        snprintf(err, errlen, "%s: targets.max: must be an object {\"COLUMN\": value}", file);
-        return false;
-    }
-    for (const cJSON *m = max ? max->child : NULL; m; m = m->next) {
-        char path[128];
-        snprintf(path, sizeof path, "targets.max.%s", m->string);
-        if (!cJSON_IsNumber(m) || !isfinite(m->valuedouble)) {
-            snprintf(err, errlen, "%s: %s: must be a number", file, path);
-            return false;
-        }
-        if (!add_constraint(s, file, path, m->string, m->valuedouble, 1, err, errlen)) return false;
-    }
-    if (s->n_constraints == 0) {
-        snprintf(err, errlen, "%s: targets: give at least one of rto_max_s, rpo_max_s, availability_min, max", file);
-        return false;
-    }
-    return true;
+    s->budget = isnan(budget) ? 0 : (uint64_t)budget;
+    s->indifference = cfg_number(root, "indifference", 0.01, CFG_GT0, 1, "",
+                                 "indifference zone of the objective, relative to the median first-stage mean");
+    s->n0 = (uint64_t)cfg_int(root, "n0", 20, 5, 1000, "seeds every point gets in the first stage");
+    return !root->doc->failed;
 }
 
 bool opt_load(opt_spec *s, const char *file, char *err, size_t errlen) {
     memset(s, 0, sizeof *s);
-    s->confidence = 0.95;
-    s->indifference = 0.01;
-    s->tolerance = 0.1;
-    s->n0 = 20;
-    snprintf(s->objective, sizeof s->objective, "total_cost_per_year");
     char *text;
-    if (cfg_read_file(file, &text, err, errlen) != CFG_OK) return false;
-    cJSON *root = NULL;
-    cfg_status parsed = cfg_parse_json(file, text, &root, err, errlen);
-    free(text);
-    if (parsed != CFG_OK) return false;
-    if (!cJSON_IsObject(root)) {
-        snprintf(err, errlen, "%s: not a JSON object (an optimize file is a sweep file plus targets)", file);
-        cJSON_Delete(root);
+    cfg_status st = cfg_read_file(file, &text, err, errlen);
+    if (st != CFG_OK) {
+        s->sw.out_of_memory = st == CFG_EFAIL;
         return false;
     }
-    bool ok = true;
-    cJSON *t = cJSON_DetachItemFromObjectCaseSensitive(root, "targets");
-    if (!t) {
-        snprintf(err, errlen, "%s: targets: is required", file);
-        ok = false;
-    } else {
-        ok = parse_targets(s, file, t, err, errlen);
-    }
-    cJSON_Delete(t);
-    cJSON *o = cJSON_DetachItemFromObjectCaseSensitive(root, "objective");
-    if (ok && o) {
-        if (!cJSON_IsString(o) ||
-            !metric_field_find(replica_metric_fields, replica_metric_field_count, o->valuestring)) {
-            snprintf(err, errlen, "%s: objective: must name a /replicas column (docs/metrics.md)", file);
-            ok = false;
-        } else {
-            snprintf(s->objective, sizeof s->objective, "%s", o->valuestring);
-        }
-    }
-    cJSON_Delete(o);
-    double v;
-    cJSON *b = cJSON_DetachItemFromObjectCaseSensitive(root, "budget_replicas");
-    if (ok && b) {
-        if (!cJSON_IsNumber(b) || b->valuedouble < 2 || b->valuedouble > 1e9) {
-            snprintf(err, errlen, "%s: budget_replicas: must be a whole number in [2, 1e9]", file);
-            ok = false;
-        } else {
-            s->budget = (uint64_t)b->valuedouble;
-        }
-    }
-    cJSON_Delete(b);
-    cJSON *ind = cJSON_DetachItemFromObjectCaseSensitive(root, "indifference");
-    if (ok && ind) {
-        v = ind->valuedouble;
-        if (!cJSON_IsNumber(ind) || !(v > 0) || v > 1) {
-            snprintf(err, errlen, "%s: indifference: must be a relative zone in (0, 1], got %s", file,
-                     cJSON_IsNumber(ind) ? "a number out of range" : "no number");
-            ok = false;
-        } else {
-            s->indifference = v;
-        }
-    }
-    cJSON_Delete(ind);
-    cJSON *n0 = cJSON_DetachItemFromObjectCaseSensitive(root, "n0");
-    if (ok && n0) {
-        if (!cJSON_IsNumber(n0) || n0->valuedouble < 5 || n0->valuedouble > 1000) {
-            snprintf(err, errlen, "%s: n0: must be a whole number in [5, 1000]", file);
-            ok = false;
-        } else {
-            s->n0 = (uint64_t)n0->valuedouble;
-        }
-    }
-    cJSON_Delete(n0);
-    s->objective_field = metric_field_find(replica_metric_fields, replica_metric_field_count, s->objective);
-    char *rest = ok ? cJSON_PrintUnformatted(root) : NULL;
-    cJSON_Delete(root);
-    if (ok && !rest) {
-        snprintf(err, errlen, "out of memory");
-        ok = false;
-    }
-    if (ok) ok = sweep_parse(&s->sw, file, rest, err, errlen);
-    free(rest);
+    cfg_doc doc;
+    cJSON *json, *sweep_part = NULL;
+    cfg_obj root;
+    char *rest = NULL;
+    bool ok = cfg_open(&doc, file, text, &json, &root) && sweep_read_keys(&s->sw, &root) && read_opt_keys(&root, s) &&
+              cfg_leave(&root);
+    free(text);
     if (ok && s->sw.seeds < s->n0) {
-        snprintf(err, errlen, "%s: seeds: %llu is the most a point may get, fewer than n0 (%llu)", file,
+        cfg_fail(&root, "seeds", "%llu is the most a point may get, fewer than n0 (%llu)",
                  (unsigned long long)s->sw.seeds, (unsigned long long)s->n0);
         ok = false;
     }
+    /* The sweep is what the file says without the keys above: its SHA-256
+     * and /sweep/spec cover that text. */
+    if (ok) {
+        sweep_part = cJSON_Duplicate(json, true);
+        for (size_t i = 0; sweep_part && i < sizeof opt_keys / sizeof opt_keys[0]; i++)
+            cJSON_DeleteItemFromObjectCaseSensitive(sweep_part, opt_keys[i]);
+        rest = sweep_part ? cJSON_PrintUnformatted(sweep_part) : NULL;
+        if (!rest) cfg_fail(&root, NULL, "out of memory");
+        ok = rest && sweep_expand(&s->sw, &root, rest);
+    }
+    if (!ok) {
+        snprintf(err, errlen, "%s", doc.err);
+        s->sw.out_of_memory = doc.out_of_memory;
+    }
+    cJSON_Delete(sweep_part);
+    free(rest);
+    cfg_close(&doc, json);
+    return ok;
+}
+
+bool opt_known_keys(char ***keys, size_t *n) {
+    cfg_doc doc;
+    cJSON *json;
+    cfg_obj root;
+    opt_spec s;
+    memset(&s, 0, sizeof s);
+    bool ok = cfg_open(&doc, "optimize.json", "{}", &json, &root) && sweep_read_keys(&s.sw, &root) &&
+              read_opt_keys(&root, &s);
+    sweep_free(&s.sw);
+    *keys = ok ? doc.known_keys : NULL;
+    *n = ok ? doc.n_known : 0;
+    if (ok) doc.known_keys = NULL, doc.n_known = 0;
+    cfg_close(&doc, json);
     return ok;
 }
 

@@ -45,8 +45,13 @@ typedef struct opt_spec {
     bool grid; /* not a file key (--grid): every point gets every seed, chosen by the report's rule */
 } opt_spec;
 
-/* Reads an optimize file; false with "FILE: JSON.PATH: reason". */
+/* Reads an optimize file (its keys and the sweep's in one document, read
+ * as sweep files are: models/cfg.h); false with "FILE: JSON.PATH: reason"
+ * and spec->sw.out_of_memory when memory or I/O failed, not the input. */
 bool opt_load(opt_spec *spec, const char *file, char *err, size_t errlen);
+/* The key registry of optimize files (sweep_known_keys, plus the keys
+ * above); free with cfg_free_keys. */
+bool opt_known_keys(char ***keys, size_t *n);
 void opt_free(opt_spec *spec);
 
 /* One point's fate and estimates, after the run. */

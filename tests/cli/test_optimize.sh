@@ -58,7 +58,7 @@ expect_status 2 "no targets" -- "$FIREDRILL" optimize "$tmp/bad1.json" -o "$tmp/
 expect_match "$err" 'bad1\.json: targets: is required' "the missing key is named"
 sed 's/"seeds":20/"seeds":20,"targets":{"rto_max_s":-1}/' "$tmp/bad1.json" > "$tmp/bad2.json"
 expect_status 2 "a negative target" -- "$FIREDRILL" optimize "$tmp/bad2.json" -o "$tmp/bad.h5"
-expect_match "$err" 'bad2\.json: targets\.rto_max_s: must be a number' "the bad target is named"
+expect_match "$err" 'bad2\.json: targets\.rto_max_s: must be in \[0, 1e\+12\] s, got -1' "the bad target is named"
 sed 's/"seeds":20/"seeds":20,"targets":{"max":{"no_such_column":1}}/' "$tmp/bad1.json" > "$tmp/bad3.json"
 expect_status 2 "an unknown column" -- "$FIREDRILL" optimize "$tmp/bad3.json" -o "$tmp/bad.h5"
 expect_match "$err" 'targets\.max\.no_such_column: no /replicas column' "the unknown column is named"
@@ -68,6 +68,11 @@ expect_match "$err" 'seeds: 5 is the most a point may get, fewer than n0' "seeds
 cp "$tmp/opt.json" "$tmp/keep.json"
 expect_status 2 "-o naming the optimize file" -- "$FIREDRILL" optimize "$tmp/opt.json" -o "$tmp/opt.json"
 cmp -s "$tmp/opt.json" "$tmp/keep.json" && echo "ok: the input is untouched" || { echo "FAIL: -o overwrote the input"; fails=$((fails + 1)); }
+sed 's/"seeds":20/"seeds":20,"targets":{"rto_max":60}/' "$tmp/bad1.json" > "$tmp/bad5.json"
+expect_status 2 "a misspelt target" -- "$FIREDRILL" optimize "$tmp/bad5.json" -o "$tmp/bad.h5"
+expect_match "$err" 'bad5\.json: targets\.rto_max: unknown key \(did you mean "rto_max_s"\?\)' "did you mean in targets"
+expect_status 0 "optimize --schema" -- "$FIREDRILL" optimize --schema
+cmp -s <(echo "$out") scenarios/optimize.schema.json && echo "ok: optimize --schema is scenarios/optimize.schema.json" || { echo "FAIL: optimize --schema differs from scenarios/optimize.schema.json"; fails=$((fails + 1)); }
 printf '{"name":"dup","name":"dup2"}' > "$tmp/dup.json"
 expect_status 2 "duplicate keys" -- "$FIREDRILL" optimize "$tmp/dup.json" -o "$tmp/bad.h5"
 expect_match "$err" 'duplicate key' "the duplicate key is named"

@@ -38,6 +38,16 @@ bad zip "{$ref, \"combine\": \"zip\", \"parameters\": [{\"path\": \"failover.fen
 bad metric "{$ref, \"metrics\": [\"rto_mean\"]}" "metric.json: metrics\[0\]: \"rto_mean\" is not a replica metric"
 bad log "{$ref, \"parameters\": [{\"path\": \"failover.fencing_s\", \"log\": {\"from\": 0, \"to\": 1, \"count\": 2}}]}" \
     "log.json: parameters\[0\]\.log\.from: a log range needs from > 0"
+bad near "{$ref, \"parameters\": [{\"path\": \"failover.fencing_s\", \"linear\": {\"from\": 1, \"to\": 2, \"cuont\": 2}}]}" \
+    "near.json: parameters\[0\]\.linear\.cuont: unknown key \(did you mean \"count\"\?\)"
+bad null "{$ref, \"parameters\": [{\"path\": \"failover.fencing_s\", \"values\": [1, null]}]}" \
+    "null.json: parameters\[0\]\.values\[1\]: must not be null"
+# The keys of sweep files, as validate --list-keys / --schema give the scenario's.
+expect_status 0 "sweep --list-keys" -- "$FIREDRILL" sweep --list-keys
+expect_match "$out" $'parameters\\[\\]\\.linear\\.count\tinteger\t\t\\(required\\)' "a required key of a list item"
+expect_status 0 "sweep --schema" -- "$FIREDRILL" sweep --schema
+check "sweep --schema is scenarios/sweep.schema.json" cmp -s <(echo "$out") scenarios/sweep.schema.json
+expect_status 2 "sweep --list-keys takes no file" -- "$FIREDRILL" sweep --list-keys "$tmp/sweeps/tiny.json"
 expect_status 2 "bad --backend" -- "$FIREDRILL" sweep "$tmp/sweeps/tiny.json" --backend tpu -o "$tmp/be.h5"
 expect_match "$err" "--backend: expected auto, cpu or cuda, got 'tpu'" "bad backend named"
 if ! "$FIREDRILL" sweep "$tmp/sweeps/tiny.json" --backend cuda -o "$tmp/be.h5" --quiet 2>"$tmp/be.err"; then
