@@ -23,8 +23,7 @@ bool jpath_parse(jpath *p, const char *text, char *why, size_t whylen) {
             errno = 0;
             long i = c[1] >= '0' && c[1] <= '9' ? strtol(c + 1, &end, 10) : -1;
             if (i < 0 || *end != ']' || errno)
-                return fd_errf(why, whylen, false, "path \"%s\": expected [INDEX] with INDEX >= 0 at \"%s\"", text,
-                                  c);
+                return fd_errf(why, whylen, false, "path \"%s\": expected [INDEX] with INDEX >= 0 at \"%s\"", text, c);
             s->is_index = true;
             s->index = i;
             c = end + 1;
@@ -92,7 +91,7 @@ cfg_status jpath_set(cJSON *root, const char *path, const cJSON *value, char *wh
         int size = s->is_index ? cJSON_GetArraySize(node) : 0;
         if (s->is_index && s->index >= size)
             return (cfg_status)fd_errf(why, whylen, CFG_EINPUT, "path \"%s\": %s has %d item(s), no [%ld]", path, at,
-                                          size, s->index);
+                                       size, s->index);
         cJSON *next = child(node, s);
         if (i + 1 == p.n) {
             cJSON *copy = cJSON_Duplicate(value, true);
@@ -112,7 +111,7 @@ cfg_status jpath_set(cJSON *root, const char *path, const cJSON *value, char *wh
         if (!next && p.steps[i + 1].is_index) {
             jpath_format(&p, i + 1, where, sizeof where);
             return (cfg_status)fd_errf(why, whylen, CFG_EINPUT, "path \"%s\": %s is absent, cannot index it", path,
-                                          where);
+                                       where);
         }
         /* An absent section reads as defaults in a scenario: create it, so
          * that one key of it can be set. */

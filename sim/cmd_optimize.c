@@ -48,7 +48,6 @@ static const char optimize_usage[] =
     "--list-keys: every key of optimize files (tab-separated: path, type, unit, default,\n"
     "  min, max, meaning); --schema: their JSON Schema (scenarios/optimize.schema.json)\n";
 
-
 static void print_fates(const opt_spec *s, const opt_result *r) {
     printf("%-6s %-44s %8s %-30s %14s", "point", "parameters", "replicas", "fate", s->objective);
     for (size_t l = 0; l < s->n_constraints; l++) printf(" %18s", s->constraints[l].column);
