@@ -9,7 +9,7 @@
 #                   under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      the benchmarks (engine, world, kernels), one line per figure
 #   make demo       the main job: run a shipped scenario, write HDF5 and a plot
-#   make fmt lint   clang-format in place; cppcheck
+#   make fmt lint   clang-format in place; cppcheck and the error convention
 #   make paper      regenerate paper/paper.md, paper.pdf and figures from fresh runs (make paper-deps: pandoc, LaTeX)
 #   make test-gpu bench-gpu   on a machine with an NVIDIA GPU
 #   make gpu-bundle  the GPU checks packed for a GPU machine without our libraries
@@ -57,12 +57,12 @@ CUDA_SO_LDFLAGS := -shared -cudart shared -Xlinker --version-script=kernels/rec_
 
 # --- sources -----------------------------------------------------------------
 # Every .c under these folders is part of the library; sim/main.c is the program.
-LIB_DIRS := sim/engine sim models kernels analysis
+LIB_DIRS := util sim/engine sim models kernels analysis
 LIB_SRCS := $(filter-out sim/main.c,$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CU_SRCS := $(if $(filter 1,$(CUDA)),$(wildcard kernels/*.cu))
-# The host C code the .cu files call (rec_errf, MLP shapes), built again
+# The host C code the .cu files call (fd_errf, MLP shapes), built again
 # position-independent into the shared object.
-CUDA_SO_C_SRCS := kernels/rec_layout.c
+CUDA_SO_C_SRCS := util/fd_status.c kernels/rec_layout.c
 
 # --- MPI (begin) -----------------------------------------------------------------
 # `mpirun -n R firedrill sweep` is built when mpicc exists (MPI=0 turns it off,
@@ -218,9 +218,12 @@ run-demo: $(BUILD)/firedrill
 FMT_FILES = $(shell git ls-files '*.c' '*.h' '*.cu')
 fmt:
 	clang-format -i $(FMT_FILES)
+# cppcheck, then the error convention (scripts/check_errors.sh: one
+# formatter, no exit() in library code, exit codes only in sim/cli.c).
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --std=c11 --inline-suppr -I. $(filter-out %.cu,$(FMT_FILES))
+	@scripts/check_errors.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
@@ -235,7 +238,7 @@ FORCE:
 # build-fuzz/ as crash-* files.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := tests/fuzz/fuzz_scenario.c models/cfg.c models/scenario.c models/traffic.c models/detector.c \
-  models/disaster.c models/phi.c kernels/calib.c kernels/rec_layout.c
+  models/disaster.c models/phi.c kernels/calib.c kernels/rec_layout.c util/fd_status.c
 .PHONY: fuzz
 fuzz: deps
 	@command -v clang >/dev/null || { echo "make fuzz: needs clang (apt-get install clang)"; exit 1; }
@@ -254,3 +257,44 @@ fuzz: deps
 memcheck: all
 	@tests/memcheck.sh $(BUILD)/firedrill
 # --- memcheck (end) --------------------------------------------------------------
+
+# --- install (begin) -------------------------------------------------------------
+# `make man`: build/firedrill.1, the man page, generated from the --help texts
+# by help2man (scripts/gen_man.sh).
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: the program, the CUDA backend
+# when built, the gnuplot scripts, the scenario schema and the man page:
+#   PREFIX/bin/firedrill
+#   PREFIX/lib/firedrill/libfiredrill_cuda.so        (found as ../lib/firedrill next to the program)
+#   PREFIX/share/firedrill/analysis/plot_*.gp        (found as ../share/firedrill/analysis)
+#   PREFIX/share/firedrill/schema.json
+#   PREFIX/share/man/man1/firedrill.1
+# The program finds its files relative to itself, so a tree installed under
+# one PREFIX (or DESTDIR) may be moved. `make uninstall` (same PREFIX and
+# DESTDIR) removes exactly these files and the firedrill folders if empty.
+PREFIX ?= /usr/local
+INSTALL ?= install
+INST_BIN := $(DESTDIR)$(PREFIX)/bin
+INST_LIB := $(DESTDIR)$(PREFIX)/lib/firedrill
+INST_DATA := $(DESTDIR)$(PREFIX)/share/firedrill
+INST_MAN := $(DESTDIR)$(PREFIX)/share/man/man1
+GP_SCRIPTS := $(wildcard analysis/plot_*.gp)
+.PHONY: man install uninstall build-man install-files
+man: deps
+	@$(MAKE) --no-print-directory build-man
+build-man: $(BUILD)/firedrill.1
+$(BUILD)/firedrill.1: $(BUILD)/firedrill scripts/gen_man.sh
+	scripts/gen_man.sh $(BUILD)/firedrill $@
+install: deps
+	@$(MAKE) --no-print-directory install-files
+install-files: build-firedrill build-man
+	$(INSTALL) -d $(INST_BIN) $(INST_DATA)/analysis $(INST_MAN)
+	$(INSTALL) -m 755 $(BUILD)/firedrill $(INST_BIN)/firedrill
+	$(if $(CUDA_SO),$(INSTALL) -d $(INST_LIB) && $(INSTALL) -m 755 $(CUDA_SO) $(INST_LIB)/libfiredrill_cuda.so)
+	$(INSTALL) -m 644 $(GP_SCRIPTS) $(INST_DATA)/analysis/
+	$(INSTALL) -m 644 scenarios/schema.json $(INST_DATA)/schema.json
+	$(INSTALL) -m 644 $(BUILD)/firedrill.1 $(INST_MAN)/firedrill.1
+uninstall:
+	rm -f $(INST_BIN)/firedrill $(INST_LIB)/libfiredrill_cuda.so $(INST_DATA)/schema.json \
+	  $(addprefix $(INST_DATA)/analysis/,$(notdir $(GP_SCRIPTS))) $(INST_MAN)/firedrill.1
+	-rmdir $(INST_DATA)/analysis $(INST_DATA) $(INST_LIB) 2>/dev/null || true
+# --- install (end) ---------------------------------------------------------------

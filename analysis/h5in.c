@@ -140,6 +140,19 @@ bool h5in_attr_number(h5in_file *f, const char *name, double *out) {
     return ok && isfinite(*out);
 }
 
+bool h5in_attr_u64(h5in_file *f, const char *name, uint64_t *out) {
+    if (!f || H5Aexists(f->id, name) <= 0) return false;
+    hid_t a = H5Aopen(f->id, name, H5P_DEFAULT);
+    if (a < 0) return false;
+    hid_t t = H5Aget_type(a), space = H5Aget_space(a);
+    bool ok = t >= 0 && H5Tget_class(t) == H5T_INTEGER && H5Tget_sign(t) == H5T_SGN_NONE && space >= 0 &&
+              H5Sget_simple_extent_npoints(space) == 1 && H5Aread(a, H5T_NATIVE_UINT64, out) >= 0;
+    if (space >= 0) H5Sclose(space);
+    if (t >= 0) H5Tclose(t);
+    H5Aclose(a);
+    return ok;
+}
+
 int h5in_string_dataset(h5in_file *f, const char *name, char **out, char *err, size_t errlen) {
     *out = NULL;
     if (!h5in_exists(f, name)) {
@@ -161,7 +174,8 @@ int h5in_string_dataset(h5in_file *f, const char *name, char **out, char *err, s
 typedef struct member_plan {
     char *name;
     bool is_string, is_vlen;
-    size_t file_size; /* fixed strings: bytes in the file */
+    bool is_int, is_signed; /* integers are read as 64-bit integers, then also as doubles */
+    size_t file_size;       /* fixed strings: bytes in the file */
     size_t mem_offset;
 } member_plan;
 
@@ -171,6 +185,8 @@ void h5in_table_free(h5in_table *t) {
         free(t->cols[i].name);
         free(t->cols[i].unit);
         free(t->cols[i].values);
+        free(t->cols[i].u64);
+        free(t->cols[i].i64);
         free(t->cols[i].strings);
     }
     free(t->cols);
@@ -187,6 +203,24 @@ const char *h5in_string_at(const h5in_column *c, size_t i) {
     return c->is_string && c->strings ? c->strings + i * c->width : "";
 }
 
+bool h5in_u64_at(const h5in_column *c, size_t i, uint64_t *out) {
+    if (c->is_string) return false;
+    if (c->u64) {
+        *out = c->u64[i];
+        return true;
+    }
+    if (c->i64) {
+        if (c->i64[i] < 0) return false;
+        *out = (uint64_t)c->i64[i];
+        return true;
+    }
+    double v = c->values[i];
+    /* 2^64 is the first double past uint64 */
+    if (!(v >= 0) || v >= 18446744073709551616.0 || v != floor(v)) return false;
+    *out = (uint64_t)v;
+    return true;
+}
+
 static char *read_unit(hid_t d, const char *member) {
     char attr[300];
     snprintf(attr, sizeof attr, "%s_unit", member);
@@ -201,8 +235,9 @@ static char *read_unit(hid_t d, const char *member) {
     return unit ? unit : dup_string("");
 }
 
-/* Builds the memory layout: numeric members as doubles, fixed strings with
- * one extra byte for the terminator, variable strings as char pointers.
+/* Builds the memory layout: integer members as 64-bit integers of their
+ * signedness, float members as doubles, fixed strings with one extra byte
+ * for the terminator, variable strings as char pointers.
  * Returns the row size, 0 on failure. */
 static size_t plan_members(hid_t ftype, member_plan *plan, int n, hid_t mtype_out[1]) {
     size_t off = 0;
@@ -212,8 +247,14 @@ static size_t plan_members(hid_t ftype, member_plan *plan, int n, hid_t mtype_ou
         plan[i].name = H5Tget_member_name(ftype, (unsigned)i);
         plan[i].mem_offset = SIZE_MAX;
         if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
+            if (cls == H5T_INTEGER) {
+                hid_t mt = H5Tget_member_type(ftype, (unsigned)i);
+                plan[i].is_int = true;
+                plan[i].is_signed = H5Tget_sign(mt) != H5T_SGN_NONE;
+                H5Tclose(mt);
+            }
             plan[i].mem_offset = off;
-            off += sizeof(double);
+            off += sizeof(double); /* = sizeof(uint64_t) */
         } else if (cls == H5T_STRING) {
             hid_t mt = H5Tget_member_type(ftype, (unsigned)i);
             plan[i].is_string = true;
@@ -232,7 +273,9 @@ static size_t plan_members(hid_t ftype, member_plan *plan, int n, hid_t mtype_ou
     for (int i = 0; i < n; i++) {
         if (plan[i].mem_offset == SIZE_MAX) continue;
         hid_t member;
-        if (!plan[i].is_string)
+        if (plan[i].is_int)
+            member = H5Tcopy(plan[i].is_signed ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT64);
+        else if (!plan[i].is_string)
             member = H5Tcopy(H5T_NATIVE_DOUBLE);
         else {
             member = H5Tcopy(H5T_C_S1);
@@ -305,7 +348,29 @@ int h5in_table_read(h5in_file *f, const char *name, h5in_table *out, char *err, 
                 rc = H5IN_EFAIL;
                 break;
             }
-            for (size_t r = 0; r < n_rows; r++) memcpy(&c->values[r], buf + r * row + p->mem_offset, sizeof(double));
+            if (!p->is_int) {
+                for (size_t r = 0; r < n_rows; r++)
+                    memcpy(&c->values[r], buf + r * row + p->mem_offset, sizeof(double));
+                continue;
+            }
+            if (p->is_signed)
+                c->i64 = malloc((n_rows ? n_rows : 1) * sizeof *c->i64);
+            else
+                c->u64 = malloc((n_rows ? n_rows : 1) * sizeof *c->u64);
+            if (!c->i64 && !c->u64) {
+                rc = H5IN_EFAIL;
+                break;
+            }
+            for (size_t r = 0; r < n_rows; r++) {
+                const unsigned char *cell = buf + r * row + p->mem_offset;
+                if (p->is_signed) {
+                    memcpy(&c->i64[r], cell, sizeof(int64_t));
+                    c->values[r] = (double)c->i64[r];
+                } else {
+                    memcpy(&c->u64[r], cell, sizeof(uint64_t));
+                    c->values[r] = (double)c->u64[r];
+                }
+            }
             continue;
         }
         /* Strings: one block of fixed-width slots, as wide as the longest. */

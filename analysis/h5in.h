@@ -2,8 +2,9 @@
  * commands. Columns are matched by member name, never by position or by the
  * writer's struct layout, so a file written by an older or newer firedrill
  * stays readable: numeric members of any integer or float type arrive as
- * doubles, string members (fixed or variable length) as strings, and a
- * column the file lacks is simply absent (h5in_column returns NULL).
+ * doubles, integer members also exactly (a uint64 seed above 2^53 is not
+ * a double), string members (fixed or variable length) as strings, and a
+ * column the file lacks is simply absent (h5in_column_find returns NULL).
  *
  * The HDF5 library we link is serial: call h5in_ functions from one thread
  * at a time.
@@ -18,7 +19,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { H5IN_OK = 0, H5IN_EFAIL = -1, H5IN_EINPUT = -2 };
+#include "util/fd_status.h"
+
+/* ORDER FD_STATUS: the codes are fd_status values (util/fd_status.h). */
+enum { H5IN_OK = FD_OK, H5IN_EFAIL = FD_EFAIL, H5IN_EINPUT = FD_EINPUT };
 
 typedef struct h5in_file h5in_file;
 
@@ -26,7 +30,9 @@ typedef struct h5in_column {
     char *name;
     char *unit; /* the dataset's "<name>_unit" attribute, "" when absent */
     bool is_string;
-    double *values; /* numeric columns: one value per row */
+    double *values; /* numeric columns: one value per row (integers past 2^53 rounded) */
+    uint64_t *u64;  /* unsigned integer columns: the exact values; NULL for other columns */
+    int64_t *i64;   /* signed integer columns: the exact values; NULL for other columns */
     char *strings;  /* string columns: rows of `width` bytes, NUL-terminated */
     size_t width;
 } h5in_column;
@@ -64,6 +70,10 @@ int h5in_attr_string(h5in_file *f, const char *name, char **out, char *err, size
  * when present and readable. */
 bool h5in_attr_number(h5in_file *f, const char *name, double *out);
 
+/* A scalar unsigned integer root attribute, exactly (sweep_first_seed may
+ * exceed 2^53): true when present, an unsigned integer and readable. */
+bool h5in_attr_u64(h5in_file *f, const char *name, uint64_t *out);
+
 /* A scalar string dataset such as "/scenario/resolved", malloc'ed into *out. */
 int h5in_string_dataset(h5in_file *f, const char *name, char **out, char *err, size_t errlen);
 
@@ -73,6 +83,10 @@ void h5in_table_free(h5in_table *t);
 const h5in_column *h5in_column_find(const h5in_table *t, const char *name);
 /* Row i of a string column ("" for a numeric one). */
 const char *h5in_string_at(const h5in_column *c, size_t i);
+/* Row i of a numeric column as an unsigned integer, exactly for integer
+ * columns: false for a string column, a negative or fractional value, or
+ * a float beyond uint64. */
+bool h5in_u64_at(const h5in_column *c, size_t i, uint64_t *out);
 
 /* replicas: the /replicas table already read (its point column gives the
  * points of files without /points). */

@@ -18,7 +18,7 @@
 #include "analysis/h5in.h"
 #include "analysis/summary.h"
 
-enum { MONEY_OK = 0, MONEY_EFAIL = -1 };
+enum { MONEY_OK = FD_OK, MONEY_EFAIL = FD_EFAIL }; /* fd_status values */
 
 /* The parts of total_cost, in the order of its definition. */
 #define MONEY_N_PARTS 5

@@ -208,18 +208,23 @@ int plot_find_scripts(const char *env_dir, const char *exe_path, char *out, size
         snprintf(err, errlen, "FIREDRILL_ANALYSIS_DIR=%s holds no plot_cdf.gp", env_dir);
         return -1;
     }
-    char tried[1024] = "";
+    /* the source tree's build/firedrill, then an installed PREFIX/bin/firedrill */
+    static const char *const beside_exe[] = {"../analysis", "../share/firedrill/analysis"};
+    char tried[2048] = "";
     if (exe_path && *exe_path) {
         const char *slash = strrchr(exe_path, '/');
         int dir_len = slash ? (int)(slash - exe_path) : 1;
-        snprintf(out, len, "%.*s/../analysis", dir_len, slash ? exe_path : ".");
-        if (has_scripts(out)) {
-            char *canonical = realpath(out, NULL); /* build/../analysis reads better in messages */
-            if (canonical) snprintf(out, len, "%s", canonical);
-            free(canonical);
-            return 0;
+        for (size_t i = 0; i < sizeof beside_exe / sizeof beside_exe[0]; i++) {
+            snprintf(out, len, "%.*s/%s", dir_len, slash ? exe_path : ".", beside_exe[i]);
+            if (has_scripts(out)) {
+                char *canonical = realpath(out, NULL); /* build/../analysis reads better in messages */
+                if (canonical) snprintf(out, len, "%s", canonical);
+                free(canonical);
+                return 0;
+            }
+            size_t used = strlen(tried);
+            snprintf(tried + used, sizeof tried - used, "%s, ", out);
         }
-        snprintf(tried, sizeof tried, "%s, ", out);
     }
     snprintf(out, len, "analysis");
     if (has_scripts(out)) return 0;

@@ -38,7 +38,7 @@
 
 #include "analysis/h5in.h"
 
-enum { PLOT_OK = 0, PLOT_EFAIL = -1, PLOT_EINPUT = -2 };
+enum { PLOT_OK = FD_OK, PLOT_EFAIL = FD_EFAIL, PLOT_EINPUT = FD_EINPUT }; /* fd_status values */
 
 typedef enum plot_kind {
     PLOT_CDF,
@@ -147,9 +147,11 @@ int plot_dat_close(FILE *f, const char *path, char *err, size_t errlen);
 /* The gnuplot executable on path_env (a $PATH value): 0 and its path, or -1. */
 int plot_find_gnuplot(const char *path_env, char *out, size_t len);
 
-/* The folder of the gnuplot scripts: env_dir when set, else ../analysis
- * next to the executable exe_path, else ./analysis. 0 when it holds
- * plot_cdf.gp, else -1 with the places tried in err. */
+/* The folder of the gnuplot scripts: env_dir when set, else, next to the
+ * executable exe_path, ../analysis (the source tree: build/firedrill) or
+ * ../share/firedrill/analysis (`make install`: PREFIX/bin/firedrill, found
+ * wherever PREFIX was), else ./analysis. 0 when it holds plot_cdf.gp, else
+ * -1 with the places tried in err. */
 int plot_find_scripts(const char *env_dir, const char *exe_path, char *out, size_t len, char *err, size_t errlen);
 
 #endif

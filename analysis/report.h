@@ -33,7 +33,7 @@
 #include "analysis/plot.h"
 #include "analysis/summary.h"
 
-enum { REPORT_OK = 0, REPORT_EFAIL = -1, REPORT_EINPUT = -2 };
+enum { REPORT_OK = FD_OK, REPORT_EFAIL = FD_EFAIL, REPORT_EINPUT = FD_EINPUT }; /* fd_status values */
 
 /* The per-replica statistics the targets are checked on. */
 #define REPORT_RTO_METRIC "rto_p95_s"

@@ -12,18 +12,18 @@ const char *const rs_fate_names[] = {"contending", "infeasible", "dominated", "s
 struct rs {
     rs_config cfg;
     double h2_feas, h2_sel;
-    size_t r;             /* observations every contending system has */
-    uint64_t taken;       /* observations in all */
+    size_t r;       /* observations every contending system has */
+    uint64_t taken; /* observations in all */
     bool done, guaranteed;
     rs_system *sys;
-    double *first_obj;    /* k x n0: the first stage's objectives (paired variances) */
-    double *first_con;    /* k x L x n0: the first n0 valid values of each constraint */
-    size_t *n_first_con;  /* k x L */
-    double *var_con;      /* k x L: NaN until n0 valid values */
-    double *var_diff;     /* k x k: of objective differences over the first stage */
-    double *sum_obj;      /* k */
-    double *sum_con;      /* k x L: sum of (value - target) over valid values */
-    size_t *n_valid;      /* k x L */
+    double *first_obj;   /* k x n0: the first stage's objectives (paired variances) */
+    double *first_con;   /* k x L x n0: the first n0 valid values of each constraint */
+    size_t *n_first_con; /* k x L */
+    double *var_con;     /* k x L: NaN until n0 valid values */
+    double *var_diff;    /* k x k: of objective differences over the first stage */
+    double *sum_obj;     /* k */
+    double *sum_con;     /* k x L: sum of (value - target) over valid values */
+    size_t *n_valid;     /* k x L */
 };
 
 /* KN's continuation constant for a two-sided comparison at level beta

@@ -57,9 +57,9 @@ typedef struct rs_config {
 
 typedef struct rs_system {
     rs_fate fate;
-    size_t n;           /* observations taken */
-    size_t decided_at;  /* observation count when the fate was decided */
-    int by;             /* RS_DOMINATED: the system that eliminated it; RS_INFEASIBLE: the constraint */
+    size_t n;          /* observations taken */
+    size_t decided_at; /* observation count when the fate was decided */
+    int by;            /* RS_DOMINATED: the system that eliminated it; RS_INFEASIBLE: the constraint */
     bool feasible[RS_MAX_CONSTRAINTS], decided[RS_MAX_CONSTRAINTS];
     double objective_mean;
     double constraint_mean[RS_MAX_CONSTRAINTS];

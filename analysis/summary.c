@@ -11,6 +11,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "models/cfg.h"
+#include "models/jpath.h"
 
 const char *const summary_default_metrics[] = {
     "rto_mean_s",    "rpo_mean_s",  "availability_time", "availability_requests", "lost_revenue",
@@ -488,24 +489,7 @@ void summary_point_label(const char *params_json, char *buf, size_t len) {
 
 bool summary_json_number(const char *json, const char *path, double *out) {
     cJSON *root = cJSON_Parse(json);
-    const cJSON *node = root;
-    char part[128];
-    const char *p = path;
-    while (node && *p) {
-        size_t n = strcspn(p, ".[");
-        if (n) {
-            snprintf(part, sizeof part, "%.*s", (int)n, p);
-            node = cJSON_GetObjectItemCaseSensitive(node, part);
-            p += n;
-        }
-        if (*p == '[') {
-            char *end;
-            long i = strtol(p + 1, &end, 10);
-            node = *end == ']' && i >= 0 ? cJSON_GetArrayItem(node, (int)i) : NULL;
-            p = *end == ']' ? end + 1 : end;
-        }
-        if (*p == '.') p++;
-    }
+    const cJSON *node = jpath_get(root, path);
     bool ok = cJSON_IsNumber(node);
     if (ok) *out = node->valuedouble;
     cJSON_Delete(root);

@@ -35,7 +35,7 @@
 
 #include "analysis/h5in.h"
 
-enum { SUMMARY_OK = 0, SUMMARY_EFAIL = -1, SUMMARY_EINPUT = -2 };
+enum { SUMMARY_OK = FD_OK, SUMMARY_EFAIL = FD_EFAIL, SUMMARY_EINPUT = FD_EINPUT }; /* fd_status values */
 
 /* How an interval is computed. */
 typedef enum summary_method { SUMMARY_T = 0, SUMMARY_BOOTSTRAP = 1 } summary_method;
@@ -143,7 +143,7 @@ bool summary_param_number(const char *params_json, const char *key, double *out)
 bool summary_param_text(const char *params_json, const char *key, char *buf, size_t len);
 /* "key=value, key=value", or "base configuration" for "{}". */
 void summary_point_label(const char *params_json, char *buf, size_t len);
-/* A number at a dotted path ("backup.incremental_period_s",
+/* A number at a JSON path (models/jpath.h: "backup.incremental_period_s",
  * "topology.regions[1].servers") of a JSON document such as the resolved
  * scenario; false when absent or not a number. */
 bool summary_json_number(const char *json, const char *path, double *out);

@@ -28,17 +28,17 @@ static hid_t row_type(int on_disk) {
 }
 
 static int check_rows(const char *path, const calib_row *rows, size_t n, char *err, size_t errlen) {
-    if (n == 0) return rec_errf(err, errlen, REC_EINVAL, "%s: calibration has no rows", path);
+    if (n == 0) return fd_errf(err, errlen, REC_EINVAL, "%s: calibration has no rows", path);
     for (size_t i = 0; i < n; i++) {
         const calib_row *r = &rows[i];
         if (r->batch_size < 1 || (i > 0 && r->batch_size <= rows[i - 1].batch_size))
-            return rec_errf(err, errlen, REC_EINVAL,
-                            "%s: /calibration[%zu].batch_size: must be >= 1 and increasing, got %d", path, i,
-                            r->batch_size);
+            return fd_errf(err, errlen, REC_EINVAL,
+                           "%s: /calibration[%zu].batch_size: must be >= 1 and increasing, got %d", path, i,
+                           r->batch_size);
         if (!isfinite(r->latency_median_s) || r->latency_median_s < 0 || !isfinite(r->latency_p10_s) ||
             !isfinite(r->latency_p90_s))
-            return rec_errf(err, errlen, REC_EINVAL, "%s: /calibration[%zu]: latencies must be finite and >= 0", path,
-                            i);
+            return fd_errf(err, errlen, REC_EINVAL, "%s: /calibration[%zu]: latencies must be finite and >= 0", path,
+                           i);
     }
     return REC_OK;
 }
@@ -95,11 +95,11 @@ int calib_write_table(const char *path, const calib_table *t, char *err, size_t 
     int rc = check_rows(path, t->rows, t->n, err, errlen);
     if (rc) return rc;
     if (t->candidates < 0 || t->threads < 0 || t->table_bytes < 0 || t->memory_budget_bytes < 0)
-        return rec_errf(err, errlen, REC_EINVAL, "%s: candidates, threads and byte counts must be >= 0", path);
+        return fd_errf(err, errlen, REC_EINVAL, "%s: candidates, threads and byte counts must be >= 0", path);
     const size_t n = t->n;
     char tmp[4096];
     if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp))
-        return rec_errf(err, errlen, REC_EINVAL, "%s: path too long", path);
+        return fd_errf(err, errlen, REC_EINVAL, "%s: path too long", path);
     hid_t f = -1, sp = -1, ds = -1, ft = -1, mt = -1;
     herr_t ok = -1;
     H5E_BEGIN_TRY {
@@ -119,14 +119,14 @@ int calib_write_table(const char *path, const calib_table *t, char *err, size_t 
         if (f >= 0 && H5Fclose(f) < 0) ok = -1;
     }
     H5E_END_TRY;
-    if (f < 0) return rec_errf(err, errlen, REC_EIO, "%s: cannot create (HDF5)", tmp);
+    if (f < 0) return fd_errf(err, errlen, REC_EIO, "%s: cannot create (HDF5)", tmp);
     if (ok < 0) {
         unlink(tmp);
-        return rec_errf(err, errlen, REC_EIO, "%s: cannot write the calibration table (HDF5)", tmp);
+        return fd_errf(err, errlen, REC_EIO, "%s: cannot write the calibration table (HDF5)", tmp);
     }
     if (rename(tmp, path) != 0) {
         unlink(tmp);
-        return rec_errf(err, errlen, REC_EIO, "%s: cannot rename from %s", path, tmp);
+        return fd_errf(err, errlen, REC_EIO, "%s: cannot rename from %s", path, tmp);
     }
     return REC_OK;
 }
@@ -207,17 +207,17 @@ int calib_check_model(const calib_table *t, const char *path, const char *preset
                       size_t errlen) {
     if (strcmp(t->preset, preset ? preset : "") == 0 && t->candidates == candidates) return REC_OK;
     if (!t->preset[0])
-        return rec_errf(err, errlen, REC_EINVAL,
-                        "%s: measured without a model preset (firedrill calibrate without --model), not for '%s' "
-                        "with %d candidates per query",
-                        path, preset ? preset : "", candidates);
+        return fd_errf(err, errlen, REC_EINVAL,
+                       "%s: measured without a model preset (firedrill calibrate without --model), not for '%s' "
+                       "with %d candidates per query",
+                       path, preset ? preset : "", candidates);
     if (!preset || !preset[0])
-        return rec_errf(err, errlen, REC_EINVAL,
-                        "%s: measured for preset '%s' with %d candidates per query, not for the default model", path,
-                        t->preset, t->candidates);
-    return rec_errf(err, errlen, REC_EINVAL,
-                    "%s: measured for preset '%s' with %d candidates per query, not '%s' with %d", path, t->preset,
-                    t->candidates, preset, candidates);
+        return fd_errf(err, errlen, REC_EINVAL,
+                       "%s: measured for preset '%s' with %d candidates per query, not for the default model", path,
+                       t->preset, t->candidates);
+    return fd_errf(err, errlen, REC_EINVAL,
+                   "%s: measured for preset '%s' with %d candidates per query, not '%s' with %d", path, t->preset,
+                   t->candidates, preset, candidates);
 }
 
 int calib_load(const char *path, calib_table *out, char *err, size_t errlen) {
@@ -227,26 +227,26 @@ int calib_load(const char *path, calib_table *out, char *err, size_t errlen) {
     H5E_BEGIN_TRY {
         f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
         if (f < 0) {
-            rc = rec_errf(err, errlen, REC_EIO, "%s: cannot open as HDF5", path);
+            rc = fd_errf(err, errlen, REC_EIO, "%s: cannot open as HDF5", path);
         } else if ((ds = H5Dopen2(f, CALIB_DATASET, H5P_DEFAULT)) < 0) {
-            rc = rec_errf(err, errlen, REC_EIO, "%s: no dataset /%s", path, CALIB_DATASET);
+            rc = fd_errf(err, errlen, REC_EIO, "%s: no dataset /%s", path, CALIB_DATASET);
         } else {
             sp = H5Dget_space(ds);
             hsize_t dims[1] = {0};
             if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, dims, NULL) < 0) {
-                rc = rec_errf(err, errlen, REC_EIO, "%s: /%s: must be one-dimensional", path, CALIB_DATASET);
+                rc = fd_errf(err, errlen, REC_EIO, "%s: /%s: must be one-dimensional", path, CALIB_DATASET);
             } else if (dims[0] == 0) {
-                rc = rec_errf(err, errlen, REC_EINVAL, "%s: calibration has no rows", path);
+                rc = fd_errf(err, errlen, REC_EINVAL, "%s: calibration has no rows", path);
             } else if (!(out->rows = calloc((size_t)dims[0], sizeof(calib_row)))) {
-                rc = rec_errf(err, errlen, REC_ENOMEM, "%s: out of memory", path);
+                rc = fd_errf(err, errlen, REC_ENOMEM, "%s: out of memory", path);
             } else {
                 out->n = (size_t)dims[0];
                 mt = row_type(0);
                 if (mt < 0 || H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->rows) < 0)
-                    rc = rec_errf(err, errlen, REC_EIO,
-                                  "%s: /%s: cannot read {batch_size, latency_median_s, latency_p10_s, "
-                                  "latency_p90_s}",
-                                  path, CALIB_DATASET);
+                    rc = fd_errf(err, errlen, REC_EIO,
+                                 "%s: /%s: cannot read {batch_size, latency_median_s, latency_p10_s, "
+                                 "latency_p90_s}",
+                                 path, CALIB_DATASET);
             }
             read_str_attr(f, "backend", out->backend, sizeof(out->backend));
             read_str_attr(f, "firedrill_version", out->version, sizeof(out->version));

@@ -52,37 +52,36 @@ rec_config rec_config_default(void) {
 
 static int check_widths(const char *name, int32_t n, const int32_t *w, int32_t last, char *err, size_t errlen) {
     if (n < 1 || n > REC_MAX_LAYERS)
-        return rec_errf(err, errlen, REC_EINVAL, "rec_config.%s_layers: must be in 1..%d, got %d", name, REC_MAX_LAYERS,
-                        n);
+        return fd_errf(err, errlen, REC_EINVAL, "rec_config.%s_layers: must be in 1..%d, got %d", name, REC_MAX_LAYERS,
+                       n);
     for (int32_t l = 0; l < n; l++)
         if (w[l] < 1 || w[l] > (1 << 16))
-            return rec_errf(err, errlen, REC_EINVAL, "rec_config.%s_width[%d]: must be in 1..65536, got %d", name, l,
-                            w[l]);
+            return fd_errf(err, errlen, REC_EINVAL, "rec_config.%s_width[%d]: must be in 1..65536, got %d", name, l,
+                           w[l]);
     if (w[n - 1] != last)
-        return rec_errf(err, errlen, REC_EINVAL, "rec_config.%s_width[%d]: must be %d, got %d", name, n - 1, last,
-                        w[n - 1]);
+        return fd_errf(err, errlen, REC_EINVAL, "rec_config.%s_width[%d]: must be %d, got %d", name, n - 1, last,
+                       w[n - 1]);
     return REC_OK;
 }
 
 int rec_config_validate(const rec_config *cfg, char *err, size_t errlen) {
-    if (!cfg) return rec_errf(err, errlen, REC_EINVAL, "rec_config: NULL");
+    if (!cfg) return fd_errf(err, errlen, REC_EINVAL, "rec_config: NULL");
     if (cfg->dense_dim < 1 || cfg->dense_dim > (1 << 16))
-        return rec_errf(err, errlen, REC_EINVAL, "rec_config.dense_dim: must be in 1..65536, got %d", cfg->dense_dim);
+        return fd_errf(err, errlen, REC_EINVAL, "rec_config.dense_dim: must be in 1..65536, got %d", cfg->dense_dim);
     if (cfg->emb_dim < 1 || cfg->emb_dim > REC_MAX_EMB_DIM)
-        return rec_errf(err, errlen, REC_EINVAL, "rec_config.emb_dim: must be in 1..%d, got %d", REC_MAX_EMB_DIM,
-                        cfg->emb_dim);
+        return fd_errf(err, errlen, REC_EINVAL, "rec_config.emb_dim: must be in 1..%d, got %d", REC_MAX_EMB_DIM,
+                       cfg->emb_dim);
     if (cfg->n_items < 1)
-        return rec_errf(err, errlen, REC_EINVAL, "rec_config.n_items: must be >= 1, got %d", cfg->n_items);
+        return fd_errf(err, errlen, REC_EINVAL, "rec_config.n_items: must be >= 1, got %d", cfg->n_items);
     if (cfg->n_tables < 1 || cfg->n_tables > REC_MAX_TABLES)
-        return rec_errf(err, errlen, REC_EINVAL, "rec_config.n_tables: must be in 1..%d, got %d", REC_MAX_TABLES,
-                        cfg->n_tables);
+        return fd_errf(err, errlen, REC_EINVAL, "rec_config.n_tables: must be in 1..%d, got %d", REC_MAX_TABLES,
+                       cfg->n_tables);
     for (int32_t t = 0; t < cfg->n_tables; t++)
         if (cfg->table_rows[t] < 1)
-            return rec_errf(err, errlen, REC_EINVAL, "rec_config.table_rows[%d]: must be >= 1, got %d", t,
-                            cfg->table_rows[t]);
+            return fd_errf(err, errlen, REC_EINVAL, "rec_config.table_rows[%d]: must be >= 1, got %d", t,
+                           cfg->table_rows[t]);
     if (cfg->top_k < 1 || cfg->top_k > REC_MAX_TOPK)
-        return rec_errf(err, errlen, REC_EINVAL, "rec_config.top_k: must be in 1..%d, got %d", REC_MAX_TOPK,
-                        cfg->top_k);
+        return fd_errf(err, errlen, REC_EINVAL, "rec_config.top_k: must be in 1..%d, got %d", REC_MAX_TOPK, cfg->top_k);
     int rc = check_widths("user", cfg->user_layers, cfg->user_width, cfg->emb_dim, err, errlen);
     if (!rc) rc = check_widths("bottom", cfg->bottom_layers, cfg->bottom_width, cfg->emb_dim, err, errlen);
     if (!rc) rc = check_widths("top", cfg->top_layers, cfg->top_width, 1, err, errlen);
@@ -114,7 +113,7 @@ int rec_backend_available(rec_backend b, char *err, size_t errlen) {
     case REC_BACKEND_CPU: return 1;
     case REC_BACKEND_CUDA: return rec_cuda_device_count(err, errlen) > 0;
     }
-    rec_errf(err, errlen, REC_EINVAL, "unknown backend %d", (int)b);
+    fd_errf(err, errlen, REC_EINVAL, "unknown backend %d", (int)b);
     return 0;
 }
 
@@ -168,7 +167,7 @@ static void fill_uniform(gsl_rng *r, float *dst, size_t n, double limit) {
  * other weight as it was. */
 static int init_weights(rec_model *m, uint64_t seed, char *err, size_t errlen) {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!r) return rec_errf(err, errlen, REC_ENOMEM, "rec_model: cannot allocate a GSL rng");
+    if (!r) return fd_errf(err, errlen, REC_ENOMEM, "rec_model: cannot allocate a GSL rng");
     const rec_mlp_shape *mlps[3] = {&m->lay.user, &m->lay.bottom, &m->lay.top};
     for (int i = 0; i < 3; i++) {
         const rec_mlp_shape *s = mlps[i];
@@ -199,13 +198,13 @@ int rec_model_create(const rec_config *cfg, rec_backend want, uint64_t seed, rec
     } else if (want == REC_BACKEND_CUDA) {
         char why[256] = "";
         if (!rec_backend_available(REC_BACKEND_CUDA, why, sizeof(why)))
-            return rec_errf(err, errlen, REC_ENODEV, "backend cuda requested but unavailable: %s", why);
+            return fd_errf(err, errlen, REC_ENODEV, "backend cuda requested but unavailable: %s", why);
     } else if (want != REC_BACKEND_CPU) {
-        return rec_errf(err, errlen, REC_EINVAL, "unknown backend %d", (int)want);
+        return fd_errf(err, errlen, REC_EINVAL, "unknown backend %d", (int)want);
     }
 
     rec_model *m = calloc(1, sizeof(*m));
-    if (!m) return rec_errf(err, errlen, REC_ENOMEM, "rec_model: out of memory");
+    if (!m) return fd_errf(err, errlen, REC_ENOMEM, "rec_model: out of memory");
     m->cfg = *cfg;
     m->backend = use;
     rec_layout_build(cfg, &m->lay);
@@ -219,7 +218,7 @@ int rec_model_create(const rec_config *cfg, rec_backend want, uint64_t seed, rec
     }
     if (rc) {
         rec_model_free(m);
-        return rec_errf(err, errlen, REC_ENOMEM, "rec_model: cannot allocate parameters");
+        return fd_errf(err, errlen, REC_ENOMEM, "rec_model: cannot allocate parameters");
     }
     rc = init_weights(m, seed, err, errlen);
     if (!rc && use == REC_BACKEND_CPU) rc = rec_cpu_create(cfg, &m->lay, &m->cpu, err, errlen);
@@ -261,11 +260,11 @@ int64_t rec_table_rows(const rec_model *m, int32_t table) {
 static int check_range(const rec_model *m, int32_t table, int64_t row0, int64_t nrows, const void *buf, char *err,
                        size_t errlen) {
     if (table < 0 || table >= rec_table_count(m))
-        return rec_errf(err, errlen, REC_EINVAL, "table %d: no such table (model has %d)", table, rec_table_count(m));
+        return fd_errf(err, errlen, REC_EINVAL, "table %d: no such table (model has %d)", table, rec_table_count(m));
     if (row0 < 0 || nrows < 0 || row0 + nrows > m->rows[table])
-        return rec_errf(err, errlen, REC_EINVAL, "table %d: rows [%lld, %lld) outside [0, %lld)", table,
-                        (long long)row0, (long long)(row0 + nrows), (long long)m->rows[table]);
-    if (!buf && nrows > 0) return rec_errf(err, errlen, REC_EINVAL, "table %d: NULL buffer", table);
+        return fd_errf(err, errlen, REC_EINVAL, "table %d: rows [%lld, %lld) outside [0, %lld)", table, (long long)row0,
+                       (long long)(row0 + nrows), (long long)m->rows[table]);
+    if (!buf && nrows > 0) return fd_errf(err, errlen, REC_EINVAL, "table %d: NULL buffer", table);
     return REC_OK;
 }
 
@@ -294,8 +293,8 @@ size_t rec_dense_count(const rec_model *m) { return m->lay.dense_count; }
 
 int rec_dense_upload(rec_model *m, const float *src, size_t count, char *err, size_t errlen) {
     if (!src || count != m->lay.dense_count)
-        return rec_errf(err, errlen, REC_EINVAL, "dense parameters: need %zu floats, got %zu", m->lay.dense_count,
-                        src ? count : 0);
+        return fd_errf(err, errlen, REC_EINVAL, "dense parameters: need %zu floats, got %zu", m->lay.dense_count,
+                       src ? count : 0);
     memcpy(m->params, src, count * sizeof(float));
     if (m->cuda) return rec_cuda_dense_upload(m->cuda, src, err, errlen);
     return REC_OK;
@@ -303,26 +302,26 @@ int rec_dense_upload(rec_model *m, const float *src, size_t count, char *err, si
 
 int rec_dense_download(const rec_model *m, float *dst, size_t count, char *err, size_t errlen) {
     if (!dst || count != m->lay.dense_count)
-        return rec_errf(err, errlen, REC_EINVAL, "dense parameters: need %zu floats, got %zu", m->lay.dense_count,
-                        dst ? count : 0);
+        return fd_errf(err, errlen, REC_EINVAL, "dense parameters: need %zu floats, got %zu", m->lay.dense_count,
+                       dst ? count : 0);
     if (m->cuda) return rec_cuda_dense_download(m->cuda, dst, err, errlen);
     memcpy(dst, m->params, count * sizeof(float));
     return REC_OK;
 }
 
 static int check_batch_k(const char *what, int32_t batch, const float *dense, int32_t k, char *err, size_t errlen) {
-    if (batch < 1) return rec_errf(err, errlen, REC_EINVAL, "%s: batch must be >= 1, got %d", what, batch);
+    if (batch < 1) return fd_errf(err, errlen, REC_EINVAL, "%s: batch must be >= 1, got %d", what, batch);
     if (k < 1 || k > REC_MAX_TOPK)
-        return rec_errf(err, errlen, REC_EINVAL, "%s: k must be in 1..%d, got %d", what, REC_MAX_TOPK, k);
-    if (!dense) return rec_errf(err, errlen, REC_EINVAL, "%s: dense features are NULL", what);
+        return fd_errf(err, errlen, REC_EINVAL, "%s: k must be in 1..%d, got %d", what, REC_MAX_TOPK, k);
+    if (!dense) return fd_errf(err, errlen, REC_EINVAL, "%s: dense features are NULL", what);
     return REC_OK;
 }
 
 int rec_retrieve(rec_model *m, const rec_retrieval_input *in, rec_retrieval_output *out, char *err, size_t errlen) {
-    if (!in || !out) return rec_errf(err, errlen, REC_EINVAL, "retrieval: NULL input or output");
+    if (!in || !out) return fd_errf(err, errlen, REC_EINVAL, "retrieval: NULL input or output");
     int rc = check_batch_k("retrieval", in->batch, in->dense, in->k, err, errlen);
     if (rc) return rc;
-    if (!out->topk_ids || !out->topk_scores) return rec_errf(err, errlen, REC_EINVAL, "retrieval: NULL top-k output");
+    if (!out->topk_ids || !out->topk_scores) return fd_errf(err, errlen, REC_EINVAL, "retrieval: NULL top-k output");
     if (m->cuda) return rec_cuda_retrieve(m->cuda, in, out, err, errlen);
     return rec_cpu_retrieve(m->cpu, m->params, (const float *const *)m->tables, in, out, err, errlen);
 }
@@ -331,32 +330,32 @@ int rec_retrieve(rec_model *m, const rec_retrieval_input *in, rec_retrieval_outp
 static int check_sparse(const rec_model *m, const rec_ranking_input *in, char *err, size_t errlen) {
     for (int32_t t = 0; t < m->cfg.n_tables; t++) {
         const rec_csr *s = &in->sparse[t];
-        if (!s->offsets) return rec_errf(err, errlen, REC_EINVAL, "ranking: sparse[%d].offsets is NULL", t);
+        if (!s->offsets) return fd_errf(err, errlen, REC_EINVAL, "ranking: sparse[%d].offsets is NULL", t);
         if (s->offsets[0] != 0)
-            return rec_errf(err, errlen, REC_EINVAL, "ranking: sparse[%d].offsets[0] must be 0, got %d", t,
-                            s->offsets[0]);
+            return fd_errf(err, errlen, REC_EINVAL, "ranking: sparse[%d].offsets[0] must be 0, got %d", t,
+                           s->offsets[0]);
         for (int32_t b = 0; b < in->batch; b++)
             if (s->offsets[b + 1] < s->offsets[b])
-                return rec_errf(err, errlen, REC_EINVAL, "ranking: sparse[%d].offsets[%d]: decreases (%d after %d)", t,
-                                b + 1, s->offsets[b + 1], s->offsets[b]);
+                return fd_errf(err, errlen, REC_EINVAL, "ranking: sparse[%d].offsets[%d]: decreases (%d after %d)", t,
+                               b + 1, s->offsets[b + 1], s->offsets[b]);
         const int32_t nnz = s->offsets[in->batch];
-        if (nnz > 0 && !s->indices) return rec_errf(err, errlen, REC_EINVAL, "ranking: sparse[%d].indices is NULL", t);
+        if (nnz > 0 && !s->indices) return fd_errf(err, errlen, REC_EINVAL, "ranking: sparse[%d].indices is NULL", t);
         const int64_t rows = m->rows[REC_TABLE_SPARSE(t)];
         for (int32_t i = 0; i < nnz; i++)
             if (s->indices[i] < 0 || s->indices[i] >= rows)
-                return rec_errf(err, errlen, REC_EINVAL, "ranking: sparse[%d].indices[%d]: row %d outside [0, %lld)", t,
-                                i, s->indices[i], (long long)rows);
+                return fd_errf(err, errlen, REC_EINVAL, "ranking: sparse[%d].indices[%d]: row %d outside [0, %lld)", t,
+                               i, s->indices[i], (long long)rows);
     }
     return REC_OK;
 }
 
 int rec_rank(rec_model *m, const rec_ranking_input *in, rec_ranking_output *out, char *err, size_t errlen) {
-    if (!in || !out) return rec_errf(err, errlen, REC_EINVAL, "ranking: NULL input or output");
+    if (!in || !out) return fd_errf(err, errlen, REC_EINVAL, "ranking: NULL input or output");
     int rc = check_batch_k("ranking", in->batch, in->dense, in->k, err, errlen);
     if (!rc) rc = check_sparse(m, in, err, errlen);
     if (rc) return rc;
     if (!out->scores || !out->topk_ids || !out->topk_scores)
-        return rec_errf(err, errlen, REC_EINVAL, "ranking: NULL output array");
+        return fd_errf(err, errlen, REC_EINVAL, "ranking: NULL output array");
     if (m->cuda) return rec_cuda_rank(m->cuda, in, out, err, errlen);
     return rec_cpu_rank(m->cpu, m->params, (const float *const *)m->tables, in, out, err, errlen);
 }

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/fd_status.h"
+
 /* Limits, each sized so the fixed arrays below and the CUDA kernels' shared
  * memory stay small. Tables: 32 holds MLPerf's DLRM-v2 (26 sparse features,
  * kernels/models/dlrm-v2.json). The CUDA interaction keeps a sample's
@@ -36,12 +38,13 @@
 #define REC_MAX_TOPK 256
 
 typedef enum rec_status {
-    REC_OK = 0,
-    REC_EINVAL = -1,   /* bad argument, config or input */
-    REC_ENOMEM = -2,   /* host allocation failed */
-    REC_ENODEV = -3,   /* the requested backend has no device here */
-    REC_EBACKEND = -4, /* a CUDA/cuBLAS/BLAS call failed */
-    REC_EIO = -5       /* file I/O (calibration tables) */
+    /* fd_status values (util/fd_status.h), so the program maps them to exit codes */
+    REC_OK = FD_OK,
+    REC_EINVAL = FD_EINPUT,     /* bad argument, config or input */
+    REC_ENOMEM = FD_ENOMEM,     /* host allocation failed */
+    REC_ENODEV = FD_ENODEV,     /* the requested backend has no device here */
+    REC_EBACKEND = FD_EBACKEND, /* a CUDA/cuBLAS/BLAS call failed */
+    REC_EIO = FD_EIO            /* file I/O (calibration tables) */
 } rec_status;
 
 typedef enum rec_backend {

@@ -93,7 +93,7 @@ void rec_cpu_interact(const float *z, int32_t batch, int32_t n_features, int32_t
 
 int rec_cpu_create(const rec_config *cfg, const rec_layout *lay, rec_cpu **out, char *err, size_t errlen) {
     rec_cpu *c = calloc(1, sizeof(*c));
-    if (!c) return rec_errf(err, errlen, REC_ENOMEM, "cpu backend: out of memory");
+    if (!c) return fd_errf(err, errlen, REC_ENOMEM, "cpu backend: out of memory");
     c->cfg = *cfg;
     c->lay = *lay;
     *out = c;
@@ -110,8 +110,8 @@ static int scratch_reserve(rec_cpu *c, size_t floats, char *err, size_t errlen) 
     if (floats <= c->scratch_floats) return REC_OK;
     float *p = realloc(c->scratch, floats * sizeof(float));
     if (!p)
-        return rec_errf(err, errlen, REC_ENOMEM, "cpu backend: cannot allocate %zu bytes of scratch",
-                        floats * sizeof(float));
+        return fd_errf(err, errlen, REC_ENOMEM, "cpu backend: cannot allocate %zu bytes of scratch",
+                       floats * sizeof(float));
     c->scratch = p;
     c->scratch_floats = floats;
     return REC_OK;

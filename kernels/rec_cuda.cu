@@ -18,16 +18,16 @@
     do {                                                                                                               \
         cudaError_t e_ = (call);                                                                                       \
         if (e_ != cudaSuccess)                                                                                         \
-            return rec_errf(err, errlen, REC_EBACKEND, "cuda: %s: %s (%s:%d)", #call, cudaGetErrorString(e_),          \
-                            __FILE__, __LINE__);                                                                       \
+            return fd_errf(err, errlen, REC_EBACKEND, "cuda: %s: %s (%s:%d)", #call, cudaGetErrorString(e_), __FILE__, \
+                           __LINE__);                                                                                  \
     } while (0)
 
 #define CUBLAS_TRY(call)                                                                                               \
     do {                                                                                                               \
         cublasStatus_t s_ = (call);                                                                                    \
         if (s_ != CUBLAS_STATUS_SUCCESS)                                                                               \
-            return rec_errf(err, errlen, REC_EBACKEND, "cublas: %s: %s (%s:%d)", #call, cublasGetStatusString(s_),     \
-                            __FILE__, __LINE__);                                                                       \
+            return fd_errf(err, errlen, REC_EBACKEND, "cublas: %s: %s (%s:%d)", #call, cublasGetStatusString(s_),      \
+                           __FILE__, __LINE__);                                                                        \
     } while (0)
 
 // A launch reports bad configurations at once and faults at the next sync.
@@ -416,11 +416,11 @@ extern "C" int rec_cuda_device_count(char *err, size_t errlen) {
     cudaError_t e = cudaGetDeviceCount(&n);
     if (e != cudaSuccess) {
         cudaGetLastError(); // a missing driver leaves a sticky-looking error; clear it
-        rec_errf(err, errlen, REC_ENODEV, "no CUDA device: %s", cudaGetErrorString(e));
+        fd_errf(err, errlen, REC_ENODEV, "no CUDA device: %s", cudaGetErrorString(e));
         return 0;
     }
     if (n == 0) {
-        rec_errf(err, errlen, REC_ENODEV, "no CUDA device");
+        fd_errf(err, errlen, REC_ENODEV, "no CUDA device");
         return 0;
     }
     // A device this build has no machine code or PTX for (older than the
@@ -429,7 +429,7 @@ extern "C" int rec_cuda_device_count(char *err, size_t errlen) {
     e = cudaFuncGetAttributes(&attr, topk_kernel);
     if (e != cudaSuccess) {
         cudaGetLastError();
-        rec_errf(err, errlen, REC_ENODEV, "CUDA device not usable by this build: %s", cudaGetErrorString(e));
+        fd_errf(err, errlen, REC_ENODEV, "CUDA device not usable by this build: %s", cudaGetErrorString(e));
         return 0;
     }
     return n;
@@ -449,7 +449,7 @@ extern "C" int rec_cuda_create(const rec_config *cfg, const rec_layout *lay, con
                                const float *const *tables, rec_cuda **out, char *err, size_t errlen) {
     *out = nullptr;
     rec_cuda *g = new (std::nothrow) rec_cuda();
-    if (!g) return rec_errf(err, errlen, REC_ENOMEM, "cuda backend: out of host memory");
+    if (!g) return fd_errf(err, errlen, REC_ENOMEM, "cuda backend: out of host memory");
     g->cfg = *cfg;
     g->lay = *lay;
     g->rows[REC_TABLE_ITEMS] = cfg->n_items;
@@ -548,7 +548,7 @@ extern "C" int rec_cuda_rank(rec_cuda *g, const rec_ranking_input *in, rec_ranki
     try {
         g->staging.resize(ids_at);
     } catch (const std::bad_alloc &) {
-        return rec_errf(err, errlen, REC_ENOMEM, "cuda backend: out of host memory for %zu sparse ids", ids_at);
+        return fd_errf(err, errlen, REC_ENOMEM, "cuda backend: out of host memory for %zu sparse ids", ids_at);
     }
     for (int t = 0; t < T; t++) {
         std::memcpy(g->staging.data() + ioff[t], in->sparse[t].offsets, ((size_t)B + 1) * sizeof(int));
@@ -656,7 +656,7 @@ extern "C" int rec_cuda_interact_host(const float *z, int32_t batch, int32_t n_f
 extern "C" int rec_cuda_topk_host(const float *scores, int32_t n_rows, int32_t n, int32_t k, int32_t *ids, float *vals,
                                   char *err, size_t errlen) {
     if (k < 1 || k > REC_MAX_TOPK || n_rows < 1 || n < 0)
-        return rec_errf(err, errlen, REC_EINVAL, "cuda top-k: bad sizes rows=%d n=%d k=%d", n_rows, n, k);
+        return fd_errf(err, errlen, REC_EINVAL, "cuda top-k: bad sizes rows=%d n=%d k=%d", n_rows, n, k);
     dev_buf ds, di, dv;
     int rc = dev_alloc(ds, (size_t)n_rows * n * sizeof(float), err, errlen);
     if (!rc) rc = dev_alloc(di, (size_t)n_rows * k * sizeof(int), err, errlen);
@@ -676,7 +676,7 @@ extern "C" int rec_cuda_topk_host(const float *scores, int32_t n_rows, int32_t n
 extern "C" int rec_cuda_bench_embbag(int64_t rows, int32_t dim, const int32_t *offsets, const int32_t *indices,
                                      int32_t batch, int32_t repeats, size_t copy_bytes, double *embbag_s,
                                      double *copy_s, char *err, size_t errlen) {
-    if (repeats < 1 || batch < 1) return rec_errf(err, errlen, REC_EINVAL, "bench: bad sizes");
+    if (repeats < 1 || batch < 1) return fd_errf(err, errlen, REC_EINVAL, "bench: bad sizes");
     const size_t nnz = (size_t)offsets[batch];
     const long long table_f = (long long)rows * dim;
     dev_buf dt, doff, didx, dout, dsrc, ddst;
@@ -721,7 +721,7 @@ extern "C" int rec_cuda_bench_embbag(int64_t rows, int32_t dim, const int32_t *o
 
 extern "C" int rec_cuda_bench_mlp(const rec_mlp_shape *s, int32_t batch, int32_t repeats, double *mlp_s, double *gemm_s,
                                   char *err, size_t errlen) {
-    if (repeats < 1 || batch < 1) return rec_errf(err, errlen, REC_EINVAL, "bench: bad sizes");
+    if (repeats < 1 || batch < 1) return fd_errf(err, errlen, REC_EINVAL, "bench: bad sizes");
     size_t n_params = 0;
     for (int l = 0; l < s->n_layers; l++) n_params = std::max(n_params, s->b_off[l] + (size_t)s->out_dim[l]);
     blas_handle bh;

@@ -5,7 +5,8 @@
  * the CUDA libraries (tens of milliseconds and about 200 MB of RSS).
  *
  * The object is looked for, in order: $FIREDRILL_CUDA_LIB (only there when
- * set); next to the executable; the build folder it was built in
+ * set); next to the executable; ../lib/firedrill next to it (`make install`:
+ * PREFIX/bin/firedrill and PREFIX/lib/firedrill/); the build folder it was built in
  * (FIREDRILL_CUDA_LIB_DEFAULT, from the Makefile's generated
  * cuda_config.h). It is loaded only when the CUDA driver (libcuda.so.1) can
  * be: without one the runtime finds no device anyway. When it cannot be
@@ -56,8 +57,9 @@ static char load_reason[512];
 #ifdef FIREDRILL_CUDA_LIB_DEFAULT
 #define CUDA_SO_NAME "libfiredrill_cuda.so"
 
-/* dirname(/proc/self/exe)/libfiredrill_cuda.so into path; 0 when unknown. */
-static int path_next_to_exe(char *path, size_t len) {
+/* dirname(/proc/self/exe)/rel/libfiredrill_cuda.so into path ("" or
+ * "../lib/firedrill/" for rel); 0 when unknown. */
+static int path_near_exe(const char *rel, char *path, size_t len) {
     char exe[PATH_MAX];
     const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n <= 0) return 0;
@@ -65,22 +67,27 @@ static int path_next_to_exe(char *path, size_t len) {
     char *slash = strrchr(exe, '/');
     if (!slash) return 0;
     *slash = '\0';
-    const int w = snprintf(path, len, "%s/%s", exe, CUDA_SO_NAME);
+    const int w = snprintf(path, len, "%s/%s%s", exe, rel, CUDA_SO_NAME);
     return w > 0 && (size_t)w < len;
 }
 
 static void *open_backend(void) {
     const char *env = getenv("FIREDRILL_CUDA_LIB");
     const char *path = FIREDRILL_CUDA_LIB_DEFAULT;
-    static char beside[PATH_MAX + sizeof(CUDA_SO_NAME)];
+    static const char *const near_exe[] = {"", "../lib/firedrill/"};
+    static char beside[PATH_MAX + 64];
     if (env && env[0])
         path = env;
-    else if (path_next_to_exe(beside, sizeof(beside)) && access(beside, F_OK) == 0)
-        path = beside;
+    else
+        for (size_t i = 0; i < sizeof near_exe / sizeof near_exe[0]; i++)
+            if (path_near_exe(near_exe[i], beside, sizeof(beside)) && access(beside, F_OK) == 0) {
+                path = beside;
+                break;
+            }
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         const char *why = dlerror();
-        rec_errf(load_reason, sizeof(load_reason), REC_ENODEV, "cannot load the CUDA backend: %s", why ? why : path);
+        fd_errf(load_reason, sizeof(load_reason), REC_ENODEV, "cannot load the CUDA backend: %s", why ? why : path);
     }
     return h;
 }
@@ -91,8 +98,8 @@ static void load_backend(void) {
      * the runtime to find. */
     if (!dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL)) {
         const char *why = dlerror();
-        rec_errf(load_reason, sizeof(load_reason), REC_ENODEV, "no CUDA device: no CUDA driver (%s)",
-                 why ? why : "libcuda.so.1 not found");
+        fd_errf(load_reason, sizeof(load_reason), REC_ENODEV, "no CUDA device: no CUDA driver (%s)",
+                why ? why : "libcuda.so.1 not found");
         return;
     }
     void *h = open_backend();
@@ -105,7 +112,7 @@ static void load_backend(void) {
     a.name = (__typeof__(a.name))dlsym(h, #name);                                                                      \
     if (!a.name) {                                                                                                     \
         const char *why = dlerror();                                                                                   \
-        rec_errf(load_reason, sizeof(load_reason), REC_ENODEV, "cannot load the CUDA backend: %s", why ? why : #name); \
+        fd_errf(load_reason, sizeof(load_reason), REC_ENODEV, "cannot load the CUDA backend: %s", why ? why : #name);  \
         dlclose(h);                                                                                                    \
         return;                                                                                                        \
     }
@@ -116,7 +123,7 @@ static void load_backend(void) {
 }
 #else
 static void load_backend(void) {
-    rec_errf(load_reason, sizeof(load_reason), REC_ENODEV, "cuda backend: firedrill was built without CUDA (CUDA=0)");
+    fd_errf(load_reason, sizeof(load_reason), REC_ENODEV, "cuda backend: firedrill was built without CUDA (CUDA=0)");
 }
 #endif
 
@@ -124,7 +131,7 @@ static void load_backend(void) {
 static int backend_loaded(char *err, size_t errlen) {
     pthread_once(&load_once, load_backend);
     if (api_loaded) return 1;
-    rec_errf(err, errlen, REC_ENODEV, "%s", load_reason);
+    fd_errf(err, errlen, REC_ENODEV, "%s", load_reason);
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "kernels/rec.h"
+#include "util/fd_status.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,12 +48,7 @@ double rec_mlp_macs_per_sample(const rec_mlp_shape *s);
 /* cfg must be valid (rec_config_validate). */
 void rec_layout_build(const rec_config *cfg, rec_layout *out);
 
-/* Writes a printf-style message into err when err is non-NULL; returns code. */
-int rec_errf(char *err, size_t errlen, int code, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
+/* Messages go through fd_errf (util/fd_status.h), the one formatter. */
 
 #ifdef __cplusplus
 }

@@ -1,18 +1,5 @@
 /* Where each MLP's weights and biases sit in the flat parameter vector. */
-#include <stdarg.h>
-#include <stdio.h>
-
 #include "kernels/rec_internal.h"
-
-int rec_errf(char *err, size_t errlen, int code, const char *fmt, ...) {
-    if (err && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 void rec_mlp_shape_init(rec_mlp_shape *s, int32_t in_dim, int32_t n_layers, const int32_t *widths, int32_t relu_last,
                         size_t *offset) {

@@ -38,14 +38,10 @@ typedef struct pctx {
 /* "FILE: PATH: reason"; returns REC_EINVAL. */
 static int pfail(const pctx *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int pfail(const pctx *c, const char *path, const char *fmt, ...) {
-    if (c->err && c->errlen > 0) {
-        char msg[384];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        snprintf(c->err, c->errlen, "%s: %s: %s", c->file, path, msg);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    fd_verrf_at(c->err, c->errlen, REC_EINVAL, c->file, path, fmt, ap);
+    va_end(ap);
     return REC_EINVAL;
 }
 
@@ -271,14 +267,14 @@ int rec_preset_parse(const char *file, const char *text, rec_preset *out, char *
     if (!root) {
         int line, col;
         line_col(text, end ? end : text, &line, &col);
-        return rec_errf(err, errlen, REC_EINVAL, "%s: line %d, column %d: not valid JSON", file, line, col);
+        return fd_errf(err, errlen, REC_EINVAL, "%s: line %d, column %d: not valid JSON", file, line, col);
     }
     int rc = parse_root(&c, root, out);
     cJSON_Delete(root);
     if (!rc) {
         char why[256] = "";
         if (rec_config_validate(&out->cfg, why, sizeof(why)) != REC_OK)
-            rc = rec_errf(err, errlen, REC_EINVAL, "%s: %s", file, why);
+            rc = fd_errf(err, errlen, REC_EINVAL, "%s: %s", file, why);
     }
     if (!rc) snprintf(out->path, sizeof(out->path), "%s", file);
     return rc;
@@ -287,21 +283,21 @@ int rec_preset_parse(const char *file, const char *text, rec_preset *out, char *
 int rec_preset_load(const char *path, rec_preset *out, char *err, size_t errlen) {
     memset(out, 0, sizeof(*out));
     FILE *f = fopen(path, "rb");
-    if (!f) return rec_errf(err, errlen, REC_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if (!f) return fd_errf(err, errlen, REC_EIO, "%s: cannot open: %s", path, strerror(errno));
     char *text = malloc(PRESET_MAX_FILE_BYTES + 1);
     if (!text) {
         fclose(f);
-        return rec_errf(err, errlen, REC_ENOMEM, "%s: out of memory", path);
+        return fd_errf(err, errlen, REC_ENOMEM, "%s: out of memory", path);
     }
     const size_t n = fread(text, 1, PRESET_MAX_FILE_BYTES + 1, f);
     const int bad = ferror(f);
     fclose(f);
     int rc;
     if (bad)
-        rc = rec_errf(err, errlen, REC_EIO, "%s: cannot read", path);
+        rc = fd_errf(err, errlen, REC_EIO, "%s: cannot read", path);
     else if (n > PRESET_MAX_FILE_BYTES)
-        rc = rec_errf(err, errlen, REC_EINVAL, "%s: larger than %d bytes: not a model preset", path,
-                      PRESET_MAX_FILE_BYTES);
+        rc = fd_errf(err, errlen, REC_EINVAL, "%s: larger than %d bytes: not a model preset", path,
+                     PRESET_MAX_FILE_BYTES);
     else {
         text[n] = '\0';
         rc = rec_preset_parse(path, text, out, err, errlen);
@@ -362,10 +358,10 @@ static void list_presets(const char *dir, char *out, size_t len) {
 }
 
 int rec_preset_find(const char *name, char *path, size_t len, char *err, size_t errlen) {
-    if (!name || !*name) return rec_errf(err, errlen, REC_EINVAL, "model preset: empty name");
+    if (!name || !*name) return fd_errf(err, errlen, REC_EINVAL, "model preset: empty name");
     if (strchr(name, '/') || ends_with(name, ".json")) {
         if (snprintf(path, len, "%s", name) >= (int)len)
-            return rec_errf(err, errlen, REC_EINVAL, "%s: path too long", name);
+            return fd_errf(err, errlen, REC_EINVAL, "%s: path too long", name);
         return REC_OK;
     }
     char dirs[3][PATH_MAX];
@@ -380,8 +376,8 @@ int rec_preset_find(const char *name, char *path, size_t len, char *err, size_t 
     }
     char known[512] = "";
     for (int i = 0; i < n && !known[0]; i++) list_presets(dirs[i], known, sizeof(known));
-    return rec_errf(err, errlen, REC_EINVAL, "model preset '%s': no %s.json in %s%s%s (presets there: %s)", name, name,
-                    dirs[0], n > 1 ? ", " : "", n > 1 ? dirs[n - 1] : "", known[0] ? known : "none");
+    return fd_errf(err, errlen, REC_EINVAL, "model preset '%s': no %s.json in %s%s%s (presets there: %s)", name, name,
+                   dirs[0], n > 1 ? ", " : "", n > 1 ? dirs[n - 1] : "", known[0] ? known : "none");
 }
 
 int rec_preset_open(const char *name, rec_preset *out, char *err, size_t errlen) {
@@ -410,7 +406,7 @@ int rec_preset_size(const rec_preset *p, int64_t budget_bytes, rec_config *cfg, 
     memset(out, 0, sizeof(*out));
     const int64_t rb = row_bytes(&p->cfg);
     const int32_t T = p->cfg.n_tables;
-    if (budget_bytes < 1) return rec_errf(err, errlen, REC_EINVAL, "memory budget: must be >= 1 byte");
+    if (budget_bytes < 1) return fd_errf(err, errlen, REC_EINVAL, "memory budget: must be >= 1 byte");
     /* Tables at or below the minimum keep every row; the rest scale by one
      * factor, those that would fall below the minimum are held there, and
      * the factor is recomputed over the others until none falls. */
@@ -430,12 +426,12 @@ int rec_preset_size(const rec_preset *p, int64_t budget_bytes, rec_config *cfg, 
                 held_rows += REC_PRESET_MIN_ROWS;
         const double avail_rows = (double)budget_bytes / (double)rb - (double)held_rows;
         if (avail_rows < 0 || (free_rows > 0 && avail_rows < 1))
-            return rec_errf(err, errlen, REC_EINVAL,
-                            "memory budget %lld bytes: preset '%s' needs at least %lld (the catalogue and %d rows "
-                            "of each table)",
-                            (long long)budget_bytes, p->name,
-                            (long long)((held_rows + (free_rows > 0 ? REC_PRESET_MIN_ROWS : 0)) * rb),
-                            REC_PRESET_MIN_ROWS);
+            return fd_errf(err, errlen, REC_EINVAL,
+                           "memory budget %lld bytes: preset '%s' needs at least %lld (the catalogue and %d rows "
+                           "of each table)",
+                           (long long)budget_bytes, p->name,
+                           (long long)((held_rows + (free_rows > 0 ? REC_PRESET_MIN_ROWS : 0)) * rb),
+                           REC_PRESET_MIN_ROWS);
         scale = free_rows > 0 && avail_rows < (double)free_rows ? avail_rows / (double)free_rows : 1.0;
         int moved = 0;
         for (int32_t t = 0; t < T; t++)
@@ -450,9 +446,9 @@ int rec_preset_size(const rec_preset *p, int64_t budget_bytes, rec_config *cfg, 
         else
             r = (int64_t)floor((double)r * scale);
         if (r > INT32_MAX) /* a budget this large asks more than an int32 table holds */
-            return rec_errf(err, errlen, REC_EINVAL,
-                            "memory budget %lld bytes: table %d would keep %lld rows, more than %d",
-                            (long long)budget_bytes, t, (long long)r, INT32_MAX);
+            return fd_errf(err, errlen, REC_EINVAL,
+                           "memory budget %lld bytes: table %d would keep %lld rows, more than %d",
+                           (long long)budget_bytes, t, (long long)r, INT32_MAX);
         cfg->table_rows[t] = (int32_t)r;
         rows_in_memory += r;
     }
@@ -518,18 +514,18 @@ int rec_preset_queries_create(const rec_preset *p, const rec_config *cfg, int32_
     int rc = rec_config_validate(cfg, err, errlen);
     if (rc) return rc;
     if (cfg->n_tables != p->cfg.n_tables || cfg->emb_dim != p->cfg.emb_dim)
-        return rec_errf(err, errlen, REC_EINVAL, "preset '%s': config is not of this preset", p->name);
+        return fd_errf(err, errlen, REC_EINVAL, "preset '%s': config is not of this preset", p->name);
     if (queries < 1 || candidates < 1)
-        return rec_errf(err, errlen, REC_EINVAL, "queries and candidates must be >= 1, got %d and %d", queries,
-                        candidates);
+        return fd_errf(err, errlen, REC_EINVAL, "queries and candidates must be >= 1, got %d and %d", queries,
+                       candidates);
     if ((int64_t)queries * candidates > INT32_MAX / PRESET_MAX_POOLING)
-        return rec_errf(err, errlen, REC_EINVAL, "%d queries x %d candidates: too many samples in one batch", queries,
-                        candidates);
+        return fd_errf(err, errlen, REC_EINVAL, "%d queries x %d candidates: too many samples in one batch", queries,
+                       candidates);
     if (p->has_retrieval && (candidates > REC_MAX_TOPK || candidates > cfg->n_items))
-        return rec_errf(err, errlen, REC_EINVAL,
-                        "candidates: preset '%s' retrieves them, at most %d per query (REC_MAX_TOPK) and at most "
-                        "its %d catalogue items, got %d",
-                        p->name, REC_MAX_TOPK, cfg->n_items, candidates);
+        return fd_errf(err, errlen, REC_EINVAL,
+                       "candidates: preset '%s' retrieves them, at most %d per query (REC_MAX_TOPK) and at most "
+                       "its %d catalogue items, got %d",
+                       p->name, REC_MAX_TOPK, cfg->n_items, candidates);
     rec_preset_queries *q = calloc(1, sizeof(*q));
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     const size_t S = (size_t)queries * (size_t)candidates, dd = (size_t)cfg->dense_dim;
@@ -573,16 +569,16 @@ int rec_preset_queries_create(const rec_preset *p, const rec_config *cfg, int32_
 oom:
     gsl_rng_free(r);
     rec_preset_queries_free(q);
-    return rec_errf(err, errlen, REC_ENOMEM, "synthetic queries: out of memory for %d x %d", queries, candidates);
+    return fd_errf(err, errlen, REC_ENOMEM, "synthetic queries: out of memory for %d x %d", queries, candidates);
 }
 
 int rec_preset_queries_run(rec_model *m, rec_preset_queries *q, int32_t k, int32_t *top_ids, float *top_scores,
                            char *err, size_t errlen) {
     if (k < 1 || k > REC_MAX_TOPK)
-        return rec_errf(err, errlen, REC_EINVAL, "queries: k must be in 1..%d, got %d", REC_MAX_TOPK, k);
+        return fd_errf(err, errlen, REC_EINVAL, "queries: k must be in 1..%d, got %d", REC_MAX_TOPK, k);
     const rec_config *mc = rec_model_config(m);
     if (mc->n_tables != q->cfg.n_tables || mc->emb_dim != q->cfg.emb_dim || mc->n_items != q->cfg.n_items)
-        return rec_errf(err, errlen, REC_EINVAL, "queries: the model is not the one they were made for");
+        return fd_errf(err, errlen, REC_EINVAL, "queries: the model is not the one they were made for");
     const int32_t N = q->candidates, Q = q->queries;
     int rc;
     if (q->has_retrieval) {
@@ -624,10 +620,10 @@ static int cmp_double(const void *a, const void *b) {
 int rec_preset_queries_time(rec_model *m, rec_preset_queries *q, int32_t k, int warmup, int repeats, double *times_s,
                             char *err, size_t errlen) {
     if (warmup < 0 || repeats < 1)
-        return rec_errf(err, errlen, REC_EINVAL, "queries: need warmup >= 0 and repeats >= 1");
+        return fd_errf(err, errlen, REC_EINVAL, "queries: need warmup >= 0 and repeats >= 1");
     int32_t *ids = malloc((size_t)q->queries * (size_t)(k > 0 ? k : 1) * sizeof(int32_t));
     float *top = malloc((size_t)q->queries * (size_t)(k > 0 ? k : 1) * sizeof(float));
-    int rc = ids && top ? REC_OK : rec_errf(err, errlen, REC_ENOMEM, "queries: out of memory");
+    int rc = ids && top ? REC_OK : fd_errf(err, errlen, REC_ENOMEM, "queries: out of memory");
     for (int r = 0; !rc && r < warmup + repeats; r++) {
         const double t0 = mono_s();
         rc = rec_preset_queries_run(m, q, k, ids, top, err, errlen);

@@ -23,7 +23,7 @@ int rec_synth_batch_create(const rec_config *cfg, int32_t batch, int32_t max_hot
     int rc = rec_config_validate(cfg, err, errlen);
     if (rc) return rc;
     if (batch < 1 || max_hot < 0 || k < 1)
-        return rec_errf(err, errlen, REC_EINVAL, "synthetic batch: need batch >= 1, max_hot >= 0, k >= 1");
+        return fd_errf(err, errlen, REC_EINVAL, "synthetic batch: need batch >= 1, max_hot >= 0, k >= 1");
     rec_synth_batch *b = calloc(1, sizeof(*b));
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!b || !r) goto oom;
@@ -60,7 +60,7 @@ int rec_synth_batch_create(const rec_config *cfg, int32_t batch, int32_t max_hot
 oom:
     gsl_rng_free(r);
     rec_synth_batch_free(b);
-    return rec_errf(err, errlen, REC_ENOMEM, "synthetic batch: out of memory");
+    return fd_errf(err, errlen, REC_ENOMEM, "synthetic batch: out of memory");
 }
 
 static int64_t gcd64(int64_t a, int64_t b) {

@@ -1,7 +1,5 @@
 #include "models/backup_chain.h"
 
-#include "models/errf.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +8,7 @@
 #include <xxhash.h>
 
 #include "models/model_state.h"
+#include "util/fd_status.h"
 
 /* The blob starts with the header serialized at fixed offsets, so the
  * checksum covers what the backup says about itself as well as its rows, and
@@ -68,26 +67,25 @@ static void bchain_write_header(unsigned char *p, const bchain_header *h) {
 }
 
 int bchain_backup_create(const bchain_header *h, bchain_backup **out, char *err, size_t errlen) {
-    if (!out) return model_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: out is NULL");
+    if (!out) return fd_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: out is NULL");
     *out = NULL;
-    if (!h) return model_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: header is NULL");
+    if (!h) return fd_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: header is NULL");
     if (h->kind != BCHAIN_FULL && h->kind != BCHAIN_INCREMENTAL && h->kind != BCHAIN_DIFFERENTIAL)
-        return model_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: unknown kind %d", (int)h->kind);
+        return fd_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: unknown kind %d", (int)h->kind);
     if (h->n_tables == 0 || h->rows == 0 || h->dim == 0)
-        return model_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: shape %u x %u x %u has a zero extent", h->n_tables,
-                          h->rows, h->dim);
-    if (!isfinite(h->taken_at_s))
-        return model_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: taken_at_s is not finite");
+        return fd_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: shape %u x %u x %u has a zero extent", h->n_tables,
+                       h->rows, h->dim);
+    if (!isfinite(h->taken_at_s)) return fd_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: taken_at_s is not finite");
     if (h->n_entries > (uint64_t)h->n_tables * h->rows)
-        return model_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: %llu entries exceed the %llu rows of the state",
-                          (unsigned long long)h->n_entries, (unsigned long long)h->n_tables * h->rows);
+        return fd_errf(err, errlen, BCHAIN_ERR_INVALID, "backup: %llu entries exceed the %llu rows of the state",
+                       (unsigned long long)h->n_entries, (unsigned long long)h->n_tables * h->rows);
     const uint64_t entry_bytes = BCHAIN_ENTRY_INDEX_BYTES + (uint64_t)h->dim * sizeof(float);
     if (h->n_entries > (SIZE_MAX - BCHAIN_HEADER_BYTES) / entry_bytes)
-        return model_errf(err, errlen, BCHAIN_ERR_NOMEM, "backup: %llu entries do not fit memory",
-                          (unsigned long long)h->n_entries);
+        return fd_errf(err, errlen, BCHAIN_ERR_NOMEM, "backup: %llu entries do not fit memory",
+                       (unsigned long long)h->n_entries);
 
     bchain_backup *b = calloc(1, sizeof *b);
-    if (!b) return model_errf(err, errlen, BCHAIN_ERR_NOMEM, "backup: out of memory");
+    if (!b) return fd_errf(err, errlen, BCHAIN_ERR_NOMEM, "backup: out of memory");
     b->h = *h;
     b->entry_bytes = entry_bytes;
     b->bytes = BCHAIN_HEADER_BYTES + h->n_entries * entry_bytes;
@@ -95,8 +93,8 @@ int bchain_backup_create(const bchain_header *h, bchain_backup **out, char *err,
     b->blob = calloc(1, (size_t)b->bytes);
     if (!b->blob) {
         free(b);
-        return model_errf(err, errlen, BCHAIN_ERR_NOMEM, "backup: out of memory for %llu bytes",
-                          (unsigned long long)(BCHAIN_HEADER_BYTES + h->n_entries * entry_bytes));
+        return fd_errf(err, errlen, BCHAIN_ERR_NOMEM, "backup: out of memory for %llu bytes",
+                       (unsigned long long)(BCHAIN_HEADER_BYTES + h->n_entries * entry_bytes));
     }
     bchain_write_header(b->blob, h);
     *out = b;
@@ -179,12 +177,12 @@ static bchain_slot *bchain_find(const bchain *c, uint64_t id) {
 }
 
 int bchain_append(bchain *c, bchain_backup *b, uint64_t *id_out, char *err, size_t errlen) {
-    if (!c || !b) return model_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: chain or backup is NULL");
-    if (!b->sealed) return model_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: backup is not sealed");
+    if (!c || !b) return fd_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: chain or backup is NULL");
+    if (!b->sealed) return fd_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: backup is not sealed");
     const bchain_slot *last = c->count ? &c->slots[c->count - 1] : NULL;
     if (last && b->h.taken_at_s < last->b->h.taken_at_s)
-        return model_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: backup taken at %g s precedes the newest one (%g s)",
-                          b->h.taken_at_s, last->b->h.taken_at_s);
+        return fd_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: backup taken at %g s precedes the newest one (%g s)",
+                       b->h.taken_at_s, last->b->h.taken_at_s);
     /* The newest full and whether incrementals or differentials follow it:
      * a partial backup's parent is found from there. */
     const bchain_slot *full = NULL;
@@ -200,36 +198,36 @@ int bchain_append(bchain *c, bchain_backup *b, uint64_t *id_out, char *err, size
     }
     uint64_t parent_id = 0;
     if (b->h.kind == BCHAIN_INCREMENTAL) {
-        if (!last) return model_errf(err, errlen, BCHAIN_ERR_LINK, "chain: incremental backup has no backup to follow");
+        if (!last) return fd_errf(err, errlen, BCHAIN_ERR_LINK, "chain: incremental backup has no backup to follow");
         if (last->b->h.version != b->h.parent_version)
-            return model_errf(err, errlen, BCHAIN_ERR_LINK,
-                              "chain: incremental follows version %llu, newest backup holds %llu",
-                              (unsigned long long)b->h.parent_version, (unsigned long long)last->b->h.version);
+            return fd_errf(err, errlen, BCHAIN_ERR_LINK,
+                           "chain: incremental follows version %llu, newest backup holds %llu",
+                           (unsigned long long)b->h.parent_version, (unsigned long long)last->b->h.version);
         if (after_diff)
-            return model_errf(err, errlen, BCHAIN_ERR_LINK,
-                              "chain: cannot mix incremental and differential backups after full backup %llu: "
-                              "take a full first",
-                              (unsigned long long)(full ? full->id : 0));
+            return fd_errf(err, errlen, BCHAIN_ERR_LINK,
+                           "chain: cannot mix incremental and differential backups after full backup %llu: "
+                           "take a full first",
+                           (unsigned long long)(full ? full->id : 0));
         parent_id = last->id;
     } else if (b->h.kind == BCHAIN_DIFFERENTIAL) {
         if (!full)
-            return model_errf(err, errlen, BCHAIN_ERR_LINK, "chain: differential backup has no full backup to follow");
+            return fd_errf(err, errlen, BCHAIN_ERR_LINK, "chain: differential backup has no full backup to follow");
         if (full->b->h.version != b->h.parent_version)
-            return model_errf(err, errlen, BCHAIN_ERR_LINK,
-                              "chain: differential follows full version %llu, newest full backup %llu holds %llu",
-                              (unsigned long long)b->h.parent_version, (unsigned long long)full->id,
-                              (unsigned long long)full->b->h.version);
+            return fd_errf(err, errlen, BCHAIN_ERR_LINK,
+                           "chain: differential follows full version %llu, newest full backup %llu holds %llu",
+                           (unsigned long long)b->h.parent_version, (unsigned long long)full->id,
+                           (unsigned long long)full->b->h.version);
         if (after_inc)
-            return model_errf(err, errlen, BCHAIN_ERR_LINK,
-                              "chain: cannot mix differential and incremental backups after full backup %llu: "
-                              "take a full first",
-                              (unsigned long long)full->id);
+            return fd_errf(err, errlen, BCHAIN_ERR_LINK,
+                           "chain: cannot mix differential and incremental backups after full backup %llu: "
+                           "take a full first",
+                           (unsigned long long)full->id);
         parent_id = full->id;
     }
     if (c->count == c->capacity) {
         size_t cap = c->capacity ? 2 * c->capacity : 16;
         bchain_slot *slots = realloc(c->slots, cap * sizeof *slots);
-        if (!slots) return model_errf(err, errlen, BCHAIN_ERR_NOMEM, "chain: out of memory");
+        if (!slots) return fd_errf(err, errlen, BCHAIN_ERR_NOMEM, "chain: out of memory");
         c->slots = slots;
         c->capacity = cap;
     }
@@ -247,23 +245,22 @@ int bchain_append(bchain *c, bchain_backup *b, uint64_t *id_out, char *err, size
 
 int bchain_complete(bchain *c, uint64_t id, double completed_at_s, char *err, size_t errlen) {
     bchain_slot *s = bchain_find(c, id);
-    if (!s) return model_errf(err, errlen, BCHAIN_ERR_NOT_FOUND, "chain: no backup %llu", (unsigned long long)id);
+    if (!s) return fd_errf(err, errlen, BCHAIN_ERR_NOT_FOUND, "chain: no backup %llu", (unsigned long long)id);
     if (s->completed)
-        return model_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: backup %llu already completed",
-                          (unsigned long long)id);
+        return fd_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: backup %llu already completed", (unsigned long long)id);
     if (!(completed_at_s >= s->b->h.taken_at_s) || !isfinite(completed_at_s))
-        return model_errf(err, errlen, BCHAIN_ERR_INVALID,
-                          "chain: backup %llu completed at %g s, before it was taken (%g s)", (unsigned long long)id,
-                          completed_at_s, s->b->h.taken_at_s);
+        return fd_errf(err, errlen, BCHAIN_ERR_INVALID,
+                       "chain: backup %llu completed at %g s, before it was taken (%g s)", (unsigned long long)id,
+                       completed_at_s, s->b->h.taken_at_s);
     s->completed = true;
     s->completed_at_s = completed_at_s;
     return BCHAIN_OK;
 }
 
 int bchain_corrupt(bchain *c, uint64_t id, gsl_rng *rng, char *err, size_t errlen) {
-    if (!rng) return model_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: rng is NULL");
+    if (!rng) return fd_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: rng is NULL");
     bchain_slot *s = bchain_find(c, id);
-    if (!s) return model_errf(err, errlen, BCHAIN_ERR_NOT_FOUND, "chain: no backup %llu", (unsigned long long)id);
+    if (!s) return fd_errf(err, errlen, BCHAIN_ERR_NOT_FOUND, "chain: no backup %llu", (unsigned long long)id);
     bchain_backup *b = s->b;
     unsigned n = 1 + (unsigned)gsl_rng_uniform_int(rng, BCHAIN_CORRUPT_MAX_BYTES);
     uint64_t pos[BCHAIN_CORRUPT_MAX_BYTES];
@@ -320,10 +317,10 @@ int bchain_info_of(const bchain *c, uint64_t id, bchain_info *out) {
 
 int bchain_apply_retention(bchain *c, uint32_t keep_full, size_t *dropped_out, uint64_t *bytes_stored_out, char *err,
                            size_t errlen) {
-    if (!c) return model_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: chain is NULL");
+    if (!c) return fd_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: chain is NULL");
     if (keep_full < 1)
-        return model_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: retention must keep at least 1 full backup, got %u",
-                          keep_full);
+        return fd_errf(err, errlen, BCHAIN_ERR_INVALID, "chain: retention must keep at least 1 full backup, got %u",
+                       keep_full);
     size_t keep_from = 0;
     uint32_t seen = 0;
     for (size_t i = c->count; i-- > 0;) {
@@ -376,9 +373,9 @@ static int bchain_restore_differential(const bchain *c, size_t full_i, double as
         /* Append links every differential to the newest full and verified
          * bytes load as taken, so a failure here means an inconsistent chain. */
         if (d->parent_id != res->full_id || mstate_load_backup(target, d->b, merr, sizeof merr) != MSTATE_OK)
-            return model_errf(err, errlen, BCHAIN_ERR_APPLY,
-                              "restore: differential backup %llu does not follow full backup %llu",
-                              (unsigned long long)d->id, (unsigned long long)res->full_id);
+            return fd_errf(err, errlen, BCHAIN_ERR_APPLY,
+                           "restore: differential backup %llu does not follow full backup %llu",
+                           (unsigned long long)d->id, (unsigned long long)res->full_id);
         bchain_restore_took(res, d);
         break;
     }
@@ -387,10 +384,10 @@ static int bchain_restore_differential(const bchain *c, size_t full_i, double as
 
 int bchain_restore(const bchain *c, double as_of_s, mstate *target, bchain_restore_result *res, char *err,
                    size_t errlen) {
-    if (!res) return model_errf(err, errlen, BCHAIN_ERR_INVALID, "restore: result is NULL");
+    if (!res) return fd_errf(err, errlen, BCHAIN_ERR_INVALID, "restore: result is NULL");
     *res = (bchain_restore_result){0};
-    if (!c || !target) return model_errf(err, errlen, BCHAIN_ERR_INVALID, "restore: chain or target is NULL");
-    if (isnan(as_of_s)) return model_errf(err, errlen, BCHAIN_ERR_INVALID, "restore: as_of_s is NaN");
+    if (!c || !target) return fd_errf(err, errlen, BCHAIN_ERR_INVALID, "restore: chain or target is NULL");
+    if (isnan(as_of_s)) return fd_errf(err, errlen, BCHAIN_ERR_INVALID, "restore: as_of_s is NaN");
 
     char merr[200];
     for (size_t i = c->count; i-- > 0;) {
@@ -402,8 +399,8 @@ int bchain_restore(const bchain *c, double as_of_s, mstate *target, bchain_resto
             continue;
         }
         if (mstate_load_backup(target, full->b, merr, sizeof merr) != MSTATE_OK)
-            return model_errf(err, errlen, BCHAIN_ERR_APPLY, "restore: full backup %llu: %s",
-                              (unsigned long long)full->id, merr);
+            return fd_errf(err, errlen, BCHAIN_ERR_APPLY, "restore: full backup %llu: %s", (unsigned long long)full->id,
+                           merr);
         res->full_id = res->last_id = full->id;
         res->n_applied = 1;
         res->version = full->b->h.version;
@@ -425,15 +422,15 @@ int bchain_restore(const bchain *c, double as_of_s, mstate *target, bchain_resto
              * each was verified before loading, so a failure here means the
              * chain itself is inconsistent: say so rather than stop quietly. */
             if (inc->parent_id != res->last_id || mstate_load_backup(target, inc->b, merr, sizeof merr) != MSTATE_OK)
-                return model_errf(err, errlen, BCHAIN_ERR_APPLY,
-                                  "restore: incremental backup %llu does not follow backup %llu",
-                                  (unsigned long long)inc->id, (unsigned long long)res->last_id);
+                return fd_errf(err, errlen, BCHAIN_ERR_APPLY,
+                               "restore: incremental backup %llu does not follow backup %llu",
+                               (unsigned long long)inc->id, (unsigned long long)res->last_id);
             bchain_restore_took(res, inc);
         }
         return BCHAIN_OK;
     }
-    return model_errf(err, errlen, BCHAIN_ERR_NO_BACKUP,
-                      "restore: no completed full backup at or before %g s verifies "
-                      "(%u corrupt)",
-                      as_of_s, res->n_corrupt);
+    return fd_errf(err, errlen, BCHAIN_ERR_NO_BACKUP,
+                   "restore: no completed full backup at or before %g s verifies "
+                   "(%u corrupt)",
+                   as_of_s, res->n_corrupt);
 }

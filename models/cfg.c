@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/fd_status.h"
+
 /* ---- reading input files ------------------------------------------------------ */
 
 static const char *file_kind(mode_t mode) {
@@ -395,10 +397,12 @@ static void doc_fail_at(cfg_doc *doc, const char *path, const char *key, const c
     if (doc->failed) return;
     doc->failed = true;
     doc->out_of_memory = strcmp(fmt, "out of memory") == 0;
-    int n =
-        snprintf(doc->err, sizeof doc->err, "%s: %s%s%s: ", doc->file, path, *path && key ? "." : "", key ? key : "");
-    if (n < 0 || (size_t)n >= sizeof doc->err) return;
-    vsnprintf(doc->err + n, sizeof doc->err - (size_t)n, fmt, ap);
+    bool has_key = key && *key;
+    /* An index joins its parent without a dot: "values" + "[2]". */
+    const char *dot = *path && has_key && key[0] != '[' ? "." : "";
+    char where[CFG_PATH_MAX + 128];
+    snprintf(where, sizeof where, "%s%s%s", path, dot, has_key ? key : "");
+    fd_verrf_at(doc->err, sizeof doc->err, CFG_EINPUT, doc->file, where, fmt, ap);
 }
 
 void cfg_fail(cfg_obj *o, const char *key, const char *fmt, ...) {
@@ -408,12 +412,20 @@ void cfg_fail(cfg_obj *o, const char *key, const char *fmt, ...) {
     va_end(ap);
 }
 
+static bool is_required(const cfg_obj *o, const char *key) {
+    for (size_t i = 0; i < o->n_required; i++)
+        if (strcmp(o->required[i], key) == 0) return true;
+    return false;
+}
+
 /* Registry line "path\ttype\tunit\tdefault\tmin\tmax\tdoc", kept once per
- * path (see cfg_schema_json for the types). */
+ * path (see cfg_schema_json for the types); CFG_REQUIRED as the default of
+ * a required key. */
 static void register_key(cfg_obj *o, const char *key, const char *type, const char *unit, const char *def, double min,
                          double max, const char *doc) {
     cfg_doc *d = o->doc;
     char line[768];
+    if (is_required(o, key)) def = CFG_REQUIRED;
     snprintf(line, sizeof line, "%s%s%s\t%s\t%s\t%s\t%.17g\t%.17g\t%s", o->key_path, *o->key_path ? "." : "", key, type,
              unit ? unit : "", def ? def : "", min, max, doc ? doc : "");
     size_t plen = strcspn(line, "\t");
@@ -471,11 +483,15 @@ bool cfg_open(cfg_doc *doc, const char *file, const char *text, cJSON **json_out
     return true;
 }
 
+void cfg_free_keys(char **keys, size_t n) {
+    for (size_t i = 0; i < n; i++) free(keys[i]);
+    free(keys);
+}
+
 void cfg_close(cfg_doc *doc, cJSON *json) {
     cJSON_Delete(json);
     cJSON_Delete(doc->resolved);
-    for (size_t i = 0; i < doc->n_known; i++) free(doc->known_keys[i]);
-    free(doc->known_keys);
+    cfg_free_keys(doc->known_keys, doc->n_known);
     memset(doc, 0, sizeof *doc);
 }
 
@@ -488,9 +504,67 @@ bool cfg_has(const cfg_obj *o, const char *key) {
     return o->json && cJSON_GetObjectItemCaseSensitive(o->json, key) != NULL;
 }
 
+static const char *json_kind(const cJSON *j) {
+    return cJSON_IsString(j)   ? "a string"
+           : cJSON_IsNumber(j) ? (isfinite(j->valuedouble) ? "a number" : "a number out of range")
+           : cJSON_IsBool(j)   ? "a boolean"
+           : cJSON_IsNull(j)   ? "null"
+           : cJSON_IsArray(j)  ? "a list"
+                               : "an object";
+}
+
+/* Whether j is a value of kind "any" (all but null), "string" or "number". */
+static bool json_is(const cJSON *j, const char *kind) {
+    if (strcmp(kind, "string") == 0) return cJSON_IsString(j);
+    if (strcmp(kind, "number") == 0) return cJSON_IsNumber(j) && isfinite(j->valuedouble);
+    return !cJSON_IsNull(j) && !cJSON_IsInvalid(j);
+}
+
+/* Fails at key (an item "key[i]" or a map value "key.name") unless j is of kind. */
+static bool check_kind(cfg_obj *o, const char *key, const cJSON *j, const char *kind) {
+    if (json_is(j, kind)) return true;
+    if (strcmp(kind, "any") == 0)
+        cfg_fail(o, key, "must not be null (give a value)");
+    else
+        cfg_fail(o, key, "must be a %s, got %s", kind, json_kind(j));
+    return false;
+}
+
+const cJSON *cfg_json(cfg_obj *o, const char *key, const char *type, const char *doc) {
+    register_key(o, key, type, "", "", -CFG_INF, CFG_INF, doc);
+    const cJSON *j = lookup(o, key);
+    if (o->doc->failed || !j) return NULL;
+    bool list = strncmp(type, "array:", 6) == 0, map = strncmp(type, "map:", 4) == 0;
+    const char *kind = list ? type + 6 : map ? type + 4 : type;
+    if (list && !cJSON_IsArray(j)) {
+        cfg_fail(o, key, "must be a list, got %s", json_kind(j));
+        return NULL;
+    }
+    if (map && !cJSON_IsObject(j)) {
+        cfg_fail(o, key, "must be an object, got %s", json_kind(j));
+        return NULL;
+    }
+    if (!list && !map && !check_kind(o, key, j, kind)) return NULL;
+    size_t i = 0;
+    for (const cJSON *it = list || map ? j->child : NULL; it; it = it->next, i++) {
+        char item[CFG_PATH_MAX];
+        if (list)
+            snprintf(item, sizeof item, "%s[%zu]", key, i);
+        else
+            snprintf(item, sizeof item, "%s.%s", key, it->string);
+        if (!check_kind(o, item, it, kind)) return NULL;
+    }
+    if (o->resolved) cJSON_AddItemToObject(o->resolved, key, cJSON_Duplicate(j, true));
+    return j;
+}
+
 static void child_path(char *out, size_t len, const char *base, const char *key) {
     /* Paths longer than CFG_PATH_MAX are cut; they only appear in messages. */
     if (snprintf(out, len, "%s%s%s", base, *base ? "." : "", key) >= (int)len) out[len - 1] = '\0';
+}
+
+void cfg_require(cfg_obj *o, const char *key) {
+    if (o->n_required < CFG_MAX_REQUIRED && !is_required(o, key)) o->required[o->n_required++] = key;
 }
 
 bool cfg_enter(cfg_obj *parent, const char *key, cfg_obj *child) {
@@ -510,6 +584,18 @@ bool cfg_enter(cfg_obj *parent, const char *key, cfg_obj *child) {
     }
     child->json = j;
     return !parent->doc->failed;
+}
+
+bool cfg_section(cfg_obj *parent, const char *key, const char *doc, cfg_obj *child) {
+    register_key(parent, key, "object", "", "", -CFG_INF, CFG_INF, doc);
+    return cfg_enter(parent, key, child);
+}
+
+void cfg_item_template(cfg_obj *parent, const char *key, cfg_obj *child) {
+    char kitem[CFG_PATH_MAX + 24], kpath[CFG_PATH_MAX];
+    snprintf(kitem, sizeof kitem, "%s[]", key);
+    child_path(kpath, sizeof kpath, parent->key_path, kitem);
+    init_obj(child, parent->doc, NULL, NULL, kpath, kpath);
 }
 
 size_t cfg_array_size(cfg_obj *o, const char *key, size_t min_items, const char *doc) {
@@ -571,6 +657,8 @@ bool cfg_leave(cfg_obj *o) {
             break;
         }
     }
+    for (size_t i = 0; i < o->n_required && !o->doc->failed; i++)
+        if (!cJSON_GetObjectItemCaseSensitive(o->json, o->required[i])) cfg_fail(o, o->required[i], "is required");
     return !o->doc->failed;
 }
 
@@ -591,6 +679,9 @@ static double check_range(cfg_obj *o, const char *key, double v, double def, dou
         char lo[32], hi[32];
         if (min == CFG_GT0 && !(v > 0))
             cfg_fail(o, key, "must be > 0, got %g", v);
+        else if (min == CFG_GT0 && max < CFG_INF)
+            cfg_fail(o, key, "must be in (0, %s]%s%s, got %g", fmt_num(hi, sizeof hi, max), unit && *unit ? " " : "",
+                     unit ? unit : "", v);
         else if (min > -CFG_INF && max < CFG_INF)
             cfg_fail(o, key, "must be in [%s, %s]%s%s, got %g", fmt_num(lo, sizeof lo, min),
                      fmt_num(hi, sizeof hi, max), unit && *unit ? " " : "", unit ? unit : "", v);
@@ -610,7 +701,8 @@ static double read_quantity(cfg_obj *o, const char *key, double def, double min,
                             const char *doc, bool (*parse)(const char *, double *), const char *what,
                             const char *type) {
     char defbuf[32];
-    register_key(o, key, type, unit, fmt_num(defbuf, sizeof defbuf, def), min, max, doc);
+    /* NaN: no default (the key is optional, absent means "not given"). */
+    register_key(o, key, type, unit, isnan(def) ? "" : fmt_num(defbuf, sizeof defbuf, def), min, max, doc);
     const cJSON *j = lookup(o, key);
     if (o->doc->failed) return def;
     double v = def;
@@ -737,8 +829,12 @@ long cfg_int(cfg_obj *o, const char *key, long def, long min, long max, const ch
     if (o->doc->failed) return def;
     long v = def;
     if (j) {
-        if (!cJSON_IsNumber(j) || j->valuedouble != floor(j->valuedouble)) {
-            cfg_fail(o, key, "expected an integer");
+        if (!cJSON_IsNumber(j)) {
+            cfg_fail(o, key, "expected an integer, got %s", json_kind(j));
+            return def;
+        }
+        if (j->valuedouble != floor(j->valuedouble)) {
+            cfg_fail(o, key, "expected an integer, got %g", j->valuedouble);
             return def;
         }
         if (j->valuedouble < (double)min || j->valuedouble > (double)max) {
@@ -870,12 +966,25 @@ static cJSON *object_schema(void) {
     return o;
 }
 
+/* A number as cJSON prints it, unless its 15 digits lose it (2^53): then
+ * all 17. */
+static void add_number(cJSON *s, const char *name, double v) {
+    char text[32];
+    snprintf(text, sizeof text, "%.15g", v);
+    if (strtod(text, NULL) == v) {
+        cJSON_AddNumberToObject(s, name, v);
+        return;
+    }
+    snprintf(text, sizeof text, "%.17g", v);
+    cJSON_AddRawToObject(s, name, text);
+}
+
 static void add_range(cJSON *s, double min, double max) {
     if (min == CFG_GT0)
-        cJSON_AddNumberToObject(s, "exclusiveMinimum", 0);
+        add_number(s, "exclusiveMinimum", 0);
     else if (min > -CFG_INF)
-        cJSON_AddNumberToObject(s, "minimum", min);
-    if (max < CFG_INF) cJSON_AddNumberToObject(s, "maximum", max);
+        add_number(s, "minimum", min);
+    if (max < CFG_INF) add_number(s, "maximum", max);
 }
 
 /* A number in the range, or a string with a unit suffix. */
@@ -900,7 +1009,40 @@ static const char bytes_re[] = NUM_RE "(B|kB|KB|MB|GB|TB|PB|KiB|MiB|GiB|TiB)$";
 static const char rate_re[] =
     NUM_RE "((bps|kbps|Mbps|Gbps)|(bit|kbit|Mbit|Gbit|Tbit)/s|(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)/s)$";
 
+/* Any JSON value but null. */
+static cJSON *any_schema(void) {
+    cJSON *s = cJSON_CreateObject();
+    cJSON_AddItemToObject(s, "not", cJSON_CreateObject());
+    cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(s, "not"), "type", "null");
+    return s;
+}
+
+static cJSON *typed_schema(const char *type) {
+    cJSON *s = cJSON_CreateObject();
+    cJSON_AddStringToObject(s, "type", type);
+    return s;
+}
+
+/* The schema of the items of "array:KIND" and the values of "map:KIND". */
+static cJSON *kind_schema(const char *kind, double min, double max) {
+    if (strcmp(kind, "number") == 0) return quantity_schema(min, max, NULL);
+    if (strcmp(kind, "string") == 0) return typed_schema("string");
+    return any_schema();
+}
+
 static cJSON *leaf_schema(const char *type, double min, double max) {
+    if (strcmp(type, "object") == 0) return object_schema();
+    if (strcmp(type, "any") == 0) return any_schema();
+    if (strncmp(type, "map:", 4) == 0) {
+        cJSON *s = typed_schema("object");
+        cJSON_AddItemToObject(s, "additionalProperties", kind_schema(type + 4, min, max));
+        return s;
+    }
+    if (strncmp(type, "array:", 6) == 0 && strcmp(type, "array:duration") != 0) {
+        cJSON *s = typed_schema("array");
+        cJSON_AddItemToObject(s, "items", kind_schema(type + 6, min, max));
+        return s;
+    }
     if (strcmp(type, "duration") == 0) return quantity_schema(min, max, duration_re);
     if (strcmp(type, "bytes") == 0) return quantity_schema(min, max, bytes_re);
     if (strcmp(type, "rate") == 0) return quantity_schema(min, max, rate_re);
@@ -917,9 +1059,6 @@ static cJSON *leaf_schema(const char *type, double min, double max) {
         snprintf(buf, sizeof buf, "%s", type + 5);
         for (char *save = NULL, *tok = strtok_r(buf, "|", &save); tok; tok = strtok_r(NULL, "|", &save))
             cJSON_AddItemToArray(e, cJSON_CreateString(tok));
-    } else if (strcmp(type, "array:number") == 0) {
-        cJSON_AddStringToObject(s, "type", "array");
-        cJSON_AddItemToObject(s, "items", quantity_schema(min, max, NULL));
     } else if (strcmp(type, "array:duration") == 0) {
         cJSON_AddStringToObject(s, "type", "array");
         cJSON_AddItemToObject(s, "items", quantity_schema(0, CFG_INF, duration_re));
@@ -973,15 +1112,27 @@ char *cfg_schema_json(char *const *keys, size_t n, const char *title) {
             path = dot + 1;
         }
         cJSON *props = cJSON_GetObjectItemCaseSensitive(obj, "properties");
-        if (cJSON_GetObjectItemCaseSensitive(props, path)) {
-            if (strcmp(field[1], "array") == 0) continue; /* already created as a parent */
-            cJSON_DeleteItemFromObjectCaseSensitive(props, path);
+        bool required = strcmp(field[3], CFG_REQUIRED) == 0;
+        if (required) {
+            cJSON *req = cJSON_GetObjectItemCaseSensitive(obj, "required");
+            if (!req) req = cJSON_AddArrayToObject(obj, "required");
+            cJSON_AddItemToArray(req, cJSON_CreateString(path));
         }
-        cJSON *leaf = leaf_schema(field[1], strtod(field[4], NULL), strtod(field[5], NULL));
+        cJSON *leaf = cJSON_GetObjectItemCaseSensitive(props, path);
+        /* Arrays and objects may already exist, created as a parent. */
+        bool container = strcmp(field[1], "array") == 0 || strcmp(field[1], "object") == 0;
+        if (leaf && !container) {
+            cJSON_DeleteItemFromObjectCaseSensitive(props, path);
+            leaf = NULL;
+        }
+        if (leaf && strcmp(field[1], "array") == 0) continue;
+        if (!leaf) {
+            leaf = leaf_schema(field[1], strtod(field[4], NULL), strtod(field[5], NULL));
+            cJSON_AddItemToObject(props, path, leaf);
+        }
         cJSON_AddStringToObject(leaf, "description", field[6]);
         if (*field[2]) cJSON_AddStringToObject(leaf, "x-unit", field[2]);
-        if (*field[3] && strcmp(field[1], "array") != 0) cJSON_AddStringToObject(leaf, "x-default", field[3]);
-        cJSON_AddItemToObject(props, path, leaf);
+        if (*field[3] && !required && !container) cJSON_AddStringToObject(leaf, "x-default", field[3]);
     }
     char *text = cJSON_Print(root);
     cJSON_Delete(root);

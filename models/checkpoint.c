@@ -15,8 +15,6 @@
  * and segments add up: Daly's formula, exact when T_s / tau is an integer. */
 #include "models/checkpoint.h"
 
-#include "models/errf.h"
-
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,6 +23,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "sim/engine/sim.h"
+#include "util/fd_status.h"
 
 /* Replicas whose expected wall time exceeds this are refused (the int64 ns
  * clock holds ~292 years); sim_run stops at twice it as a backstop. */
@@ -56,22 +55,22 @@ static double plan_expected_wall_s(const ckpt_plan *p, double mtbf_s) {
 }
 
 static int make_plan(const ckpt_config *cfg, ckpt_plan *p, char *err, size_t errlen) {
-    if (!cfg) return model_errf(err, errlen, CKPT_ERR_INVALID, "checkpoint: config is NULL");
+    if (!cfg) return fd_errf(err, errlen, CKPT_ERR_INVALID, "checkpoint: config is NULL");
     if (!dur_ok(cfg->solve_s, false))
-        return model_errf(err, errlen, CKPT_ERR_INVALID, "checkpoint: solve_s = %g must be > 0 and at most 100 years",
-                          cfg->solve_s);
+        return fd_errf(err, errlen, CKPT_ERR_INVALID, "checkpoint: solve_s = %g must be > 0 and at most 100 years",
+                       cfg->solve_s);
     if (!dur_ok(cfg->interval_s, false) || simtime_from_s(cfg->interval_s) < 1)
-        return model_errf(err, errlen, CKPT_ERR_INVALID,
-                          "checkpoint: interval_s = %g must be >= 1 ns and at most 100 years", cfg->interval_s);
+        return fd_errf(err, errlen, CKPT_ERR_INVALID,
+                       "checkpoint: interval_s = %g must be >= 1 ns and at most 100 years", cfg->interval_s);
     if (!dur_ok(cfg->delta_s, true))
-        return model_errf(err, errlen, CKPT_ERR_INVALID, "checkpoint: delta_s = %g must be >= 0 and at most 100 years",
-                          cfg->delta_s);
+        return fd_errf(err, errlen, CKPT_ERR_INVALID, "checkpoint: delta_s = %g must be >= 0 and at most 100 years",
+                       cfg->delta_s);
     if (!dur_ok(cfg->restart_s, true))
-        return model_errf(err, errlen, CKPT_ERR_INVALID,
-                          "checkpoint: restart_s = %g must be >= 0 and at most 100 years", cfg->restart_s);
+        return fd_errf(err, errlen, CKPT_ERR_INVALID, "checkpoint: restart_s = %g must be >= 0 and at most 100 years",
+                       cfg->restart_s);
     if (!(cfg->mtbf_s > 0.0) || isnan(cfg->mtbf_s))
-        return model_errf(err, errlen, CKPT_ERR_INVALID, "checkpoint: mtbf_s = %g must be > 0 (INFINITY: no failures)",
-                          cfg->mtbf_s);
+        return fd_errf(err, errlen, CKPT_ERR_INVALID, "checkpoint: mtbf_s = %g must be > 0 (INFINITY: no failures)",
+                       cfg->mtbf_s);
     simtime_ns solve = simtime_from_s(cfg->solve_s);
     p->tau = simtime_from_s(cfg->interval_s);
     p->delta = simtime_from_s(cfg->delta_s);
@@ -81,15 +80,15 @@ static int make_plan(const ckpt_config *cfg, ckpt_plan *p, char *err, size_t err
     p->segments = p->n_full + (p->rem > 0);
     p->failures = !isinf(cfg->mtbf_s);
     if (p->segments > CKPT_MAX_SEGMENTS)
-        return model_errf(err, errlen, CKPT_ERR_INVALID,
-                          "checkpoint: %llu segments (solve_s / interval_s) exceed the limit of %llu",
-                          (unsigned long long)p->segments, (unsigned long long)CKPT_MAX_SEGMENTS);
+        return fd_errf(err, errlen, CKPT_ERR_INVALID,
+                       "checkpoint: %llu segments (solve_s / interval_s) exceed the limit of %llu",
+                       (unsigned long long)p->segments, (unsigned long long)CKPT_MAX_SEGMENTS);
     double expect = plan_expected_wall_s(p, cfg->mtbf_s);
     if (!(expect <= CKPT_HORIZON_S))
-        return model_errf(err, errlen, CKPT_ERR_HORIZON,
-                          "checkpoint: expected wall time %g s exceeds the 100-year horizon "
-                          "(interval + delta or restart too long for mtbf_s = %g)",
-                          expect, cfg->mtbf_s);
+        return fd_errf(err, errlen, CKPT_ERR_HORIZON,
+                       "checkpoint: expected wall time %g s exceeds the 100-year horizon "
+                       "(interval + delta or restart too long for mtbf_s = %g)",
+                       expect, cfg->mtbf_s);
     return CKPT_OK;
 }
 
@@ -191,7 +190,7 @@ static void schedule_failure(sim *s, ckpt_run *r) {
 }
 
 int ckpt_simulate(const ckpt_config *cfg, uint64_t seed, ckpt_result *out, char *err, size_t errlen) {
-    if (!out) return model_errf(err, errlen, CKPT_ERR_INVALID, "checkpoint: out is NULL");
+    if (!out) return fd_errf(err, errlen, CKPT_ERR_INVALID, "checkpoint: out is NULL");
     memset(out, 0, sizeof *out);
     ckpt_run r = {0};
     int rc = make_plan(cfg, &r.plan, err, errlen);
@@ -201,12 +200,12 @@ int ckpt_simulate(const ckpt_config *cfg, uint64_t seed, ckpt_result *out, char 
     out->segments = r.plan.segments;
 
     sim *s = sim_create(seed);
-    if (!s) return model_errf(err, errlen, CKPT_ERR_NOMEM, "checkpoint: sim_create failed");
+    if (!s) return fd_errf(err, errlen, CKPT_ERR_NOMEM, "checkpoint: sim_create failed");
     if (r.plan.failures) {
         r.fail_rng = sim_stream(s, CKPT_STREAM_FAILURES);
         if (!r.fail_rng) {
             sim_destroy(s);
-            return model_errf(err, errlen, CKPT_ERR_NOMEM, "checkpoint: no memory for the failure stream");
+            return fd_errf(err, errlen, CKPT_ERR_NOMEM, "checkpoint: no memory for the failure stream");
         }
     }
     start_segment(s, &r);
@@ -214,13 +213,13 @@ int ckpt_simulate(const ckpt_config *cfg, uint64_t seed, ckpt_result *out, char 
     sim_run_reason why = sim_run(s, simtime_from_s(2.0 * CKPT_HORIZON_S), 0);
     out->events = sim_events_processed(s);
     if (why == SIM_RUN_ERROR) {
-        rc = model_errf(err, errlen, CKPT_ERR_NOMEM, "checkpoint: engine error: %s", sim_status_str(sim_error(s)));
+        rc = fd_errf(err, errlen, CKPT_ERR_NOMEM, "checkpoint: engine error: %s", sim_status_str(sim_error(s)));
     } else if (r.phase != PHASE_DONE) {
-        rc = model_errf(err, errlen, CKPT_ERR_HORIZON,
-                        "checkpoint: job unfinished after 200 years of simulated time "
-                        "(%llu of %llu segments, %llu failures)",
-                        (unsigned long long)r.done, (unsigned long long)r.plan.segments,
-                        (unsigned long long)out->failures);
+        rc =
+            fd_errf(err, errlen, CKPT_ERR_HORIZON,
+                    "checkpoint: job unfinished after 200 years of simulated time "
+                    "(%llu of %llu segments, %llu failures)",
+                    (unsigned long long)r.done, (unsigned long long)r.plan.segments, (unsigned long long)out->failures);
     }
     out->work_lost_s = simtime_to_s(r.lost_ns);
     out->restart_wall_s = simtime_to_s(r.restart_ns);

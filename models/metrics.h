@@ -37,8 +37,8 @@ typedef struct replica_metrics {
     double slo_violation_min;
     double latency_mean_s, latency_p50_s, latency_p99_s;
     double latency_p99_incident_s; /* p99 of requests served while an incident is open; NaN if none */
-    double lost_revenue;         /* failed requests' and a bad model's lost conversions */
-    double lost_revenue_quality; /* of which: requests served by a bad model that converted less */
+    double lost_revenue;           /* failed requests' and a bad model's lost conversions */
+    double lost_revenue_quality;   /* of which: requests served by a bad model that converted less */
     /* what no incident caused (overload at peaks, backlog): incidents plus
      * these add up to requests_failed, lost_revenue and slo_violation_min */
     double requests_failed_background;
@@ -85,8 +85,8 @@ typedef struct incident_record {
     double lost_updates;
     double requests_failed; /* charged to this incident (one incident per failed request) */
     double lost_revenue;
-    double slo_missed_s; /* SLO-violation time charged to this incident */
-    double recall_at_k;  /* of the restored model vs the live one; NaN if not measured */
+    double slo_missed_s;       /* SLO-violation time charged to this incident */
+    double recall_at_k;        /* of the restored model vs the live one; NaN if not measured */
     double served_recall_at_k; /* bad push: of the bad model's rankings vs the good one's; NaN otherwise */
 } incident_record;
 

@@ -1,13 +1,13 @@
 #include "models/model_state.h"
 
-#include "models/errf.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_randist.h>
+
+#include "util/fd_status.h"
 
 struct mstate {
     mstate_config cfg;
@@ -42,32 +42,32 @@ mstate_config mstate_config_default(void) {
 }
 
 static int mstate_validate(const mstate_config *cfg, char *err, size_t errlen) {
-    if (!cfg) return model_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: config is NULL");
+    if (!cfg) return fd_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: config is NULL");
     if (cfg->n_tables < 1 || cfg->n_tables > MSTATE_MAX_TABLES)
-        return model_errf(err, errlen, MSTATE_ERR_INVALID, "model_state.n_tables: must be in 1..%u, got %u",
-                          MSTATE_MAX_TABLES, cfg->n_tables);
+        return fd_errf(err, errlen, MSTATE_ERR_INVALID, "model_state.n_tables: must be in 1..%u, got %u",
+                       MSTATE_MAX_TABLES, cfg->n_tables);
     if (cfg->rows < 1 || cfg->rows > MSTATE_MAX_ROWS)
-        return model_errf(err, errlen, MSTATE_ERR_INVALID, "model_state.rows: must be in 1..%u, got %u",
-                          MSTATE_MAX_ROWS, cfg->rows);
+        return fd_errf(err, errlen, MSTATE_ERR_INVALID, "model_state.rows: must be in 1..%u, got %u", MSTATE_MAX_ROWS,
+                       cfg->rows);
     if (cfg->dim < 1 || cfg->dim > MSTATE_MAX_DIM)
-        return model_errf(err, errlen, MSTATE_ERR_INVALID, "model_state.dim: must be in 1..%u, got %u", MSTATE_MAX_DIM,
-                          cfg->dim);
+        return fd_errf(err, errlen, MSTATE_ERR_INVALID, "model_state.dim: must be in 1..%u, got %u", MSTATE_MAX_DIM,
+                       cfg->dim);
     if (!(cfg->zipf_exponent >= 0.0) || !isfinite(cfg->zipf_exponent))
-        return model_errf(err, errlen, MSTATE_ERR_INVALID,
-                          "model_state.zipf_exponent: must be a finite number >= 0, got %g", cfg->zipf_exponent);
+        return fd_errf(err, errlen, MSTATE_ERR_INVALID,
+                       "model_state.zipf_exponent: must be a finite number >= 0, got %g", cfg->zipf_exponent);
     if (!(cfg->init_scale >= 0.0) || !isfinite(cfg->init_scale))
-        return model_errf(err, errlen, MSTATE_ERR_INVALID,
-                          "model_state.init_scale: must be a finite number >= 0, got %g", cfg->init_scale);
+        return fd_errf(err, errlen, MSTATE_ERR_INVALID, "model_state.init_scale: must be a finite number >= 0, got %g",
+                       cfg->init_scale);
     if (!(cfg->update_scale >= 0.0) || !isfinite(cfg->update_scale))
-        return model_errf(err, errlen, MSTATE_ERR_INVALID,
-                          "model_state.update_scale: must be a finite number >= 0, got %g", cfg->update_scale);
+        return fd_errf(err, errlen, MSTATE_ERR_INVALID,
+                       "model_state.update_scale: must be a finite number >= 0, got %g", cfg->update_scale);
     return MSTATE_OK;
 }
 
 /* Allocates everything but fills nothing, so create and clone share it. */
 static int mstate_alloc(const mstate_config *cfg, mstate **out, char *err, size_t errlen) {
     mstate *ms = calloc(1, sizeof *ms);
-    if (!ms) return model_errf(err, errlen, MSTATE_ERR_NOMEM, "model_state: out of memory");
+    if (!ms) return fd_errf(err, errlen, MSTATE_ERR_NOMEM, "model_state: out of memory");
     ms->cfg = *cfg;
     ms->n_floats = (uint64_t)cfg->n_tables * cfg->rows * cfg->dim;
     ms->words_per_table = ((uint64_t)cfg->rows + 63) / 64;
@@ -82,15 +82,15 @@ static int mstate_alloc(const mstate_config *cfg, mstate **out, char *err, size_
     free(weights);
     if (!ms->zipf) {
         mstate_free(ms);
-        return model_errf(err, errlen, MSTATE_ERR_NOMEM, "model_state: out of memory for %u x %u x %u tables",
-                          cfg->n_tables, cfg->rows, cfg->dim);
+        return fd_errf(err, errlen, MSTATE_ERR_NOMEM, "model_state: out of memory for %u x %u x %u tables",
+                       cfg->n_tables, cfg->rows, cfg->dim);
     }
     *out = ms;
     return MSTATE_OK;
 }
 
 int mstate_create(const mstate_config *cfg, mstate **out, char *err, size_t errlen) {
-    if (!out) return model_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: out is NULL");
+    if (!out) return fd_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: out is NULL");
     *out = NULL;
     int rc = mstate_validate(cfg, err, errlen);
     if (rc != MSTATE_OK) return rc;
@@ -101,7 +101,7 @@ int mstate_create(const mstate_config *cfg, mstate **out, char *err, size_t errl
     gsl_rng *init = gsl_rng_alloc(gsl_rng_mt19937);
     if (!init) {
         mstate_free(ms);
-        return model_errf(err, errlen, MSTATE_ERR_NOMEM, "model_state: out of memory");
+        return fd_errf(err, errlen, MSTATE_ERR_NOMEM, "model_state: out of memory");
     }
     /* MT19937 keeps 32 bits of its seed: fold the high half in so that seeds
      * differing only there still give different tables. */
@@ -114,9 +114,9 @@ int mstate_create(const mstate_config *cfg, mstate **out, char *err, size_t errl
 }
 
 int mstate_clone(const mstate *src, mstate **out, char *err, size_t errlen) {
-    if (!out) return model_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: out is NULL");
+    if (!out) return fd_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: out is NULL");
     *out = NULL;
-    if (!src) return model_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: source is NULL");
+    if (!src) return fd_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: source is NULL");
     mstate *ms;
     int rc = mstate_alloc(&src->cfg, &ms, err, errlen);
     if (rc != MSTATE_OK) return rc;
@@ -183,17 +183,17 @@ void mstate_apply_updates(mstate *ms, gsl_rng *rng, uint64_t n_updates, double n
 }
 
 int mstate_snapshot(mstate *ms, bchain_kind kind, double now_s, bchain_backup **out, char *err, size_t errlen) {
-    if (!out) return model_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: out is NULL");
+    if (!out) return fd_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: out is NULL");
     *out = NULL;
-    if (!ms) return model_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: state is NULL");
+    if (!ms) return fd_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: state is NULL");
     if (kind != BCHAIN_FULL && kind != BCHAIN_INCREMENTAL && kind != BCHAIN_DIFFERENTIAL)
-        return model_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: unknown backup kind %d", (int)kind);
+        return fd_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: unknown backup kind %d", (int)kind);
     if (kind == BCHAIN_INCREMENTAL && !ms->has_base)
-        return model_errf(err, errlen, MSTATE_ERR_NO_BASE,
-                          "model_state: an incremental backup needs an earlier backup to follow");
+        return fd_errf(err, errlen, MSTATE_ERR_NO_BASE,
+                       "model_state: an incremental backup needs an earlier backup to follow");
     if (kind == BCHAIN_DIFFERENTIAL && !ms->has_full)
-        return model_errf(err, errlen, MSTATE_ERR_NO_BASE,
-                          "model_state: a differential backup needs an earlier full backup to follow");
+        return fd_errf(err, errlen, MSTATE_ERR_NO_BASE,
+                       "model_state: a differential backup needs an earlier full backup to follow");
 
     const uint32_t n_tables = ms->cfg.n_tables, rows = ms->cfg.rows;
     /* The rows a partial backup carries: since the previous backup or since the full. */
@@ -221,8 +221,8 @@ int mstate_snapshot(mstate *ms, bchain_kind kind, double now_s, bchain_backup **
     char berr[160];
     int rc = bchain_backup_create(&h, &b, berr, sizeof berr);
     if (rc != BCHAIN_OK)
-        return model_errf(err, errlen, rc == BCHAIN_ERR_NOMEM ? MSTATE_ERR_NOMEM : MSTATE_ERR_INVALID,
-                          "model_state: snapshot: %s", berr);
+        return fd_errf(err, errlen, rc == BCHAIN_ERR_NOMEM ? MSTATE_ERR_NOMEM : MSTATE_ERR_INVALID,
+                       "model_state: snapshot: %s", berr);
 
     uint64_t i = 0;
     for (uint32_t t = 0; t < n_tables; t++) {
@@ -252,27 +252,27 @@ int mstate_snapshot(mstate *ms, bchain_kind kind, double now_s, bchain_backup **
 }
 
 int mstate_load_backup(mstate *ms, const bchain_backup *b, char *err, size_t errlen) {
-    if (!ms || !b) return model_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: state or backup is NULL");
+    if (!ms || !b) return fd_errf(err, errlen, MSTATE_ERR_INVALID, "model_state: state or backup is NULL");
     const bchain_header *h = bchain_backup_header(b);
     if (h->n_tables != ms->cfg.n_tables || h->rows != ms->cfg.rows || h->dim != ms->cfg.dim)
-        return model_errf(err, errlen, MSTATE_ERR_SHAPE,
-                          "model_state: backup of %u x %u x %u tables does not fit %u x %u x %u", h->n_tables, h->rows,
-                          h->dim, ms->cfg.n_tables, ms->cfg.rows, ms->cfg.dim);
+        return fd_errf(err, errlen, MSTATE_ERR_SHAPE,
+                       "model_state: backup of %u x %u x %u tables does not fit %u x %u x %u", h->n_tables, h->rows,
+                       h->dim, ms->cfg.n_tables, ms->cfg.rows, ms->cfg.dim);
     const uint64_t all_rows = (uint64_t)ms->cfg.n_tables * ms->cfg.rows;
     if (h->kind == BCHAIN_FULL && h->n_entries != all_rows)
-        return model_errf(err, errlen, MSTATE_ERR_SHAPE, "model_state: full backup carries %llu of %llu rows",
-                          (unsigned long long)h->n_entries, (unsigned long long)all_rows);
+        return fd_errf(err, errlen, MSTATE_ERR_SHAPE, "model_state: full backup carries %llu of %llu rows",
+                       (unsigned long long)h->n_entries, (unsigned long long)all_rows);
     if (h->kind != BCHAIN_FULL && h->parent_version != ms->version)
-        return model_errf(err, errlen, MSTATE_ERR_LINK, "model_state: %s backup follows version %llu, state is at %llu",
-                          h->kind == BCHAIN_DIFFERENTIAL ? "differential" : "incremental",
-                          (unsigned long long)h->parent_version, (unsigned long long)ms->version);
+        return fd_errf(err, errlen, MSTATE_ERR_LINK, "model_state: %s backup follows version %llu, state is at %llu",
+                       h->kind == BCHAIN_DIFFERENTIAL ? "differential" : "incremental",
+                       (unsigned long long)h->parent_version, (unsigned long long)ms->version);
 
     uint32_t table, row;
     const void *src;
     for (uint64_t i = 0; i < h->n_entries; i++) {
         if (bchain_backup_get_entry(b, i, &table, &row, &src) != BCHAIN_OK)
-            return model_errf(err, errlen, MSTATE_ERR_SHAPE, "model_state: backup entry %llu is out of range",
-                              (unsigned long long)i);
+            return fd_errf(err, errlen, MSTATE_ERR_SHAPE, "model_state: backup entry %llu is out of range",
+                           (unsigned long long)i);
     }
     mstate_clear_bits(ms, ms->dirty_bits, &ms->dirty_total);
     if (h->kind == BCHAIN_FULL) {

@@ -1,9 +1,10 @@
 #include "models/overload.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "util/fd_status.h"
 
 /* The storage key whose bandwidth caps transfers to tier t. */
 static const char *tier_key(storage_tier t) {
@@ -67,30 +68,19 @@ static const char *fmt_s(char *buf, size_t len, double v) {
     return buf;
 }
 
-/* snprintf onto the end of the text already in buf (cut to fit). */
-static void appendf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void appendf(char *buf, size_t len, const char *fmt, ...) {
-    size_t used = strlen(buf);
-    if (used + 1 >= len) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + used, len - used, fmt, ap);
-    va_end(ap);
-}
-
 /* "a full backup of 100 GB takes 15000 s at 6.67 MB/s (min of ...) plus 60 s
  * to verify, longer than its period of 10000 s" */
 static void describe(const scenario *sc, const char *what, const char *when, const overload_check *c, char *buf,
                      size_t len) {
     char bytes[32], bps[32], transfer[32], period[32];
-    appendf(buf, len, "%s of %s%s takes %s at %s/s (min of backup.bandwidth_bps and %s)", what,
-            fmt_bytes(bytes, sizeof bytes, c->bytes), when, fmt_s(transfer, sizeof transfer, c->transfer_s),
-            fmt_bytes(bps, sizeof bps, c->bandwidth_bps), tier_key(sc->backup.target));
+    fd_appendf(buf, len, "%s of %s%s takes %s at %s/s (min of backup.bandwidth_bps and %s)", what,
+               fmt_bytes(bytes, sizeof bytes, c->bytes), when, fmt_s(transfer, sizeof transfer, c->transfer_s),
+               fmt_bytes(bps, sizeof bps, c->bandwidth_bps), tier_key(sc->backup.target));
     if (c->verify_s > 0) {
         char v[32];
-        appendf(buf, len, " plus %s to verify", fmt_s(v, sizeof v, c->verify_s));
+        fd_appendf(buf, len, " plus %s to verify", fmt_s(v, sizeof v, c->verify_s));
     }
-    appendf(buf, len, ", longer than its period of %s", fmt_s(period, sizeof period, c->period_s));
+    fd_appendf(buf, len, ", longer than its period of %s", fmt_s(period, sizeof period, c->period_s));
 }
 
 /* A full due while the previous full is in flight is skipped (and counted),
@@ -98,32 +88,32 @@ static void describe(const scenario *sc, const char *what, const char *when, con
 static void full_message(const scenario *sc, const overload_check *c, char *buf, size_t len) {
     char every[32];
     double every_s = ceil((c->transfer_s + c->verify_s) / c->period_s) * c->period_s;
-    appendf(buf, len, "backup.full_period_s: ");
+    fd_appendf(buf, len, "backup.full_period_s: ");
     describe(sc, "a full backup", "", c, buf, len);
-    appendf(buf, len,
-            ": fulls due while one is in flight are skipped, so restorable fulls come every %s and the RPO grows",
-            fmt_s(every, sizeof every, every_s));
+    fd_appendf(buf, len,
+               ": fulls due while one is in flight are skipped, so restorable fulls come every %s and the RPO grows",
+               fmt_s(every, sizeof every, every_s));
 }
 
 /* Partials follow backup.skip_if_busy: skipped while any backup is in
  * flight, or started anyway onto the shared link. */
 static void partial_message(const scenario *sc, const overload_check *c, char *buf, size_t len) {
     const char *name = partial_backup_names[sc->backup.partial];
-    appendf(buf, len, "backup.incremental_period_s: ");
+    fd_appendf(buf, len, "backup.incremental_period_s: ");
     if (sc->backup.partial == PARTIAL_DIFFERENTIAL)
         describe(sc, "a differential backup", " (its size just before the next full)", c, buf, len);
     else
         describe(sc, "an incremental backup", "", c, buf, len);
     if (sc->backup.skip_if_busy)
-        appendf(buf, len,
-                ": %ss due while a backup is in flight are skipped (backup.skip_if_busy), so they come less often "
-                "than backup.incremental_period_s and the RPO grows",
-                name);
+        fd_appendf(buf, len,
+                   ": %ss due while a backup is in flight are skipped (backup.skip_if_busy), so they come less often "
+                   "than backup.incremental_period_s and the RPO grows",
+                   name);
     else
-        appendf(buf, len,
-                ": backup.skip_if_busy is false, so %ss due while one is in flight start anyway and share the "
-                "link: transfers pile up and the RPO grows",
-                name);
+        fd_appendf(buf, len,
+                   ": backup.skip_if_busy is false, so %ss due while one is in flight start anyway and share the "
+                   "link: transfers pile up and the RPO grows",
+                   name);
 }
 
 bool overload_message(const scenario *sc, overload_backup kind, const overload_check *c, char *buf, size_t len) {

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/fd_status.h"
+
 #define DAY_S  86400.0
 #define WEEK_S (7 * DAY_S)
 
@@ -179,7 +181,7 @@ static int emitf(void (*emit)(void *, const char *), void *ctx, const char *fmt,
     char msg[768];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    fd_verrf(msg, sizeof msg, FD_OK, fmt, ap);
     va_end(ap);
     emit(ctx, msg);
     return 1;

@@ -57,7 +57,7 @@ typedef struct traffic_spec {
     int slots_per_server; /* requests (or batches) a server processes at once */
     int max_batch;
     double max_batch_delay_s;
-    bool execute; /* run the kernels for every dispatched batch (request fidelity) */
+    bool execute;             /* run the kernels for every dispatched batch (request fidelity) */
     char model[64];           /* service.model: preset (kernels/models) the calibration is of; "" none */
     int candidates_per_query; /* service.candidates_per_query: with model, candidates each query ranks */
     size_t n_calib;

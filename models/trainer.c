@@ -1,7 +1,5 @@
 #include "models/trainer.h"
 
-#include "models/errf.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +7,7 @@
 
 #include "kernels/rec_synth.h"
 #include "kernels/topk.h"
+#include "util/fd_status.h"
 
 /* One copy of a trainer backup on one target: the trainer's id, the chain's
  * id, and whether a restore abandoned it in flight. Appended in id order. */
@@ -68,40 +67,39 @@ trainer_config trainer_config_default(void) {
 static bool finite_ge(double x, double lo) { return isfinite(x) && x >= lo; }
 
 int trainer_config_validate(const trainer_config *c, char *err, size_t errlen) {
-    if (!c) return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: config is NULL");
+    if (!c) return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: config is NULL");
     if (!(finite_ge(c->logical_bytes, 0) && c->logical_bytes > 0))
-        return model_errf(err, errlen, TRAINER_ERR_INVALID,
-                          "trainer.logical_bytes: must be a finite number > 0, got %g", c->logical_bytes);
+        return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.logical_bytes: must be a finite number > 0, got %g",
+                       c->logical_bytes);
     if (!finite_ge(c->updates_per_s, 0))
-        return model_errf(err, errlen, TRAINER_ERR_INVALID,
-                          "trainer.updates_per_s: must be a finite number >= 0, got %g", c->updates_per_s);
+        return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.updates_per_s: must be a finite number >= 0, got %g",
+                       c->updates_per_s);
     if (!finite_ge(c->rows_touched_per_update_fraction, 0) || c->rows_touched_per_update_fraction > 1)
-        return model_errf(err, errlen, TRAINER_ERR_INVALID,
-                          "trainer.rows_touched_per_update_fraction: must be in [0, 1], got %g",
-                          c->rows_touched_per_update_fraction);
+        return fd_errf(err, errlen, TRAINER_ERR_INVALID,
+                       "trainer.rows_touched_per_update_fraction: must be in [0, 1], got %g",
+                       c->rows_touched_per_update_fraction);
     if (!(finite_ge(c->max_real_updates_per_s, 0) && c->max_real_updates_per_s > 0))
-        return model_errf(err, errlen, TRAINER_ERR_INVALID,
-                          "trainer.max_real_updates_per_s: must be a finite number > 0, got %g",
-                          c->max_real_updates_per_s);
+        return fd_errf(err, errlen, TRAINER_ERR_INVALID,
+                       "trainer.max_real_updates_per_s: must be a finite number > 0, got %g",
+                       c->max_real_updates_per_s);
     if (c->n_targets < 1 || c->n_targets > TRAINER_MAX_TARGETS)
-        return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.n_targets: must be in 1..%u, got %u",
-                          TRAINER_MAX_TARGETS, c->n_targets);
+        return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.n_targets: must be in 1..%u, got %u",
+                       TRAINER_MAX_TARGETS, c->n_targets);
     if (c->probe_queries < 0 || c->probe_queries > TRAINER_MAX_PROBE_QUERIES)
-        return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.probe_queries: must be in 0..%d, got %d",
-                          TRAINER_MAX_PROBE_QUERIES, c->probe_queries);
+        return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.probe_queries: must be in 0..%d, got %d",
+                       TRAINER_MAX_PROBE_QUERIES, c->probe_queries);
     if (c->probe_queries > 0) {
         if (c->probe_max_hot < 0 || c->probe_max_hot > 1024)
-            return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.probe_max_hot: must be in 0..1024, got %d",
-                              c->probe_max_hot);
+            return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.probe_max_hot: must be in 0..1024, got %d",
+                           c->probe_max_hot);
         if (c->k < 1 || c->k > REC_MAX_TOPK)
-            return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.k: must be in 1..%d, got %d", REC_MAX_TOPK,
-                              c->k);
+            return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.k: must be in 1..%d, got %d", REC_MAX_TOPK, c->k);
         if (c->state.dim > REC_MAX_EMB_DIM)
-            return model_errf(err, errlen, TRAINER_ERR_INVALID,
-                              "trainer.state.dim: the recall probe needs at most %d, got %u", REC_MAX_EMB_DIM,
-                              c->state.dim);
+            return fd_errf(err, errlen, TRAINER_ERR_INVALID,
+                           "trainer.state.dim: the recall probe needs at most %d, got %u", REC_MAX_EMB_DIM,
+                           c->state.dim);
         if (c->backend != REC_BACKEND_AUTO && c->backend != REC_BACKEND_CPU && c->backend != REC_BACKEND_CUDA)
-            return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.backend: unknown backend %d", (int)c->backend);
+            return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer.backend: unknown backend %d", (int)c->backend);
     }
     return TRAINER_OK; /* the state's own fields are checked by mstate_create */
 }
@@ -139,22 +137,22 @@ static uint32_t trainer_probe_tables(const trainer *tr) {
 
 int trainer_create(const trainer_config *cfg, gsl_rng *updates_rng, gsl_rng *probe_rng, trainer **out, char *err,
                    size_t errlen) {
-    if (!out) return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: out is NULL");
+    if (!out) return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: out is NULL");
     *out = NULL;
     int rc = trainer_config_validate(cfg, err, errlen);
     if (rc != TRAINER_OK) return rc;
     if (!updates_rng || (cfg->probe_queries > 0 && !probe_rng))
-        return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: an rng is NULL");
+        return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: an rng is NULL");
     trainer *tr = calloc(1, sizeof *tr);
-    if (!tr) return model_errf(err, errlen, TRAINER_ERR_NOMEM, "trainer: out of memory");
+    if (!tr) return fd_errf(err, errlen, TRAINER_ERR_NOMEM, "trainer: out of memory");
     tr->cfg = *cfg;
     tr->updates_rng = updates_rng;
     char merr[200] = "";
     rc = mstate_create(&cfg->state, &tr->live, merr, sizeof merr);
     if (rc != MSTATE_OK) {
         trainer_free(tr);
-        return model_errf(err, errlen, rc == MSTATE_ERR_NOMEM ? TRAINER_ERR_NOMEM : TRAINER_ERR_INVALID,
-                          "trainer.state: %s", merr);
+        return fd_errf(err, errlen, rc == MSTATE_ERR_NOMEM ? TRAINER_ERR_NOMEM : TRAINER_ERR_INVALID,
+                       "trainer.state: %s", merr);
     }
     const double real_rows = (double)cfg->state.n_tables * cfg->state.rows;
     double rate = fmin(cfg->updates_per_s, cfg->max_real_updates_per_s);
@@ -167,7 +165,7 @@ int trainer_create(const trainer_config *cfg, gsl_rng *updates_rng, gsl_rng *pro
         tr->targets[t].chain = bchain_create();
         if (!tr->targets[t].chain) {
             trainer_free(tr);
-            return model_errf(err, errlen, TRAINER_ERR_NOMEM, "trainer: out of memory");
+            return fd_errf(err, errlen, TRAINER_ERR_NOMEM, "trainer: out of memory");
         }
     }
     if (cfg->probe_queries > 0) {
@@ -184,8 +182,8 @@ int trainer_create(const trainer_config *cfg, gsl_rng *updates_rng, gsl_rng *pro
         tr->scores_tmp = malloc(q * sizeof(float));
         if (rc != REC_OK || !tr->topk_live || !tr->topk_new || !tr->topk_scores || !tr->scores_tmp) {
             trainer_free(tr);
-            if (rc != REC_OK) return model_errf(err, errlen, TRAINER_ERR_KERNEL, "trainer: probe set: %s", rerr);
-            return model_errf(err, errlen, TRAINER_ERR_NOMEM, "trainer: out of memory");
+            if (rc != REC_OK) return fd_errf(err, errlen, TRAINER_ERR_KERNEL, "trainer: probe set: %s", rerr);
+            return fd_errf(err, errlen, TRAINER_ERR_NOMEM, "trainer: out of memory");
         }
     }
     *out = tr;
@@ -227,12 +225,12 @@ void trainer_skip_to(trainer *tr, double now_s) {
 }
 
 int trainer_fault(trainer *tr, double fault_s, char *err, size_t errlen) {
-    if (!tr || !isfinite(fault_s)) return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: bad fault");
+    if (!tr || !isfinite(fault_s)) return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: bad fault");
     if (tr->frozen)
-        return model_errf(err, errlen, TRAINER_ERR_TIME, "trainer: already frozen by a fault at %g s", tr->frozen_s);
+        return fd_errf(err, errlen, TRAINER_ERR_TIME, "trainer: already frozen by a fault at %g s", tr->frozen_s);
     if (fault_s < tr->now_s)
-        return model_errf(err, errlen, TRAINER_ERR_TIME, "trainer: fault at %g s precedes the trainer's clock (%g s)",
-                          fault_s, tr->now_s);
+        return fd_errf(err, errlen, TRAINER_ERR_TIME, "trainer: fault at %g s precedes the trainer's clock (%g s)",
+                       fault_s, tr->now_s);
     trainer_advance(tr, fault_s);
     tr->frozen = true;
     tr->frozen_s = fault_s;
@@ -249,8 +247,8 @@ void trainer_resume(trainer *tr, double now_s) {
 
 static int trainer_check_targets(const trainer *tr, uint32_t targets, char *err, size_t errlen) {
     if (targets == 0 || (targets >> tr->cfg.n_targets) != 0)
-        return model_errf(err, errlen, TRAINER_ERR_INVALID,
-                          "trainer: target mask 0x%x is empty or names a target past %u", targets, tr->cfg.n_targets);
+        return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: target mask 0x%x is empty or names a target past %u",
+                       targets, tr->cfg.n_targets);
     return TRAINER_OK;
 }
 
@@ -366,34 +364,34 @@ int trainer_backup(trainer *tr, bchain_kind kind, double now_s, uint32_t targets
                    uint64_t *backup_id, char *err, size_t errlen) {
     if (logical_bytes) *logical_bytes = 0;
     if (backup_id) *backup_id = 0;
-    if (!tr || !isfinite(now_s)) return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: bad backup arguments");
+    if (!tr || !isfinite(now_s)) return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: bad backup arguments");
     if (kind != BCHAIN_FULL && kind != BCHAIN_INCREMENTAL && kind != BCHAIN_DIFFERENTIAL)
-        return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: unknown backup kind %d", (int)kind);
+        return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: unknown backup kind %d", (int)kind);
     int rc = trainer_check_targets(tr, targets, err, errlen);
     if (rc != TRAINER_OK) return rc;
     if (tr->frozen)
-        return model_errf(err, errlen, TRAINER_ERR_TIME,
-                          "trainer: the live state died at %g s: restore before backing up", tr->frozen_s);
+        return fd_errf(err, errlen, TRAINER_ERR_TIME, "trainer: the live state died at %g s: restore before backing up",
+                       tr->frozen_s);
     if (now_s < tr->now_s)
-        return model_errf(err, errlen, TRAINER_ERR_TIME, "trainer: backup at %g s precedes the trainer's clock (%g s)",
-                          now_s, tr->now_s);
+        return fd_errf(err, errlen, TRAINER_ERR_TIME, "trainer: backup at %g s precedes the trainer's clock (%g s)",
+                       now_s, tr->now_s);
     for (uint32_t t = 0; t < tr->cfg.n_targets; t++)
         if ((targets & TRAINER_TARGET(t)) && trainer_needs_full_for(tr, t, kind))
-            return model_errf(err, errlen, TRAINER_ERR_NEED_FULL,
-                              kind == BCHAIN_INCREMENTAL
-                                  ? "trainer: target %u cannot take an incremental (no backup, a missed one, "
-                                    "a restore since, or differentials after its full): take a full"
-                                  : "trainer: target %u cannot take a differential (no full, not the live "
-                                    "state's full, or incrementals after it): take a full",
-                              t);
+            return fd_errf(err, errlen, TRAINER_ERR_NEED_FULL,
+                           kind == BCHAIN_INCREMENTAL
+                               ? "trainer: target %u cannot take an incremental (no backup, a missed one, "
+                                 "a restore since, or differentials after its full): take a full"
+                               : "trainer: target %u cannot take a differential (no full, not the live "
+                                 "state's full, or incrementals after it): take a full",
+                           t);
     trainer_advance(tr, now_s);
 
     bchain_backup *b = NULL;
     char merr[200] = "";
     rc = mstate_snapshot(tr->live, kind, now_s, &b, merr, sizeof merr);
     if (rc != MSTATE_OK)
-        return model_errf(err, errlen, rc == MSTATE_ERR_NOMEM ? TRAINER_ERR_NOMEM : TRAINER_ERR_CHAIN,
-                          "trainer: snapshot: %s", merr);
+        return fd_errf(err, errlen, rc == MSTATE_ERR_NOMEM ? TRAINER_ERR_NOMEM : TRAINER_ERR_CHAIN,
+                       "trainer: snapshot: %s", merr);
     const uint64_t id = ++tr->next_id;
     /* As mstate_snapshot moves the live state's bases. */
     tr->base_id = id;
@@ -410,7 +408,7 @@ int trainer_backup(trainer *tr, bchain_kind kind, double now_s, uint32_t targets
         bchain_backup *copy = b;
         if ((int)t != last && trainer_copy_backup(b, &copy) != BCHAIN_OK) {
             bchain_backup_free(b);
-            return model_errf(err, errlen, TRAINER_ERR_NOMEM, "trainer: out of memory");
+            return fd_errf(err, errlen, TRAINER_ERR_NOMEM, "trainer: out of memory");
         }
         uint64_t cid = 0;
         char berr[200] = "";
@@ -420,11 +418,11 @@ int trainer_backup(trainer *tr, bchain_kind kind, double now_s, uint32_t targets
         else {
             bchain_backup_free(copy);
             if (copy != b) bchain_backup_free(b);
-            return model_errf(err, errlen, TRAINER_ERR_CHAIN, "trainer: target %u: %s", t, berr);
+            return fd_errf(err, errlen, TRAINER_ERR_CHAIN, "trainer: target %u: %s", t, berr);
         }
         if (rc != TRAINER_OK) {
             if (copy != b) bchain_backup_free(b);
-            return model_errf(err, errlen, TRAINER_ERR_NOMEM, "trainer: out of memory");
+            return fd_errf(err, errlen, TRAINER_ERR_NOMEM, "trainer: out of memory");
         }
     }
     if (logical_bytes) *logical_bytes = bytes;
@@ -442,11 +440,11 @@ static trainer_copy *trainer_find_chain_id(trainer_target *tg, uint64_t chain_id
 
 static int trainer_lookup(trainer *tr, uint32_t target, uint64_t id, trainer_copy **out, char *err, size_t errlen) {
     if (!tr || target >= tr->cfg.n_targets)
-        return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: no target %u", target);
+        return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: no target %u", target);
     *out = trainer_find_copy(&tr->targets[target], id);
     if (!*out)
-        return model_errf(err, errlen, TRAINER_ERR_NOT_FOUND, "trainer: target %u holds no backup %llu", target,
-                          (unsigned long long)id);
+        return fd_errf(err, errlen, TRAINER_ERR_NOT_FOUND, "trainer: target %u holds no backup %llu", target,
+                       (unsigned long long)id);
     return TRAINER_OK;
 }
 
@@ -455,17 +453,16 @@ int trainer_backup_complete(trainer *tr, uint32_t target, uint64_t id, double co
     int rc = trainer_lookup(tr, target, id, &c, err, errlen);
     if (rc != TRAINER_OK) return rc;
     if (c->abandoned)
-        return model_errf(err, errlen, TRAINER_ERR_ABANDONED,
-                          "trainer: backup %llu on target %u was abandoned by a restore", (unsigned long long)id,
-                          target);
+        return fd_errf(err, errlen, TRAINER_ERR_ABANDONED,
+                       "trainer: backup %llu on target %u was abandoned by a restore", (unsigned long long)id, target);
     char berr[200] = "";
     rc = bchain_complete(tr->targets[target].chain, c->chain_id, completed_s, berr, sizeof berr);
     if (rc == BCHAIN_ERR_NOT_FOUND)
-        return model_errf(err, errlen, TRAINER_ERR_NOT_FOUND, "trainer: backup %llu on target %u: %s",
-                          (unsigned long long)id, target, berr);
+        return fd_errf(err, errlen, TRAINER_ERR_NOT_FOUND, "trainer: backup %llu on target %u: %s",
+                       (unsigned long long)id, target, berr);
     if (rc != BCHAIN_OK)
-        return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: backup %llu on target %u: %s",
-                          (unsigned long long)id, target, berr);
+        return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: backup %llu on target %u: %s",
+                       (unsigned long long)id, target, berr);
     return TRAINER_OK;
 }
 
@@ -476,15 +473,15 @@ int trainer_corrupt(trainer *tr, uint32_t target, uint64_t id, gsl_rng *rng, cha
     char berr[200] = "";
     rc = bchain_corrupt(tr->targets[target].chain, c->chain_id, rng, berr, sizeof berr);
     if (rc != BCHAIN_OK)
-        return model_errf(err, errlen, rc == BCHAIN_ERR_NOT_FOUND ? TRAINER_ERR_NOT_FOUND : TRAINER_ERR_INVALID,
-                          "trainer: corrupt backup %llu on target %u: %s", (unsigned long long)id, target, berr);
+        return fd_errf(err, errlen, rc == BCHAIN_ERR_NOT_FOUND ? TRAINER_ERR_NOT_FOUND : TRAINER_ERR_INVALID,
+                       "trainer: corrupt backup %llu on target %u: %s", (unsigned long long)id, target, berr);
     return TRAINER_OK;
 }
 
 int trainer_corrupt_newest(trainer *tr, uint32_t target, gsl_rng *rng, uint64_t *id_out, char *err, size_t errlen) {
     if (id_out) *id_out = 0;
     if (!tr || target >= tr->cfg.n_targets || !rng)
-        return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: bad corrupt arguments");
+        return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: bad corrupt arguments");
     trainer_target *tg = &tr->targets[target];
     for (size_t i = bchain_count(tg->chain); i-- > 0;) {
         bchain_info info;
@@ -495,18 +492,18 @@ int trainer_corrupt_newest(trainer *tr, uint32_t target, gsl_rng *rng, uint64_t 
         if (rc == TRAINER_OK && id_out) *id_out = c->id;
         return rc;
     }
-    return model_errf(err, errlen, TRAINER_ERR_NOT_FOUND, "trainer: target %u holds no completed backup", target);
+    return fd_errf(err, errlen, TRAINER_ERR_NOT_FOUND, "trainer: target %u holds no completed backup", target);
 }
 
 int trainer_retention(trainer *tr, uint32_t keep_full, double *logical_bytes_stored, char *err, size_t errlen) {
     if (logical_bytes_stored) *logical_bytes_stored = 0;
     if (!tr || keep_full < 1)
-        return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: retention keeps at least one full backup");
+        return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: retention keeps at least one full backup");
     double total = 0;
     for (uint32_t t = 0; t < tr->cfg.n_targets; t++) {
         char berr[200] = "";
         int rc = bchain_apply_retention(tr->targets[t].chain, keep_full, NULL, NULL, berr, sizeof berr);
-        if (rc != BCHAIN_OK) return model_errf(err, errlen, TRAINER_ERR_CHAIN, "trainer: target %u: %s", t, berr);
+        if (rc != BCHAIN_OK) return fd_errf(err, errlen, TRAINER_ERR_CHAIN, "trainer: target %u: %s", t, berr);
         total += trainer_logical_bytes_stored(tr, t);
     }
     if (logical_bytes_stored) *logical_bytes_stored = total;
@@ -524,7 +521,7 @@ static int trainer_ensure_rec(trainer *tr, char *err, size_t errlen) {
     if (tr->rec) return TRAINER_OK;
     char rerr[200] = "";
     int rc = rec_model_create(&tr->rcfg, tr->cfg.backend, tr->cfg.rec_seed, &tr->rec, rerr, sizeof rerr);
-    if (rc != REC_OK) return model_errf(err, errlen, TRAINER_ERR_KERNEL, "trainer: probe model: %s", rerr);
+    if (rc != REC_OK) return fd_errf(err, errlen, TRAINER_ERR_KERNEL, "trainer: probe model: %s", rerr);
     return TRAINER_OK;
 }
 
@@ -537,15 +534,15 @@ static int trainer_probe_run(trainer *tr, const mstate *ms, int32_t *topk, char 
         /* Rows are contiguous in the state: one table is one block. */
         int32_t rt = t == 0 ? REC_TABLE_ITEMS : REC_TABLE_SPARSE((int32_t)t - 1);
         if (rec_table_upload(tr->rec, rt, 0, rows, mstate_row(ms, t, 0), rerr, sizeof rerr) != REC_OK)
-            return model_errf(err, errlen, TRAINER_ERR_KERNEL, "trainer: upload: %s", rerr);
+            return fd_errf(err, errlen, TRAINER_ERR_KERNEL, "trainer: upload: %s", rerr);
     }
     const size_t qk = (size_t)tr->cfg.probe_queries * tr->cfg.k;
     rec_retrieval_output ro = {.topk_ids = topk, .topk_scores = tr->topk_scores};
     if (rec_retrieve(tr->rec, &tr->probe->retr, &ro, rerr, sizeof rerr) != REC_OK)
-        return model_errf(err, errlen, TRAINER_ERR_KERNEL, "trainer: retrieve: %s", rerr);
+        return fd_errf(err, errlen, TRAINER_ERR_KERNEL, "trainer: retrieve: %s", rerr);
     rec_ranking_output rk = {.scores = tr->scores_tmp, .topk_ids = topk + qk, .topk_scores = tr->topk_scores};
     if (rec_rank(tr->rec, &tr->probe->rank, &rk, rerr, sizeof rerr) != REC_OK)
-        return model_errf(err, errlen, TRAINER_ERR_KERNEL, "trainer: rank: %s", rerr);
+        return fd_errf(err, errlen, TRAINER_ERR_KERNEL, "trainer: rank: %s", rerr);
     return TRAINER_OK;
 }
 
@@ -568,7 +565,7 @@ static int trainer_probe(trainer *tr, const mstate *live, const mstate *restored
 int trainer_restore(trainer *tr, double fault_s, uint32_t targets, trainer_restore_result *res, char *err,
                     size_t errlen) {
     if (!tr || !res || !isfinite(fault_s))
-        return model_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: bad restore arguments");
+        return fd_errf(err, errlen, TRAINER_ERR_INVALID, "trainer: bad restore arguments");
     memset(res, 0, sizeof *res);
     res->target = -1;
     res->recovery_point_s = -1;
@@ -580,9 +577,9 @@ int trainer_restore(trainer *tr, double fault_s, uint32_t targets, trainer_resto
         if (rc != TRAINER_OK) return rc;
     }
     if (tr->frozen ? fault_s != tr->frozen_s : fault_s < tr->now_s)
-        return model_errf(err, errlen, TRAINER_ERR_TIME,
-                          "trainer: restore for a fault at %g s, but the trainer is %s %g s", fault_s,
-                          tr->frozen ? "frozen at" : "already at", tr->frozen ? tr->frozen_s : tr->now_s);
+        return fd_errf(err, errlen, TRAINER_ERR_TIME,
+                       "trainer: restore for a fault at %g s, but the trainer is %s %g s", fault_s,
+                       tr->frozen ? "frozen at" : "already at", tr->frozen ? tr->frozen_s : tr->now_s);
     trainer_advance(tr, fault_s);
 
     /* Try each surviving target into a scratch state; keep the best. A
@@ -595,7 +592,7 @@ int trainer_restore(trainer *tr, double fault_s, uint32_t targets, trainer_resto
         if (!(targets & TRAINER_TARGET(t))) continue;
         if (!scratch && mstate_clone(tr->live, &scratch, merr, sizeof merr) != MSTATE_OK) {
             mstate_free(best);
-            return model_errf(err, errlen, TRAINER_ERR_NOMEM, "trainer: restore: %s", merr);
+            return fd_errf(err, errlen, TRAINER_ERR_NOMEM, "trainer: restore: %s", merr);
         }
         bchain_restore_result r;
         int rc = bchain_restore(tr->targets[t].chain, fault_s, scratch, &r, NULL, 0);
@@ -621,7 +618,7 @@ int trainer_restore(trainer *tr, double fault_s, uint32_t targets, trainer_resto
     } else {
         /* Nothing restorable: the model restarts from its initial tables. */
         int rc = mstate_create(&tr->cfg.state, &best, merr, sizeof merr);
-        if (rc != MSTATE_OK) return model_errf(err, errlen, TRAINER_ERR_NOMEM, "trainer: restore: %s", merr);
+        if (rc != MSTATE_OK) return fd_errf(err, errlen, TRAINER_ERR_NOMEM, "trainer: restore: %s", merr);
     }
     res->live_version = mstate_version(tr->live);
     res->restored_version = mstate_version(best);

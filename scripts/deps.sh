@@ -19,6 +19,7 @@ packages=(
   libopenblas-dev gnuplot-nox libcmocka-dev
   libopenmpi-dev openmpi-bin
   clang-format cppcheck
+  help2man man-db
 )
 paper_packages=(
   pandoc texlive-xetex texlive-latex-recommended texlive-latex-extra

@@ -16,18 +16,34 @@
 #include "models/overload.h"
 #include "models/planfig.h"
 
+/* The process's exit codes: known here only (DESIGN: exit codes 0/1/2). */
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILED = 1, CLI_EXIT_USAGE = 2 };
+
+int cli_exit_status(int status) {
+    if (status == FD_OK) return CLI_EXIT_OK;
+    return status == FD_EINPUT ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+}
+
 bool cli_parse_u64(const char *cmd, const char *option, const char *text, uint64_t min, uint64_t max, uint64_t *out) {
     char *end = NULL;
     errno = 0;
-    /* strtod first so that "1e7" is accepted for event counts, then require
-     * an exact integer. */
-    double v = strtod(text, &end);
-    if (errno || end == text || *end != '\0' || v != floor(v) || v < (double)min || v > (double)max) {
+    uint64_t v = 0;
+    bool ok;
+    if (text[0] && strspn(text, "0123456789") == strlen(text)) { /* digits: exact up to 2^64 - 1 (seeds) */
+        unsigned long long u = strtoull(text, &end, 10);
+        ok = errno == 0 && *end == '\0';
+        v = u;
+    } else { /* "1e7" for event counts: exact as long as a double holds every integer */
+        double d = strtod(text, &end);
+        ok = errno == 0 && end != text && *end == '\0' && d == floor(d) && d >= 0 && d <= 9007199254740992.0;
+        v = ok ? (uint64_t)d : 0;
+    }
+    if (!ok || v < min || v > max) {
         fprintf(stderr, "firedrill %s: %s: expected an integer in [%llu, %llu], got '%s'\n", cmd, option,
                 (unsigned long long)min, (unsigned long long)max, text);
         return false;
     }
-    *out = (uint64_t)v;
+    *out = v;
     return true;
 }
 
@@ -50,7 +66,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
     vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\nTry 'firedrill %s --help'.\n", cmd);
     va_end(ap);
-    return CLI_EXIT_USAGE;
+    return FD_EINPUT;
 }
 
 static int warn_overload(const scenario *sc, const char *label, FILE *out) {
@@ -232,11 +248,27 @@ void cli_join_command(int argc, char **argv, char *out, size_t len) {
     }
 }
 
+int cli_print_keys(char **keys, size_t n, bool schema, const char *title) {
+    int status = FD_OK;
+    if (schema) {
+        char *text = cfg_schema_json(keys, n, title);
+        if (text)
+            puts(text);
+        else
+            status = FD_EFAIL;
+        if (!text) fprintf(stderr, "firedrill: out of memory\n");
+        free(text);
+    } else {
+        for (size_t i = 0; i < n; i++) puts(keys[i]);
+    }
+    cfg_free_keys(keys, n);
+    return status;
+}
+
 void cli_errf(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || !errlen) return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
+    fd_verrf(err, errlen, FD_OK, fmt, ap);
     va_end(ap);
 }
 
@@ -245,12 +277,12 @@ void cli_errf(char *err, size_t errlen, const char *fmt, ...) {
 int cli_check_event_budget(const char *cmd, const char *label, const scenario *sc, uint64_t max_events) {
     char why[512];
     double floor_events = scenario_event_floor(sc, why, sizeof why);
-    if (!max_events || floor_events <= (double)max_events) return CLI_EXIT_OK;
+    if (!max_events || floor_events <= (double)max_events) return FD_OK;
     fprintf(stderr,
             "firedrill %s: %s: a replica needs at least %.3g events (%s), more than the budget of %llu events per "
             "replica (--max-events): check the scenario's periods and interarrival times, or raise --max-events\n",
             cmd, label, floor_events, why, (unsigned long long)max_events);
-    return CLI_EXIT_FAILED;
+    return FD_EFAIL;
 }
 
 /* ---- output paths ---------------------------------------------------------------- */
@@ -290,7 +322,7 @@ int cli_check_output(const char *cmd, const char *out_path, char *const *inputs,
                 return cli_usage_error(cmd, "-o: %s%s is the input %s: writing results there would destroy it",
                                        out_path, k ? "'s journal" : "", inputs[i]);
     }
-    return CLI_EXIT_OK;
+    return FD_OK;
 }
 
 int cli_remove_stale_temps(const char *cmd, const char *path, bool quiet) {

@@ -1,5 +1,6 @@
 /* Small helpers shared by the subcommands: strict number parsing with a
- * message naming the option, and the exit codes. */
+ * message naming the option, and the one place where a status becomes an
+ * exit code. */
 #ifndef SIM_CLI_H
 #define SIM_CLI_H
 
@@ -9,8 +10,11 @@
 #include <stdio.h>
 
 #include "models/scenario.h"
+#include "util/fd_status.h"
 
-enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILED = 1, CLI_EXIT_USAGE = 2 };
+/* The process exit status of a subcommand's fd_status, the only mapping
+ * there is: FD_OK 0, FD_EINPUT (bad usage or input) 2, any other failure 1. */
+int cli_exit_status(int status);
 
 extern const char firedrill_git_rev[];
 
@@ -23,8 +27,14 @@ bool cli_parse_double(const char *cmd, const char *option, const char *text, dou
  * Results files record it for the scenario and sweep texts. */
 bool cli_sha256_hex(const void *data, size_t n, char out[65]);
 
-/* Formats a message into err (which may be NULL or empty). */
+/* Formats a message into err (which may be NULL or empty) through fd_errf,
+ * the one formatter; new code calls fd_errf itself. */
 void cli_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* `--list-keys` (the registry lines) or `--schema` (cfg_schema_json with
+ * title) on stdout for a key registry (models/cfg.h), which it frees.
+ * Returns the exit status. */
+int cli_print_keys(char **keys, size_t n, bool schema, const char *title);
 
 /* "firedrill ARGV..." (argv[0] is the subcommand), cut to fit len. */
 void cli_join_command(int argc, char **argv, char *out, size_t len);
@@ -45,13 +55,13 @@ void cli_print_planfig(const scenario *sc, FILE *out);
  * directory that does not exist, or the same file (device and inode, links
  * followed) as one of the n inputs, for itself or for its journal
  * (OUT.journal). Prints "firedrill CMD: -o: reason" and returns
- * CLI_EXIT_USAGE, else CLI_EXIT_OK. */
+ * FD_EINPUT, else FD_OK. */
 int cli_check_output(const char *cmd, const char *out_path, char *const *inputs, size_t n);
 
 /* Refuses, before any work, a scenario whose replicas need more events than
  * the budget (scenario_event_floor > max_events; 0: no budget): prints
  * "firedrill CMD: LABEL: ..." naming the largest source and the budget,
- * returns CLI_EXIT_FAILED; else CLI_EXIT_OK. */
+ * returns FD_EFAIL; else FD_OK. */
 int cli_check_event_budget(const char *cmd, const char *label, const scenario *sc, uint64_t max_events);
 
 /* Removes "PATH.tmp.PID" files (temporary results and journals) whose
@@ -65,7 +75,7 @@ int cli_remove_stale_temps(const char *cmd, const char *path, bool quiet);
 void cli_on_interrupt(const char *message);
 
 /* Prints "firedrill CMD: <message>\nTry 'firedrill CMD --help'." and returns
- * CLI_EXIT_USAGE. */
+ * FD_EINPUT. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -54,8 +54,9 @@ static const char plot_usage[] =
     "  bounds     each point's RTO and RPO bounds against the targets\n"
     "  heatmap    cost per year and feasibility over the two parameters of a 2-D sweep\n"
     "Without --kind, every kind the file supports; the others are skipped with a note.\n"
-    "The gnuplot scripts are found in $FIREDRILL_ANALYSIS_DIR, ../analysis next to the\n"
-    "executable, or ./analysis.\n";
+    "The gnuplot scripts are found in $FIREDRILL_ANALYSIS_DIR, else next to the\n"
+    "executable in ../analysis (the source tree) or ../share/firedrill/analysis (make\n"
+    "install), else in ./analysis.\n";
 
 static const char report_usage[] =
     "usage: firedrill report FILE.h5 -o DIR [--rto-max D] [--rpo-max D] [--confidence C]\n"
@@ -99,7 +100,7 @@ static void loaded_free(loaded *l) {
     memset(l, 0, sizeof *l);
 }
 
-static int exit_of(int h5in_rc) { return h5in_rc == H5IN_EINPUT ? CLI_EXIT_USAGE : CLI_EXIT_FAILED; }
+static int exit_of(int h5in_rc) { return h5in_rc == H5IN_EINPUT ? FD_EINPUT : FD_EFAIL; }
 
 /* Optional root attributes: absent ones read as NULL. */
 static char *optional_attr(h5in_file *f, const char *name) {
@@ -112,7 +113,7 @@ static int load(const char *cmd, const char *path, loaded *l) {
     char err[1024];
     if (!(l->file = h5in_open(path, err, sizeof err))) {
         fprintf(stderr, "firedrill %s: %s\n", cmd, err);
-        return CLI_EXIT_USAGE;
+        return FD_EINPUT;
     }
     int rc = h5in_table_read(l->file, "replicas", &l->replicas, err, sizeof err);
     if (rc == H5IN_OK && h5in_exists(l->file, "incidents")) {
@@ -136,7 +137,7 @@ static int load(const char *cmd, const char *path, loaded *l) {
     l->optimize = optional_attr(l->file, "optimize_summary");
     if (h5in_string_dataset(l->file, "/scenario/resolved", &l->resolved, err, sizeof err) != H5IN_OK)
         l->resolved = NULL;
-    return CLI_EXIT_OK;
+    return FD_OK;
 }
 
 static plot_data data_of(const loaded *l) {
@@ -279,14 +280,14 @@ int cmd_summarize(int argc, char **argv) {
         switch (c) {
         case 'c': csv = true; break;
         case 'b':
-            if (!cli_parse_u64("summarize", "--baseline", optarg, 0, UINT32_MAX, &baseline)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("summarize", "--baseline", optarg, 0, UINT32_MAX, &baseline)) return FD_EINPUT;
             have_baseline = true;
             break;
         case 'm': metrics_arg = optarg; break;
         case 'C':
-            if (!parse_confidence("summarize", optarg, &confidence)) return CLI_EXIT_USAGE;
+            if (!parse_confidence("summarize", optarg, &confidence)) return FD_EINPUT;
             break;
-        case 'h': fputs(summarize_usage, stdout); return CLI_EXIT_OK;
+        case 'h': fputs(summarize_usage, stdout); return FD_OK;
         default: return cli_usage_error("summarize", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
@@ -308,7 +309,7 @@ int cmd_summarize(int argc, char **argv) {
     }
     loaded l;
     int status = load("summarize", path, &l);
-    if (status != CLI_EXIT_OK) {
+    if (status != FD_OK) {
         free(metrics_buf);
         return status;
     }
@@ -323,7 +324,7 @@ int cmd_summarize(int argc, char **argv) {
         summary_build(&s, &l.replicas, &l.points, metrics, n_metrics, (uint32_t)baseline, confidence, err, sizeof err);
     if (rc != SUMMARY_OK) {
         fprintf(stderr, "firedrill summarize: %s: %s\n", path, err);
-        status = rc == SUMMARY_EINPUT ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+        status = rc == SUMMARY_EINPUT ? FD_EINPUT : FD_EFAIL;
     } else {
         if (csv)
             summary_print_csv(&s, stdout);
@@ -334,7 +335,7 @@ int cmd_summarize(int argc, char **argv) {
                    l.sha ? l.sha : "?", l.replicas.n_rows, l.points.n, methods);
             summary_print_table(&s, stdout);
         }
-        if (fflush(stdout) != 0) status = CLI_EXIT_FAILED;
+        if (fflush(stdout) != 0) status = FD_EFAIL;
         summary_free(&s);
     }
     loaded_free(&l);
@@ -372,26 +373,26 @@ int cmd_plot(int argc, char **argv) {
                                        optarg);
             break;
         case 'r':
-            if (!parse_duration("plot", "--rto-max", optarg, &po.rto_max_s)) return CLI_EXIT_USAGE;
+            if (!parse_duration("plot", "--rto-max", optarg, &po.rto_max_s)) return FD_EINPUT;
             po.have_rto_max = true;
             break;
         case 'p':
-            if (!parse_duration("plot", "--rpo-max", optarg, &po.rpo_max_s)) return CLI_EXIT_USAGE;
+            if (!parse_duration("plot", "--rpo-max", optarg, &po.rpo_max_s)) return FD_EINPUT;
             po.have_rpo_max = true;
             break;
         case 'o': out_dir = optarg; break;
         case 's':
-            if (!cli_parse_u64("plot", "--seed", optarg, 0, UINT64_MAX, &po.seed)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("plot", "--seed", optarg, 0, UINT64_MAX, &po.seed)) return FD_EINPUT;
             po.have_seed = true;
             break;
         case 'C':
-            if (!parse_confidence("plot", optarg, &po.confidence)) return CLI_EXIT_USAGE;
+            if (!parse_confidence("plot", optarg, &po.confidence)) return FD_EINPUT;
             break;
         case 'w':
-            if (!parse_window(optarg, &po.window_from_s, &po.window_to_s)) return CLI_EXIT_USAGE;
+            if (!parse_window(optarg, &po.window_from_s, &po.window_to_s)) return FD_EINPUT;
             po.have_window = true;
             break;
-        case 'h': fputs(plot_usage, stdout); return CLI_EXIT_OK;
+        case 'h': fputs(plot_usage, stdout); return FD_OK;
         default: return cli_usage_error("plot", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
@@ -399,7 +400,7 @@ int cmd_plot(int argc, char **argv) {
     const char *path = argv[optind];
     loaded l;
     int status = load("plot", path, &l);
-    if (status != CLI_EXIT_OK) return status;
+    if (status != FD_OK) return status;
 
     /* Every argument is checked against the file before anything is
      * written: on exit status 2 nothing is left behind. */
@@ -408,7 +409,7 @@ int cmd_plot(int argc, char **argv) {
     if (plot_check_options(&d, &po, why, sizeof why) != PLOT_OK) {
         fprintf(stderr, "firedrill plot: %s: %s\n", path, why);
         loaded_free(&l);
-        return CLI_EXIT_USAGE;
+        return FD_EINPUT;
     }
     bool draw[PLOT_KIND_COUNT] = {false};
     int to_draw = 0;
@@ -421,7 +422,7 @@ int cmd_plot(int argc, char **argv) {
         if (!ok && (kind >= 0 || (k == PLOT_TIMELINE && po.have_seed))) {
             fprintf(stderr, "firedrill plot: %s: %s: %s\n", path, plot_kind_name((plot_kind)k), why);
             loaded_free(&l);
-            return CLI_EXIT_USAGE;
+            return FD_EINPUT;
         }
         if (!ok) {
             fprintf(stderr, "firedrill plot: %s: skipping %s: %s\n", path, plot_kind_name((plot_kind)k), why);
@@ -433,12 +434,12 @@ int cmd_plot(int argc, char **argv) {
     if (!to_draw) {
         fprintf(stderr, "firedrill plot: %s: nothing to plot\n", path);
         loaded_free(&l);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
     if (!find_tools(gnuplot, sizeof gnuplot, scripts, sizeof scripts, why, sizeof why)) {
         fprintf(stderr, "firedrill plot: %s\n", why);
         loaded_free(&l);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
     if (!out_dir) {
         size_t len = strlen(path);
@@ -449,13 +450,13 @@ int cmd_plot(int argc, char **argv) {
     if (make_dirs(out_dir) != 0) {
         fprintf(stderr, "firedrill plot: %s: cannot create directory: %s\n", out_dir, strerror(errno));
         loaded_free(&l);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
     po.out_dir = out_dir;
     po.script_dir = scripts;
     po.gnuplot = gnuplot;
     int drawn = 0;
-    for (int k = 0; k < PLOT_KIND_COUNT && status == CLI_EXIT_OK; k++) {
+    for (int k = 0; k < PLOT_KIND_COUNT && status == FD_OK; k++) {
         if (!draw[k]) continue;
         char png[4200], err[4096];
         int rc = plot_make(&d, &po, (plot_kind)k, png, sizeof png, err, sizeof err);
@@ -465,15 +466,15 @@ int cmd_plot(int argc, char **argv) {
         }
         if (rc != PLOT_OK) {
             fprintf(stderr, "firedrill plot: %s: %s: %s\n", path, plot_kind_name((plot_kind)k), err);
-            status = rc == PLOT_EINPUT ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+            status = rc == PLOT_EINPUT ? FD_EINPUT : FD_EFAIL;
             continue;
         }
         printf("wrote %s (and .pdf)\n", png);
         drawn++;
     }
-    if (status == CLI_EXIT_OK && !drawn) {
+    if (status == FD_OK && !drawn) {
         fprintf(stderr, "firedrill plot: %s: nothing to plot\n", path);
-        status = CLI_EXIT_FAILED;
+        status = FD_EFAIL;
     }
     loaded_free(&l);
     return status;
@@ -501,20 +502,20 @@ int cmd_report(int argc, char **argv) {
         switch (c) {
         case 'o': out_dir = optarg; break;
         case 'r':
-            if (!parse_duration("report", "--rto-max", optarg, &ro.rto_max_s)) return CLI_EXIT_USAGE;
+            if (!parse_duration("report", "--rto-max", optarg, &ro.rto_max_s)) return FD_EINPUT;
             break;
         case 'p':
-            if (!parse_duration("report", "--rpo-max", optarg, &ro.rpo_max_s)) return CLI_EXIT_USAGE;
+            if (!parse_duration("report", "--rpo-max", optarg, &ro.rpo_max_s)) return FD_EINPUT;
             break;
         case 'C':
-            if (!parse_confidence("report", optarg, &ro.confidence)) return CLI_EXIT_USAGE;
+            if (!parse_confidence("report", optarg, &ro.confidence)) return FD_EINPUT;
             break;
         case 'b':
-            if (!cli_parse_u64("report", "--baseline", optarg, 0, UINT32_MAX, &baseline)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("report", "--baseline", optarg, 0, UINT32_MAX, &baseline)) return FD_EINPUT;
             ro.have_baseline = true;
             ro.baseline = (uint32_t)baseline;
             break;
-        case 'h': fputs(report_usage, stdout); return CLI_EXIT_OK;
+        case 'h': fputs(report_usage, stdout); return FD_OK;
         default: return cli_usage_error("report", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
@@ -523,11 +524,11 @@ int cmd_report(int argc, char **argv) {
     const char *path = argv[optind];
     loaded l;
     int status = load("report", path, &l);
-    if (status != CLI_EXIT_OK) return status;
+    if (status != FD_OK) return status;
     if (make_dirs(out_dir) != 0) {
         fprintf(stderr, "firedrill report: %s: cannot create directory: %s\n", out_dir, strerror(errno));
         loaded_free(&l);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
     char gnuplot[4096], scripts[4096], why[1024];
     ro.plot.confidence = ro.confidence;
@@ -556,7 +557,7 @@ int cmd_report(int argc, char **argv) {
     int rc = report_write(&d, &meta, &ro, err, sizeof err);
     if (rc != REPORT_OK) {
         fprintf(stderr, "firedrill report: %s: %s\n", path, err);
-        status = rc == REPORT_EINPUT ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+        status = rc == REPORT_EINPUT ? FD_EINPUT : FD_EFAIL;
     } else
         printf("wrote %s/report.md\n", out_dir);
     loaded_free(&l);

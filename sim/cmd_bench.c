@@ -59,31 +59,29 @@ static int bench_phold(int argc, char **argv) {
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
-            if (!cli_parse_u64("bench phold", "--lps", optarg, 1, UINT32_MAX, &u)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("bench phold", "--lps", optarg, 1, UINT32_MAX, &u)) return FD_EINPUT;
             cfg.lps = (uint32_t)u;
             break;
         case 'm':
-            if (!cli_parse_u64("bench phold", "--init", optarg, 1, UINT32_MAX, &u)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("bench phold", "--init", optarg, 1, UINT32_MAX, &u)) return FD_EINPUT;
             cfg.init_per_lp = (uint32_t)u;
             break;
         case 'r':
-            if (!cli_parse_double("bench phold", "--remote", optarg, 0, 1, &cfg.remote)) return CLI_EXIT_USAGE;
+            if (!cli_parse_double("bench phold", "--remote", optarg, 0, 1, &cfg.remote)) return FD_EINPUT;
             break;
         case 'l':
-            if (!cli_parse_double("bench phold", "--lookahead", optarg, 0, 1e9, &cfg.lookahead_s))
-                return CLI_EXIT_USAGE;
+            if (!cli_parse_double("bench phold", "--lookahead", optarg, 0, 1e9, &cfg.lookahead_s)) return FD_EINPUT;
             break;
         case 'x':
-            if (!cli_parse_double("bench phold", "--mean", optarg, 1e-9, 1e9, &cfg.mean_s)) return CLI_EXIT_USAGE;
+            if (!cli_parse_double("bench phold", "--mean", optarg, 1e-9, 1e9, &cfg.mean_s)) return FD_EINPUT;
             break;
         case 'e':
-            if (!cli_parse_u64("bench phold", "--events", optarg, 1, UINT64_MAX / 2, &cfg.events))
-                return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("bench phold", "--events", optarg, 1, UINT64_MAX / 2, &cfg.events)) return FD_EINPUT;
             break;
         case 's':
-            if (!cli_parse_u64("bench phold", "--seed", optarg, 0, UINT64_MAX / 2, &cfg.seed)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("bench phold", "--seed", optarg, 0, UINT64_MAX / 2, &cfg.seed)) return FD_EINPUT;
             break;
-        case 'h': fputs(bench_usage, stdout); return CLI_EXIT_OK;
+        case 'h': fputs(bench_usage, stdout); return FD_OK;
         default: return cli_usage_error("bench phold", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
@@ -99,14 +97,14 @@ static int bench_phold(int argc, char **argv) {
     long baseline_kb = peak_rss_kb();
     if (phold_run(&cfg, &r, err, sizeof err) != 0) {
         fprintf(stderr, "firedrill bench %s\n", err);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
     long engine_peak_kb = peak_rss_kb();
     /* the bare binary heap on the same trace, in the same run */
     phold_result bare;
     if (phold_run_bare(&cfg, &bare, err, sizeof err) != 0) {
         fprintf(stderr, "firedrill bench %s\n", err);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
     printf("phold lps=%u init=%u remote=%g lookahead=%g events=%llu sim_time_s=%.6f wall_s=%.6f "
            "events_per_s=%.0f peak_rss_kb=%ld baseline_rss_kb=%ld rss_bytes_per_pending=%.1f "
@@ -118,7 +116,7 @@ static int bench_phold(int argc, char **argv) {
            r.pending_at_end ? (double)r.engine_bytes / (double)r.pending_at_end : 0.0, (unsigned long long)r.checksum,
            bare.events_per_s, bare.events_per_s > 0 ? r.events_per_s / bare.events_per_s : 0,
            bare.checksum == r.checksum ? "yes" : "no");
-    return CLI_EXIT_OK;
+    return FD_OK;
 }
 
 static double seconds_now(void) {
@@ -141,12 +139,12 @@ static int bench_replica(int argc, char **argv) {
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
-            if (!cli_parse_u64("bench replica", "--replicas", optarg, 1, 100000000, &replicas)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("bench replica", "--replicas", optarg, 1, 100000000, &replicas)) return FD_EINPUT;
             break;
         case 's':
-            if (!cli_parse_u64("bench replica", "--seed", optarg, 0, UINT64_MAX / 2, &seed)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("bench replica", "--seed", optarg, 0, UINT64_MAX / 2, &seed)) return FD_EINPUT;
             break;
-        case 'h': fputs(bench_usage, stdout); return CLI_EXIT_OK;
+        case 'h': fputs(bench_usage, stdout); return FD_OK;
         default: return cli_usage_error("bench replica", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
@@ -157,17 +155,17 @@ static int bench_replica(int argc, char **argv) {
     if (!scenario_load(&sc, file, err, sizeof err)) {
         fprintf(stderr, "firedrill bench replica: %s\n", err);
         scenario_free(&sc);
-        return CLI_EXIT_USAGE;
+        return FD_EINPUT;
     }
     rec_cpu_set_blas_threads(1);
     world_options wo = {.backend = REC_BACKEND_CPU, .cache = world_cache_create()};
     double t0 = seconds_now(), first_s = 0, events = 0;
-    int status = wo.cache ? CLI_EXIT_OK : CLI_EXIT_FAILED;
-    for (uint64_t i = 0; status == CLI_EXIT_OK && i < replicas; i++) {
+    int status = wo.cache ? FD_OK : FD_EFAIL;
+    for (uint64_t i = 0; status == FD_OK && i < replicas; i++) {
         world_result r;
         if (world_run(&sc, &wo, seed + i, &r, err, sizeof err) != 0) {
             fprintf(stderr, "firedrill bench replica: %s: %s\n", file, err);
-            status = CLI_EXIT_FAILED;
+            status = FD_EFAIL;
         } else {
             events += (double)r.metrics.events;
             if (i == 0) first_s = seconds_now() - t0;
@@ -175,7 +173,7 @@ static int bench_replica(int argc, char **argv) {
         world_result_free(&r);
     }
     double wall = seconds_now() - t0;
-    if (status == CLI_EXIT_OK)
+    if (status == FD_OK)
         printf("bench=replica scenario=%s replicas=%llu wall_s=%.4f per_replica_ms=%.4f first_replica_ms=%.3f "
                "events_per_replica=%.0f peak_rss_kb=%ld\n",
                sc.name, (unsigned long long)replicas, wall, wall * 1e3 / (double)replicas, first_s * 1e3,
@@ -188,7 +186,7 @@ static int bench_replica(int argc, char **argv) {
 int cmd_bench(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(bench_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+        return argc < 2 ? FD_EINPUT : FD_OK;
     }
     if (strcmp(argv[1], "phold") == 0) return bench_phold(argc - 1, argv + 1);
     if (strcmp(argv[1], "kernels") == 0) return cmd_bench_kernels(argc - 1, argv + 1);

@@ -169,7 +169,7 @@ static int calibrate_model(const calib_opts *o) {
     char err[1024] = "";
     if (rec_preset_open(o->model, &p, err, sizeof(err)) != REC_OK) {
         fprintf(stderr, "firedrill calibrate: %s\n", err);
-        return CLI_EXIT_USAGE;
+        return FD_EINPUT;
     }
     const int32_t cand = o->candidates > 0 ? (int32_t)o->candidates : p.candidates;
     if (p.has_retrieval && (cand > REC_MAX_TOPK || cand > p.cfg.n_items))
@@ -183,7 +183,7 @@ static int calibrate_model(const calib_opts *o) {
     rec_model *m = NULL;
     if (rec_model_create(&cfg, o->backend, CALIB_SEED, &m, err, sizeof(err)) != REC_OK) {
         fprintf(stderr, "firedrill calibrate: %s\n", err);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
     int32_t sizes[CALIB_MAX_SIZES];
     int n = 0;
@@ -224,7 +224,7 @@ static int calibrate_model(const calib_opts *o) {
     free(t.rows);
     free(times);
     rec_model_free(m);
-    return rc ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+    return rc ? FD_EFAIL : FD_OK;
 }
 
 int cmd_calibrate(int argc, char **argv) {
@@ -234,7 +234,7 @@ int cmd_calibrate(int argc, char **argv) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             calib_usage(stdout);
-            return CLI_EXIT_OK;
+            return FD_OK;
         } else if (strcmp(a, "--backend") == 0) {
             if (!v || rec_backend_parse(v, &o.backend) != REC_OK)
                 return cli_usage_error("calibrate", "--backend: must be auto, cpu or cuda, got '%s'",
@@ -242,12 +242,12 @@ int cmd_calibrate(int argc, char **argv) {
             i++;
         } else if (strcmp(a, "--max-batch") == 0 || strcmp(a, "--repeats") == 0) {
             uint64_t x = 0;
-            if (!cli_parse_u64("calibrate", a, v, 1, 1 << 16, &x)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("calibrate", a, v, 1, 1 << 16, &x)) return FD_EINPUT;
             *(a[2] == 'm' ? &o.max_batch : &o.repeats) = (int)x;
             i++;
         } else if (strcmp(a, "--candidates") == 0) {
             uint64_t x = 0;
-            if (!cli_parse_u64("calibrate", a, v, 1, 1 << 20, &x)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("calibrate", a, v, 1, 1 << 20, &x)) return FD_EINPUT;
             o.candidates = (int64_t)x;
             i++;
         } else if (strcmp(a, "--memory-budget") == 0) {
@@ -286,7 +286,7 @@ int cmd_calibrate(int argc, char **argv) {
     char err[512] = "";
     if (rec_model_create(&cfg, o.backend, CALIB_SEED, &m, err, sizeof(err)) != REC_OK) {
         fprintf(stderr, "firedrill calibrate: %s\n", err);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
     calib_table t;
     memset(&t, 0, sizeof(t));
@@ -309,5 +309,5 @@ int cmd_calibrate(int argc, char **argv) {
     free(t.rows);
     free(times);
     rec_model_free(m);
-    return rc ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+    return rc ? FD_EFAIL : FD_OK;
 }

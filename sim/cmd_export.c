@@ -119,7 +119,7 @@ static int write_csv(const char *dir, const char *name, const h5in_table *t, con
     if (!f) {
         fprintf(stderr, "firedrill export: cannot create %s: %s\n", tmp, strerror(errno));
         if (fd >= 0) close(fd);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
     const h5in_column *point_col = h5in_column_find(t, "point");
     /* Header: the parameters (a name that is also a column is prefixed). */
@@ -146,6 +146,10 @@ static int write_csv(const char *dir, const char *name, const h5in_table *t, con
             const h5in_column *col = &t->cols[c];
             if (col->is_string)
                 put_field(f, h5in_string_at(col, r));
+            else if (col->u64) /* exact: a seed past 2^53 is not a double */
+                fprintf(f, "%llu", (unsigned long long)col->u64[r]);
+            else if (col->i64)
+                fprintf(f, "%lld", (long long)col->i64[r]);
             else
                 put_number(f, col->values[r]);
         }
@@ -159,9 +163,9 @@ static int write_csv(const char *dir, const char *name, const h5in_table *t, con
     if (e) {
         unlink(tmp);
         fprintf(stderr, "firedrill export: writing %s failed: %s\n", path, strerror(e));
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
-    return CLI_EXIT_OK;
+    return FD_OK;
 }
 
 int cmd_export(int argc, char **argv) {
@@ -181,7 +185,7 @@ int cmd_export(int argc, char **argv) {
             quiet = true;
         else if (c == 'h') {
             fputs(export_usage, stdout);
-            return CLI_EXIT_OK;
+            return FD_OK;
         } else
             return cli_usage_error("export", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
@@ -195,29 +199,29 @@ int cmd_export(int argc, char **argv) {
     h5in_file *f = h5in_open(file, err, sizeof err);
     if (!f) {
         fprintf(stderr, "firedrill export: %s\n", err);
-        return CLI_EXIT_USAGE;
+        return FD_EINPUT;
     }
     h5in_table rep = {0}, inc = {0};
     h5in_points pts = {0};
     params p = {0};
-    int status = CLI_EXIT_OK, rc = h5in_table_read(f, "replicas", &rep, err, sizeof err);
+    int status = FD_OK, rc = h5in_table_read(f, "replicas", &rep, err, sizeof err);
     if (rc == H5IN_OK) rc = h5in_points_read(f, &rep, &pts, err, sizeof err);
     if (rc == H5IN_OK) rc = h5in_table_read(f, "incidents", &inc, err, sizeof err);
     if (rc != H5IN_OK) {
         fprintf(stderr, "firedrill export: %s\n", err);
-        status = rc == H5IN_EFAIL ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+        status = rc == H5IN_EFAIL ? FD_EFAIL : FD_EINPUT;
     }
-    if (status == CLI_EXIT_OK && !params_build(&p, &pts)) {
+    if (status == FD_OK && !params_build(&p, &pts)) {
         fprintf(stderr, "firedrill export: out of memory\n");
-        status = CLI_EXIT_FAILED;
+        status = FD_EFAIL;
     }
-    if (status == CLI_EXIT_OK && mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    if (status == FD_OK && mkdir(dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "firedrill export: --csv: cannot create %s: %s\n", dir, strerror(errno));
-        status = CLI_EXIT_FAILED;
+        status = FD_EFAIL;
     }
-    if (status == CLI_EXIT_OK) status = write_csv(dir, "replicas.csv", &rep, &p, &pts);
-    if (status == CLI_EXIT_OK) status = write_csv(dir, "incidents.csv", &inc, &p, &pts);
-    if (status == CLI_EXIT_OK && !quiet)
+    if (status == FD_OK) status = write_csv(dir, "replicas.csv", &rep, &p, &pts);
+    if (status == FD_OK) status = write_csv(dir, "incidents.csv", &inc, &p, &pts);
+    if (status == FD_OK && !quiet)
         printf("wrote %s/replicas.csv (%zu rows) and %s/incidents.csv (%zu rows), %zu parameter column(s)\n", dir,
                rep.n_rows, dir, inc.n_rows, p.n_names);
     params_free(&p, pts.n);

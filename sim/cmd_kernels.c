@@ -525,7 +525,7 @@ int cmd_bench_kernels(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
-            return CLI_EXIT_OK;
+            return FD_OK;
         } else if (strcmp(argv[i], "--quick") == 0) {
             o.quick = 1;
         } else if (strcmp(argv[i], "--backend") == 0 || strncmp(argv[i], "--backend=", 10) == 0) {
@@ -544,7 +544,7 @@ int cmd_bench_kernels(int argc, char **argv) {
     char err[512] = "";
     if (rec_model_create(&cfg, o.backend, BENCH_SEED, &m, err, sizeof(err)) != REC_OK) {
         fprintf(stderr, "firedrill bench kernels: %s\n", err);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
     int rc = 0;
     if (rec_model_backend(m) == REC_BACKEND_CPU) {
@@ -558,5 +558,5 @@ int cmd_bench_kernels(int argc, char **argv) {
     if (!rc) rc = bench_e2e(&o, m);
     rec_model_free(m);
     if (!rc) rc = bench_presets_run(&o);
-    return rc ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+    return rc ? FD_EFAIL : FD_OK;
 }

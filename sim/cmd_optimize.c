@@ -19,7 +19,9 @@
 extern const char firedrill_git_rev[];
 
 static const char optimize_usage[] =
-    "usage: firedrill optimize OPT.json [-j N] [-o OUT.h5] [--backend auto|cpu|cuda] [--grid] [--quiet]\n"
+    "usage: firedrill optimize OPT.json [-j N] [-o OUT.h5] [--backend auto|cpu|cuda] [--grid]\n"
+    "                          [--resume | --fresh] [--quiet]\n"
+    "       firedrill optimize --list-keys | --schema\n"
     "\n"
     "The point of a sweep with the lowest mean objective (default total_cost_per_year)\n"
     "among those whose targets hold, with the stated confidence, giving replicas only\n"
@@ -36,7 +38,15 @@ static const char optimize_usage[] =
     "prints each point's fate and, last, one machine-readable line:\n"
     "  optimize: best_point=I replicas=R grid_points=G grid_replicas=N pcs_bound=P\n"
     "--grid: the exhaustive grid instead (every point, every seed), chosen by the report's\n"
-    "  rule (one-sided t bounds of the target means), to compare with\n";
+    "  rule (one-sided t bounds of the target means), to compare with\n"
+    "\n"
+    "Every replica is journaled in OUT.h5.journal as it finishes (the sweep executor's\n"
+    "journal): after a kill or Ctrl-C, --resume replays the procedure on the replicas\n"
+    "kept and computes only the rest, with the same choice as an uninterrupted run;\n"
+    "--fresh discards the journal. Results do not depend on -j.\n"
+    "\n"
+    "--list-keys: every key of optimize files (tab-separated: path, type, unit, default,\n"
+    "  min, max, meaning); --schema: their JSON Schema (scenarios/optimize.schema.json)\n";
 
 static void print_fates(const opt_spec *s, const opt_result *r) {
     printf("%-6s %-44s %8s %-30s %14s", "point", "parameters", "replicas", "fate", s->objective);
@@ -183,12 +193,16 @@ int cmd_optimize(int argc, char **argv) {
         {"backend", required_argument, 0, 'b'},
         {"quiet", no_argument, 0, 'q'},
         {"grid", no_argument, 0, 'g'},
+        {"resume", no_argument, 0, 'r'},
+        {"fresh", no_argument, 0, 'f'},
+        {"list-keys", no_argument, 0, 'K'},
+        {"schema", no_argument, 0, 'Z'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     uint64_t jobs = 1;
     const char *out_path = NULL;
-    bool quiet = false, grid = false;
+    bool quiet = false, grid = false, resume = false, fresh = false, list_keys = false, schema = false;
     rec_backend backend = REC_BACKEND_AUTO;
     optind = 0;
     opterr = 0;
@@ -196,27 +210,44 @@ int cmd_optimize(int argc, char **argv) {
     while ((c = getopt_long(argc, argv, "j:o:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
-            if (!cli_parse_u64("optimize", "-j", optarg, 1, 64, &jobs)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("optimize", "-j", optarg, 1, 64, &jobs)) return FD_EINPUT;
             break;
         case 'o': out_path = optarg; break;
         case 'q': quiet = true; break;
         case 'g': grid = true; break;
+        case 'r': resume = true; break;
+        case 'f': fresh = true; break;
         case 'b':
             if (rec_backend_parse(optarg, &backend) != 0)
                 return cli_usage_error("optimize", "--backend: expected auto, cpu or cuda, got '%s'", optarg);
             break;
-        case 'h': fputs(optimize_usage, stdout); return CLI_EXIT_OK;
+        case 'K': list_keys = true; break;
+        case 'Z': schema = true; break;
+        case 'h': fputs(optimize_usage, stdout); return FD_OK;
         default: return cli_usage_error("optimize", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
+    if (list_keys || schema) {
+        if (list_keys && schema) return cli_usage_error("optimize", "--list-keys and --schema exclude each other");
+        if (optind != argc) return cli_usage_error("optimize", "--list-keys and --schema take no optimize file");
+        char **keys;
+        size_t n;
+        if (!opt_known_keys(&keys, &n)) {
+            fprintf(stderr, "firedrill optimize: out of memory\n");
+            return FD_EFAIL;
+        }
+        return cli_print_keys(keys, n, schema, "firedrill optimize file");
+    }
     if (optind != argc - 1) return cli_usage_error("optimize", "expected one optimize file");
+    if (resume && fresh) return cli_usage_error("optimize", "--resume and --fresh exclude each other");
     const char *file = argv[optind];
     opt_spec spec;
     char err[2048];
     if (!opt_load(&spec, file, err, sizeof err)) {
         fprintf(stderr, "firedrill optimize: %s\n", err);
+        int status = spec.sw.out_of_memory ? FD_EFAIL : FD_EINPUT;
         opt_free(&spec);
-        return CLI_EXIT_USAGE;
+        return status;
     }
     char berr[256] = "";
     if (backend == REC_BACKEND_AUTO)
@@ -224,7 +255,7 @@ int cmd_optimize(int argc, char **argv) {
     else if (!rec_backend_available(backend, berr, sizeof berr)) {
         fprintf(stderr, "firedrill optimize: %s\n", berr);
         opt_free(&spec);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
     spec.sw.backend = backend;
     spec.grid = grid;
@@ -234,26 +265,33 @@ int cmd_optimize(int argc, char **argv) {
         snprintf(default_path, sizeof default_path, "results/%s.h5", spec.sw.name);
         out_path = default_path;
     }
-    if (cli_check_output("optimize", out_path, spec.sw.inputs, spec.sw.n_inputs) != CLI_EXIT_OK) {
+    if (cli_check_output("optimize", out_path, spec.sw.inputs, spec.sw.n_inputs) != FD_OK) {
         opt_free(&spec);
-        return CLI_EXIT_USAGE;
+        return FD_EINPUT;
     }
-    rec_cpu_set_blas_threads(1);
-    opt_result r;
-    int status = CLI_EXIT_OK;
-    if (opt_run(&spec, (int)jobs, !quiet && isatty(STDERR_FILENO), &r, err, sizeof err) != 0) {
-        fprintf(stderr, "firedrill optimize: %s: %s\n", file, err);
-        status = CLI_EXIT_FAILED;
+    char journal[4200];
+    snprintf(journal, sizeof journal, "%s.journal", out_path);
+    sweep_opts so = {.shard_n = 1, .resume = resume, .fresh = fresh, .select_units = true, .journal_path = journal};
+    sweep_exec x;
+    opt_result r = {0};
+    int status = sweep_exec_init(&x, &spec.sw, &so, err, sizeof err);
+    const bool journal_held = status == SWEEP_OK;
+    if (!journal_held) fprintf(stderr, "firedrill optimize: %s\n", err);
+    if (journal_held) sweep_exec_begin(&x, "optimize", out_path, quiet);
+    if (status == SWEEP_OK) {
+        status = opt_run(&spec, &x, (int)jobs, !quiet && isatty(STDERR_FILENO), &r, err, sizeof err);
+        if (status != SWEEP_OK) fprintf(stderr, "firedrill optimize: %s: %s\n", file, err);
     }
-    if (status == CLI_EXIT_OK) {
+    if (status == FD_OK) {
         char command[1024];
         cli_join_command(argc, argv, command, sizeof command);
         if (write_file(&spec, &r, out_path, command, err, sizeof err) != 0) {
             fprintf(stderr, "firedrill optimize: %s\n", err);
-            status = CLI_EXIT_FAILED;
+            status = FD_EFAIL;
         }
     }
-    if (status == CLI_EXIT_OK) {
+    if (journal_held) sweep_exec_end(&x, "optimize", status == FD_OK);
+    if (status == FD_OK) {
         if (!quiet) {
             print_fates(&spec, &r);
             print_guarantee(&spec, &r);
@@ -266,6 +304,7 @@ int cmd_optimize(int argc, char **argv) {
                pcs);
     }
     opt_result_free(&r);
+    sweep_exec_free(&x);
     opt_free(&spec);
     return status;
 }

@@ -12,6 +12,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "models/jpath.h"
 #include "models/scenario.h"
 #include "kernels/rec.h"
 #include "models/world.h"
@@ -66,9 +67,9 @@ static const char validate_usage[] =
 static int load_scenario(const char *cmd, const char *file, char **sets, size_t n_sets, scenario *sc) {
     char err[2048];
     if (n_sets == 0) {
-        if (scenario_load(sc, file, err, sizeof err)) return CLI_EXIT_OK;
+        if (scenario_load(sc, file, err, sizeof err)) return FD_OK;
         fprintf(stderr, "firedrill %s: %s\n", cmd, err);
-        return sc->out_of_memory ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+        return sc->out_of_memory ? FD_EFAIL : FD_EINPUT;
     }
     memset(sc, 0, sizeof *sc);
     char *text = NULL;
@@ -94,9 +95,8 @@ static int load_scenario(const char *cmd, const char *file, char **sets, size_t 
         if (!path || !value) {
             snprintf(err, sizeof err, "--set %s: out of memory", sets[i]);
             st = CFG_EFAIL;
-        } else if (!sweep_json_set(doc, path, value, why, sizeof why)) {
+        } else if ((st = jpath_set(doc, path, value, why, sizeof why)) != CFG_OK) {
             snprintf(err, sizeof err, "--set %s: %s", sets[i], why);
-            st = strcmp(why, "out of memory") == 0 ? CFG_EFAIL : CFG_EINPUT;
         }
         free(path);
         cJSON_Delete(value);
@@ -113,9 +113,9 @@ static int load_scenario(const char *cmd, const char *file, char **sets, size_t 
         if (!scenario_parse(sc, label, text, err, sizeof err)) st = sc->out_of_memory ? CFG_EFAIL : CFG_EINPUT;
     }
     free(text);
-    if (st == CFG_OK) return CLI_EXIT_OK;
+    if (st == CFG_OK) return FD_OK;
     fprintf(stderr, "firedrill %s: %s\n", cmd, err);
-    return st == CFG_EFAIL ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+    return st == CFG_EFAIL ? FD_EFAIL : FD_EINPUT;
 }
 
 /* Collects --set arguments (argv strings, not copied); false when out of memory. */
@@ -168,62 +168,6 @@ static void print_summary(const scenario *sc, const replica_metrics *rows, size_
     }
 }
 
-/* Replicas on threads: each pulls the next seed; results land by index. */
-typedef struct run_pool {
-    const scenario *sc;
-    world_options opts;
-    uint64_t max_events; /* the budget (0: none); opts.max_events is one more */
-    uint64_t first_seed, n;
-    world_result *results;
-    atomic_uint_fast64_t next;
-    atomic_bool failed;
-    pthread_mutex_t mu;
-    char err[1024];
-} run_pool;
-
-static void *run_worker(void *arg) {
-    run_pool *p = arg;
-    world_options opts = p->opts;
-    opts.cache = world_cache_create(); /* this thread's, across its replicas */
-    for (;;) {
-        uint64_t i = atomic_fetch_add(&p->next, 1);
-        if (i >= p->n || atomic_load(&p->failed)) break;
-        char err[1024];
-        int rc = world_run(p->sc, &opts, p->first_seed + i, &p->results[i], err, sizeof err);
-        if (rc == 0 && p->max_events && p->results[i].metrics.events > p->max_events) {
-            snprintf(err, sizeof err,
-                     "seed %llu: stopped after %llu events, the budget of one replica (--max-events): the scenario "
-                     "schedules events faster than they can be simulated (check its periods and interarrival times), "
-                     "or raise --max-events",
-                     (unsigned long long)(p->first_seed + i), (unsigned long long)p->max_events);
-            rc = -1;
-        }
-        if (rc != 0) {
-            pthread_mutex_lock(&p->mu);
-            if (!atomic_exchange(&p->failed, true)) snprintf(p->err, sizeof p->err, "%s", err);
-            pthread_mutex_unlock(&p->mu);
-            break;
-        }
-    }
-    world_cache_free(opts.cache);
-    return NULL;
-}
-
-static int run_replicas(run_pool *p, int jobs) {
-    rec_cpu_set_blas_threads(1); /* replicas run small kernels, one thread each */
-    if ((uint64_t)jobs > p->n) jobs = (int)p->n;
-    pthread_t *threads = calloc((size_t)jobs, sizeof *threads);
-    pthread_mutex_init(&p->mu, NULL);
-    int started = 0;
-    for (; threads && started < jobs; started++)
-        if (pthread_create(&threads[started], NULL, run_worker, p) != 0) break;
-    if (started == 0) run_worker(p); /* no threads to be had: run here */
-    for (int i = 0; i < started; i++) pthread_join(threads[i], NULL);
-    free(threads);
-    pthread_mutex_destroy(&p->mu);
-    return atomic_load(&p->failed) ? CLI_EXIT_FAILED : CLI_EXIT_OK;
-}
-
 /* Writes the run's file (to a temporary name, then renamed) and the summary. */
 static int write_run(const scenario *sc, rec_backend backend, const char *out_path, const replica_metrics *rows,
                      uint64_t n_rows, const incident_record *incidents, size_t n_inc, const h5out_trace *traces,
@@ -236,21 +180,22 @@ static int write_run(const scenario *sc, rec_backend backend, const char *out_pa
     if (h5out_write(out_path, &meta, rows, n_rows, incidents, n_inc, traces, traces ? n_rows : 0, err, sizeof err) !=
         0) {
         fprintf(stderr, "firedrill run: %s\n", err);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
     if (!quiet) {
         print_summary(sc, rows, n_rows);
         printf("wrote %s (%llu replicas, %zu incidents)\n", out_path, (unsigned long long)n_rows, n_inc);
     }
-    return CLI_EXIT_OK;
+    return FD_OK;
 }
 
-/* Without traces a run is a sweep of one point: the sweep executor runs the
- * seeds on threads and journals each finished replica, so an interrupted
- * run resumes where it stopped, and run and sweep give identical rows. */
-static int run_journaled(const scenario *sc, rec_backend backend, const char *file, uint64_t first, uint64_t seeds,
-                         uint64_t max_events, const char *out_path, int jobs, bool resume, bool fresh, bool quiet,
-                         int argc, char **argv) {
+/* A run is a sweep of one point: the sweep executor runs the seeds on
+ * threads, so run and sweep give identical rows. Without traces it
+ * journals each finished replica, so an interrupted run resumes where it
+ * stopped; a --trace run keeps its traces in memory and no journal. */
+static int run_seeds(const scenario *sc, rec_backend backend, const char *file, uint64_t first, uint64_t seeds,
+                     uint64_t max_events, const char *out_path, bool trace, int jobs, bool resume, bool fresh,
+                     bool quiet, int argc, char **argv) {
     sweep_point point = {.index = 0, .sc = *sc};
     cli_sha256_hex(sc->given_json, strlen(sc->given_json), point.sha256);
     /* The journal belongs to this scenario, seed range and backend. */
@@ -271,7 +216,8 @@ static int run_journaled(const scenario *sc, rec_backend backend, const char *fi
                      .shard_n = 1,
                      .resume = resume,
                      .fresh = fresh,
-                     .journal_path = journal,
+                     .traces = trace,
+                     .journal_path = trace ? NULL : journal,
                      .progress = !quiet && isatty(STDERR_FILENO)};
     sweep_exec x;
     int status = sweep_exec_init(&x, &sw, &so, err, sizeof err);
@@ -280,35 +226,31 @@ static int run_journaled(const scenario *sc, rec_backend backend, const char *fi
         sweep_exec_free(&x);
         return status;
     }
-    if (resume || fresh) {
-        cli_remove_stale_temps("run", out_path, quiet);
-        cli_remove_stale_temps("run", journal, quiet);
-    }
-    char note[4600];
-    snprintf(note, sizeof note, "\nfiredrill run: interrupted: rerun with --resume to continue from %s\n", journal);
-    cli_on_interrupt(note);
-    if (!quiet && x.n_resumed)
-        fprintf(stderr, "firedrill run: resuming: %llu of %llu replicas already in %s\n",
-                (unsigned long long)x.n_resumed, (unsigned long long)seeds, journal);
+    if (trace && (resume || fresh))
+        fprintf(stderr, "firedrill run: --trace runs are not journaled; --resume/--fresh ignored\n");
+    sweep_exec_begin(&x, "run", out_path, quiet);
     status = sweep_exec_run_threads(&x, jobs, err, sizeof err);
     replica_metrics *rows = NULL;
     incident_record *inc = NULL;
     size_t n_rows = 0, n_inc = 0;
+    h5out_trace *traces = NULL;
     if (status == SWEEP_OK) status = sweep_exec_collect(&x, &rows, &n_rows, &inc, &n_inc, err, sizeof err);
+    if (status == SWEEP_OK && trace) {
+        traces = calloc(seeds, sizeof *traces);
+        if (!traces) {
+            snprintf(err, sizeof err, "out of memory");
+            status = SWEEP_EFAIL;
+        }
+        for (uint64_t i = 0; traces && i < seeds; i++) {
+            const sweep_trace *t = &x.traces[i];
+            traces[i] = (h5out_trace){first + i, t->rows, t->n_rows, t->timeline, t->n_timeline};
+        }
+    }
     if (status != SWEEP_OK) fprintf(stderr, "firedrill run: %s: %s\n", file, err);
     if (status == SWEEP_OK)
-        status = write_run(sc, backend, out_path, rows, n_rows, inc, n_inc, NULL, quiet, argc, argv);
-    if (status == SWEEP_OK)
-        sweep_exec_remove_journal(&x);
-    else {
-        uint64_t kept = sweep_exec_abandon(&x);
-        if (kept)
-            fprintf(stderr,
-                    "firedrill run: %s keeps %llu finished replica(s): rerun with --resume to continue, or --fresh "
-                    "to start over\n",
-                    journal, (unsigned long long)kept);
-    }
-    cli_on_interrupt(NULL);
+        status = write_run(sc, backend, out_path, rows, n_rows, inc, n_inc, traces, quiet, argc, argv);
+    sweep_exec_end(&x, "run", status == SWEEP_OK);
+    free(traces);
     free(rows);
     free(inc);
     sweep_exec_free(&x);
@@ -342,20 +284,20 @@ int cmd_run(int argc, char **argv) {
     size_t n_sets = 0;
     optind = 0;
     opterr = 0;
-    int c, status = CLI_EXIT_OK;
-    while (status == CLI_EXIT_OK && (c = getopt_long(argc, argv, "o:qhj:", opts, NULL)) != -1) {
+    int c, status = FD_OK;
+    while (status == FD_OK && (c = getopt_long(argc, argv, "o:qhj:", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
-            if (!cli_parse_u64("run", "--seeds", optarg, 1, 100000000, &seeds)) status = CLI_EXIT_USAGE;
+            if (!cli_parse_u64("run", "--seeds", optarg, 1, 100000000, &seeds)) status = FD_EINPUT;
             break;
         case 's':
-            if (!cli_parse_u64("run", "--seed", optarg, 0, UINT64_MAX / 2, &first)) status = CLI_EXIT_USAGE;
+            if (!cli_parse_u64("run", "--seed", optarg, 0, UINT64_MAX / 2, &first)) status = FD_EINPUT;
             break;
         case 'M':
-            if (!cli_parse_u64("run", "--max-events", optarg, 0, UINT64_MAX / 2, &max_events)) status = CLI_EXIT_USAGE;
+            if (!cli_parse_u64("run", "--max-events", optarg, 0, UINT64_MAX / 2, &max_events)) status = FD_EINPUT;
             break;
         case 'S':
-            if (!add_set(&sets, &n_sets, optarg)) status = CLI_EXIT_FAILED;
+            if (!add_set(&sets, &n_sets, optarg)) status = FD_EFAIL;
             break;
         case 'o': out_path = optarg; break;
         case 'q': quiet = true; break;
@@ -363,7 +305,7 @@ int cmd_run(int argc, char **argv) {
         case 'r': resume = true; break;
         case 'f': fresh = true; break;
         case 'j':
-            if (!cli_parse_u64("run", "-j", optarg, 1, 1024, &jobs)) status = CLI_EXIT_USAGE;
+            if (!cli_parse_u64("run", "-j", optarg, 1, 1024, &jobs)) status = FD_EINPUT;
             break;
         case 'b':
             if (rec_backend_parse(optarg, &backend) != 0)
@@ -372,14 +314,13 @@ int cmd_run(int argc, char **argv) {
         case 'h':
             fputs(run_usage, stdout);
             free(sets);
-            return CLI_EXIT_OK;
+            return FD_OK;
         default: status = cli_usage_error("run", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (status == CLI_EXIT_OK && optind != argc - 1) status = cli_usage_error("run", "expected one scenario file");
-    if (status == CLI_EXIT_OK && resume && fresh)
-        status = cli_usage_error("run", "--resume and --fresh exclude each other");
-    if (status != CLI_EXIT_OK) {
+    if (status == FD_OK && optind != argc - 1) status = cli_usage_error("run", "expected one scenario file");
+    if (status == FD_OK && resume && fresh) status = cli_usage_error("run", "--resume and --fresh exclude each other");
+    if (status != FD_OK) {
         free(sets);
         return status;
     }
@@ -390,13 +331,13 @@ int cmd_run(int argc, char **argv) {
     else if (!rec_backend_available(backend, berr, sizeof berr)) {
         fprintf(stderr, "firedrill run: %s\n", berr);
         free(sets);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
 
     scenario sc;
     status = load_scenario("run", file, sets, n_sets, &sc);
     free(sets);
-    if (status != CLI_EXIT_OK) {
+    if (status != FD_OK) {
         scenario_free(&sc);
         return status;
     }
@@ -409,54 +350,13 @@ int cmd_run(int argc, char **argv) {
     }
     char *inputs[] = {(char *)file};
     status = cli_check_output("run", out_path, inputs, 1);
-    if (status == CLI_EXIT_OK) status = cli_check_event_budget("run", file, &sc, max_events);
-    if (status != CLI_EXIT_OK) {
+    if (status == FD_OK) status = cli_check_event_budget("run", file, &sc, max_events);
+    if (status != FD_OK) {
         scenario_free(&sc);
         return status;
     }
-    if (!trace) {
-        status = run_journaled(&sc, backend, file, first, seeds, max_events, out_path, (int)jobs, resume, fresh, quiet,
-                               argc, argv);
-        scenario_free(&sc);
-        return status;
-    }
-    if (resume || fresh) fprintf(stderr, "firedrill run: --trace runs are not journaled; --resume/--fresh ignored\n");
-    cli_on_interrupt("\nfiredrill run: interrupted (a --trace run keeps no journal: nothing was kept)\n");
-    run_pool pool = {.sc = &sc,
-                     .opts = {.backend = backend, .trace = true, .max_events = max_events ? max_events + 1 : 0},
-                     .max_events = max_events,
-                     .first_seed = first,
-                     .n = seeds,
-                     .results = calloc(seeds, sizeof(world_result))};
-    status = pool.results ? run_replicas(&pool, (int)jobs) : CLI_EXIT_FAILED;
-    if (status != CLI_EXIT_OK && pool.results) fprintf(stderr, "firedrill run: %s: %s\n", file, pool.err);
-    /* Gather in seed order: the output does not depend on the threads. */
-    replica_metrics *rows = calloc(seeds, sizeof *rows);
-    h5out_trace *traces = trace ? calloc(seeds, sizeof *traces) : NULL;
-    incident_record *incidents = NULL;
-    size_t n_inc = 0;
-    if (!rows || (trace && !traces)) status = CLI_EXIT_FAILED;
-    for (uint64_t i = 0; status == CLI_EXIT_OK && i < seeds; i++) {
-        world_result *r = &pool.results[i];
-        rows[i] = r->metrics;
-        if (traces) traces[i] = (h5out_trace){first + i, r->trace, r->n_trace, r->timeline, r->n_timeline};
-        incident_record *grown = realloc(incidents, (n_inc + r->n_incidents + 1) * sizeof *grown);
-        if (!grown)
-            status = CLI_EXIT_FAILED;
-        else {
-            incidents = grown;
-            memcpy(incidents + n_inc, r->incidents, r->n_incidents * sizeof *grown);
-            n_inc += r->n_incidents;
-        }
-    }
-    if (status == CLI_EXIT_OK)
-        status = write_run(&sc, backend, out_path, rows, seeds, incidents, n_inc, traces, quiet, argc, argv);
-    cli_on_interrupt(NULL);
-    for (uint64_t i = 0; pool.results && i < seeds; i++) world_result_free(&pool.results[i]);
-    free(pool.results);
-    free(traces);
-    free(rows);
-    free(incidents);
+    status = run_seeds(&sc, backend, file, first, seeds, max_events, out_path, trace, (int)jobs, resume, fresh, quiet,
+                       argc, argv);
     scenario_free(&sc);
     return status;
 }
@@ -481,12 +381,12 @@ int cmd_validate(int argc, char **argv) {
         else if (c == 'S') {
             if (!add_set(&sets, &n_sets, optarg)) {
                 free(sets);
-                return CLI_EXIT_FAILED;
+                return FD_EFAIL;
             }
         } else if (c == 'h') {
             fputs(validate_usage, stdout);
             free(sets);
-            return CLI_EXIT_OK;
+            return FD_OK;
         } else {
             free(sets);
             return cli_usage_error("validate", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -499,7 +399,7 @@ int cmd_validate(int argc, char **argv) {
     scenario sc;
     int status = load_scenario("validate", argv[optind], sets, n_sets, &sc);
     free(sets);
-    if (status != CLI_EXIT_OK) {
+    if (status != FD_OK) {
         scenario_free(&sc);
         return status;
     }
@@ -521,5 +421,5 @@ int cmd_validate(int argc, char **argv) {
                floor_events > (double)SIM_DEFAULT_MAX_EVENTS ? "  <- more than the budget" : "");
     }
     scenario_free(&sc);
-    return CLI_EXIT_OK;
+    return FD_OK;
 }

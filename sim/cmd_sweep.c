@@ -1,4 +1,4 @@
-/* `firedrill sweep` and `firedrill merge`. */
+/* `firedrill sweep` (`firedrill merge` is sim/cmd_merge.c). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +19,7 @@ static const char sweep_usage[] =
     "                       [--backend auto|cpu|cuda] [--max-events N] [--quiet] [--list]\n"
     "                       [--emit-point I]\n"
     "       mpirun -n R firedrill sweep SWEEP.json ...\n"
+    "       firedrill sweep --list-keys | --schema\n"
     "\n"
     "Runs every point of the sweep (a base scenario with parameters varied by JSON path)\n"
     "for the sweep's seeds, and writes one HDF5 file (default results/<name>.h5) with\n"
@@ -40,6 +41,9 @@ static const char sweep_usage[] =
     "  --list         print the points and their parameters, run nothing\n"
     "  --emit-point I print point I's scenario JSON (what `firedrill run` would read)\n"
     "  --quiet        no progress bar and no summary line\n"
+    "  --list-keys    print every key of sweep files (path, type, unit, default, min, max,\n"
+    "                 meaning; tab-separated), --schema their JSON Schema\n"
+    "                 (scenarios/sweep.schema.json); no sweep file\n"
     "\n"
     "Progress is journaled to OUT.h5.journal while running; the journal is removed once\n"
     "the file is complete. Without --resume or --fresh an existing journal is an error;\n"
@@ -52,12 +56,6 @@ static const char sweep_usage[] =
 #else
     "MPI: not built in (make MPI=1 with Open MPI installed).\n";
 #endif
-
-static const char merge_usage[] = "usage: firedrill merge OUT.h5 SHARD.h5... [--quiet]\n"
-                                  "\n"
-                                  "Joins the shard files of one sweep (firedrill sweep --shard K/N) into OUT.h5, the\n"
-                                  "file the unsharded sweep writes. Checks that every shard belongs to the same sweep\n"
-                                  "(SHA-256), that shards 0..N-1 are all present once and each is complete.\n";
 
 static bool parse_shard(const char *text, uint32_t *k, uint32_t *n) {
     unsigned long a, b;
@@ -78,7 +76,7 @@ static int list_points(const sweep_spec *sw) {
     printf("point\tscenario\tscenario_sha256\tparameters\n");
     for (size_t i = 0; i < sw->n_points; i++)
         printf("%zu\t%s\t%s\t%s\n", i, sw->points[i].sc.name, sw->points[i].sha256, sw->points[i].parameters);
-    return CLI_EXIT_OK;
+    return FD_OK;
 }
 
 /* Each point is a scenario of its own: warn about the backups it overloads,
@@ -140,8 +138,10 @@ int cmd_sweep(int argc, char **argv) {
         {"output", required_argument, 0, 'o'},  {"quiet", no_argument, 0, 'q'},
         {"list", no_argument, 0, 'l'},          {"emit-point", required_argument, 0, 'e'},
         {"backend", required_argument, 0, 'b'}, {"max-events", required_argument, 0, 'M'},
+        {"list-keys", no_argument, 0, 'K'},     {"schema", no_argument, 0, 'Z'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
     };
+    bool list_keys = false, schema = false;
     rec_backend backend = REC_BACKEND_AUTO;
     uint64_t jobs = 0, emit = 0, max_events = SIM_DEFAULT_MAX_EVENTS;
     bool jobs_given = false, quiet = false, list = false, emit_given = false;
@@ -153,11 +153,11 @@ int cmd_sweep(int argc, char **argv) {
     while ((c = getopt_long(argc, argv, "j:o:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
-            if (!cli_parse_u64("sweep", "-j", optarg, 0, 4096, &jobs)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("sweep", "-j", optarg, 0, 4096, &jobs)) return FD_EINPUT;
             jobs_given = true;
             break;
         case 'S':
-            if (!parse_shard(optarg, &so.shard_k, &so.shard_n)) return CLI_EXIT_USAGE;
+            if (!parse_shard(optarg, &so.shard_k, &so.shard_n)) return FD_EINPUT;
             break;
         case 'r': so.resume = true; break;
         case 'F': so.fresh = true; break;
@@ -165,7 +165,7 @@ int cmd_sweep(int argc, char **argv) {
         case 'q': quiet = true; break;
         case 'l': list = true; break;
         case 'e':
-            if (!cli_parse_u64("sweep", "--emit-point", optarg, 0, SWEEP_MAX_POINTS, &emit)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("sweep", "--emit-point", optarg, 0, SWEEP_MAX_POINTS, &emit)) return FD_EINPUT;
             emit_given = true;
             break;
         case 'b':
@@ -173,11 +173,24 @@ int cmd_sweep(int argc, char **argv) {
                 return cli_usage_error("sweep", "--backend: expected auto, cpu or cuda, got '%s'", optarg);
             break;
         case 'M':
-            if (!cli_parse_u64("sweep", "--max-events", optarg, 0, UINT64_MAX / 2, &max_events)) return CLI_EXIT_USAGE;
+            if (!cli_parse_u64("sweep", "--max-events", optarg, 0, UINT64_MAX / 2, &max_events)) return FD_EINPUT;
             break;
-        case 'h': fputs(sweep_usage, stdout); return CLI_EXIT_OK;
+        case 'K': list_keys = true; break;
+        case 'Z': schema = true; break;
+        case 'h': fputs(sweep_usage, stdout); return FD_OK;
         default: return cli_usage_error("sweep", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
+    }
+    if (list_keys || schema) {
+        if (list_keys && schema) return cli_usage_error("sweep", "--list-keys and --schema exclude each other");
+        if (optind != argc) return cli_usage_error("sweep", "--list-keys and --schema take no sweep file");
+        char **keys;
+        size_t n;
+        if (!sweep_known_keys(&keys, &n)) {
+            fprintf(stderr, "firedrill sweep: out of memory\n");
+            return FD_EFAIL;
+        }
+        return cli_print_keys(keys, n, schema, "firedrill sweep file");
     }
     if (optind != argc - 1) return cli_usage_error("sweep", "expected one sweep file");
     if (so.resume && so.fresh) return cli_usage_error("sweep", "--resume and --fresh exclude each other");
@@ -190,7 +203,7 @@ int cmd_sweep(int argc, char **argv) {
     char merr[512];
     if (world > 0 && !list && !emit_given && sweep_mpi_init(&mpi, merr, sizeof merr) != 0) {
         fprintf(stderr, "firedrill sweep: %s\n", merr);
-        return CLI_EXIT_FAILED;
+        return FD_EFAIL;
     }
 #else
     if (world > 1 && !list && !emit_given) {
@@ -198,47 +211,45 @@ int cmd_sweep(int argc, char **argv) {
                 "firedrill sweep: started as one of %d MPI ranks, but this firedrill was built without MPI "
                 "(rebuild with `make MPI=1`, or use -j and --shard)\n",
                 world);
-        return CLI_EXIT_USAGE;
+        return FD_EINPUT;
     }
 #endif
     bool root = mpi.rank == 0;
     char err[2048];
     sweep_spec sw;
-    int status = sweep_load(&sw, file, err, sizeof err) ? CLI_EXIT_OK
-                 : sw.out_of_memory                     ? CLI_EXIT_FAILED
-                                                        : CLI_EXIT_USAGE;
+    int status = sweep_load(&sw, file, err, sizeof err) ? FD_OK : sw.out_of_memory ? FD_EFAIL : FD_EINPUT;
     sw.max_events = max_events;
     /* As in `firedrill run`: auto resolves here; cuda must be there. Every
      * rank checks its own machine, and the ranks agree below. */
-    if (status == CLI_EXIT_OK) {
+    if (status == FD_OK) {
         char berr[256] = "";
         if (backend == REC_BACKEND_AUTO)
             backend = rec_backend_available(REC_BACKEND_CUDA, berr, sizeof berr) ? REC_BACKEND_CUDA : REC_BACKEND_CPU;
         else if (!list && !emit_given && !rec_backend_available(backend, berr, sizeof berr)) {
             snprintf(err, sizeof err, "%s", berr);
-            status = CLI_EXIT_FAILED;
+            status = FD_EFAIL;
         }
         sw.backend = backend;
     }
 #ifdef FIREDRILL_HAVE_MPI
     if (mpi.active) {
-        if (status == CLI_EXIT_OK && !sweep_mpi_same_sweep(&mpi, sw.sha256)) {
+        if (status == FD_OK && !sweep_mpi_same_sweep(&mpi, sw.sha256)) {
             snprintf(err, sizeof err, "%s: the ranks read different sweeps (are the files the same on every node?)",
                      file);
-            status = CLI_EXIT_USAGE;
-        } else if (status != CLI_EXIT_OK) {
+            status = FD_EINPUT;
+        } else if (status != FD_OK) {
             sweep_mpi_same_sweep(&mpi, "");
         }
         int s0 = 0, all = sweep_mpi_agree(&mpi, status, &s0);
-        if (all != CLI_EXIT_OK) {
-            if (status != CLI_EXIT_OK && (root || s0 == CLI_EXIT_OK)) fprintf(stderr, "firedrill sweep: %s\n", err);
+        if (all != FD_OK) {
+            if (status != FD_OK && (root || s0 == FD_OK)) fprintf(stderr, "firedrill sweep: %s\n", err);
             sweep_free(&sw);
             sweep_mpi_finalize(&mpi);
             return all;
         }
     }
 #endif
-    if (status != CLI_EXIT_OK) {
+    if (status != FD_OK) {
         fprintf(stderr, "firedrill sweep: %s\n", err);
         sweep_free(&sw);
         return status;
@@ -250,7 +261,7 @@ int cmd_sweep(int argc, char **argv) {
         else if (emit >= sw.n_points) {
             fprintf(stderr, "firedrill sweep: --emit-point: %s has points 0..%zu, got %llu\n", file, sw.n_points - 1,
                     (unsigned long long)emit);
-            status = CLI_EXIT_USAGE;
+            status = FD_EINPUT;
         } else
             fputs(sw.points[emit].scenario_json, stdout), fputc('\n', stdout);
         sweep_free(&sw);
@@ -267,7 +278,7 @@ int cmd_sweep(int argc, char **argv) {
         out_path = default_path;
     }
     if (root) status = cli_check_output("sweep", out_path, sw.inputs, sw.n_inputs);
-    for (size_t i = 0; root && status == CLI_EXIT_OK && i < sw.n_points; i++) {
+    for (size_t i = 0; root && status == FD_OK && i < sw.n_points; i++) {
         char label[4200];
         snprintf(label, sizeof label, "%s: points[%zu]", file, i);
         status = cli_check_event_budget("sweep", label, &sw.points[i].sc, max_events);
@@ -278,7 +289,7 @@ int cmd_sweep(int argc, char **argv) {
         status = sweep_mpi_agree(&mpi, status, &s0);
     }
 #endif
-    if (status != CLI_EXIT_OK) {
+    if (status != FD_OK) {
         sweep_free(&sw);
 #ifdef FIREDRILL_HAVE_MPI
         if (mpi.active) sweep_mpi_finalize(&mpi);
@@ -300,24 +311,12 @@ int cmd_sweep(int argc, char **argv) {
 #ifdef FIREDRILL_HAVE_MPI
     if (mpi.active) {
         int s0 = 0;
-        if (sweep_mpi_agree(&mpi, status, &s0) != CLI_EXIT_OK && status == CLI_EXIT_OK) status = s0 ? s0 : 1;
+        if (sweep_mpi_agree(&mpi, status, &s0) != FD_OK && status == FD_OK) status = s0 ? s0 : 1;
     }
 #endif
-    bool journal_held = root && status == CLI_EXIT_OK;
-    if (journal_held && (so.resume || so.fresh)) {
-        cli_remove_stale_temps("sweep", out_path, quiet);
-        cli_remove_stale_temps("sweep", journal, quiet);
-    }
-    if (journal_held) {
-        char note[4600];
-        snprintf(note, sizeof note, "\nfiredrill sweep: interrupted: rerun with --resume to continue from %s\n",
-                 journal);
-        cli_on_interrupt(note);
-    }
-    if (status == CLI_EXIT_OK && root && !quiet && x.n_resumed)
-        fprintf(stderr, "firedrill sweep: resuming: %llu of %llu replicas already in %s\n",
-                (unsigned long long)x.n_resumed, (unsigned long long)x.n_mine, journal);
-    if (status == CLI_EXIT_OK) {
+    bool journal_held = root && status == FD_OK;
+    if (journal_held) sweep_exec_begin(&x, "sweep", out_path, quiet);
+    if (status == FD_OK) {
 #ifdef FIREDRILL_HAVE_MPI
         if (mpi.active && !root)
             status = sweep_mpi_worker(&mpi, &sw, err, sizeof err);
@@ -327,22 +326,14 @@ int cmd_sweep(int argc, char **argv) {
 #endif
             status = sweep_exec_run_threads(&x, jobs ? (int)jobs : 1, err, sizeof err);
     }
-    if (status == CLI_EXIT_OK && root) {
+    if (status == FD_OK && root) {
         status = write_results(&sw, &x, out_path, command, err, sizeof err);
-        if (status == CLI_EXIT_OK) sweep_exec_remove_journal(&x);
+        if (status == FD_OK) sweep_exec_end(&x, "sweep", true);
     }
     double wall = sweep_now() - t0;
-    if (status != CLI_EXIT_OK && root) fprintf(stderr, "firedrill sweep: %s\n", err);
-    if (status != CLI_EXIT_OK && journal_held) {
-        uint64_t kept = sweep_exec_abandon(&x);
-        if (kept)
-            fprintf(stderr,
-                    "firedrill sweep: %s keeps %llu finished replica(s): rerun with --resume to continue, or --fresh "
-                    "to start over\n",
-                    journal, (unsigned long long)kept);
-    }
-    if (journal_held) cli_on_interrupt(NULL);
-    if (status == CLI_EXIT_OK && root && !quiet) {
+    if (status != FD_OK && root) fprintf(stderr, "firedrill sweep: %s\n", err);
+    if (status != FD_OK && journal_held) sweep_exec_end(&x, "sweep", false);
+    if (status == FD_OK && root && !quiet) {
         uint64_t computed = x.n_mine - x.n_resumed;
         printf("sweep %s: %zu points x %llu seeds = %llu replicas", sw.name, sw.n_points, (unsigned long long)sw.seeds,
                (unsigned long long)x.n_units);
@@ -356,200 +347,5 @@ int cmd_sweep(int argc, char **argv) {
 #ifdef FIREDRILL_HAVE_MPI
     if (mpi.active) sweep_mpi_finalize(&mpi);
 #endif
-    return status;
-}
-
-/* ---- merge ------------------------------------------------------------------------- */
-
-int cmd_merge(int argc, char **argv) {
-    static const struct option opts[] = {{"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    bool quiet = false;
-    optind = 0;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-        if (c == 'q')
-            quiet = true;
-        else if (c == 'h') {
-            fputs(merge_usage, stdout);
-            return CLI_EXIT_OK;
-        } else
-            return cli_usage_error("merge", "unknown option '%s'", argv[optind - 1]);
-    }
-    if (argc - optind < 2) return cli_usage_error("merge", "expected OUT.h5 and at least one shard file");
-    const char *out_path = argv[optind];
-    int n_files = argc - optind - 1;
-    char **files = argv + optind + 1;
-    int checked = cli_check_output("merge", out_path, files, (size_t)n_files);
-    if (checked != CLI_EXIT_OK) return checked;
-    char err[2048] = "";
-    int status = CLI_EXIT_OK;
-    h5out_sweep_file first;
-    memset(&first, 0, sizeof first);
-    replica_metrics *rows = NULL;
-    incident_record **inc = NULL;
-    size_t *n_inc = NULL;
-    unsigned char *have = NULL, *shard_seen = NULL;
-    uint64_t n_units = 0;
-
-    for (int f = 0; f < n_files && status == CLI_EXIT_OK; f++) {
-        h5out_sweep_file s;
-        if (h5out_read_sweep(files[f], &s, err, sizeof err) != 0) {
-            status = CLI_EXIT_USAGE;
-            break;
-        }
-        if (f == 0) {
-            first = s;
-            n_units = s.n_points * s.seeds;
-            if (s.shard_count < 1 || s.shard_index >= s.shard_count || n_units == 0 || n_units > SWEEP_MAX_UNITS) {
-                snprintf(err, sizeof err, "%s: bad sweep attributes (shard %llu/%llu, %llu replicas)", files[f],
-                         (unsigned long long)s.shard_index, (unsigned long long)s.shard_count,
-                         (unsigned long long)n_units);
-                status = CLI_EXIT_USAGE;
-                break;
-            }
-            rows = calloc(n_units, sizeof *rows);
-            inc = calloc(n_units, sizeof *inc);
-            n_inc = calloc(n_units, sizeof *n_inc);
-            have = calloc(n_units, 1);
-            shard_seen = calloc(s.shard_count, 1);
-            if (!rows || !inc || !n_inc || !have || !shard_seen) {
-                snprintf(err, sizeof err, "out of memory");
-                status = CLI_EXIT_FAILED;
-                break;
-            }
-        } else {
-            bool same = strcmp(s.sha256, first.sha256) == 0 && s.shard_count == first.shard_count &&
-                        s.n_points == first.n_points && s.seeds == first.seeds && s.first_seed == first.first_seed;
-            if (!same) {
-                snprintf(err, sizeof err,
-                         "%s is a shard of another sweep (%.16s.., %llu shards) than %s (%.16s.., %llu shards)",
-                         files[f], s.sha256, (unsigned long long)s.shard_count, files[0], first.sha256,
-                         (unsigned long long)first.shard_count);
-                status = CLI_EXIT_USAGE;
-            }
-        }
-        uint64_t k = s.shard_index, n = first.shard_count;
-        if (status == CLI_EXIT_OK && shard_seen[k]) {
-            snprintf(err, sizeof err, "%s: shard %llu/%llu is given twice", files[f], (unsigned long long)k,
-                     (unsigned long long)n);
-            status = CLI_EXIT_USAGE;
-        }
-        if (status == CLI_EXIT_OK) shard_seen[k] = 1;
-        replica_metrics *r = NULL;
-        incident_record *ir = NULL;
-        size_t nr = 0, ni = 0;
-        if (status == CLI_EXIT_OK && (h5out_read_replicas(files[f], &r, &nr, err, sizeof err) != 0 ||
-                                      h5out_read_incidents(files[f], &ir, &ni, err, sizeof err) != 0))
-            status = CLI_EXIT_USAGE;
-        uint64_t expect = 0;
-        for (uint64_t u = k; u < n_units; u += n) expect++;
-        if (status == CLI_EXIT_OK && nr != expect) {
-            snprintf(err, sizeof err, "%s: shard %llu/%llu has %zu replicas, expected %llu (incomplete?)", files[f],
-                     (unsigned long long)k, (unsigned long long)n, nr, (unsigned long long)expect);
-            status = CLI_EXIT_USAGE;
-        }
-        for (size_t i = 0; status == CLI_EXIT_OK && i < nr; i++) {
-            uint64_t seed = r[i].seed;
-            bool in_range =
-                r[i].point < first.n_points && seed >= first.first_seed && seed - first.first_seed < first.seeds;
-            uint64_t u = in_range ? r[i].point * first.seeds + (seed - first.first_seed) : 0;
-            if (!in_range || u % n != k || have[u]) {
-                snprintf(err, sizeof err, "%s: replica (point %u, seed %llu) %s", files[f], (unsigned)r[i].point,
-                         (unsigned long long)seed,
-                         !in_range    ? "is outside the sweep"
-                         : u % n != k ? "belongs to another shard"
-                                      : "appears twice");
-                status = CLI_EXIT_USAGE;
-                break;
-            }
-            have[u] = 1;
-            rows[u] = r[i];
-        }
-        /* Incidents of a replica are contiguous and already in id order. */
-        for (size_t i = 0; status == CLI_EXIT_OK && i < ni;) {
-            uint64_t seed = ir[i].seed;
-            bool in_range =
-                ir[i].point < first.n_points && seed >= first.first_seed && seed - first.first_seed < first.seeds;
-            uint64_t u = in_range ? ir[i].point * first.seeds + (seed - first.first_seed) : 0;
-            size_t j = i;
-            while (j < ni && ir[j].point == ir[i].point && ir[j].seed == seed) j++;
-            if (!in_range || u % n != k || !have[u] || inc[u]) {
-                snprintf(err, sizeof err, "%s: incidents of (point %u, seed %llu) do not match its replicas", files[f],
-                         (unsigned)ir[i].point, (unsigned long long)seed);
-                status = CLI_EXIT_USAGE;
-                break;
-            }
-            inc[u] = malloc((j - i) * sizeof **inc);
-            if (!inc[u]) {
-                snprintf(err, sizeof err, "out of memory");
-                status = CLI_EXIT_FAILED;
-                break;
-            }
-            memcpy(inc[u], ir + i, (j - i) * sizeof **inc);
-            n_inc[u] = j - i;
-            i = j;
-        }
-        free(r);
-        free(ir);
-        if (f > 0) h5out_sweep_file_free(&s);
-    }
-    for (uint64_t k = 0; status == CLI_EXIT_OK && k < first.shard_count; k++)
-        if (!shard_seen[k]) {
-            snprintf(err, sizeof err, "shard %llu/%llu is missing", (unsigned long long)k,
-                     (unsigned long long)first.shard_count);
-            status = CLI_EXIT_USAGE;
-        }
-    size_t total_inc = 0;
-    for (uint64_t u = 0; status == CLI_EXIT_OK && u < n_units; u++) total_inc += n_inc[u];
-    replica_metrics *all_rows = NULL;
-    incident_record *all_inc = NULL;
-    if (status == CLI_EXIT_OK) {
-        all_inc = malloc((total_inc ? total_inc : 1) * sizeof *all_inc);
-        if (!all_inc) {
-            snprintf(err, sizeof err, "out of memory");
-            status = CLI_EXIT_FAILED;
-        }
-    }
-    if (status == CLI_EXIT_OK) {
-        size_t k = 0;
-        for (uint64_t u = 0; u < n_units; u++) {
-            if (n_inc[u]) memcpy(all_inc + k, inc[u], n_inc[u] * sizeof *all_inc);
-            k += n_inc[u];
-        }
-        all_rows = rows;
-        char command[1024];
-        cli_join_command(argc, argv, command, sizeof command);
-        h5out_meta meta = {FIREDRILL_VERSION, firedrill_git_rev, first.scenario_name,  first.scenario_sha256,
-                           first.backend,     command,           first.scenario_given, first.scenario_resolved};
-        h5out_sweep hs = {first.name,
-                          first.sha256,
-                          first.spec,
-                          first.combine,
-                          first.metrics_json,
-                          first.n_points,
-                          first.seeds,
-                          first.first_seed,
-                          first.baseline_point,
-                          0,
-                          1,
-                          first.points,
-                          NULL};
-        if (h5out_write_sweep(out_path, &meta, &hs, all_rows, (size_t)n_units, all_inc, total_inc, err, sizeof err) !=
-            0)
-            status = CLI_EXIT_FAILED;
-    }
-    if (status == CLI_EXIT_OK && !quiet)
-        printf("merged %d shard file(s) of sweep %s: %llu replicas, %zu incidents, wrote %s\n", n_files, first.name,
-               (unsigned long long)n_units, total_inc, out_path);
-    if (status != CLI_EXIT_OK) fprintf(stderr, "firedrill merge: %s\n", err);
-    for (uint64_t u = 0; inc && u < n_units; u++) free(inc[u]);
-    free(inc);
-    free(n_inc);
-    free(rows);
-    free(all_inc);
-    free(have);
-    free(shard_seen);
-    h5out_sweep_file_free(&first);
     return status;
 }

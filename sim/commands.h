@@ -1,9 +1,13 @@
 /* Subcommands of the firedrill program. Each takes the arguments after its
- * own name (argv[0] is the subcommand) and returns the process exit status:
- * 0 success, 1 the work failed, 2 bad usage or bad input. */
+ * own name (argv[0] is the subcommand) and returns an fd_status
+ * (util/fd_status.h): FD_OK, FD_EINPUT for bad usage or bad input, another
+ * code when the work failed. main() turns it into the exit status through
+ * cli_exit_status (sim/cli.c), the one place that knows exit codes. */
 #ifndef FIREDRILL_COMMANDS_H
 #define FIREDRILL_COMMANDS_H
 
+/* `firedrill init -o FILE.json`: a starter scenario (sim/cmd_init.c). */
+int cmd_init(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_bench(int argc, char **argv);

@@ -1,5 +1,4 @@
 #include "sim/h5out.h"
-#include "sim/cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,17 +58,11 @@ static int put_string_dataset(hid_t loc, const char *name, const char *value) {
     return rc;
 }
 
-/* Memory (and file) type of a field table. only_in: when >= 0, a file
- * dataset type; members it lacks are left out and counted in *missing. */
-static hid_t compound_type(const metric_field *fields, size_t n, size_t record_size, hid_t only_in,
-                           const char **missing) {
+/* Memory type of a field table. */
+static hid_t compound_type(const metric_field *fields, size_t n, size_t record_size) {
     hid_t t = H5Tcreate(H5T_COMPOUND, record_size);
     for (size_t i = 0; i < n; i++) {
         const metric_field *f = &fields[i];
-        if (only_in >= 0 && H5Tget_member_index(only_in, f->name) < 0) {
-            if (missing && !*missing) *missing = f->name;
-            continue;
-        }
         hid_t member = -1;
         switch (f->type) {
         case METRIC_F64: member = H5Tcopy(H5T_NATIVE_DOUBLE); break;
@@ -86,7 +79,7 @@ static hid_t compound_type(const metric_field *fields, size_t n, size_t record_s
 
 static int put_table(hid_t file, const char *name, const metric_field *fields, size_t n_fields, size_t record_size,
                      const void *rows, size_t n_rows) {
-    hid_t type = compound_type(fields, n_fields, record_size, -1, NULL);
+    hid_t type = compound_type(fields, n_fields, record_size);
     /* In the file the columns are packed: no struct padding (whose bytes
      * are undefined) is stored, and readers see only the named members. */
     hid_t file_type = H5Tcopy(type);
@@ -150,8 +143,7 @@ static int write_image(const char *path, const void *image, size_t size, char *e
     if (fd < 0 && errno == EEXIST && unlink(tmp) == 0) /* left by a process that had our PID */
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0) {
-        cli_errf(err, errlen, "%s: cannot create %s: %s", path, tmp, strerror(errno));
-        return -1;
+        return fd_errf(err, errlen, FD_EIO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
     }
     const char *p = image;
     size_t done = 0;
@@ -169,10 +161,9 @@ static int write_image(const char *path, const void *image, size_t size, char *e
     if (!e && rename(tmp, path) != 0) e = errno;
     if (e) {
         unlink(tmp);
-        cli_errf(err, errlen, "%s: writing results failed: %s", path, strerror(e));
-        return -1;
+        return fd_errf(err, errlen, FD_EIO, "%s: writing results failed: %s", path, strerror(e));
     }
-    return 0;
+    return FD_OK;
 }
 
 static int write_file(const char *path, const h5out_meta *meta, const h5out_sweep *sw, const replica_metrics *replicas,
@@ -186,16 +177,14 @@ static int write_file(const char *path, const h5out_meta *meta, const h5out_swee
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0 || H5Pset_fapl_core(fapl, (size_t)1 << 20, 0) < 0) {
         if (fapl >= 0) H5Pclose(fapl);
-        cli_errf(err, errlen, "%s: cannot set up HDF5", path);
-        return -1;
+        return fd_errf(err, errlen, FD_EIO, "%s: cannot set up HDF5", path);
     }
     /* HDF5 first tries to open an existing file of that name (to share it)
      * and would open a file at path: a name under /dev/null never exists. */
     hid_t file = H5Fcreate("/dev/null/firedrill-results-image", H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
     if (file < 0) {
-        cli_errf(err, errlen, "%s: cannot create the HDF5 file (out of memory?)", path);
-        return -1;
+        return fd_errf(err, errlen, FD_EIO, "%s: cannot create the HDF5 file (out of memory?)", path);
     }
     char created[32];
     time_t now = time(NULL);
@@ -275,8 +264,7 @@ static int write_file(const char *path, const h5out_meta *meta, const h5out_swee
     if (H5Fclose(file) < 0) rc = -1;
     if (rc != 0 || size <= 0 || !image) {
         free(image);
-        cli_errf(err, errlen, "%s: building the HDF5 file failed (out of memory?)", path);
-        return -1;
+        return fd_errf(err, errlen, FD_EIO, "%s: building the HDF5 file failed (out of memory?)", path);
     }
     rc = write_image(path, image, (size_t)size, err, errlen);
     free(image);
@@ -293,176 +281,4 @@ int h5out_write_sweep(const char *path, const h5out_meta *meta, const h5out_swee
                       const replica_metrics *replicas, size_t n_replicas, const incident_record *incidents,
                       size_t n_incidents, char *err, size_t errlen) {
     return write_file(path, meta, sweep, replicas, n_replicas, incidents, n_incidents, NULL, 0, err, errlen);
-}
-
-/* ---- readers ------------------------------------------------------------------------ */
-
-static hid_t open_ro(const char *path, char *err, size_t errlen) {
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = access(path, R_OK) == 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
-    if (f < 0) cli_errf(err, errlen, "%s: cannot open as HDF5 (missing or not a results file)", path);
-    return f;
-}
-
-static int read_table(const char *path, const char *name, const metric_field *fields, size_t n_fields,
-                      size_t record_size, void **rows, size_t *n, char *err, size_t errlen) {
-    *rows = NULL;
-    *n = 0;
-    hid_t f = open_ro(path, err, errlen);
-    if (f < 0) return -1;
-    int rc = -1;
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    hid_t ftype = d >= 0 ? H5Dget_type(d) : -1, space = d >= 0 ? H5Dget_space(d) : -1;
-    if (d < 0 || ftype < 0 || space < 0 || H5Tget_class(ftype) != H5T_COMPOUND ||
-        H5Sget_simple_extent_ndims(space) != 1) {
-        cli_errf(err, errlen, "%s: no /%s table", path, name);
-        goto out;
-    }
-    const char *missing = NULL;
-    hid_t mtype = compound_type(fields, n_fields, record_size, ftype, &missing);
-    if (missing) {
-        cli_errf(err, errlen, "%s: /%s has no column %s (written by another firedrill version?)", path, name, missing);
-        H5Tclose(mtype);
-        goto out;
-    }
-    hsize_t dims[1];
-    H5Sget_simple_extent_dims(space, dims, NULL);
-    void *buf = dims[0] ? calloc((size_t)dims[0], record_size) : NULL;
-    if (dims[0] && !buf)
-        cli_errf(err, errlen, "%s: out of memory reading /%s", path, name);
-    else if (dims[0] && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-        cli_errf(err, errlen, "%s: reading /%s failed", path, name);
-        free(buf);
-    } else {
-        *rows = buf;
-        *n = (size_t)dims[0];
-        rc = 0;
-    }
-    H5Tclose(mtype);
-out:
-    if (space >= 0) H5Sclose(space);
-    if (ftype >= 0) H5Tclose(ftype);
-    if (d >= 0) H5Dclose(d);
-    H5Fclose(f);
-    return rc;
-}
-
-int h5out_read_replicas(const char *path, replica_metrics **rows, size_t *n, char *err, size_t errlen) {
-    return read_table(path, "replicas", replica_metric_fields, replica_metric_field_count, sizeof **rows, (void **)rows,
-                      n, err, errlen);
-}
-
-int h5out_read_incidents(const char *path, incident_record **rows, size_t *n, char *err, size_t errlen) {
-    return read_table(path, "incidents", incident_fields, incident_field_count, sizeof **rows, (void **)rows, n, err,
-                      errlen);
-}
-
-/* A fixed-length string attribute or scalar dataset, malloc'ed. */
-static char *get_string(hid_t f, const char *name, bool dataset) {
-    hid_t o = dataset ? H5Dopen2(f, name, H5P_DEFAULT) : H5Aopen(f, name, H5P_DEFAULT);
-    if (o < 0) return NULL;
-    hid_t t = dataset ? H5Dget_type(o) : H5Aget_type(o);
-    char *s = NULL;
-    if (t >= 0 && H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t)) {
-        size_t size = H5Tget_size(t);
-        hid_t mt = string_type(size + 1);
-        s = calloc(size + 2, 1);
-        if (s && (dataset ? H5Dread(o, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) : H5Aread(o, mt, s)) < 0) {
-            free(s);
-            s = NULL;
-        }
-        H5Tclose(mt);
-    }
-    if (t >= 0) H5Tclose(t);
-    if (dataset)
-        H5Dclose(o);
-    else
-        H5Aclose(o);
-    return s;
-}
-
-static int get_u64(hid_t f, const char *name, uint64_t *v) {
-    hid_t a = H5Aopen(f, name, H5P_DEFAULT);
-    if (a < 0) return -1;
-    int rc = H5Aread(a, H5T_NATIVE_UINT64, v) < 0 ? -1 : 0;
-    H5Aclose(a);
-    return rc;
-}
-
-void h5out_sweep_file_free(h5out_sweep_file *s) {
-    char **strs[] = {
-        &s->name,          &s->sha256,          &s->spec,           &s->combine,           &s->metrics_json,
-        &s->scenario_name, &s->scenario_sha256, &s->scenario_given, &s->scenario_resolved, &s->backend};
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) free(*strs[i]);
-    for (size_t i = 0; s->points && i < s->n_points; i++) {
-        free(s->points[i].parameters);
-        free(s->points[i].scenario);
-    }
-    free(s->points);
-    memset(s, 0, sizeof *s);
-}
-
-int h5out_read_sweep(const char *path, h5out_sweep_file *s, char *err, size_t errlen) {
-    memset(s, 0, sizeof *s);
-    hid_t f = open_ro(path, err, errlen);
-    if (f < 0) return -1;
-    int rc = 0;
-    s->sha256 = get_string(f, "sweep_sha256", false);
-    if (!s->sha256 || get_u64(f, "sweep_points", &s->n_points) < 0 || get_u64(f, "sweep_seeds", &s->seeds) < 0 ||
-        get_u64(f, "sweep_first_seed", &s->first_seed) < 0 || get_u64(f, "shard_index", &s->shard_index) < 0 ||
-        get_u64(f, "shard_count", &s->shard_count) < 0 || get_u64(f, "baseline_point", &s->baseline_point) < 0) {
-        cli_errf(err, errlen, "%s: not a sweep file (no sweep_sha256/sweep_points/shard_* attributes)", path);
-        rc = -1;
-    }
-    if (rc == 0) {
-        s->name = get_string(f, "sweep_name", false);
-        s->combine = get_string(f, "sweep_combine", false);
-        s->metrics_json = get_string(f, "sweep_metrics", false);
-        s->scenario_name = get_string(f, "scenario_name", false);
-        s->scenario_sha256 = get_string(f, "scenario_sha256", false);
-        s->backend = get_string(f, "backend", false);
-        s->spec = get_string(f, "sweep/spec", true);
-        s->scenario_given = get_string(f, "scenario/given", true);
-        s->scenario_resolved = get_string(f, "scenario/resolved", true);
-        if (!s->name || !s->combine || !s->metrics_json || !s->scenario_name || !s->scenario_sha256 || !s->backend ||
-            !s->spec || !s->scenario_given || !s->scenario_resolved) {
-            cli_errf(err, errlen, "%s: incomplete sweep file (an attribute or /sweep/spec is missing)", path);
-            rc = -1;
-        }
-    }
-    hid_t d = rc == 0 ? H5Dopen2(f, "points", H5P_DEFAULT) : -1;
-    hid_t space = d >= 0 ? H5Dget_space(d) : -1;
-    hsize_t dims[1] = {0};
-    if (rc == 0 && (space < 0 || H5Sget_simple_extent_ndims(space) != 1 ||
-                    H5Sget_simple_extent_dims(space, dims, NULL) < 0 || dims[0] != s->n_points)) {
-        cli_errf(err, errlen, "%s: /points missing or not %llu rows", path, (unsigned long long)s->n_points);
-        rc = -1;
-    }
-    if (rc == 0) {
-        hid_t mt = points_type();
-        h5out_point *raw = calloc(s->n_points ? s->n_points : 1, sizeof *raw);
-        s->points = calloc(s->n_points ? s->n_points : 1, sizeof *s->points);
-        if (!raw || !s->points || (s->n_points && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)) {
-            cli_errf(err, errlen, "%s: reading /points failed", path);
-            rc = -1;
-        }
-        /* Copy the strings out of HDF5's allocations, then let HDF5 free them. */
-        for (size_t i = 0; rc == 0 && i < s->n_points; i++) {
-            s->points[i] = raw[i];
-            s->points[i].parameters = strdup(raw[i].parameters ? raw[i].parameters : "{}");
-            s->points[i].scenario = strdup(raw[i].scenario ? raw[i].scenario : "");
-            if (!s->points[i].parameters || !s->points[i].scenario) {
-                cli_errf(err, errlen, "%s: out of memory reading /points", path);
-                rc = -1;
-            }
-        }
-        if (raw && s->n_points && space >= 0) H5Dvlen_reclaim(mt, space, H5P_DEFAULT, raw);
-        free(raw);
-        H5Tclose(mt);
-    }
-    if (space >= 0) H5Sclose(space);
-    if (d >= 0) H5Dclose(d);
-    H5Fclose(f);
-    if (rc != 0) h5out_sweep_file_free(s);
-    return rc;
 }

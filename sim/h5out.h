@@ -4,8 +4,10 @@
  * code path for every column; units as attributes). A sweep adds /points
  * and /sweep/spec and the sweep_* / shard_* root attributes (layout:
  * results/README.md). The file is written under a temporary name and
- * renamed, so an interrupted run never leaves a half file. The readers give
- * back what `firedrill merge` needs, columns matched by member name.
+ * renamed, so an interrupted run never leaves a half file. Files are read
+ * back through analysis/h5in.h, the one reader (`firedrill merge` too).
+ *
+ * The writers return FD_OK, or FD_EIO with the reason in err.
  *
  * HDF5 is serial here: only one thread may call these functions. */
 #ifndef SIM_H5OUT_H
@@ -15,6 +17,7 @@
 #include <stdint.h>
 
 #include "models/metrics.h"
+#include "util/fd_status.h"
 
 typedef struct h5out_meta {
     const char *version, *git_revision, *scenario_name, *scenario_sha256, *backend, *command;
@@ -65,22 +68,5 @@ int h5out_write(const char *path, const h5out_meta *meta, const replica_metrics 
 int h5out_write_sweep(const char *path, const h5out_meta *meta, const h5out_sweep *sweep,
                       const replica_metrics *replicas, size_t n_replicas, const incident_record *incidents,
                       size_t n_incidents, char *err, size_t errlen);
-
-/* Everything of a sweep file except its tables; strings malloc'ed. */
-typedef struct h5out_sweep_file {
-    char *name, *sha256, *spec, *combine, *metrics_json;
-    char *scenario_name, *scenario_sha256, *scenario_given, *scenario_resolved, *backend;
-    uint64_t n_points, seeds, first_seed, baseline_point, shard_index, shard_count;
-    h5out_point *points; /* n_points rows */
-} h5out_sweep_file;
-
-/* Fails with a message naming the file when it is not a sweep file. */
-int h5out_read_sweep(const char *path, h5out_sweep_file *out, char *err, size_t errlen);
-void h5out_sweep_file_free(h5out_sweep_file *f);
-
-/* Every row of /replicas or /incidents into *rows (malloc'ed; NULL when *n
- * is 0). Each column of the field table must be present. */
-int h5out_read_replicas(const char *path, replica_metrics **rows, size_t *n, char *err, size_t errlen);
-int h5out_read_incidents(const char *path, incident_record **rows, size_t *n, char *err, size_t errlen);
 
 #endif

@@ -10,10 +10,11 @@
 typedef struct subcommand {
     const char *name;
     const char *summary;
-    int (*run)(int argc, char **argv); /* NULL: planned, not in this version */
+    int (*run)(int argc, char **argv); /* an fd_status; NULL: planned, not in this version */
 } subcommand;
 
 static const subcommand subcommands[] = {
+    {"init", "write a starter scenario with the default disasters and their sources", cmd_init},
     {"run", "simulate seeded replicas of a scenario, write HDF5", cmd_run},
     {"validate", "check a scenario file and print what it would simulate", cmd_validate},
     {"sweep", "run a grid of scenarios x seeds over threads, MPI ranks or shards", cmd_sweep},
@@ -44,29 +45,29 @@ int main(int argc, char **argv) {
     gsl_set_error_handler_off();
     if (argc < 2) {
         print_help(stderr);
-        return CLI_EXIT_USAGE;
+        return cli_exit_status(FD_EINPUT);
     }
     const char *name = argv[1];
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
         print_help(stdout);
-        return CLI_EXIT_OK;
+        return cli_exit_status(FD_OK);
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
         printf("firedrill %s (git %s)\n", FIREDRILL_VERSION, firedrill_git_rev);
-        return CLI_EXIT_OK;
+        return cli_exit_status(FD_OK);
     }
     if (name[0] == '-') {
         fprintf(stderr, "firedrill: unknown option '%s'\nTry 'firedrill --help'.\n", name);
-        return CLI_EXIT_USAGE;
+        return cli_exit_status(FD_EINPUT);
     }
     for (size_t i = 0; i < N_SUBCOMMANDS; i++) {
         if (strcmp(subcommands[i].name, name) != 0) continue;
         if (!subcommands[i].run) {
             fprintf(stderr, "firedrill %s: not available in this version\n", name);
-            return CLI_EXIT_FAILED;
+            return cli_exit_status(FD_EFAIL);
         }
-        return subcommands[i].run(argc - 1, argv + 1);
+        return cli_exit_status(subcommands[i].run(argc - 1, argv + 1));
     }
     fprintf(stderr, "firedrill: unknown command '%s'\nTry 'firedrill --help'.\n", name);
-    return CLI_EXIT_USAGE;
+    return cli_exit_status(FD_EINPUT);
 }

@@ -1,8 +1,6 @@
 #include "sim/optimize.h"
 
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,17 +15,28 @@
 
 /* ---- the file ------------------------------------------------------------------ */
 
-static bool add_constraint(opt_spec *s, const char *file, const char *path, const char *column, double target,
-                           double sign, char *err, size_t errlen) {
-    if (s->n_constraints == RS_MAX_CONSTRAINTS) {
-        snprintf(err, errlen, "%s: %s: at most %d targets", file, path, RS_MAX_CONSTRAINTS);
-        return false;
-    }
+/* The keys an optimize file adds to a sweep file. */
+static const char *const opt_keys[] = {"targets", "objective", "budget_replicas", "indifference", "n0"};
+
+/* Fails at key of o unless column is a /replicas column; its field. */
+static const metric_field *find_column(cfg_obj *o, const char *key, const char *column) {
     const metric_field *field = metric_field_find(replica_metric_fields, replica_metric_field_count, column);
-    if (!field) {
-        snprintf(err, errlen, "%s: %s: no /replicas column \"%s\" (docs/metrics.md lists them)", file, path, column);
+    if (field) return field;
+    const char *near = sweep_column_near(column);
+    if (near)
+        cfg_fail(o, key, "no /replicas column \"%s\" (did you mean \"%s\"?)", column, near);
+    else
+        cfg_fail(o, key, "no /replicas column \"%s\" (docs/metrics.md lists them)", column);
+    return NULL;
+}
+
+static bool add_constraint(opt_spec *s, cfg_obj *o, const char *key, const char *column, double target, double sign) {
+    if (s->n_constraints == RS_MAX_CONSTRAINTS) {
+        cfg_fail(o, key, "at most %d targets", RS_MAX_CONSTRAINTS);
         return false;
     }
+    const metric_field *field = find_column(o, key, column);
+    if (!field) return false;
     opt_constraint *c = &s->constraints[s->n_constraints++];
     snprintf(c->column, sizeof c->column, "%s", column);
     c->field = field;
@@ -37,206 +46,123 @@ static bool add_constraint(opt_spec *s, const char *file, const char *path, cons
     return true;
 }
 
-static bool number_at(const cJSON *o, const char *key, const char *file, const char *where, double min, double max,
-                      double *out, char *err, size_t errlen) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v) return true;
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < min || v->valuedouble > max) {
-        snprintf(err, errlen, "%s: %s%s: must be a number in [%g, %g]", file, where, key, min, max);
+/* "targets": read (and registered) even when absent; cfg_leave(root) then
+ * reports it as required. */
+static bool read_targets(cfg_obj *root, opt_spec *s) {
+    cfg_obj t;
+    cfg_require(root, "targets");
+    if (!cfg_section(root, "targets",
+                     "what the chosen point must meet: at least one of rto_max_s, rpo_max_s, availability_min, max",
+                     &t))
+        return false;
+    double rto = cfg_number(&t, "rto_max_s", NAN, 0, 1e12, "s",
+                            "p95 RTO at most this (the mean over replicas of rto_p95_s, as report checks it)");
+    double rpo = cfg_number(&t, "rpo_max_s", NAN, 0, 1e12, "s",
+                            "largest RPO at most this (the mean over replicas of rpo_max_s)");
+    double avail = cfg_number(&t, "availability_min", NAN, 0, 1, "",
+                              "time-based availability at least this (the mean of availability_time)");
+    s->confidence = cfg_number(&t, "confidence", 0.95, 0.5, 0.999, "",
+                               "probability that the chosen point meets the targets and is within the "
+                               "indifference zone of the best");
+    s->tolerance = cfg_number(&t, "tolerance", 0.1, 1e-4, 1, "",
+                              "relative to each target: a point within it may be called feasible or not");
+    const cJSON *max =
+        cfg_json(&t, "max", "map:number", "upper limits {\"COLUMN\": value} on the means of other /replicas columns");
+    if (!cfg_leave(&t) || !t.json) return !root->doc->failed;
+    if (!isnan(rto) && !add_constraint(s, &t, "rto_max_s", "rto_p95_s", rto, 1)) return false;
+    if (!isnan(rpo) && !add_constraint(s, &t, "rpo_max_s", "rpo_max_s", rpo, 1)) return false;
+    if (!isnan(avail) && !add_constraint(s, &t, "availability_min", "availability_time", avail, -1)) return false;
+    for (const cJSON *m = max ? max->child : NULL; m; m = m->next) {
+        char key[CFG_PATH_MAX];
+        snprintf(key, sizeof key, "max.%s", m->string);
+        if (!add_constraint(s, &t, key, m->string, m->valuedouble, 1)) return false;
+    }
+    if (s->n_constraints == 0) {
+        cfg_fail(root, "targets", "give at least one of rto_max_s, rpo_max_s, availability_min, max");
         return false;
     }
-    *out = v->valuedouble;
     return true;
 }
 
-static bool parse_targets(opt_spec *s, const char *file, const cJSON *t, char *err, size_t errlen) {
-    if (!cJSON_IsObject(t)) {
-        snprintf(err, errlen, "%s: targets: must be an object with rto_max_s, rpo_max_s, ...", file);
+/* The keys of opt_keys[], after the sweep's. */
+static bool read_opt_keys(cfg_obj *root, opt_spec *s) {
+    if (!read_targets(root, s)) return false;
+    const char *objective = cfg_string(root, "objective", "total_cost_per_year",
+                                       "the /replicas column whose mean the chosen point minimises");
+    if (!(s->objective_field = find_column(root, "objective", objective))) return false;
+    snprintf(s->objective, sizeof s->objective, "%s", objective);
+    double budget = cfg_number(root, "budget_replicas", NAN, 2, 1e9, "replicas",
+                               "at most this many replicas in all (absent: as many as the seeds allow)");
+    if (!isnan(budget) && budget != floor(budget)) {
+        cfg_fail(root, "budget_replicas", "must be a whole number, got %g", budget);
         return false;
     }
-    static const char *const keys[] = {"rto_max_s", "rpo_max_s", "availability_min", "confidence", "tolerance", "max"};
-    for (const cJSON *k = t->child; k; k = k->next) {
-        bool known = false;
-        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) known |= strcmp(k->string, keys[i]) == 0;
-        if (!known) {
-            snprintf(err, errlen,
-                     "%s: targets.%s: unknown key (rto_max_s, rpo_max_s, availability_min, confidence, tolerance, max)",
-                     file, k->string);
-            return false;
-        }
-    }
-    double v = NAN;
-    if (!number_at(t, "rto_max_s", file, "targets.", 0, 1e12, &v, err, errlen)) return false;
-    if (!isnan(v) && !add_constraint(s, file, "targets.rto_max_s", "rto_p95_s", v, 1, err, errlen)) return false;
-    v = NAN;
-    if (!number_at(t, "rpo_max_s", file, "targets.", 0, 1e12, &v, err, errlen)) return false;
-    if (!isnan(v) && !add_constraint(s, file, "targets.rpo_max_s", "rpo_max_s", v, 1, err, errlen)) return false;
-    v = NAN;
-    if (!number_at(t, "availability_min", file, "targets.", 0, 1, &v, err, errlen)) return false;
-    if (!isnan(v) && !add_constraint(s, file, "targets.availability_min", "availability_time", v, -1, err, errlen))
-        return false;
-    if (!number_at(t, "confidence", file, "targets.", 0.5, 0.999, &s->confidence, err, errlen)) return false;
-    if (!number_at(t, "tolerance", file, "targets.", 1e-4, 1, &s->tolerance, err, errlen)) return false;
-    const cJSON *max = cJSON_GetObjectItemCaseSensitive(t, "max");
-    if (max && !cJSON_IsObject(max)) {
-        snprintf(err, errlen, "%s: targets.max: must be an object {\"COLUMN\": value}", file);
-        return false;
-    }
-    for (const cJSON *m = max ? max->child : NULL; m; m = m->next) {
-        char path[128];
-        snprintf(path, sizeof path, "targets.max.%s", m->string);
-        if (!cJSON_IsNumber(m) || !isfinite(m->valuedouble)) {
-            snprintf(err, errlen, "%s: %s: must be a number", file, path);
-            return false;
-        }
-        if (!add_constraint(s, file, path, m->string, m->valuedouble, 1, err, errlen)) return false;
-    }
-    if (s->n_constraints == 0) {
-        snprintf(err, errlen, "%s: targets: give at least one of rto_max_s, rpo_max_s, availability_min, max", file);
-        return false;
-    }
-    return true;
+    s->budget = isnan(budget) ? 0 : (uint64_t)budget;
+    s->indifference = cfg_number(root, "indifference", 0.01, CFG_GT0, 1, "",
+                                 "indifference zone of the objective, relative to the median first-stage mean");
+    s->n0 = (uint64_t)cfg_int(root, "n0", 20, 5, 1000, "seeds every point gets in the first stage");
+    return !root->doc->failed;
 }
 
 bool opt_load(opt_spec *s, const char *file, char *err, size_t errlen) {
     memset(s, 0, sizeof *s);
-    s->confidence = 0.95;
-    s->indifference = 0.01;
-    s->tolerance = 0.1;
-    s->n0 = 20;
-    snprintf(s->objective, sizeof s->objective, "total_cost_per_year");
     char *text;
-    if (cfg_read_file(file, &text, err, errlen) != CFG_OK) return false;
-    cJSON *root = NULL;
-    cfg_status parsed = cfg_parse_json(file, text, &root, err, errlen);
-    free(text);
-    if (parsed != CFG_OK) return false;
-    if (!cJSON_IsObject(root)) {
-        snprintf(err, errlen, "%s: not a JSON object (an optimize file is a sweep file plus targets)", file);
-        cJSON_Delete(root);
+    cfg_status st = cfg_read_file(file, &text, err, errlen);
+    if (st != CFG_OK) {
+        s->sw.out_of_memory = st == CFG_EFAIL;
         return false;
     }
-    bool ok = true;
-    cJSON *t = cJSON_DetachItemFromObjectCaseSensitive(root, "targets");
-    if (!t) {
-        snprintf(err, errlen, "%s: targets: is required", file);
-        ok = false;
-    } else {
-        ok = parse_targets(s, file, t, err, errlen);
-    }
-    cJSON_Delete(t);
-    cJSON *o = cJSON_DetachItemFromObjectCaseSensitive(root, "objective");
-    if (ok && o) {
-        if (!cJSON_IsString(o) ||
-            !metric_field_find(replica_metric_fields, replica_metric_field_count, o->valuestring)) {
-            snprintf(err, errlen, "%s: objective: must name a /replicas column (docs/metrics.md)", file);
-            ok = false;
-        } else {
-            snprintf(s->objective, sizeof s->objective, "%s", o->valuestring);
-        }
-    }
-    cJSON_Delete(o);
-    double v;
-    cJSON *b = cJSON_DetachItemFromObjectCaseSensitive(root, "budget_replicas");
-    if (ok && b) {
-        if (!cJSON_IsNumber(b) || b->valuedouble < 2 || b->valuedouble > 1e9) {
-            snprintf(err, errlen, "%s: budget_replicas: must be a whole number in [2, 1e9]", file);
-            ok = false;
-        } else {
-            s->budget = (uint64_t)b->valuedouble;
-        }
-    }
-    cJSON_Delete(b);
-    cJSON *ind = cJSON_DetachItemFromObjectCaseSensitive(root, "indifference");
-    if (ok && ind) {
-        v = ind->valuedouble;
-        if (!cJSON_IsNumber(ind) || !(v > 0) || v > 1) {
-            snprintf(err, errlen, "%s: indifference: must be a relative zone in (0, 1], got %s", file,
-                     cJSON_IsNumber(ind) ? "a number out of range" : "no number");
-            ok = false;
-        } else {
-            s->indifference = v;
-        }
-    }
-    cJSON_Delete(ind);
-    cJSON *n0 = cJSON_DetachItemFromObjectCaseSensitive(root, "n0");
-    if (ok && n0) {
-        if (!cJSON_IsNumber(n0) || n0->valuedouble < 5 || n0->valuedouble > 1000) {
-            snprintf(err, errlen, "%s: n0: must be a whole number in [5, 1000]", file);
-            ok = false;
-        } else {
-            s->n0 = (uint64_t)n0->valuedouble;
-        }
-    }
-    cJSON_Delete(n0);
-    s->objective_field = metric_field_find(replica_metric_fields, replica_metric_field_count, s->objective);
-    char *rest = ok ? cJSON_PrintUnformatted(root) : NULL;
-    cJSON_Delete(root);
-    if (ok && !rest) {
-        snprintf(err, errlen, "out of memory");
-        ok = false;
-    }
-    if (ok) ok = sweep_parse(&s->sw, file, rest, err, errlen);
-    free(rest);
+    cfg_doc doc;
+    cJSON *json, *sweep_part = NULL;
+    cfg_obj root;
+    char *rest = NULL;
+    bool ok = cfg_open(&doc, file, text, &json, &root) && sweep_read_keys(&s->sw, &root) && read_opt_keys(&root, s) &&
+              cfg_leave(&root);
+    free(text);
     if (ok && s->sw.seeds < s->n0) {
-        snprintf(err, errlen, "%s: seeds: %llu is the most a point may get, fewer than n0 (%llu)", file,
+        cfg_fail(&root, "seeds", "%llu is the most a point may get, fewer than n0 (%llu)",
                  (unsigned long long)s->sw.seeds, (unsigned long long)s->n0);
         ok = false;
     }
+    /* The sweep is what the file says without the keys above: its SHA-256
+     * and /sweep/spec cover that text. */
+    if (ok) {
+        sweep_part = cJSON_Duplicate(json, true);
+        for (size_t i = 0; sweep_part && i < sizeof opt_keys / sizeof opt_keys[0]; i++)
+            cJSON_DeleteItemFromObjectCaseSensitive(sweep_part, opt_keys[i]);
+        rest = sweep_part ? cJSON_PrintUnformatted(sweep_part) : NULL;
+        if (!rest) cfg_fail(&root, NULL, "out of memory");
+        ok = rest && sweep_expand(&s->sw, &root, rest);
+    }
+    if (!ok) {
+        snprintf(err, errlen, "%s", doc.err);
+        s->sw.out_of_memory = doc.out_of_memory;
+    }
+    cJSON_Delete(sweep_part);
+    free(rest);
+    cfg_close(&doc, json);
+    return ok;
+}
+
+bool opt_known_keys(char ***keys, size_t *n) {
+    cfg_doc doc;
+    cJSON *json;
+    cfg_obj root;
+    opt_spec s;
+    memset(&s, 0, sizeof s);
+    bool ok = cfg_open(&doc, "optimize.json", "{}", &json, &root) && sweep_read_keys(&s.sw, &root) &&
+              read_opt_keys(&root, &s);
+    sweep_free(&s.sw);
+    *keys = ok ? doc.known_keys : NULL;
+    *n = ok ? doc.n_known : 0;
+    if (ok) doc.known_keys = NULL, doc.n_known = 0;
+    cfg_close(&doc, json);
     return ok;
 }
 
 void opt_free(opt_spec *s) { sweep_free(&s->sw); }
 
 /* ---- running ------------------------------------------------------------------ */
-
-typedef struct stage {
-    const opt_spec *spec;
-    world_cache **caches; /* one per thread, kept across stages */
-    atomic_int next_worker;
-    const uint64_t *units;
-    size_t n;
-    replica_metrics *rows;
-    incident_record **inc;
-    size_t *n_inc;
-    atomic_size_t next;
-    atomic_bool failed;
-    pthread_mutex_t mu;
-    char err[1024];
-} stage;
-
-static void *stage_worker(void *arg) {
-    stage *st = arg;
-    world_cache *cache = st->caches[atomic_fetch_add(&st->next_worker, 1)];
-    for (;;) {
-        size_t i = atomic_fetch_add(&st->next, 1);
-        if (i >= st->n || atomic_load(&st->failed)) break;
-        char err[1024];
-        if (!cache || sweep_exec_compute(&st->spec->sw, st->units[i], cache, &st->rows[i], &st->inc[i], &st->n_inc[i],
-                                         err, sizeof err) != 0) {
-            pthread_mutex_lock(&st->mu);
-            if (!atomic_exchange(&st->failed, true))
-                snprintf(st->err, sizeof st->err, "%s", cache ? err : "out of memory");
-            pthread_mutex_unlock(&st->mu);
-            break;
-        }
-    }
-    return NULL;
-}
-
-/* Threads a run may use. */
-#define OPT_MAX_JOBS 64
-
-static int run_stage(stage *st, int jobs) {
-    pthread_t threads[OPT_MAX_JOBS];
-    int started = 0;
-    if ((size_t)jobs > st->n) jobs = (int)st->n;
-    for (; started < jobs; started++)
-        if (pthread_create(&threads[started], NULL, stage_worker, st) != 0) break;
-    if (started == 0) stage_worker(st);
-    for (int i = 0; i < started; i++) pthread_join(threads[i], NULL);
-    return atomic_load(&st->failed) ? -1 : 0;
-}
 
 /* The values of a replica the procedure sees. */
 static void observe(const opt_spec *s, const replica_metrics *row, double *objective, double *constraint) {
@@ -246,29 +172,6 @@ static void observe(const opt_spec *s, const replica_metrics *row, double *objec
         double v = metric_field_value(c->field, row);
         constraint[l] = c->sign * v;
     }
-}
-
-static bool keep(opt_result *out, const replica_metrics *row, incident_record *inc, size_t n_inc, size_t *cap_rows,
-                 size_t *cap_inc) {
-    if (out->n_rows == *cap_rows) {
-        size_t cap = *cap_rows ? 2 * *cap_rows : 1024;
-        replica_metrics *grown = realloc(out->rows, cap * sizeof *grown);
-        if (!grown) return false;
-        out->rows = grown;
-        *cap_rows = cap;
-    }
-    out->rows[out->n_rows++] = *row;
-    if (out->n_incidents + n_inc > *cap_inc) {
-        size_t cap = *cap_inc ? *cap_inc : 4096;
-        while (cap < out->n_incidents + n_inc) cap *= 2;
-        incident_record *grown = realloc(out->incidents, cap * sizeof *grown);
-        if (!grown) return false;
-        out->incidents = grown;
-        *cap_inc = cap;
-    }
-    if (n_inc) memcpy(out->incidents + out->n_incidents, inc, n_inc * sizeof *inc);
-    out->n_incidents += n_inc;
-    return true;
 }
 
 /* The indifference zone in objective units: the relative zone times the
@@ -286,23 +189,10 @@ static double objective_zone(const opt_spec *s, const double *first_means, size_
     return zone > 0 ? zone : s->indifference;
 }
 
-static int compare_rows(const void *a, const void *b) {
-    const replica_metrics *x = a, *y = b;
-    if (x->point != y->point) return x->point < y->point ? -1 : 1;
-    return x->seed < y->seed ? -1 : x->seed > y->seed;
-}
-
-static int compare_incidents(const void *a, const void *b) {
-    const incident_record *x = a, *y = b;
-    if (x->point != y->point) return x->point < y->point ? -1 : 1;
-    if (x->seed != y->seed) return x->seed < y->seed ? -1 : 1;
-    return x->id < y->id ? -1 : x->id > y->id;
-}
-
 /* The exhaustive grid's choice, by the report's rule: a point meets a
  * target when the one-sided t upper bound (at the confidence) of its mean
  * is at most the target; the lowest mean objective among those wins. */
-static void grid_select(const opt_spec *s, opt_result *out) {
+static void grid_select(const opt_spec *s, const replica_metrics *by_unit, opt_result *out) {
     const size_t k = s->sw.n_points, L = s->n_constraints, n = s->sw.seeds;
     double *v = malloc(n * sizeof *v);
     out->best = -1;
@@ -311,7 +201,7 @@ static void grid_select(const opt_spec *s, opt_result *out) {
         opt_point *p = &out->points[i];
         p->seeds = p->decided = n;
         double sum = 0;
-        for (size_t m = 0; m < n; m++) sum += metric_field_value(s->objective_field, &out->rows[m * k + i]);
+        for (size_t m = 0; m < n; m++) sum += metric_field_value(s->objective_field, &by_unit[i * n + m]);
         p->objective_mean = sum / (double)n;
         p->fate = RS_DOMINATED;
         p->by = -1;
@@ -319,7 +209,7 @@ static void grid_select(const opt_spec *s, opt_result *out) {
             const opt_constraint *c = &s->constraints[l];
             size_t nv = 0;
             for (size_t m = 0; m < n; m++) {
-                double x = c->sign * metric_field_value(c->field, &out->rows[m * k + i]);
+                double x = c->sign * metric_field_value(c->field, &by_unit[i * n + m]);
                 if (!isnan(x)) v[nv++] = x;
             }
             double mean = nv ? gsl_stats_mean(v, 1, nv) : NAN;
@@ -341,15 +231,49 @@ static void grid_select(const opt_spec *s, opt_result *out) {
     free(v);
 }
 
-int opt_run(const opt_spec *s, int jobs, bool progress, opt_result *out, char *err, size_t errlen) {
+/* Runs the selected units on the executor (journaled, skipping those the
+ * journal already holds) and marks them used. */
+static int run_units(sweep_exec *x, const uint64_t *units, size_t n, int jobs, unsigned char *used, char *err,
+                     size_t errlen) {
+    if (!sweep_exec_select(x, units, n)) {
+        snprintf(err, errlen, "a unit out of range");
+        return SWEEP_EFAIL;
+    }
+    int rc = sweep_exec_run_threads(x, jobs, err, errlen);
+    for (size_t a = 0; rc == SWEEP_OK && a < n; a++) used[units[a]] = 1;
+    return rc;
+}
+
+/* The replicas the procedure used, in (point, seed) order: unit order. */
+static int collect_used(const sweep_exec *x, const unsigned char *used, opt_result *out, char *err, size_t errlen) {
+    size_t n_rows = 0, n_inc = 0;
+    for (uint64_t u = 0; u < x->n_units; u++)
+        if (used[u]) n_rows++, n_inc += x->n_inc[u];
+    out->rows = malloc((n_rows ? n_rows : 1) * sizeof *out->rows);
+    out->incidents = malloc((n_inc ? n_inc : 1) * sizeof *out->incidents);
+    if (!out->rows || !out->incidents) {
+        snprintf(err, errlen, "out of memory");
+        return SWEEP_EFAIL;
+    }
+    for (uint64_t u = 0; u < x->n_units; u++) {
+        if (!used[u]) continue;
+        out->rows[out->n_rows++] = x->rows[u];
+        if (x->n_inc[u]) memcpy(out->incidents + out->n_incidents, x->inc[u], x->n_inc[u] * sizeof *out->incidents);
+        out->n_incidents += x->n_inc[u];
+    }
+    out->replicas = out->n_rows;
+    return SWEEP_OK;
+}
+
+int opt_run(const opt_spec *s, sweep_exec *x, int jobs, bool progress, opt_result *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     const size_t k = s->sw.n_points, L = s->n_constraints;
-    const uint64_t n0 = s->grid ? s->sw.seeds : s->n0;
+    const uint64_t S = s->sw.seeds, n0 = s->grid ? S : s->n0;
     rs_config cfg = {.k = k,
                      .n_constraints = L,
                      .alpha = 1 - s->confidence,
                      .n0 = s->n0,
-                     .max_n = s->sw.seeds,
+                     .max_n = S,
                      .budget = s->budget,
                      .delta = 1};
     for (size_t l = 0; l < L; l++) {
@@ -360,124 +284,78 @@ int opt_run(const opt_spec *s, int jobs, bool progress, opt_result *out, char *e
         cfg.eps[l] = s->tolerance * (scale > 0 ? scale : 1);
     }
     out->points = calloc(k, sizeof *out->points);
-    uint64_t *units = malloc(k * sizeof *units);
+    uint64_t *units = malloc(k * n0 * sizeof *units);
     size_t *wanted = malloc(k * sizeof *wanted);
-    replica_metrics *rows = malloc(k * sizeof *rows);
-    incident_record **inc = calloc(k, sizeof *inc);
-    size_t *n_inc = calloc(k, sizeof *n_inc);
-    double *first_sum = calloc(k, sizeof *first_sum);
-    if (!out->points || !units || !wanted || !rows || !inc || !n_inc || !first_sum) {
+    unsigned char *used = calloc(x->n_units, 1);
+    double *first_means = calloc(k, sizeof *first_means);
+    if (!out->points || !units || !wanted || !used || !first_means) {
         snprintf(err, errlen, "out of memory");
-        free(units), free(wanted), free(rows), free(inc), free(n_inc), free(first_sum);
-        return -1;
+        free(units), free(wanted), free(used), free(first_means);
+        return SWEEP_EFAIL;
     }
-    rs *proc = NULL;
-    size_t cap_rows = 0, cap_inc = 0;
-    int rc = 0;
     if (jobs < 1) jobs = 1;
-    if (jobs > OPT_MAX_JOBS) jobs = OPT_MAX_JOBS;
-    world_cache *caches[OPT_MAX_JOBS] = {0};
-    for (int j = 0; j < jobs; j++)
-        if (!(caches[j] = world_cache_create())) rc = -1;
-    if (rc) snprintf(err, errlen, "out of memory");
-    rec_cpu_set_blas_threads(1); /* replicas run small kernels, one thread each */
-    /* The first stage runs before the procedure exists: the zone of the
-     * objective comes from it. */
-    for (uint64_t r = 0; rc == 0; r++) {
-        size_t n = proc ? rs_wanted(proc, wanted) : k;
-        if (!proc && r == n0 && s->grid) {
-            grid_select(s, out);
-            break;
+    /* The first stage, n0 seeds of every point, runs as one batch, before
+     * the procedure exists: the zone of the objective comes from it. */
+    for (size_t i = 0; i < k; i++)
+        for (uint64_t r = 0; r < n0; r++) units[i * n0 + r] = i * S + r;
+    if (progress)
+        fprintf(stderr, "\roptimize: first stage, %llu replicas of each of %zu points   ", (unsigned long long)n0, k);
+    int rc = run_units(x, units, k * n0, jobs, used, err, errlen);
+    rs *proc = NULL;
+    if (rc == SWEEP_OK && s->grid) grid_select(s, x->rows, out);
+    if (rc == SWEEP_OK && !s->grid) {
+        for (size_t i = 0; i < k; i++) {
+            for (uint64_t r = 0; r < n0; r++)
+                first_means[i] += metric_field_value(s->objective_field, &x->rows[i * S + r]);
+            first_means[i] /= (double)n0;
         }
-        if (!proc && r == n0) {
-            for (size_t i = 0; i < k; i++) first_sum[i] /= (double)n0;
-            cfg.delta = objective_zone(s, first_sum, k);
-            proc = rs_create(&cfg, err, errlen);
-            if (!proc) {
-                rc = -1;
-                break;
-            }
-            out->delta = cfg.delta;
-            /* feed the first stage, kept in out->rows, to the procedure */
-            double *con = malloc((L ? L : 1) * sizeof *con);
-            if (!con) {
-                snprintf(err, errlen, "out of memory");
-                rc = -1;
-                break;
-            }
-            for (uint64_t m = 0; m < s->n0; m++) {
-                for (size_t i = 0; i < k; i++) {
-                    double o;
-                    observe(s, &out->rows[m * k + i], &o, con);
-                    rs_record(proc, i, (size_t)m, o, con);
-                }
-                if (m + 1 < s->n0) continue;
-                rs_update(proc);
-            }
-            free(con);
+        cfg.delta = objective_zone(s, first_means, k);
+        proc = rs_create(&cfg, err, errlen);
+        if (!proc) rc = SWEEP_EFAIL;
+        out->delta = cfg.delta;
+    }
+    /* The procedure sees the first stage seed by seed, as if sequential,
+     * then one seed of every point still in contention per stage. */
+    for (uint64_t r = 0; rc == SWEEP_OK && proc && r < S; r++) {
+        size_t n = k;
+        if (r >= n0) {
             n = rs_wanted(proc, wanted);
-        }
-        if (!proc)
+            if (n == 0) break;
+            for (size_t a = 0; a < n; a++) units[a] = (uint64_t)wanted[a] * S + r;
+            if (progress)
+                fprintf(stderr, "\roptimize: replica %llu of at most %llu, %zu of %zu points alive   ",
+                        (unsigned long long)r + 1, (unsigned long long)S, n, k);
+            rc = run_units(x, units, n, jobs, used, err, errlen);
+        } else {
             for (size_t i = 0; i < k; i++) wanted[i] = i;
-        if (n == 0) break;
-        for (size_t a = 0; a < n; a++) units[a] = (uint64_t)wanted[a] * s->sw.seeds + r;
-        if (progress)
-            fprintf(stderr, "\roptimize: replica %llu of at most %llu, %zu of %zu points alive   ",
-                    (unsigned long long)r + 1, (unsigned long long)s->sw.seeds, n, k);
-        stage st = {.spec = s, .caches = caches, .units = units, .n = n, .rows = rows, .inc = inc, .n_inc = n_inc};
-        pthread_mutex_init(&st.mu, NULL);
-        if (run_stage(&st, jobs) != 0) {
-            snprintf(err, errlen, "%s", st.err);
-            rc = -1;
         }
-        pthread_mutex_destroy(&st.mu);
-        for (size_t a = 0; rc == 0 && a < n; a++) {
-            if (!keep(out, &rows[a], inc[a], n_inc[a], &cap_rows, &cap_inc)) {
-                snprintf(err, errlen, "out of memory");
-                rc = -1;
-            }
+        for (size_t a = 0; rc == SWEEP_OK && a < n; a++) {
             double o, con[RS_MAX_CONSTRAINTS];
-            observe(s, &rows[a], &o, con);
-            if (proc)
-                rs_record(proc, wanted[a], (size_t)r, o, con);
-            else
-                first_sum[wanted[a]] += o;
+            observe(s, &x->rows[(uint64_t)wanted[a] * S + r], &o, con);
+            rs_record(proc, wanted[a], (size_t)r, o, con);
         }
-        for (size_t a = 0; a < n; a++) {
-            free(inc[a]);
-            inc[a] = NULL;
-            n_inc[a] = 0;
-        }
-        if (proc && rc == 0) rs_update(proc);
+        if (rc == SWEEP_OK && r + 1 >= n0) rs_update(proc);
     }
     if (progress) fputc('\n', stderr);
-    if (rc == 0 && s->grid) {
-        out->replicas = out->n_rows;
-        qsort(out->rows, out->n_rows, sizeof *out->rows, compare_rows);
-        qsort(out->incidents, out->n_incidents, sizeof *out->incidents, compare_incidents);
-    }
-    if (rc == 0 && proc) {
+    if (rc == SWEEP_OK) rc = collect_used(x, used, out, err, errlen);
+    if (rc == SWEEP_OK && proc) {
         out->best = rs_selected(proc);
         out->guaranteed = rs_guaranteed(proc);
-        out->replicas = out->n_rows;
         out->pcs_bound = s->confidence;
         rs_constants(proc, &out->h2_feasibility, &out->h2_selection);
         for (size_t i = 0; i < k; i++) {
-            const rs_system *x = rs_get(proc, i);
+            const rs_system *sys = rs_get(proc, i);
             opt_point *p = &out->points[i];
-            p->fate = x->fate;
-            p->by = x->by;
-            p->seeds = x->n;
-            p->decided = x->decided_at;
-            p->objective_mean = x->objective_mean;
-            for (size_t l = 0; l < L; l++) p->constraint_mean[l] = s->constraints[l].sign * x->constraint_mean[l];
+            p->fate = sys->fate;
+            p->by = sys->by;
+            p->seeds = sys->n;
+            p->decided = sys->decided_at;
+            p->objective_mean = sys->objective_mean;
+            for (size_t l = 0; l < L; l++) p->constraint_mean[l] = s->constraints[l].sign * sys->constraint_mean[l];
         }
-        qsort(out->rows, out->n_rows, sizeof *out->rows, compare_rows);
-        qsort(out->incidents, out->n_incidents, sizeof *out->incidents, compare_incidents);
     }
     rs_free(proc);
-    for (int j = 0; j < jobs; j++) world_cache_free(caches[j]);
-    free(units), free(wanted), free(rows), free(inc), free(n_inc), free(first_sum);
+    free(units), free(wanted), free(used), free(first_means);
     return rc;
 }
 

@@ -23,6 +23,7 @@
 #include "analysis/rs.h"
 #include "models/metrics.h"
 #include "sim/sweep.h"
+#include "sim/sweep_run.h"
 
 typedef struct opt_constraint {
     char column[64];           /* a /replicas column */
@@ -44,8 +45,13 @@ typedef struct opt_spec {
     bool grid; /* not a file key (--grid): every point gets every seed, chosen by the report's rule */
 } opt_spec;
 
-/* Reads an optimize file; false with "FILE: JSON.PATH: reason". */
+/* Reads an optimize file (its keys and the sweep's in one document, read
+ * as sweep files are: models/cfg.h); false with "FILE: JSON.PATH: reason"
+ * and spec->sw.out_of_memory when memory or I/O failed, not the input. */
 bool opt_load(opt_spec *spec, const char *file, char *err, size_t errlen);
+/* The key registry of optimize files (sweep_known_keys, plus the keys
+ * above); free with cfg_free_keys. */
+bool opt_known_keys(char ***keys, size_t *n);
 void opt_free(opt_spec *spec);
 
 /* One point's fate and estimates, after the run. */
@@ -72,10 +78,12 @@ typedef struct opt_result {
     size_t n_incidents;
 } opt_result;
 
-/* Runs the procedure on `jobs` threads (deterministic for any count);
- * progress (points alive) on stderr when `progress`. 0, or -1 with a
- * message. */
-int opt_run(const opt_spec *spec, int jobs, bool progress, opt_result *out, char *err, size_t errlen);
+/* Runs the procedure on the sweep executor x (set up by the caller over
+ * spec->sw with opts.select_units, and usually a journal: units it already
+ * holds are not computed again, so a killed run resumes), on `jobs`
+ * threads; deterministic for any count. Progress (points alive) on stderr
+ * when `progress`. SWEEP_OK, or SWEEP_EFAIL / SWEEP_EUSAGE with a message. */
+int opt_run(const opt_spec *spec, sweep_exec *x, int jobs, bool progress, opt_result *out, char *err, size_t errlen);
 void opt_result_free(opt_result *r);
 
 #endif

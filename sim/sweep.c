@@ -1,19 +1,22 @@
-/* Sweep files: parsing, validation and expansion into points (sim/sweep.h). */
+/* Sweep files: parsing, validation and expansion into points (sim/sweep.h).
+ * The keys are read with models/cfg.c's getters, as scenario keys are: the
+ * same reader, types and ranges, a key registry (sweep_known_keys), unknown
+ * keys with "did you mean", errors "FILE: JSON.PATH: reason". */
 #include "sim/sweep.h"
 #include "sim/cli.h"
 
-#include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/jpath.h"
 #include "models/metrics.h"
 
 static const char *const default_metrics[] = {"rto_mean_s", "rpo_mean_s", "availability_time", "lost_revenue"};
+static const char *const combine_names[] = {"cross", "zip", NULL};
 
-const char *sweep_combine_name(sweep_combine c) { return c == SWEEP_ZIP ? "zip" : "cross"; }
+const char *sweep_combine_name(sweep_combine c) { return combine_names[c == SWEEP_ZIP]; }
 
 char *sweep_metrics_json(const sweep_spec *sw) {
     cJSON *a = cJSON_CreateArray();
@@ -23,337 +26,266 @@ char *sweep_metrics_json(const sweep_spec *sw) {
     return s;
 }
 
-/* ---- JSON paths -------------------------------------------------------------------- */
-
-/* One step of a path: a key, or an index when key is NULL. */
-typedef struct path_step {
-    char key[128];
-    bool is_index;
-    long index;
-} path_step;
-
-/* Splits "a.b[1].c" into steps; false with a reason on bad syntax. */
-static bool path_split(const char *path, path_step *steps, size_t max, size_t *n, char *why, size_t whylen) {
-    *n = 0;
-    const char *p = path;
-    if (!*p) {
-        cli_errf(why, whylen, "empty path");
-        return false;
-    }
-    while (*p) {
-        if (*n == max) {
-            cli_errf(why, whylen, "path \"%s\" is too deep", path);
-            return false;
-        }
-        path_step *s = &steps[*n];
-        memset(s, 0, sizeof *s);
-        if (*p == '[') {
-            char *end = NULL;
-            errno = 0;
-            long i = strtol(p + 1, &end, 10);
-            if (end == p + 1 || *end != ']' || errno || i < 0) {
-                cli_errf(why, whylen, "path \"%s\": expected [INDEX] with INDEX >= 0 at \"%s\"", path, p);
-                return false;
-            }
-            if (*n == 0) {
-                cli_errf(why, whylen, "path \"%s\": the scenario is an object, not an array", path);
-                return false;
-            }
-            s->is_index = true;
-            s->index = i;
-            p = end + 1;
-        } else {
-            size_t len = strcspn(p, ".[");
-            if (len == 0) {
-                cli_errf(why, whylen, "path \"%s\": empty key", path);
-                return false;
-            }
-            if (len >= sizeof s->key) {
-                cli_errf(why, whylen, "path \"%s\": key too long", path);
-                return false;
-            }
-            memcpy(s->key, p, len);
-            s->key[len] = '\0';
-            p += len;
-        }
-        (*n)++;
-        if (*p == '.') {
-            p++;
-            if (!*p || *p == '.' || *p == '[') {
-                cli_errf(why, whylen, "path \"%s\": empty key", path);
-                return false;
-            }
-        } else if (*p && *p != '[') {
-            cli_errf(why, whylen, "path \"%s\": unexpected \"%c\"", path, *p);
-            return false;
-        }
-    }
-    return true;
+const char *sweep_column_near(const char *name) {
+    const char *names[256];
+    size_t n = 0;
+    for (size_t f = 0; f < replica_metric_field_count && n < sizeof names / sizeof names[0]; f++)
+        if (replica_metric_fields[f].type != METRIC_STR) names[n++] = replica_metric_fields[f].name;
+    return cfg_did_you_mean(name, names, n);
 }
 
-/* Appends text to the path walked so far, cut at the buffer's end. */
-static void where_append(char *where, size_t size, const char *text) {
-    size_t len = strlen(where), add = strlen(text);
-    if (len + add >= size) add = size - len - 1;
-    memcpy(where + len, text, add);
-    where[len + add] = '\0';
-}
+/* ---- reading the keys ------------------------------------------------------------------ */
 
-bool sweep_json_set(cJSON *root, const char *path, const cJSON *value, char *why, size_t whylen) {
-    path_step steps[32];
-    size_t n;
-    if (!path_split(path, steps, sizeof steps / sizeof steps[0], &n, why, whylen)) return false;
-    cJSON *node = root;
-    char where[512] = "";
-    for (size_t i = 0; i < n; i++) {
-        const path_step *s = &steps[i];
-        bool last = i + 1 == n;
-        cJSON *next;
-        if (s->is_index) {
-            if (!cJSON_IsArray(node)) {
-                cli_errf(why, whylen, "path \"%s\": %s is not an array", path, where);
-                return false;
-            }
-            int size = cJSON_GetArraySize(node);
-            if (s->index >= size) {
-                cli_errf(why, whylen, "path \"%s\": %s has %d item(s), no [%ld]", path, where, size, s->index);
-                return false;
-            }
-            if (last) {
-                cJSON *copy = cJSON_Duplicate(value, true);
-                if (!copy || !cJSON_ReplaceItemInArray(node, (int)s->index, copy)) {
-                    cJSON_Delete(copy);
-                    cli_errf(why, whylen, "out of memory");
-                    return false;
-                }
-                return true;
-            }
-            next = cJSON_GetArrayItem(node, (int)s->index);
-            char idx[32];
-            snprintf(idx, sizeof idx, "[%ld]", s->index);
-            where_append(where, sizeof where, idx);
-        } else {
-            if (!cJSON_IsObject(node)) {
-                cli_errf(why, whylen, "path \"%s\": %s is not an object", path, where[0] ? where : "the scenario");
-                return false;
-            }
-            if (last) {
-                cJSON *copy = cJSON_Duplicate(value, true);
-                bool ok = copy != NULL;
-                if (ok && cJSON_GetObjectItemCaseSensitive(node, s->key))
-                    ok = cJSON_ReplaceItemInObjectCaseSensitive(node, s->key, copy);
-                else if (ok)
-                    ok = cJSON_AddItemToObject(node, s->key, copy);
-                if (!ok) {
-                    cJSON_Delete(copy);
-                    cli_errf(why, whylen, "out of memory");
-                    return false;
-                }
-                return true;
-            }
-            next = cJSON_GetObjectItemCaseSensitive(node, s->key);
-            if (!next) {
-                /* An absent section reads as defaults in the scenario; create
-                 * it so that a sweep can set one key of it. */
-                next = steps[i + 1].is_index ? NULL : cJSON_AddObjectToObject(node, s->key);
-                if (!next) {
-                    cli_errf(why, whylen, "path \"%s\": %s%s%s is absent, cannot index it", path, where,
-                             where[0] ? "." : "", s->key);
-                    return false;
-                }
-            }
-            if (where[0]) where_append(where, sizeof where, ".");
-            where_append(where, sizeof where, s->key);
-        }
-        node = next;
-    }
-    return true;
-}
-
-/* ---- parsing the sweep file ---------------------------------------------------------- */
-
-typedef struct ctx {
-    const char *file;
-    char *err;
-    size_t errlen;
-    char dir[4096]; /* of the sweep file, with a trailing '/', or "" */
-    bool oom;       /* the failure was memory, not the sweep file */
-} ctx;
-
-static bool fail(ctx *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool fail(ctx *c, const char *path, const char *fmt, ...) {
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    cli_errf(c->err, c->errlen, "%s: %s%s%s", c->file, path, path[0] ? ": " : "", msg);
+/* Records a failure whose cause is known: CFG_EFAIL (memory, I/O) makes
+ * the CLI exit 1 rather than 2. */
+static bool fail_status(cfg_obj *o, const char *key, cfg_status st, const char *why) {
+    bool first = !o->doc->failed;
+    cfg_fail(o, key, "%s", why);
+    if (first && st == CFG_EFAIL) o->doc->out_of_memory = true;
     return false;
 }
 
-/* Out of memory at path: exit 1 rather than "bad input". */
-static bool fail_nomem(ctx *c, const char *path) {
-    c->oom = true;
-    return fail(c, path, "out of memory");
+static bool fail_nomem(cfg_obj *o) {
+    cfg_fail(o, NULL, "out of memory");
+    return false;
 }
 
-static void resolve_path(const ctx *c, const char *rel, char *out, size_t len) {
-    if (rel[0] == '/' || !c->dir[0])
-        snprintf(out, len, "%s", rel);
-    else
-        snprintf(out, len, "%s%s", c->dir, rel);
+typedef struct range_keys {
+    double from, to;
+    long count;
+    bool round;
+} range_keys;
+
+static void read_range(cfg_obj *r, range_keys *k) {
+    cfg_require(r, "from");
+    k->from = cfg_number(r, "from", 0, -CFG_INF, CFG_INF, "", "the first value");
+    cfg_require(r, "to");
+    k->to = cfg_number(r, "to", 0, -CFG_INF, CFG_INF, "", "the last value");
+    cfg_require(r, "count");
+    k->count = cfg_int(r, "count", 1, 1, SWEEP_MAX_POINTS, "number of values, both ends included");
+    k->round = cfg_bool(r, "round", false, "round every value to a whole number (seconds, servers, ...)");
 }
 
-static bool get_count(ctx *c, const cJSON *o, const char *key, const char *where, uint64_t def, uint64_t min,
-                      uint64_t max, uint64_t *out) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    char path[256];
-    snprintf(path, sizeof path, "%s%s%s", where, where[0] ? "." : "", key);
-    if (!v) {
-        *out = def;
-        return true;
-    }
-    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < (double)min ||
-        v->valuedouble > (double)max)
-        return fail(c, path, "must be an integer in [%llu, %llu]", (unsigned long long)min, (unsigned long long)max);
-    *out = (uint64_t)v->valuedouble;
-    return true;
-}
-
-static bool get_number(ctx *c, const cJSON *o, const char *key, const char *where, double *out) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    char path[256];
-    snprintf(path, sizeof path, "%s.%s", where, key);
-    if (!v) return fail(c, path, "is required");
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) return fail(c, path, "must be a number");
-    *out = v->valuedouble;
-    return true;
-}
-
-static bool check_keys(ctx *c, const cJSON *o, const char *where, const char *const *allowed) {
-    for (const cJSON *it = o->child; it; it = it->next) {
-        if (it->string && it->string[0] == '_') continue; /* comments, as in scenarios */
-        bool ok = false;
-        for (size_t i = 0; allowed[i] && !ok; i++) ok = strcmp(allowed[i], it->string) == 0;
-        if (!ok) {
-            char path[256];
-            snprintf(path, sizeof path, "%s%s%s", where, where[0] ? "." : "", it->string);
-            size_t n = 0;
-            while (allowed[n]) n++;
-            const char *near = cfg_did_you_mean(it->string, allowed, n);
-            if (near) return fail(c, path, "unknown key (did you mean \"%s\"?)", near);
-            return fail(c, path, "unknown key");
+/* The values of a range: the ends exact (a range from 60 to 14400 holds
+ * 60 and 14400), log-spaced or evenly spaced between. */
+static cJSON *range_values(const range_keys *k, bool log_scale) {
+    cJSON *values = cJSON_CreateArray();
+    for (long i = 0; values && i < k->count; i++) {
+        double t = k->count > 1 ? (double)i / (double)(k->count - 1) : 0, v;
+        if (i == 0)
+            v = k->from;
+        else if (i + 1 == k->count)
+            v = k->to;
+        else if (log_scale)
+            v = exp(log(k->from) + t * (log(k->to) - log(k->from)));
+        else
+            v = k->from + t * (k->to - k->from);
+        if (k->round) v = round(v);
+        cJSON *num = cJSON_CreateNumber(v);
+        if (!num || !cJSON_AddItemToArray(values, num)) {
+            cJSON_Delete(num);
+            cJSON_Delete(values);
+            return NULL;
         }
     }
-    return true;
+    return values;
 }
 
-/* "linear" or "log" range of count numbers from..to (both ends included). */
-static bool parse_range(ctx *c, const cJSON *r, const char *where, bool log_scale, sweep_param *p) {
-    static const char *const keys[] = {"from", "to", "count", "round", NULL};
-    if (!cJSON_IsObject(r)) return fail(c, where, "must be an object {\"from\", \"to\", \"count\"}");
-    const cJSON *round_to = cJSON_GetObjectItemCaseSensitive(r, "round");
-    if (round_to && !cJSON_IsBool(round_to)) {
-        char path[256];
-        snprintf(path, sizeof path, "%s.round", where);
-        return fail(c, path, "must be true or false");
-    }
-    bool whole = cJSON_IsTrue(round_to);
-    if (!check_keys(c, r, where, keys)) return false;
-    double from, to;
-    uint64_t count;
-    if (!get_number(c, r, "from", where, &from) || !get_number(c, r, "to", where, &to)) return false;
-    if (!cJSON_GetObjectItemCaseSensitive(r, "count")) {
-        char path[256];
-        snprintf(path, sizeof path, "%s.count", where);
-        return fail(c, path, "is required");
-    }
-    if (!get_count(c, r, "count", where, 0, 1, SWEEP_MAX_POINTS, &count)) return false;
-    if (log_scale && !(from > 0 && to > 0)) {
-        char path[256];
-        snprintf(path, sizeof path, "%s.%s", where, from > 0 ? "to" : "from");
-        return fail(c, path, "a log range needs from > 0 and to > 0, got %g", from > 0 ? to : from);
-    }
-    p->values = cJSON_CreateArray();
-    for (uint64_t i = 0; p->values && i < count; i++) {
-        double t = count > 1 ? (double)i / (double)(count - 1) : 0, v;
-        /* The ends are exact: a range from 60 to 14400 contains 60 and 14400. */
-        if (i == 0)
-            v = from;
-        else if (i + 1 == count)
-            v = to;
-        else if (log_scale)
-            v = exp(log(from) + t * (log(to) - log(from)));
-        else
-            v = from + t * (to - from);
-        if (whole) v = round(v); /* whole seconds, servers, ... */
-        cJSON_AddItemToArray(p->values, cJSON_CreateNumber(v));
-    }
-    if (!p->values) return fail_nomem(c, where);
-    p->n_values = (size_t)count;
-    return true;
-}
+/* One item of "parameters" (or the template item, which the file does not
+ * have: its keys are registered, nothing else happens). */
+static bool read_param(cfg_obj *it, sweep_param *p) {
+    const cJSON *base = cfg_json(it, "base", "array:string",
+                                 "a dimension over base scenario files (relative to the sweep file), given instead of "
+                                 "path and values: for points that differ in many keys");
+    const char *path = cfg_string(it, "path", NULL,
+                                  "JSON path into the scenario: keys separated by dots, list items as [i] "
+                                  "(\"topology.regions[1].servers\"); required unless base is given");
+    const cJSON *values =
+        cfg_json(it, "values", "array:any", "the values: numbers, strings such as \"15m\", booleans, whole objects");
+    cfg_obj lin, lg;
+    range_keys rl = {0}, rg = {0};
+    if (cfg_section(it, "linear", "count values evenly spaced from..to (instead of values)", &lin))
+        read_range(&lin, &rl);
+    if (cfg_section(it, "log", "count values evenly spaced on a log scale from..to, both > 0 (instead of values)", &lg))
+        read_range(&lg, &rg);
+    /* The item's unknown keys first, then which of values, linear, log,
+     * then the keys of the range. */
+    if (!cfg_leave(it) || !it->json) return !it->doc->failed;
 
-static bool parse_param(ctx *c, const cJSON *o, size_t i, sweep_param *p) {
-    char where[64];
-    snprintf(where, sizeof where, "parameters[%zu]", i);
-    if (!cJSON_IsObject(o)) return fail(c, where, "must be an object");
-    const cJSON *base = cJSON_GetObjectItemCaseSensitive(o, "base");
     if (base) {
-        static const char *const keys[] = {"base", NULL};
-        if (!check_keys(c, o, where, keys)) return false;
-        char path[96];
-        snprintf(path, sizeof path, "%s.base", where);
-        if (!cJSON_IsArray(base) || cJSON_GetArraySize(base) < 1)
-            return fail(c, path, "must be a non-empty array of scenario files");
+        static const char *const others[] = {"path", "values", "linear", "log"};
+        for (size_t k = 0; k < sizeof others / sizeof others[0]; k++)
+            if (cfg_has(it, others[k])) {
+                cfg_fail(it, others[k], "not with \"base\" (a base dimension varies the base file only)");
+                return false;
+            }
+        if (cJSON_GetArraySize(base) < 1) {
+            cfg_fail(it, "base", "must be a non-empty list of scenario files");
+            return false;
+        }
         int k = 0;
-        for (const cJSON *it = base->child; it; it = it->next, k++)
-            if (!cJSON_IsString(it) || !it->valuestring[0]) {
-                snprintf(path, sizeof path, "%s.base[%d]", where, k);
-                return fail(c, path, "must be a file name (relative to the sweep file)");
+        for (const cJSON *f = base->child; f; f = f->next, k++)
+            if (!f->valuestring[0]) {
+                char item[64];
+                snprintf(item, sizeof item, "base[%d]", k);
+                cfg_fail(it, item, "must be a file name (relative to the sweep file)");
+                return false;
             }
         p->is_base = true;
         p->path = strdup("base");
         p->values = cJSON_Duplicate(base, true);
-        p->n_values = (size_t)cJSON_GetArraySize(base);
-        return p->path && p->values ? true : fail_nomem(c, where);
+        p->n_values = (size_t)k;
+        return p->path && p->values ? true : fail_nomem(it);
     }
-    static const char *const keys[] = {"path", "values", "linear", "log", NULL};
-    if (!check_keys(c, o, where, keys)) return false;
-    const cJSON *path = cJSON_GetObjectItemCaseSensitive(o, "path");
-    char ppath[96];
-    snprintf(ppath, sizeof ppath, "%s.path", where);
-    if (!path) return fail(c, ppath, "is required (or give \"base\": [files])");
-    if (!cJSON_IsString(path)) return fail(c, ppath, "must be a string such as \"backup.incremental_period_s\"");
-    path_step steps[32];
-    size_t n_steps;
+    bool has_lin = cfg_has(it, "linear"), has_log = cfg_has(it, "log");
+    int given = !!values + has_lin + has_log;
+    if (given != 1) {
+        cfg_fail(it, NULL, "give exactly one of \"values\", \"linear\", \"log\" (%d given)", given);
+        return false;
+    }
+    if (!cfg_leave(&lin) || !cfg_leave(&lg)) return false;
+    if (!path) {
+        cfg_fail(it, "path", "is required (or give \"base\": [files])");
+        return false;
+    }
+    jpath jp;
     char why[512];
-    if (!path_split(path->valuestring, steps, 32, &n_steps, why, sizeof why)) return fail(c, ppath, "%s", why);
-    p->path = strdup(path->valuestring);
-    if (!p->path) return fail_nomem(c, where);
-    const cJSON *values = cJSON_GetObjectItemCaseSensitive(o, "values");
-    const cJSON *lin = cJSON_GetObjectItemCaseSensitive(o, "linear");
-    const cJSON *lg = cJSON_GetObjectItemCaseSensitive(o, "log");
-    int given = !!values + !!lin + !!lg;
-    if (given != 1) return fail(c, where, "give exactly one of \"values\", \"linear\", \"log\" (%d given)", given);
-    if (lin || lg) {
-        char rpath[96];
-        snprintf(rpath, sizeof rpath, "%s.%s", where, lin ? "linear" : "log");
-        return parse_range(c, lin ? lin : lg, rpath, lg != NULL, p);
+    if (!jpath_parse(&jp, path, why, sizeof why)) return fail_status(it, "path", CFG_EINPUT, why);
+    if (has_log && !(rg.from > 0 && rg.to > 0)) {
+        cfg_fail(it, rg.from > 0 ? "log.to" : "log.from", "a log range needs from > 0 and to > 0, got %g",
+                 rg.from > 0 ? rg.to : rg.from);
+        return false;
     }
-    char vpath[96];
-    snprintf(vpath, sizeof vpath, "%s.values", where);
-    if (!cJSON_IsArray(values) || cJSON_GetArraySize(values) < 1) return fail(c, vpath, "must be a non-empty array");
-    int k = 0;
-    for (const cJSON *it = values->child; it; it = it->next, k++)
-        if (cJSON_IsNull(it) || cJSON_IsInvalid(it)) {
-            snprintf(vpath, sizeof vpath, "%s.values[%d]", where, k);
-            return fail(c, vpath, "null is not a scenario value");
-        }
-    p->values = cJSON_Duplicate(values, true);
-    p->n_values = (size_t)k;
-    return p->values ? true : fail_nomem(c, where);
+    if (values && cJSON_GetArraySize(values) < 1) {
+        cfg_fail(it, "values", "must be a non-empty list");
+        return false;
+    }
+    p->path = strdup(path);
+    p->values = values ? cJSON_Duplicate(values, true) : range_values(has_lin ? &rl : &rg, has_log);
+    p->n_values = (size_t)cJSON_GetArraySize(p->values);
+    return p->path && p->values ? true : fail_nomem(it);
 }
+
+/* Whether name is a numeric /replicas column; fails at key otherwise. */
+static bool check_metric(cfg_obj *o, const char *key, const char *name) {
+    const metric_field *f = metric_field_find(replica_metric_fields, replica_metric_field_count, name);
+    if (f && f->type != METRIC_STR) return true;
+    const char *near = sweep_column_near(name);
+    if (near)
+        cfg_fail(o, key, "\"%s\" is not a replica metric (did you mean \"%s\"?)", name, near);
+    else
+        cfg_fail(o, key, "\"%s\" is not a replica metric (see the columns of /replicas)", name);
+    return false;
+}
+
+/* Records a file the sweep read (for the output checks of the CLI). */
+static bool add_input(sweep_spec *sw, const char *path) {
+    char **grown = realloc(sw->inputs, (sw->n_inputs + 1) * sizeof *grown);
+    if (!grown) return false;
+    sw->inputs = grown;
+    if (!(sw->inputs[sw->n_inputs] = strdup(path))) return false;
+    sw->n_inputs++;
+    return true;
+}
+
+bool sweep_read_keys(sweep_spec *sw, cfg_obj *root) {
+    memset(sw, 0, sizeof *sw);
+    const char *file = root->doc->file;
+    if (!(sw->file = strdup(file)) || !add_input(sw, file)) return fail_nomem(root);
+
+    const char *name =
+        cfg_string(root, "name", NULL, "the sweep's name (results/<name>.h5); default: the file name without .json");
+    if (name && (!name[0] ||
+                 strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(name))) {
+        cfg_fail(root, "name", "must be a non-empty string of letters, digits, '_', '-', '.'");
+        return false;
+    }
+    if (name)
+        sw->name = strdup(name);
+    else {
+        const char *slash = strrchr(file, '/'), *b = slash ? slash + 1 : file;
+        size_t len = strlen(b);
+        if (len > 5 && strcmp(b + len - 5, ".json") == 0) len -= 5;
+        sw->name = strndup(b, len);
+    }
+    if (!sw->name) return fail_nomem(root);
+    cfg_string(root, "description", "", "what the sweep asks");
+    const char *base = cfg_string(root, "base", NULL,
+                                  "the base scenario file, relative to the sweep file (required unless a parameter "
+                                  "is a base dimension)");
+    if (base && !base[0]) {
+        cfg_fail(root, "base", "must be a scenario file name (relative to the sweep file)");
+        return false;
+    }
+    if (base && !(sw->base = strdup(base))) return fail_nomem(root);
+    sw->seeds = (uint64_t)cfg_int(root, "seeds", 10, 1, 100000000, "seeds (replicas) of every point");
+    sw->first_seed = (uint64_t)cfg_int(root, "first_seed", 1, 0, 1L << 53,
+                                       "the first seed: every point runs seeds first_seed, first_seed + 1, ...");
+    const cJSON *set = cfg_json(root, "set", "map:any",
+                                "fixed overrides {\"json.path\": value} of every point, applied before the parameters");
+    for (const cJSON *it = set ? set->child : NULL; it; it = it->next) {
+        jpath jp;
+        char why[512], key[CFG_PATH_MAX];
+        snprintf(key, sizeof key, "set.%s", it->string);
+        if (!jpath_parse(&jp, it->string, why, sizeof why)) return fail_status(root, key, CFG_EINPUT, why);
+    }
+    if (set && !(sw->set = cJSON_Duplicate(set, true))) return fail_nomem(root);
+
+    size_t np = cfg_array_size(root, "parameters", 0,
+                               "the parameters varied: each {\"path\" and one of \"values\", \"linear\", \"log\"}, "
+                               "or {\"base\": [files]}");
+    if (np > SWEEP_MAX_PARAMS) {
+        cfg_fail(root, "parameters", "at most %d parameters, got %zu", SWEEP_MAX_PARAMS, np);
+        return false;
+    }
+    if (!(sw->params = calloc(np ? np : 1, sizeof *sw->params))) return fail_nomem(root);
+    for (size_t i = 0; i < np; i++) {
+        cfg_obj item;
+        sw->n_params = i + 1;
+        if (!cfg_enter_item(root, "parameters", i, &item) || !read_param(&item, &sw->params[i])) return false;
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(sw->params[k].path, sw->params[i].path) == 0) {
+                char key[64];
+                snprintf(key, sizeof key, "parameters[%zu]", i);
+                cfg_fail(root, key, "\"%s\" is already varied by parameters[%zu]", sw->params[i].path, k);
+                return false;
+            }
+    }
+    /* The keys of an item, registered even when the list is empty. */
+    cfg_obj tmpl;
+    sweep_param unused = {0};
+    cfg_item_template(root, "parameters", &tmpl);
+    read_param(&tmpl, &unused);
+
+    sw->combine = cfg_enum(root, "combine", combine_names, SWEEP_CROSS,
+                           "how the parameters make points: cross (nested loops in the listed order, the last "
+                           "varying fastest) or zip (the i-th value of every list)") == 1
+                      ? SWEEP_ZIP
+                      : SWEEP_CROSS;
+    const cJSON *metrics = cfg_json(root, "metrics", "array:string",
+                                    "replica metrics of interest (columns of /replicas); default rto_mean_s, "
+                                    "rpo_mean_s, availability_time, lost_revenue");
+    if (metrics && cJSON_GetArraySize(metrics) < 1) {
+        cfg_fail(root, "metrics", "must be a non-empty list of replica metric names");
+        return false;
+    }
+    size_t nm = metrics ? (size_t)cJSON_GetArraySize(metrics) : sizeof default_metrics / sizeof default_metrics[0];
+    if (!(sw->metrics = calloc(nm, sizeof *sw->metrics))) return fail_nomem(root);
+    const cJSON *m = metrics ? metrics->child : NULL;
+    for (size_t i = 0; i < nm; i++, m = m ? m->next : NULL) {
+        const char *metric = m ? m->valuestring : default_metrics[i];
+        char key[64];
+        snprintf(key, sizeof key, "metrics[%zu]", i);
+        if (!check_metric(root, key, metric)) return false;
+        sw->n_metrics = i + 1;
+        if (!(sw->metrics[i] = strdup(metric))) return fail_nomem(root);
+    }
+    sw->baseline_point = (uint32_t)cfg_int(root, "baseline_point", 0, 0, SWEEP_MAX_POINTS - 1,
+                                           "the point the others are compared with (summarize, report)");
+    return !root->doc->failed;
+}
+
+/* ---- expanding the points -------------------------------------------------------------- */
 
 /* Reads and caches base files by name so that a base dimension reads each
  * file once. */
@@ -372,38 +304,26 @@ static void base_cache_free(base_cache *b) {
     free(b->docs);
 }
 
-/* Records a file the sweep read (for the output checks of the CLI). */
-static bool add_input(ctx *c, sweep_spec *sw, const char *path) {
-    char **grown = realloc(sw->inputs, (sw->n_inputs + 1) * sizeof *grown);
-    if (!grown) return fail_nomem(c, "");
-    sw->inputs = grown;
-    if (!(sw->inputs[sw->n_inputs] = strdup(path))) return fail_nomem(c, "");
-    sw->n_inputs++;
-    return true;
-}
-
-static const cJSON *base_get(ctx *c, sweep_spec *sw, base_cache *b, const char *rel, const char *where) {
+/* Base file rel (relative to the sweep file), read once; errors at key. */
+static const cJSON *base_get(cfg_obj *root, sweep_spec *sw, base_cache *b, const char *rel, const char *key) {
     for (size_t i = 0; i < b->n; i++)
         if (strcmp(b->names[i], rel) == 0) return b->docs[i];
-    char path[4096 + 256], why[768];
-    resolve_path(c, rel, path, sizeof path);
+    const char *slash = strrchr(sw->file, '/');
+    int dir_len = rel[0] == '/' || !slash ? 0 : (int)(slash - sw->file + 1);
+    char path[4096 + 256], why[sizeof path + 256];
+    snprintf(path, sizeof path, "%.*s%s", dir_len, sw->file, rel);
     char *text = NULL;
     cfg_status st = cfg_read_file(path, &text, why, sizeof why);
     cJSON *doc = NULL;
     if (st == CFG_OK) st = cfg_parse_json(path, text, &doc, why, sizeof why);
     free(text);
+    if (st == CFG_OK && !cJSON_IsObject(doc)) {
+        snprintf(why, sizeof why, "%s: the top level must be a JSON object", path);
+        st = CFG_EINPUT;
+    }
     if (st != CFG_OK) {
-        c->oom |= st == CFG_EFAIL;
-        fail(c, where, "%s", why);
-        return NULL;
-    }
-    if (!cJSON_IsObject(doc)) {
-        fail(c, where, "%s: the top level must be a JSON object", path);
         cJSON_Delete(doc);
-        return NULL;
-    }
-    if (!add_input(c, sw, path)) {
-        cJSON_Delete(doc);
+        fail_status(root, key, st, why);
         return NULL;
     }
     char **names = realloc(b->names, (b->n + 1) * sizeof *names);
@@ -411,10 +331,10 @@ static const cJSON *base_get(ctx *c, sweep_spec *sw, base_cache *b, const char *
     cJSON **docs = realloc(b->docs, (b->n + 1) * sizeof *docs);
     if (docs) b->docs = docs;
     char *name = strdup(rel);
-    if (!names || !docs || !name) {
+    if (!names || !docs || !name || !add_input(sw, path)) {
         free(name);
         cJSON_Delete(doc);
-        fail_nomem(c, where);
+        fail_nomem(root);
         return NULL;
     }
     b->names[b->n] = name;
@@ -435,206 +355,86 @@ static void point_choice(const sweep_spec *sw, size_t k, size_t *choice) {
     }
 }
 
-static bool expand_point(ctx *c, sweep_spec *sw, base_cache *bc, const char *base_rel, const cJSON *set, size_t k) {
+static bool expand_point(cfg_obj *root, sweep_spec *sw, base_cache *bc, size_t k) {
     sweep_point *pt = &sw->points[k];
     pt->index = (uint32_t)k;
-    size_t choice[64];
+    size_t choice[SWEEP_MAX_PARAMS];
     point_choice(sw, k, choice);
-    const char *rel = base_rel;
+    const char *rel = sw->base;
+    char base_key[64] = "base";
     for (size_t i = 0; i < sw->n_params; i++)
-        if (sw->params[i].is_base) rel = cJSON_GetArrayItem(sw->params[i].values, (int)choice[i])->valuestring;
-    char where[96];
-    snprintf(where, sizeof where, "points[%zu]", k);
-    if (!rel) return fail(c, "base", "is required (a scenario file relative to the sweep file)");
-    const cJSON *base = base_get(c, sw, bc, rel, base_rel && rel == base_rel ? "base" : where);
+        if (sw->params[i].is_base) {
+            rel = cJSON_GetArrayItem(sw->params[i].values, (int)choice[i])->valuestring;
+            snprintf(base_key, sizeof base_key, "parameters[%zu].base[%zu]", i, choice[i]);
+        }
+    const cJSON *base = base_get(root, sw, bc, rel, base_key);
     if (!base) return false;
     cJSON *doc = cJSON_Duplicate(base, true), *params = cJSON_CreateObject();
     bool ok = doc && params;
-    if (!ok) fail_nomem(c, where);
-    char why[512] = "out of memory";
-    for (const cJSON *it = set ? set->child : NULL; ok && it; it = it->next) {
-        ok = sweep_json_set(doc, it->string, it, why, sizeof why);
-        if (!ok) {
-            char spath[256];
-            snprintf(spath, sizeof spath, "set.%s", it->string);
-            c->oom |= strcmp(why, "out of memory") == 0;
-            fail(c, spath, "%s", why);
-        }
+    if (!ok) fail_nomem(root);
+    char why[512];
+    for (const cJSON *it = sw->set ? sw->set->child : NULL; ok && it; it = it->next) {
+        cfg_status st = jpath_set(doc, it->string, it, why, sizeof why);
+        if ((ok = st == CFG_OK)) continue;
+        char key[CFG_PATH_MAX];
+        snprintf(key, sizeof key, "set.%s", it->string);
+        fail_status(root, key, st, why);
     }
     for (size_t i = 0; ok && i < sw->n_params; i++) {
         const sweep_param *p = &sw->params[i];
         const cJSON *v = cJSON_GetArrayItem(p->values, (int)choice[i]);
-        ok = cJSON_AddItemToObject(params, p->path, cJSON_Duplicate(v, true));
-        if (ok && !p->is_base) {
-            ok = sweep_json_set(doc, p->path, v, why, sizeof why);
-            if (!ok) {
-                char ppath[64];
-                snprintf(ppath, sizeof ppath, "parameters[%zu].path", i);
-                c->oom |= strcmp(why, "out of memory") == 0;
-                fail(c, ppath, "%s", why);
-            }
-        } else if (!ok)
-            fail_nomem(c, where);
+        cJSON *copy = cJSON_Duplicate(v, true);
+        if (!copy || !cJSON_AddItemToObject(params, p->path, copy)) {
+            cJSON_Delete(copy);
+            ok = fail_nomem(root);
+            break;
+        }
+        if (p->is_base) continue;
+        cfg_status st = jpath_set(doc, p->path, v, why, sizeof why);
+        if ((ok = st == CFG_OK)) continue;
+        char key[64];
+        snprintf(key, sizeof key, "parameters[%zu].path", i);
+        fail_status(root, key, st, why);
     }
     if (ok) {
         pt->parameters = cJSON_PrintUnformatted(params);
         pt->scenario_json = cJSON_Print(doc);
         ok = pt->parameters && pt->scenario_json;
-        if (!ok) fail_nomem(c, where);
+        if (!ok) fail_nomem(root);
     }
     cJSON_Delete(doc);
     cJSON_Delete(params);
     if (!ok) return false;
     cli_sha256_hex(pt->scenario_json, strlen(pt->scenario_json), pt->sha256);
-    char label[4096 + 64], serr[1024];
-    snprintf(label, sizeof label, "%s: %s", c->file, where);
+    char label[64], serr[1024];
+    snprintf(label, sizeof label, "points[%zu]", k);
     if (!scenario_parse(&pt->sc, label, pt->scenario_json, serr, sizeof serr)) {
-        c->oom |= pt->sc.out_of_memory;
-        cli_errf(c->err, c->errlen, "%s (point parameters %s)", serr, pt->parameters);
+        cfg_fail(root, NULL, "%s (point parameters %s)", serr, pt->parameters);
+        if (pt->sc.out_of_memory) root->doc->out_of_memory = true;
         return false;
     }
     return true;
 }
 
-bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, size_t errlen) {
-    memset(sw, 0, sizeof *sw);
-    ctx c = {.file = file, .err = err, .errlen = errlen};
-    const char *slash = strrchr(file, '/');
-    if (slash && (size_t)(slash - file + 1) < sizeof c.dir) {
-        memcpy(c.dir, file, (size_t)(slash - file + 1));
-        c.dir[slash - file + 1] = '\0';
-    }
-    sw->file = strdup(file);
-    sw->text = strdup(text);
-    if (!sw->file || !sw->text) {
-        sw->out_of_memory = true;
-        return fail(&c, "", "out of memory");
-    }
-    cJSON *root = NULL;
-    cfg_status st = cfg_parse_json(file, text, &root, err, errlen);
-    if (st != CFG_OK) {
-        sw->out_of_memory = st == CFG_EFAIL;
-        return false;
-    }
-    if (!add_input(&c, sw, file)) {
-        sw->out_of_memory = true;
-        cJSON_Delete(root);
-        return false;
-    }
-    bool ok = false;
-    base_cache bc = {0};
-    static const char *const keys[] = {"name",    "description", "base",           "seeds", "first_seed", "parameters",
-                                       "combine", "metrics",     "baseline_point", "set",   NULL};
-    if (!cJSON_IsObject(root)) {
-        fail(&c, "", "the top level must be a JSON object");
-        goto out;
-    }
-    if (!check_keys(&c, root, "", keys)) goto out;
-
-    const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
-    if (name && (!cJSON_IsString(name) || !name->valuestring[0] ||
-                 strspn(name->valuestring, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") !=
-                     strlen(name->valuestring))) {
-        fail(&c, "name", "must be a non-empty string of letters, digits, '_', '-', '.'");
-        goto out;
-    }
-    if (name)
-        sw->name = strdup(name->valuestring);
-    else {
-        /* Default: the file name without directory and ".json". */
-        const char *b = slash ? slash + 1 : file;
-        size_t len = strlen(b);
-        if (len > 5 && strcmp(b + len - 5, ".json") == 0) len -= 5;
-        sw->name = strndup(b, len);
-    }
-    const cJSON *desc = cJSON_GetObjectItemCaseSensitive(root, "description");
-    if (desc && !cJSON_IsString(desc)) {
-        fail(&c, "description", "must be a string");
-        goto out;
-    }
-    if (!get_count(&c, root, "seeds", "", 10, 1, 100000000, &sw->seeds)) goto out;
-    if (!get_count(&c, root, "first_seed", "", 1, 0, (uint64_t)1 << 53, &sw->first_seed)) goto out;
-
-    const cJSON *combine = cJSON_GetObjectItemCaseSensitive(root, "combine");
-    if (combine) {
-        if (cJSON_IsString(combine) && strcmp(combine->valuestring, "cross") == 0)
-            sw->combine = SWEEP_CROSS;
-        else if (cJSON_IsString(combine) && strcmp(combine->valuestring, "zip") == 0)
-            sw->combine = SWEEP_ZIP;
-        else {
-            fail(&c, "combine", "must be \"cross\" or \"zip\"");
-            goto out;
-        }
-    }
-
-    const cJSON *base = cJSON_GetObjectItemCaseSensitive(root, "base");
-    if (base && (!cJSON_IsString(base) || !base->valuestring[0])) {
-        fail(&c, "base", "must be a scenario file name (relative to the sweep file)");
-        goto out;
-    }
-    const cJSON *set = cJSON_GetObjectItemCaseSensitive(root, "set");
-    if (set && !cJSON_IsObject(set)) {
-        fail(&c, "set", "must be an object {\"json.path\": value}");
-        goto out;
-    }
-    for (const cJSON *it = set ? set->child : NULL; it; it = it->next) {
-        path_step steps[32];
-        size_t n;
-        char why[512], spath[256];
-        snprintf(spath, sizeof spath, "set.%s", it->string);
-        if (!path_split(it->string, steps, 32, &n, why, sizeof why)) {
-            fail(&c, spath, "%s", why);
-            goto out;
-        }
-    }
-
-    const cJSON *params = cJSON_GetObjectItemCaseSensitive(root, "parameters");
-    if (params && !cJSON_IsArray(params)) {
-        fail(&c, "parameters", "must be an array of {\"path\", \"values\"|\"linear\"|\"log\"} objects");
-        goto out;
-    }
-    size_t np = params ? (size_t)cJSON_GetArraySize(params) : 0;
-    if (np > 64) {
-        fail(&c, "parameters", "at most 64 parameters, got %zu", np);
-        goto out;
-    }
-    sw->params = calloc(np ? np : 1, sizeof *sw->params);
-    if (!sw->params) {
-        fail_nomem(&c, "");
-        goto out;
-    }
+bool sweep_expand(sweep_spec *sw, cfg_obj *root, const char *text) {
+    if (root->doc->failed) return false;
     bool have_base_dim = false;
-    for (size_t i = 0; i < np; i++) {
-        if (!parse_param(&c, cJSON_GetArrayItem(params, (int)i), i, &sw->params[i])) {
-            sw->n_params = i + 1;
-            goto out;
-        }
-        sw->n_params = i + 1;
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(sw->params[k].path, sw->params[i].path) == 0) {
-                char where[64];
-                snprintf(where, sizeof where, "parameters[%zu]", i);
-                fail(&c, where, "\"%s\" is already varied by parameters[%zu]", sw->params[i].path, k);
-                goto out;
-            }
-        have_base_dim |= sw->params[i].is_base;
+    for (size_t i = 0; i < sw->n_params; i++) have_base_dim |= sw->params[i].is_base;
+    if (!sw->base && !have_base_dim) {
+        cfg_fail(root, "base", "is required (a scenario file relative to the sweep file)");
+        return false;
     }
-    if (!base && !have_base_dim) {
-        fail(&c, "base", "is required (a scenario file relative to the sweep file)");
-        goto out;
-    }
-
     /* Number of points: product (cross) or the common length (zip). */
     uint64_t n_points = 1;
     for (size_t i = 0; i < sw->n_params; i++) {
         const sweep_param *p = &sw->params[i];
         if (sw->combine == SWEEP_ZIP) {
             if (i > 0 && p->n_values != sw->params[0].n_values) {
-                char where[64];
-                snprintf(where, sizeof where, "parameters[%zu]", i);
-                fail(&c, where, "\"zip\" needs lists of equal length: %zu value(s) here, %zu in parameters[0]",
-                     p->n_values, sw->params[0].n_values);
-                goto out;
+                char key[64];
+                snprintf(key, sizeof key, "parameters[%zu]", i);
+                cfg_fail(root, key, "\"zip\" needs lists of equal length: %zu value(s) here, %zu in parameters[0]",
+                         p->n_values, sw->params[0].n_values);
+                return false;
             }
             n_points = p->n_values;
         } else {
@@ -643,75 +443,36 @@ bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, 
         }
     }
     if (n_points > SWEEP_MAX_POINTS) {
-        fail(&c, "parameters", "more than %u points", SWEEP_MAX_POINTS);
-        goto out;
+        cfg_fail(root, "parameters", "more than %u points", SWEEP_MAX_POINTS);
+        return false;
     }
     if (n_points * sw->seeds > SWEEP_MAX_UNITS) {
-        fail(&c, "seeds", "%llu points x %llu seeds is more than %llu replicas", (unsigned long long)n_points,
-             (unsigned long long)sw->seeds, SWEEP_MAX_UNITS);
-        goto out;
+        cfg_fail(root, "seeds", "%llu points x %llu seeds is more than %llu replicas", (unsigned long long)n_points,
+                 (unsigned long long)sw->seeds, SWEEP_MAX_UNITS);
+        return false;
     }
-
-    const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(root, "metrics");
-    if (metrics && (!cJSON_IsArray(metrics) || cJSON_GetArraySize(metrics) < 1)) {
-        fail(&c, "metrics", "must be a non-empty array of replica metric names");
-        goto out;
+    if (sw->baseline_point >= n_points) {
+        cfg_fail(root, "baseline_point", "must be a point index in [0, %llu] (the sweep has %llu point(s)), got %u",
+                 (unsigned long long)n_points - 1, (unsigned long long)n_points, sw->baseline_point);
+        return false;
     }
-    size_t nm = metrics ? (size_t)cJSON_GetArraySize(metrics) : sizeof default_metrics / sizeof default_metrics[0];
-    sw->metrics = calloc(nm, sizeof *sw->metrics);
-    if (!sw->metrics) {
-        fail_nomem(&c, "");
-        goto out;
-    }
-    for (size_t i = 0; i < nm; i++) {
-        const char *m = default_metrics[i < 4 ? i : 0];
-        if (metrics) {
-            const cJSON *it = cJSON_GetArrayItem(metrics, (int)i);
-            char where[64];
-            snprintf(where, sizeof where, "metrics[%zu]", i);
-            if (!cJSON_IsString(it)) {
-                fail(&c, where, "must be a string");
-                goto out;
-            }
-            m = it->valuestring;
-            bool known = false;
-            for (size_t f = 0; f < replica_metric_field_count && !known; f++)
-                known = strcmp(replica_metric_fields[f].name, m) == 0 && replica_metric_fields[f].type != METRIC_STR;
-            if (!known) {
-                fail(&c, where, "\"%s\" is not a replica metric (see the columns of /replicas)", m);
-                goto out;
-            }
-        }
-        sw->metrics[i] = strdup(m);
-        sw->n_metrics = i + 1;
-        if (!sw->metrics[i]) {
-            fail_nomem(&c, "");
-            goto out;
-        }
-    }
-    uint64_t baseline;
-    if (!get_count(&c, root, "baseline_point", "", 0, 0, n_points - 1, &baseline)) goto out;
-    sw->baseline_point = (uint32_t)baseline;
-
-    sw->points = calloc((size_t)n_points, sizeof *sw->points);
-    if (!sw->points) {
-        fail_nomem(&c, "");
-        goto out;
-    }
-    for (size_t k = 0; k < n_points; k++) {
+    if (!(sw->text = strdup(text)) || !(sw->points = calloc((size_t)n_points, sizeof *sw->points)))
+        return fail_nomem(root);
+    base_cache bc = {0};
+    bool ok = true;
+    for (size_t k = 0; ok && k < n_points; k++) {
         sw->n_points = k + 1;
-        if (!expand_point(&c, sw, &bc, base ? base->valuestring : NULL, set, k)) goto out;
+        ok = expand_point(root, sw, &bc, k);
     }
+    base_cache_free(&bc);
+    if (!ok) return false;
 
     /* The sweep's identity covers what it simulates: its own text and the
      * expanded scenario of every point (so an edited base file is a
      * different sweep even when the sweep file is unchanged). */
     size_t tlen = strlen(text), hlen = tlen + 1 + (size_t)n_points * 65;
     char *h = malloc(hlen);
-    if (!h) {
-        fail_nomem(&c, "");
-        goto out;
-    }
+    if (!h) return fail_nomem(root);
     memcpy(h, text, tlen);
     h[tlen] = '\n';
     for (size_t k = 0; k < n_points; k++) {
@@ -720,12 +481,36 @@ bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, 
     }
     cli_sha256_hex(h, hlen, sw->sha256);
     free(h);
-    ok = sw->name != NULL;
-    if (!ok) fail_nomem(&c, "");
-out:
-    base_cache_free(&bc);
-    cJSON_Delete(root);
-    sw->out_of_memory = !ok && c.oom;
+    return true;
+}
+
+bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, size_t errlen) {
+    memset(sw, 0, sizeof *sw);
+    cfg_doc doc;
+    cJSON *json;
+    cfg_obj root;
+    bool ok = cfg_open(&doc, file, text, &json, &root) && sweep_read_keys(sw, &root) && cfg_leave(&root) &&
+              sweep_expand(sw, &root, text);
+    if (!ok) {
+        cli_errf(err, errlen, "%s", doc.err);
+        sw->out_of_memory = doc.out_of_memory;
+    }
+    cfg_close(&doc, json);
+    return ok;
+}
+
+bool sweep_known_keys(char ***keys, size_t *n) {
+    cfg_doc doc;
+    cJSON *json;
+    cfg_obj root;
+    sweep_spec sw;
+    memset(&sw, 0, sizeof sw);
+    bool ok = cfg_open(&doc, "sweep.json", "{}", &json, &root) && sweep_read_keys(&sw, &root);
+    sweep_free(&sw);
+    *keys = ok ? doc.known_keys : NULL;
+    *n = ok ? doc.n_known : 0;
+    if (ok) doc.known_keys = NULL, doc.n_known = 0;
+    cfg_close(&doc, json);
     return ok;
 }
 
@@ -761,5 +546,7 @@ void sweep_free(sweep_spec *sw) {
     free(sw->file);
     free(sw->text);
     free(sw->name);
+    free(sw->base);
+    cJSON_Delete(sw->set);
     memset(sw, 0, sizeof *sw);
 }

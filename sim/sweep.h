@@ -16,7 +16,7 @@
  *    "combine": "cross" | "zip",
  *    "metrics": ["rto_mean_s", "rpo_mean_s"], "baseline_point": 0}
  *
- * Paths: keys separated by dots, array items as [i]
+ * Paths (models/jpath.h): keys separated by dots, array items as [i]
  * ("topology.regions[1].servers"). Missing object keys are created (the
  * scenario parser then rejects a key it does not know); array indices must
  * exist. Values are any JSON: numbers, strings ("15m"), booleans, whole
@@ -29,8 +29,15 @@
  * first_seed + u % seeds): every point meets the same seeds, hence the same
  * disasters (common random numbers).
  *
- * Errors: "FILE: JSON.PATH: reason"; a point the scenario parser rejects
- * gives its message under "FILE: points[i]" plus the point's parameters. */
+ * Keys are read as scenario keys are (models/cfg.h): the same reader
+ * (size limit, nesting depth, duplicate keys), typed and range-checked
+ * getters, unknown keys refused with "did you mean", and a key registry
+ * (sweep_known_keys) from which scenarios/sweep.schema.json and the table in
+ * scenarios/README.md are generated.
+ *
+ * Errors: "FILE: JSON.PATH: reason", the path with its indices
+ * ("parameters[2].values[0]"); a point the scenario parser rejects gives
+ * its message under "FILE: points[i]" plus the point's parameters. */
 #ifndef SIM_SWEEP_H
 #define SIM_SWEEP_H
 
@@ -41,8 +48,10 @@
 #include <cJSON.h>
 
 #include "kernels/rec.h"
+#include "models/cfg.h"
 #include "models/scenario.h"
 
+#define SWEEP_MAX_PARAMS 64
 #define SWEEP_MAX_POINTS 100000u
 #define SWEEP_MAX_UNITS  100000000ull
 
@@ -83,6 +92,9 @@ typedef struct sweep_spec {
     char **inputs;       /* every file the sweep read: the sweep file, then base files as opened */
     size_t n_inputs;
     bool out_of_memory; /* after a failed parse or load: memory or I/O failed, not the input */
+    /* Read from the file for the expansion. */
+    char *base; /* "base" (NULL when only a base dimension names them) */
+    cJSON *set; /* "set" (NULL when absent), owned */
 } sweep_spec;
 
 /* Parses and expands text (the content of `file`; base paths are relative
@@ -94,6 +106,29 @@ bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, 
 bool sweep_load(sweep_spec *sw, const char *file, char *err, size_t errlen);
 void sweep_free(sweep_spec *sw);
 
+/* sweep_parse in steps, for files that extend sweep files (optimize
+ * files, sim/optimize.c), so that one document holds both sets of keys:
+ * sweep_read_keys reads the sweep keys of root, the top object of a cfg
+ * document (cfg_open), into sw (which it clears first); the caller reads
+ * its own keys and calls cfg_leave(root), which then knows both sets; then
+ * sweep_expand checks what involves several keys, reads the base files and
+ * expands the points, with `text` as what the sweep's SHA-256 and
+ * /sweep/spec record. Errors go to root's document (cfg_fail,
+ * doc->out_of_memory); false once there is one. sweep_free either way. */
+bool sweep_read_keys(sweep_spec *sw, cfg_obj *root);
+bool sweep_expand(sweep_spec *sw, cfg_obj *root, const char *text);
+
+/* The key registry of sweep files: lines "path\ttype\tunit\tdefault\tmin\t
+ * max\tdoc" (models/cfg.h) for every key the parser reads, list items as
+ * "parameters[].path". For `firedrill sweep --list-keys` and --schema, and
+ * the test that scenarios/README.md and scenarios/sweep.schema.json agree
+ * with the parser. Free with cfg_free_keys; false when out of memory. */
+bool sweep_known_keys(char ***keys, size_t *n);
+
+/* The numeric /replicas column nearest to name (cfg_did_you_mean), or
+ * NULL: for "did you mean" after a column that does not exist. */
+const char *sweep_column_near(const char *name);
+
 static inline uint64_t sweep_units(const sweep_spec *sw) { return (uint64_t)sw->n_points * sw->seeds; }
 static inline uint32_t sweep_unit_point(const sweep_spec *sw, uint64_t unit) { return (uint32_t)(unit / sw->seeds); }
 static inline uint64_t sweep_unit_seed(const sweep_spec *sw, uint64_t unit) {
@@ -104,10 +139,5 @@ static inline uint64_t sweep_unit_seed(const sweep_spec *sw, uint64_t unit) {
  * (malloc'ed). */
 const char *sweep_combine_name(sweep_combine c);
 char *sweep_metrics_json(const sweep_spec *sw);
-
-/* Substitutes value (copied) at a dotted JSON path of root, creating
- * missing object keys; false with a reason (no file prefix). Exposed for
- * the tests. */
-bool sweep_json_set(cJSON *root, const char *path, const cJSON *value, char *why, size_t whylen);
 
 #endif

@@ -156,7 +156,7 @@ int sweep_mpi_worker(sweep_mpi *m, const sweep_spec *sw, char *err, size_t errle
         unsigned char *msg = NULL;
         if (unit >= sweep_units(sw)) {
             snprintf(why, sizeof why, "unit %llu is outside the sweep", (unsigned long long)unit);
-        } else if (sweep_exec_compute(sw, unit, cache, &row, &inc, &n, why, sizeof why) == 0) {
+        } else if (sweep_exec_compute(sw, unit, cache, &row, &inc, &n, NULL, why, sizeof why) == 0) {
             msg = pack(unit, &row, inc, n, &len);
             if (!msg) snprintf(why, sizeof why, "out of memory");
         }

@@ -41,15 +41,17 @@ int sweep_mpi_world_size_from_env(void) {
 /* ---- one unit ---------------------------------------------------------------------- */
 
 int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, world_cache *cache, replica_metrics *row,
-                       incident_record **inc, size_t *n_inc, char *err, size_t errlen) {
+                       incident_record **inc, size_t *n_inc, sweep_trace *trace, char *err, size_t errlen) {
     uint32_t point = sweep_unit_point(sw, unit);
     uint64_t seed = sweep_unit_seed(sw, unit);
     world_result r;
     char why[1024];
     /* One event more than the budget: a replica that needs exactly the
      * budget finishes, one that needs more is caught below. */
-    const world_options opts = {
-        .backend = sw->backend, .cache = cache, .max_events = sw->max_events ? sw->max_events + 1 : 0};
+    const world_options opts = {.backend = sw->backend,
+                                .trace = trace != NULL,
+                                .cache = cache,
+                                .max_events = sw->max_events ? sw->max_events + 1 : 0};
     if (world_run(&sw->points[point].sc, &opts, seed, &r, why, sizeof why) != 0) {
         world_result_free(&r);
         cli_errf(err, errlen, "point %u seed %llu: %s", (unsigned)point, (unsigned long long)seed, why);
@@ -77,6 +79,7 @@ int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, world_cache *cache, 
     memcpy(row, &r.metrics, sizeof *row);
     *inc = r.incidents;
     *n_inc = r.n_incidents;
+    if (trace) *trace = (sweep_trace){r.trace, r.n_trace, r.timeline, r.n_timeline};
     return 0;
 }
 
@@ -406,6 +409,43 @@ uint64_t sweep_exec_abandon(sweep_exec *x) {
     return kept;
 }
 
+void sweep_exec_begin(sweep_exec *x, const char *cmd, const char *out_path, bool quiet) {
+    const char *journal = x->opts.journal_path;
+    char note[4600];
+    if (!journal) {
+        snprintf(note, sizeof note, "\nfiredrill %s: interrupted (this run keeps no journal: nothing was kept)\n", cmd);
+        cli_on_interrupt(note);
+        return;
+    }
+    if (x->opts.resume || x->opts.fresh) {
+        cli_remove_stale_temps(cmd, out_path, quiet);
+        cli_remove_stale_temps(cmd, journal, quiet);
+    }
+    snprintf(note, sizeof note, "\nfiredrill %s: interrupted: rerun with --resume to continue from %s\n", cmd, journal);
+    cli_on_interrupt(note);
+    if (quiet || !x->n_resumed) return;
+    if (x->opts.select_units) /* a sequential procedure: how many it will need is not known yet */
+        fprintf(stderr, "firedrill %s: resuming: %llu replicas already in %s\n", cmd, (unsigned long long)x->n_resumed,
+                journal);
+    else
+        fprintf(stderr, "firedrill %s: resuming: %llu of %llu replicas already in %s\n", cmd,
+                (unsigned long long)x->n_resumed, (unsigned long long)x->n_mine, journal);
+}
+
+void sweep_exec_end(sweep_exec *x, const char *cmd, bool ok) {
+    if (ok) {
+        sweep_exec_remove_journal(x);
+    } else if (x->opts.journal_path) {
+        uint64_t kept = sweep_exec_abandon(x);
+        if (kept)
+            fprintf(stderr,
+                    "firedrill %s: %s keeps %llu finished replica(s): rerun with --resume to continue, or --fresh to "
+                    "start over\n",
+                    cmd, x->opts.journal_path, (unsigned long long)kept);
+    }
+    cli_on_interrupt(NULL);
+}
+
 /* ---- setup ------------------------------------------------------------------------- */
 
 int sweep_exec_init(sweep_exec *x, const sweep_spec *sw, const sweep_opts *opts, char *err, size_t errlen) {
@@ -423,7 +463,8 @@ int sweep_exec_init(sweep_exec *x, const sweep_spec *sw, const sweep_opts *opts,
     x->inc = calloc(n, sizeof *x->inc);
     x->n_inc = calloc(n, sizeof *x->n_inc);
     x->done = calloc(n, 1);
-    if (!x->rows || !x->inc || !x->n_inc || !x->done) {
+    if (x->opts.traces) x->traces = calloc(n, sizeof *x->traces);
+    if (!x->rows || !x->inc || !x->n_inc || !x->done || (x->opts.traces && !x->traces)) {
         cli_errf(err, errlen, "out of memory for %llu replicas", (unsigned long long)n);
         return SWEEP_EFAIL;
     }
@@ -439,7 +480,7 @@ int sweep_exec_init(sweep_exec *x, const sweep_spec *sw, const sweep_opts *opts,
         cli_errf(err, errlen, "out of memory");
         return SWEEP_EFAIL;
     }
-    for (uint64_t u = x->opts.shard_k; u < n; u += x->opts.shard_n)
+    for (uint64_t u = x->opts.shard_k; u < n && !x->opts.select_units; u += x->opts.shard_n)
         if (!x->done[u]) x->pending[x->n_pending++] = u;
     x->t_start = x->last_sync = sweep_now();
     return SWEEP_OK;
@@ -448,6 +489,13 @@ int sweep_exec_init(sweep_exec *x, const sweep_spec *sw, const sweep_opts *opts,
 void sweep_exec_free(sweep_exec *x) {
     if (x->journal) fclose(x->journal);
     for (uint64_t u = 0; x->inc && u < x->n_units; u++) free(x->inc[u]);
+    for (uint64_t u = 0; x->traces && u < x->n_units; u++) {
+        free(x->traces[u].rows);
+        free(x->traces[u].timeline);
+    }
+    for (int i = 0; i < x->n_caches; i++) world_cache_free(x->caches[i]);
+    free(x->caches);
+    free(x->traces);
     free(x->inc);
     free(x->rows);
     free(x->n_inc);
@@ -461,6 +509,16 @@ void sweep_exec_free(sweep_exec *x) {
 }
 
 /* ---- threads ----------------------------------------------------------------------- */
+
+bool sweep_exec_select(sweep_exec *x, const uint64_t *units, size_t n) {
+    x->n_pending = 0;
+    atomic_store(&x->next, 0);
+    for (size_t i = 0; i < n; i++) {
+        if (units[i] >= x->n_units || units[i] % x->opts.shard_n != x->opts.shard_k) return false;
+        if (!x->done[units[i]]) x->pending[x->n_pending++] = units[i];
+    }
+    return true;
+}
 
 bool sweep_exec_take(sweep_exec *x, uint64_t *unit) {
     if (atomic_load(&x->stop)) return false;
@@ -491,7 +549,7 @@ void sweep_exec_fail(sweep_exec *x, const char *fmt, ...) {
     if (!x->failed) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(x->fail_msg, sizeof x->fail_msg, fmt, ap);
+        fd_verrf(x->fail_msg, sizeof x->fail_msg, SWEEP_EFAIL, fmt, ap);
         va_end(ap);
         x->failed = true;
     }
@@ -504,19 +562,21 @@ static void *worker_main(void *arg) {
     sweep_exec *x = arg;
     uint64_t u;
     char err[1024];
-    /* one per thread: the segments' queueing states repeat across replicas */
-    world_cache *cache = world_cache_create();
+    /* one per thread slot, kept across runs of units: the segments'
+     * queueing states repeat across replicas */
+    world_cache *cache = x->caches[atomic_fetch_add(&x->next_slot, 1)];
     while (sweep_exec_take(x, &u)) {
         replica_metrics row;
         incident_record *inc = NULL;
         size_t n = 0;
-        if (sweep_exec_compute(x->sw, u, cache, &row, &inc, &n, err, sizeof err) != 0) {
+        /* a unit's trace slot is written by the one thread that took it */
+        if (sweep_exec_compute(x->sw, u, cache, &row, &inc, &n, x->traces ? &x->traces[u] : NULL, err, sizeof err) !=
+            0) {
             sweep_exec_fail(x, "%s", err);
             break;
         }
         sweep_exec_store(x, u, &row, inc, n);
     }
-    world_cache_free(cache);
     pthread_mutex_lock(&x->mu);
     x->running--;
     pthread_cond_broadcast(&x->cv);
@@ -526,11 +586,21 @@ static void *worker_main(void *arg) {
 
 int sweep_exec_start_threads(sweep_exec *x, int n_threads, char *err, size_t errlen) {
     rec_cpu_set_blas_threads(1); /* replicas run small kernels, one thread each */
+    free(x->threads);
     x->threads = calloc(n_threads > 0 ? (size_t)n_threads : 1, sizeof *x->threads);
-    if (!x->threads) {
+    if (n_threads > x->n_caches) {
+        world_cache **grown = realloc(x->caches, (size_t)n_threads * sizeof *grown);
+        if (grown) {
+            x->caches = grown;
+            for (; x->n_caches < n_threads; x->n_caches++)
+                if (!(x->caches[x->n_caches] = world_cache_create())) break;
+        }
+    }
+    if (!x->threads || x->n_caches < n_threads) {
         cli_errf(err, errlen, "out of memory");
         return SWEEP_EFAIL;
     }
+    atomic_store(&x->next_slot, 0);
     for (int i = 0; i < n_threads; i++) {
         pthread_mutex_lock(&x->mu);
         x->running++;
@@ -619,9 +689,9 @@ int sweep_exec_finish_threads(sweep_exec *x, char *err, size_t errlen) {
         cli_errf(err, errlen, "%s", x->fail_msg);
         return SWEEP_EFAIL;
     }
-    for (uint64_t u = x->opts.shard_k; u < x->n_units; u += x->opts.shard_n)
-        if (!x->done[u]) {
-            cli_errf(err, errlen, "unit %llu was not computed", (unsigned long long)u);
+    for (uint64_t i = 0; i < x->n_pending; i++)
+        if (!x->done[x->pending[i]]) {
+            cli_errf(err, errlen, "unit %llu was not computed", (unsigned long long)x->pending[i]);
             return SWEEP_EFAIL;
         }
     return SWEEP_OK;

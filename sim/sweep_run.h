@@ -39,16 +39,28 @@
 #include "models/world.h"
 #include "sim/h5out.h"
 #include "sim/sweep.h"
+#include "util/fd_status.h"
 
-enum { SWEEP_OK = 0, SWEEP_EFAIL = 1, SWEEP_EUSAGE = 2 }; /* the CLI's exit codes */
+/* fd_status values: the CLI maps them to exit codes (sim/cli.c). */
+enum { SWEEP_OK = FD_OK, SWEEP_EFAIL = FD_EFAIL, SWEEP_EUSAGE = FD_EINPUT };
 
 typedef struct sweep_opts {
     uint32_t shard_k, shard_n; /* shard_n 1: every unit */
     bool resume;               /* continue from an existing journal */
     bool fresh;                /* discard an existing journal */
     bool progress;             /* draw a progress bar on stderr */
+    bool traces;               /* keep each replica's trace and timeline (not journaled) */
+    bool select_units;         /* no unit pending until sweep_exec_select names some */
     const char *journal_path;
 } sweep_opts;
+
+/* One replica's event trace and serving timeline (`run --trace`). */
+typedef struct sweep_trace {
+    trace_record *rows;
+    size_t n_rows;
+    timeline_record *timeline;
+    size_t n_timeline;
+} sweep_trace;
 
 typedef struct sweep_exec {
     const sweep_spec *sw;
@@ -59,6 +71,7 @@ typedef struct sweep_exec {
     incident_record **inc; /* [n_units] */
     size_t *n_inc;         /* [n_units] */
     unsigned char *done;   /* [n_units] */
+    sweep_trace *traces;   /* [n_units] with opts.traces, else NULL */
     uint64_t n_resumed;    /* units read back from the journal */
 
     uint64_t *pending; /* units still to compute, ascending */
@@ -76,6 +89,9 @@ typedef struct sweep_exec {
 
     pthread_t *threads;
     int n_threads;
+    world_cache **caches; /* one per thread slot, kept across runs of units */
+    int n_caches;
+    atomic_int next_slot;
 
     FILE *journal;
     double last_sync, t_start, last_draw;
@@ -87,8 +103,15 @@ int sweep_exec_init(sweep_exec *x, const sweep_spec *sw, const sweep_opts *opts,
 void sweep_exec_free(sweep_exec *x);
 
 /* Runs every pending unit on n_threads threads and returns when all are
- * journaled (or one failed: SWEEP_EFAIL with its message). */
+ * journaled (or one failed: SWEEP_EFAIL with its message). It may be
+ * called again after sweep_exec_select: a sequential procedure (optimize)
+ * runs its stages this way, and units the journal already holds are not
+ * computed again. */
 int sweep_exec_run_threads(sweep_exec *x, int n_threads, char *err, size_t errlen);
+
+/* Makes the given units (of this shard, not yet done) the pending ones;
+ * false when one is out of range. */
+bool sweep_exec_select(sweep_exec *x, const uint64_t *units, size_t n);
 
 /* Pieces of run_threads for the MPI driver. */
 bool sweep_exec_take(sweep_exec *x, uint64_t *unit);
@@ -105,10 +128,11 @@ int sweep_exec_pump(sweep_exec *x, int wait_ms);
 int sweep_exec_finish_threads(sweep_exec *x, char *err, size_t errlen);
 
 /* Runs one unit: world_run with the point's scenario and seed, the point
- * column set, incidents sorted by id. Thread-safe given one world cache
+ * column set, incidents sorted by id; with trace non-NULL, the replica's
+ * trace and timeline too (malloc'ed). Thread-safe given one world cache
  * per thread (NULL: none kept between units). */
 int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, world_cache *cache, replica_metrics *row,
-                       incident_record **inc, size_t *n_inc, char *err, size_t errlen);
+                       incident_record **inc, size_t *n_inc, sweep_trace *trace, char *err, size_t errlen);
 
 /* The sweep's points as /points rows (strings borrowed from sw), calloc'ed;
  * NULL when out of memory. */
@@ -118,6 +142,16 @@ h5out_point *sweep_h5_points(const sweep_spec *sw);
  * id) order, malloc'ed. */
 int sweep_exec_collect(const sweep_exec *x, replica_metrics **rows, size_t *n_rows, incident_record **inc,
                        size_t *n_inc, char *err, size_t errlen);
+
+/* After sweep_exec_init, for command `cmd` writing out_path: with --resume
+ * or --fresh removes temporary files of processes that are gone, says how
+ * many replicas the journal gave back, and arms Ctrl-C to say how to go
+ * on. */
+void sweep_exec_begin(sweep_exec *x, const char *cmd, const char *out_path, bool quiet);
+/* At the end: after success (results renamed into place) the journal goes;
+ * after a failure it is kept when it holds finished replicas, and stderr
+ * says how to go on. Disarms Ctrl-C. */
+void sweep_exec_end(sweep_exec *x, const char *cmd, bool ok);
 
 /* After the results file is renamed into place: the journal goes. */
 void sweep_exec_remove_journal(sweep_exec *x);

@@ -9,11 +9,6 @@ source "$(dirname "$0")/lib.sh"
 root=$(pwd)
 ref=scenarios/reference.json
 
-check() {
-    local what=$1
-    shift
-    if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi
-}
 nothing_left() { # nothing_left OUT: no results file, journal or temporary file
     test ! -e "$1" -a ! -e "$1.journal" -a -z "$(find "$(dirname "$1")" -name "$(basename "$1").*tmp*")"
 }

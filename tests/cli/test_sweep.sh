@@ -8,40 +8,6 @@ source "$(dirname "$0")/lib.sh"
 : "${FIREDRILL:=build/firedrill}"
 root=$(pwd)
 
-# rows FILE DATASET [COLUMN...]: one line per row of /DATASET at full
-# precision, without wall_s (wall-clock time) and the named columns.
-rows() {
-    local f=$1 d=$2
-    shift 2
-    h5dump -m '%.17g' -d "/$d" "$f" | awk -v drop="wall_s $*" '
-        BEGIN { n = split(drop, a, " "); for (i = 1; i <= n; i++) skip[a[i]] = 1 }
-        /^ *DATATYPE/ { intype = 1 }
-        /^ *DATASPACE/ { intype = 0 }
-        intype && match($0, /"[A-Za-z0-9_]+";$/) {
-            m++; if (substr($0, RSTART + 1, RLENGTH - 3) in skip) dropped[m] = 1 }
-        /^ *\([0-9]+\): \{/ { k = 0; line = ""; inrec = 1; next }
-        inrec && /^ *\}/ { inrec = 0; print line; next }
-        inrec { k++; v = $0; gsub(/^ +|,$/, "", v); if (!(k in dropped)) line = line (line == "" ? "" : " ") v }'
-}
-# check DESCRIPTION CMD...: passes when CMD succeeds.
-check() {
-    local what=$1
-    shift
-    if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi
-}
-# same_tables A B DESCRIPTION: /replicas and /incidents of A and B agree.
-same_tables() {
-    local ra rb ia ib
-    ra=$(rows "$1" replicas); rb=$(rows "$2" replicas)
-    ia=$(rows "$1" incidents); ib=$(rows "$2" incidents)
-    if [[ -n "$ra" && "$ra" == "$rb" && "$ia" == "$ib" ]]; then
-        echo "ok: $3"
-    else
-        echo "FAIL: $3"; diff <(echo "$ra"; echo "$ia") <(echo "$rb"; echo "$ib") | head -5
-        fails=$((fails + 1))
-    fi
-}
-
 # Tiny sweeps: the reference deployment over 2 days, 2 x 2 points, 4 seeds.
 mkdir -p "$tmp/sweeps"
 cat > "$tmp/sweeps/tiny.json" <<JSON
@@ -72,6 +38,16 @@ bad zip "{$ref, \"combine\": \"zip\", \"parameters\": [{\"path\": \"failover.fen
 bad metric "{$ref, \"metrics\": [\"rto_mean\"]}" "metric.json: metrics\[0\]: \"rto_mean\" is not a replica metric"
 bad log "{$ref, \"parameters\": [{\"path\": \"failover.fencing_s\", \"log\": {\"from\": 0, \"to\": 1, \"count\": 2}}]}" \
     "log.json: parameters\[0\]\.log\.from: a log range needs from > 0"
+bad near "{$ref, \"parameters\": [{\"path\": \"failover.fencing_s\", \"linear\": {\"from\": 1, \"to\": 2, \"cuont\": 2}}]}" \
+    "near.json: parameters\[0\]\.linear\.cuont: unknown key \(did you mean \"count\"\?\)"
+bad null "{$ref, \"parameters\": [{\"path\": \"failover.fencing_s\", \"values\": [1, null]}]}" \
+    "null.json: parameters\[0\]\.values\[1\]: must not be null"
+# The keys of sweep files, as validate --list-keys / --schema give the scenario's.
+expect_status 0 "sweep --list-keys" -- "$FIREDRILL" sweep --list-keys
+expect_match "$out" $'parameters\\[\\]\\.linear\\.count\tinteger\t\t\\(required\\)' "a required key of a list item"
+expect_status 0 "sweep --schema" -- "$FIREDRILL" sweep --schema
+check "sweep --schema is scenarios/sweep.schema.json" cmp -s <(echo "$out") scenarios/sweep.schema.json
+expect_status 2 "sweep --list-keys takes no file" -- "$FIREDRILL" sweep --list-keys "$tmp/sweeps/tiny.json"
 expect_status 2 "bad --backend" -- "$FIREDRILL" sweep "$tmp/sweeps/tiny.json" --backend tpu -o "$tmp/be.h5"
 expect_match "$err" "--backend: expected auto, cpu or cuda, got 'tpu'" "bad backend named"
 if ! "$FIREDRILL" sweep "$tmp/sweeps/tiny.json" --backend cuda -o "$tmp/be.h5" --quiet 2>"$tmp/be.err"; then
@@ -130,19 +106,31 @@ expect_match "$err" "another sweep" "different sweep named"
 check "failed merges write nothing" test ! -e "$tmp/m.h5"
 expect_status 0 "merge 1/2 + 0/2" -- "$FIREDRILL" merge "$tmp/m.h5" "$tmp/s1.h5" "$tmp/s0.h5"
 same_tables "$tmp/m.h5" "$tmp/j1.h5" "merged shards equal the unsharded sweep"
+# Seeds past 2^53 are not doubles: 2^53 + 1 and 2^53 + 3 must come out of
+# shards and merge (read back through analysis/h5in.c) bit for bit.
+sed 's/"first_seed": 3/"first_seed": 9007199254740992/' "$tmp/sweeps/tiny.json" > "$tmp/sweeps/big.json"
+"$FIREDRILL" sweep "$tmp/sweeps/big.json" -j 2 -o "$tmp/big.h5" --quiet
+"$FIREDRILL" sweep "$tmp/sweeps/big.json" --shard 0/2 -j 2 -o "$tmp/big_s0.h5" --quiet
+"$FIREDRILL" sweep "$tmp/sweeps/big.json" --shard 1/2 -j 2 -o "$tmp/big_s1.h5" --quiet
+expect_status 0 "merge shards with seeds past 2^53" -- "$FIREDRILL" merge "$tmp/big_m.h5" "$tmp/big_s1.h5" "$tmp/big_s0.h5"
+n=$(rows "$tmp/big_m.h5" replicas | awk '{print $2}' | sort -u | tr '\n' ' ')
+expect_match "$n" "^9007199254740992 9007199254740993 9007199254740994 9007199254740995 $" \
+    "merged /replicas keeps u64 seeds past 2^53 exactly"
+same_tables "$tmp/big_m.h5" "$tmp/big.h5" "merged shards with seeds past 2^53 equal the unsharded sweep"
+"$FIREDRILL" sweep "$tmp/sweeps/big.json" --emit-point 0 > "$tmp/big0.json"
+expect_status 0 "run --seed past 2^53" -- "$FIREDRILL" run "$tmp/big0.json" --seed 9007199254740992 --seeds 4 \
+    -o "$tmp/big_run.h5" --quiet
+a=$(rows "$tmp/big_m.h5" replicas | awk '$1 == 0' | cut -d' ' -f2-)
+b=$(rows "$tmp/big_run.h5" replicas point)
+check "run --seed past 2^53 equals the sweep's point 0" test -n "$a" -a "$a" == "$b"
+"$FIREDRILL" run "$tmp/big0.json" --seed 9007199254740993 --seeds 1 -o "$tmp/big_odd.h5" --quiet
+n=$(rows "$tmp/big_odd.h5" replicas | awk '{print $2}')
+expect_match "$n" "^9007199254740993$" "run --seed 2^53 + 1 is not rounded to a double"
+expect_status 0 "export of seeds past 2^53" -- "$FIREDRILL" export "$tmp/big_m.h5" --csv "$tmp/big_csv"
+n=$(cut -d, -f4 "$tmp/big_csv/replicas.csv" | sort -u | tr '\n' ' ')
+expect_match "$n" "9007199254740993 9007199254740994 9007199254740995" "export writes u64 seeds exactly"
 
 # --- resume after kill -9 ----------------------------------------------------------
-# kill_mid_run PID JOURNAL: kill -9 once the journal holds a few whole records.
-kill_mid_run() {
-    local pid=$1 journal=$2 size
-    for _ in $(seq 1 400); do
-        size=$(stat -c %s "$journal" 2>/dev/null || echo 0)
-        (( size > 300000 )) && break
-        sleep 0.02
-    done
-    # the braces catch the shell's own "Killed" notice too
-    { kill -9 "$pid" && wait "$pid"; } 2>/dev/null || true
-}
 # 30-day replicas (tens of ms and tens of kB of journal each) so that the
 # kill lands mid-run, after a few whole records.
 sed 's/"horizon_s": "2d"/"horizon_s": "30d"/; s/"seeds": 4/"seeds": 12/' "$tmp/sweeps/tiny.json" > "$tmp/sweeps/long.json"

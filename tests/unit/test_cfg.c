@@ -235,6 +235,105 @@ static void test_event_floor_names_the_largest_source(void **state) {
     scenario_free(&sc);
 }
 
+/* A small reader on the getters that sweep and optimize files use:
+ * required keys, raw JSON of checked kinds, list items as templates. */
+static void read_small(cfg_obj *root) {
+    cfg_require(root, "must");
+    cfg_number(root, "must", 0, 0, 10, "", "a required number");
+    cfg_number(root, "ratio", 0.5, CFG_GT0, 1, "", "in (0, 1]");
+    cfg_json(root, "names", "array:string", "a list of strings");
+    cfg_json(root, "limits", "map:number", "numbers by name");
+    cfg_json(root, "anything", "any", "any value but null");
+    size_t n = cfg_array_size(root, "items", 0, "a list of objects");
+    cfg_obj it;
+    for (size_t i = 0; i < n; i++)
+        if (cfg_enter_item(root, "items", i, &it)) {
+            cfg_require(&it, "id");
+            cfg_int(&it, "id", 0, 0, 9, "an id");
+            cfg_leave(&it);
+        }
+    cfg_item_template(root, "items", &it);
+    cfg_require(&it, "id");
+    cfg_int(&it, "id", 0, 0, 9, "an id");
+    cfg_leave(&it);
+    cfg_leave(root);
+}
+
+/* The registry lines (free with cfg_free_keys) and the error, if any. */
+typedef struct small {
+    char **keys;
+    size_t n;
+    char err[1024];
+} small;
+
+static bool parse_small(const char *text, small *out) {
+    cfg_doc doc;
+    cJSON *json;
+    cfg_obj root;
+    if (cfg_open(&doc, "s.json", text, &json, &root)) read_small(&root);
+    bool ok = !doc.failed;
+    snprintf(out->err, sizeof out->err, "%s", doc.err);
+    out->keys = doc.known_keys, out->n = doc.n_known;
+    doc.known_keys = NULL, doc.n_known = 0;
+    cfg_close(&doc, json);
+    return ok;
+}
+
+static void expect_small_error(const char *text, const char *want) {
+    small sm = {0};
+    bool ok = parse_small(text, &sm);
+    cfg_free_keys(sm.keys, sm.n);
+    if (ok || !strstr(sm.err, want)) fail_msg("%s: want \"%s\", got \"%s\"", text, want, ok ? "success" : sm.err);
+}
+
+static void test_required_keys_raw_json_and_templates(void **state) {
+    (void)state;
+    small doc = {0};
+    assert_true(parse_small("{\"must\": 1, \"names\": [\"a\"], \"limits\": {\"x\": 1}, \"anything\": [null]}", &doc));
+    /* The registry: required keys marked, list items registered without items. */
+    bool required = false, item = false;
+    for (size_t i = 0; i < doc.n; i++) {
+        required |= strncmp(doc.keys[i], "must\tnumber\t\t" CFG_REQUIRED "\t", 20) == 0;
+        item |= strncmp(doc.keys[i], "items[].id\tinteger\t\t" CFG_REQUIRED "\t", 30) == 0;
+    }
+    assert_true(required && item);
+    /* The schema lists them in "required", with maps and lists of kinds. */
+    char *schema = cfg_schema_json(doc.keys, doc.n, "t");
+    cJSON *s = cJSON_Parse(schema);
+    assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(s, "required"), 0)->valuestring, "must");
+    const cJSON *props = cJSON_GetObjectItem(s, "properties");
+    const cJSON *items = cJSON_GetObjectItem(cJSON_GetObjectItem(props, "items"), "items");
+    assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(items, "required"), 0)->valuestring, "id");
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(props, "limits"), "additionalProperties"), "type")
+            ->valuestring,
+        "number");
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(props, "names"), "items"), "type")->valuestring,
+        "string");
+    assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(props, "must"), "x-default"));
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(props, "ratio"), "exclusiveMinimum")->valueint, 0);
+    cJSON_Delete(s);
+    free(schema);
+    cfg_free_keys(doc.keys, doc.n);
+
+    /* Unknown keys come before missing required ones, so a misspelt
+     * required key gets its "did you mean". */
+    expect_small_error("{}", "s.json: must: is required");
+    expect_small_error("{\"must_\": 1}", "s.json: must_: unknown key (did you mean \"must\"?)");
+    expect_small_error("{\"must\": 1, \"items\": [{\"id\": 1}, {}]}", "s.json: items[1].id: is required");
+    /* Kinds of raw JSON, with the index or name of the item. */
+    expect_small_error("{\"must\": 1, \"names\": [\"a\", 2]}", "s.json: names[1]: must be a string, got a number");
+    expect_small_error("{\"must\": 1, \"names\": \"a\"}", "s.json: names: must be a list, got a string");
+    expect_small_error("{\"must\": 1, \"limits\": {\"x\": true}}", "s.json: limits.x: must be a number, got a boolean");
+    expect_small_error("{\"must\": 1, \"limits\": [1]}", "s.json: limits: must be an object, got a list");
+    expect_small_error("{\"must\": 1, \"anything\": null}", "s.json: anything: must not be null");
+    /* (0, max] ranges say so. */
+    expect_small_error("{\"must\": 1, \"ratio\": 2}", "s.json: ratio: must be in (0, 1], got 2");
+    expect_small_error("{\"must\": 1, \"ratio\": 0}", "s.json: ratio: must be > 0, got 0");
+    expect_small_error("{\"must\": 11}", "s.json: must: must be in [0, 10], got 11");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_duplicate_keys_are_errors_with_their_path),
@@ -245,6 +344,7 @@ int main(void) {
         cmocka_unit_test(test_real_state_ranges_are_the_trainers),
         cmocka_unit_test(test_read_file_limits),
         cmocka_unit_test(test_event_floor_names_the_largest_source),
+        cmocka_unit_test(test_required_keys_raw_json_and_templates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

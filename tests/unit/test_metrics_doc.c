@@ -1,5 +1,6 @@
-/* docs/metrics.md defines every column of /replicas and /incidents: a
- * column added to the field tables without its definition fails here. */
+/* docs/metrics.md defines every column of /replicas, /incidents, /timeline
+ * and /trace with the unit the field tables write: a column added to the
+ * tables without its definition, or a unit that differs, fails here. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,6 +41,15 @@ static void assert_documented(const char *text, const char *heading, const metri
         snprintf(row, sizeof row, "| `%s` |", fields[i].name);
         const char *hit = strstr(s, row);
         if (!hit || hit >= s + len) fail_msg("docs/metrics.md, %s: no row for column %s", heading, fields[i].name);
+        /* the unit cell: "| `name` | UNIT | definition |" */
+        const char *cell = hit + strlen(row);
+        const char *end = strchr(cell, '|');
+        assert_non_null(end);
+        while (cell < end && *cell == ' ') cell++;
+        while (end > cell && end[-1] == ' ') end--;
+        if (strlen(fields[i].unit) != (size_t)(end - cell) || strncmp(cell, fields[i].unit, (size_t)(end - cell)) != 0)
+            fail_msg("docs/metrics.md, %s: column %s has unit '%.*s', the field table writes '%s'", heading,
+                     fields[i].name, (int)(end - cell), cell, fields[i].unit);
     }
 }
 
@@ -48,6 +58,8 @@ static void test_every_column_is_defined(void **state) {
     char *text = read_doc();
     assert_documented(text, "## `/replicas`", replica_metric_fields, replica_metric_field_count);
     assert_documented(text, "## `/incidents`", incident_fields, incident_field_count);
+    assert_documented(text, "## `/timeline`", timeline_fields, timeline_field_count);
+    assert_documented(text, "## `/trace`", trace_fields, trace_field_count);
     free(text);
 }
 

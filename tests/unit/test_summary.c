@@ -691,6 +691,86 @@ static void test_report_fallback(void **state) {
     h5in_table_free(&t);
 }
 
+/* Integer columns arrive exactly as well as as doubles: seeds past 2^53 (a
+ * sweep's first_seed may be any uint64) and signed columns of other
+ * writers. */
+static void test_integer_columns(void **state) {
+    fixture *fx = *state;
+    char path[300], err[512];
+    snprintf(path, sizeof path, "%s/u64.h5", fx->dir);
+    const uint64_t seeds[] = {9007199254740993ull, UINT64_MAX, 7};
+    replica_metrics rows[3];
+    memset(rows, 0, sizeof rows);
+    for (int i = 0; i < 3; i++) {
+        rows[i].point = (uint32_t)i;
+        rows[i].seed = seeds[i];
+        rows[i].horizon_s = 86400;
+        rows[i].rto_mean_s = i == 1 ? NAN : 0.5;
+    }
+    h5out_point pt = {0, "", "{}", "{}"};
+    h5out_sweep sw = {.name = "u64",
+                      .sha256 = "abc",
+                      .spec = "{}",
+                      .combine = "cross",
+                      .metrics_json = "[]",
+                      .n_points = 1,
+                      .seeds = 3,
+                      .first_seed = UINT64_MAX - 2,
+                      .shard_count = 1,
+                      .points = &pt};
+    h5out_meta meta = {"0.0.0", "test", "fixture", "abc", "cpu", "test", "{}", "{}"};
+    assert_int_equal(h5out_write_sweep(path, &meta, &sw, rows, 3, NULL, 0, err, sizeof err), FD_OK);
+    /* a signed column, as pandas or h5py might write one */
+    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(file >= 0);
+    const int64_t signed_vals[] = {-3, INT64_MAX};
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(int64_t));
+    H5Tinsert(t, "delta", 0, H5T_NATIVE_INT64);
+    hsize_t dims[1] = {2};
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    hid_t d = H5Dcreate2(file, "signed", t, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, signed_vals) >= 0);
+    H5Dclose(d);
+    H5Sclose(space);
+    H5Tclose(t);
+    H5Fclose(file);
+
+    h5in_file *f = h5in_open(path, err, sizeof err);
+    assert_non_null(f);
+    uint64_t first = 0;
+    assert_true(h5in_attr_u64(f, "sweep_first_seed", &first));
+    assert_true(first == UINT64_MAX - 2);
+    assert_false(h5in_attr_u64(f, "sweep_name", &first)); /* a string */
+    assert_false(h5in_attr_u64(f, "no_such_attribute", &first));
+    h5in_table rep;
+    assert_int_equal(h5in_table_read(f, "replicas", &rep, err, sizeof err), H5IN_OK);
+    const h5in_column *sc = h5in_column_find(&rep, "seed"), *pc = h5in_column_find(&rep, "point");
+    assert_true(sc && sc->u64 && !sc->i64 && pc && pc->u64);
+    for (size_t i = 0; i < 3; i++) {
+        uint64_t u = 0;
+        assert_true(sc->u64[i] == seeds[i]);
+        assert_true(h5in_u64_at(sc, i, &u) && u == seeds[i]);
+        assert_true(sc->values[i] == (double)seeds[i]); /* the double view, rounded */
+    }
+    assert_true((uint64_t)sc->values[0] != seeds[0]); /* why the exact view exists */
+    const h5in_column *hc = h5in_column_find(&rep, "horizon_s"), *rc = h5in_column_find(&rep, "rto_mean_s");
+    uint64_t u = 0;
+    assert_true(hc && !hc->u64 && !hc->i64 && h5in_u64_at(hc, 0, &u) && u == 86400);
+    assert_false(h5in_u64_at(rc, 0, &u)); /* 0.5 */
+    assert_false(h5in_u64_at(rc, 1, &u)); /* NaN */
+    h5in_table_free(&rep);
+    h5in_table st;
+    assert_int_equal(h5in_table_read(f, "signed", &st, err, sizeof err), H5IN_OK);
+    const h5in_column *dc = h5in_column_find(&st, "delta");
+    assert_true(dc && dc->i64 && !dc->u64);
+    assert_true(dc->i64[0] == -3 && dc->i64[1] == INT64_MAX);
+    assert_close(dc->values[0], -3, 0);
+    assert_false(h5in_u64_at(dc, 0, &u));
+    assert_true(h5in_u64_at(dc, 1, &u) && u == (uint64_t)INT64_MAX);
+    h5in_table_free(&st);
+    h5in_close(f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stat_hand_values),
@@ -710,6 +790,7 @@ int main(void) {
         cmocka_unit_test(test_read_file),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_points_table),
+        cmocka_unit_test(test_integer_columns),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("files", file_tests, write_fixture, remove_fixture);

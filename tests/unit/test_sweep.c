@@ -164,7 +164,7 @@ static void test_errors_name_file_path_reason(void **state) {
     E("\"parameters\": [{\"path\": \"failover.switchover_s\", \"values\": [5, -1]}]}",
       "(point parameters {\"failover.switchover_s\":-1})");
     E("\"parameters\": [{\"path\": \"failover.switchover_s\", \"values\": []}]}",
-      "parameters[0].values: must be a non-empty array");
+      "parameters[0].values: must be a non-empty list");
     E("\"parameters\": [{\"path\": \"failover.switchover_s\", \"log\": {\"from\": 0, \"to\": 9, \"count\": 3}}]}",
       "parameters[0].log.from: a log range needs from > 0");
     E("\"parameters\": [{\"path\": \"failover.switchover_s\", \"linear\": {\"from\": 0, \"to\": 9}}]}",
@@ -172,9 +172,10 @@ static void test_errors_name_file_path_reason(void **state) {
     E("\"parameters\": [{\"path\": \"failover.switchover_s\", \"values\": [1], \"linear\": {}}]}",
       "parameters[0]: give exactly one of");
     E("\"metrics\": [\"rto_mean_s\", \"nonsense\"]}", FILE_LABEL ": metrics[1]: \"nonsense\" is not a replica metric");
-    E("\"seeds\": 0}", FILE_LABEL ": seeds: must be an integer in [1,");
-    E("\"baseline_point\": 3}", FILE_LABEL ": baseline_point: must be an integer in [0, 0]");
-    E("\"combine\": \"both\"}", FILE_LABEL ": combine: must be \"cross\" or \"zip\"");
+    E("\"seeds\": 0}", FILE_LABEL ": seeds: must be in [1, 100000000], got 0");
+    E("\"baseline_point\": 3}",
+      FILE_LABEL ": baseline_point: must be a point index in [0, 0] (the sweep has 1 point(s)), got 3");
+    E("\"combine\": \"both\"}", FILE_LABEL ": combine: must be one of cross|zip, got \"both\"");
     E("\"colour\": 1}", FILE_LABEL ": colour: unknown key");
     E("\"set\": {\"horizon_s\": -5}}", FILE_LABEL ": points[0]: horizon_s:");
 #undef E
@@ -196,21 +197,85 @@ static void test_errors_name_file_path_reason(void **state) {
                  "too deep");
 }
 
-static void test_json_set_creates_missing_objects(void **state) {
+/* Issue 14: sweep files are read with models/cfg.c's getters: unknown keys
+ * with "did you mean" at every level, paths with their indices, types,
+ * ranges, required keys and duplicate keys, each with file, path, reason. */
+static void test_errors_of_the_cfg_reader(void **state) {
     (void)state;
-    cJSON *root = cJSON_Parse("{\"a\": {\"b\": [1, {\"c\": 2}]}}");
-    cJSON *v = cJSON_CreateNumber(5);
-    char why[256];
-    assert_true(sweep_json_set(root, "a.b[1].c", v, why, sizeof why));
-    assert_true(sweep_json_set(root, "x.y.z", v, why, sizeof why));
-    assert_false(sweep_json_set(root, "a.b.c", v, why, sizeof why));
-    assert_non_null(strstr(why, "a.b is not an object"));
-    assert_false(sweep_json_set(root, "q[0]", v, why, sizeof why));
-    char *s = cJSON_PrintUnformatted(root);
-    assert_string_equal(s, "{\"a\":{\"b\":[1,{\"c\":5}]},\"x\":{\"y\":{\"z\":5}}}");
-    free(s);
-    cJSON_Delete(v);
-    cJSON_Delete(root);
+    const char *b = "{\"base\": \"../seed_case.json\", ";
+    const char *fencing = "{\"path\": \"failover.fencing_s\", ";
+    char t[1024];
+#define E(tail, want)                                                                                                  \
+    do {                                                                                                               \
+        snprintf(t, sizeof t, "%s%s", b, tail);                                                                        \
+        expect_error(t, FILE_LABEL want);                                                                              \
+    } while (0)
+#define P(param, want)                                                                                                 \
+    do {                                                                                                               \
+        snprintf(t, sizeof t, "%s\"parameters\": [{\"path\": \"failover.switchover_s\", \"values\": [1]}, %s%s]}", b,  \
+                 fencing, param);                                                                                      \
+        expect_error(t, FILE_LABEL want);                                                                              \
+    } while (0)
+    /* Unknown keys, with a suggestion, at every level. */
+    E("\"sede\": 3}", ": sede: unknown key (did you mean \"seeds\"?)");
+    P("\"valeus\": [1]}", ": parameters[1].valeus: unknown key (did you mean \"values\"?)");
+    P("\"linear\": {\"from\": 1, \"to\": 2, \"cuont\": 2}}",
+      ": parameters[1].linear.cuont: unknown key (did you mean \"count\"?)");
+    E("\"metrics\": [\"rto_mean_s\", \"rpo_mean\"]}",
+      ": metrics[1]: \"rpo_mean\" is not a replica metric (did you mean \"rpo_mean_s\"?)");
+    /* Indices in paths. */
+    P("\"values\": [1, 2, null]}", ": parameters[1].values[2]: must not be null");
+    expect_error("{\"parameters\": [{\"base\": [\"../seed_case.json\", \"../nope.json\"]}]}",
+                 FILE_LABEL ": parameters[0].base[1]: cannot read scenarios/sweeps/../nope.json");
+    expect_error("{\"parameters\": [{\"base\": [\"../seed_case.json\", 7]}]}",
+                 FILE_LABEL ": parameters[0].base[1]: must be a string, got a number");
+    /* Wrong types. */
+    E("\"seeds\": \"ten\"}", ": seeds: expected an integer, got a string");
+    E("\"seeds\": 2.5}", ": seeds: expected an integer, got 2.5");
+    E("\"set\": [1]}", ": set: must be an object, got a list");
+    E("\"set\": {\"horizon_s\": null}}", ": set.horizon_s: must not be null");
+    E("\"parameters\": {\"path\": \"x\"}}", ": parameters: must be a list");
+    P("\"values\": 1}", ": parameters[1].values: must be a list, got a number");
+    P("\"linear\": [1, 2]}", ": parameters[1].linear: must be an object");
+    P("\"log\": {\"from\": 1, \"to\": 9, \"count\": 3, \"round\": 1}}",
+      ": parameters[1].log.round: expected true or false");
+    E("\"parameters\": [{\"path\": 5, \"values\": [1]}]}", ": parameters[0].path: expected a string");
+    /* Out of range. */
+    E("\"first_seed\": -1}", ": first_seed: must be in [0, 9007199254740992], got -1");
+    P("\"linear\": {\"from\": 1, \"to\": 2, \"count\": 0}}",
+      ": parameters[1].linear.count: must be in [1, 100000], got 0");
+    /* Required keys of a range, after its unknown keys. */
+    P("\"log\": {\"to\": 9, \"count\": 3}}", ": parameters[1].log.from: is required");
+    P("\"log\": {\"form\": 1, \"to\": 9, \"count\": 3}}",
+      ": parameters[1].log.form: unknown key (did you mean \"from\"?)");
+    /* A duplicate key deep down. */
+    P("\"linear\": {\"from\": 1, \"to\": 2, \"count\": 2, \"to\": 3}}", ": parameters[1].linear.to: duplicate key");
+    /* A base dimension takes nothing else. */
+    expect_error("{\"parameters\": [{\"base\": [\"../seed_case.json\"], \"values\": [1]}]}",
+                 FILE_LABEL ": parameters[0].values: not with \"base\"");
+#undef P
+#undef E
+}
+
+/* The key registry behind --list-keys, the schema and the README table. */
+static void test_known_keys(void **state) {
+    (void)state;
+    char **keys;
+    size_t n;
+    assert_true(sweep_known_keys(&keys, &n));
+    static const char *const want[] = {
+        "seeds\tinteger\t\t10\t1\t100000000\t", "set\tmap:any\t",
+        "parameters[].values\tarray:any\t",     "parameters[].log.count\tinteger\t\t(required)\t1\t100000\t",
+        "combine\tenum:cross|zip\t\tcross\t",   "baseline_point\tinteger\t\t0\t0\t99999\t",
+    };
+    for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
+        bool found = false;
+        for (size_t i = 0; i < n && !found; i++) found = strncmp(keys[i], want[w], strlen(want[w])) == 0;
+        if (!found) fail_msg("no registry line starting \"%s\"", want[w]);
+    }
+    /* Every line has its meaning. */
+    for (size_t i = 0; i < n; i++) assert_true(strrchr(keys[i], '\t')[1] != '\0');
+    cfg_free_keys(keys, n);
 }
 
 /* ---- running ----------------------------------------------------------------------- */
@@ -478,7 +543,8 @@ int main(void) {
         cmocka_unit_test(test_values_of_every_kind),
         cmocka_unit_test(test_base_dimension),
         cmocka_unit_test(test_errors_name_file_path_reason),
-        cmocka_unit_test(test_json_set_creates_missing_objects),
+        cmocka_unit_test(test_errors_of_the_cfg_reader),
+        cmocka_unit_test(test_known_keys),
         cmocka_unit_test(test_threads_give_the_same_rows),
         cmocka_unit_test(test_journal_resumes_after_torn_record),
         cmocka_unit_test(test_journal_record_is_bound_to_its_slot),

@@ -60,8 +60,12 @@ static void test_known_answer(void **state) {
         opt_spec spec;
         char err[2048];
         if (!opt_load(&spec, file, err, sizeof err)) fail_msg("%s", err);
+        /* no journal: the executor keeps the replicas in memory */
+        const sweep_opts so = {.shard_n = 1, .select_units = true};
+        sweep_exec x;
+        if (sweep_exec_init(&x, &spec.sw, &so, err, sizeof err) != SWEEP_OK) fail_msg("%s", err);
         opt_result r;
-        if (opt_run(&spec, 2, false, &r, err, sizeof err) != 0) fail_msg("%s", err);
+        if (opt_run(&spec, &x, 2, false, &r, err, sizeof err) != SWEEP_OK) fail_msg("%s", err);
         right += r.best == 2;
         used += r.replicas;
         grid += spec.sw.n_points * spec.sw.seeds;
@@ -71,6 +75,7 @@ static void test_known_answer(void **state) {
                        rs_fate_names[r.points[i].fate], (unsigned long long)r.points[i].seeds,
                        r.points[i].constraint_mean[0], r.points[i].objective_mean);
         opt_result_free(&r);
+        sweep_exec_free(&x);
         opt_free(&spec);
     }
     printf("known answer (T = 40 min): chosen in %d of 40 macro-replications; %llu replicas against %llu for the "
