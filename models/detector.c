@@ -80,7 +80,8 @@ double detector_delay_s(const detector_spec *d, gsl_rng *rng) {
     }
     default: delay = NAN;
     }
-    bool missed = d->accuracy < 1 && gsl_rng_uniform(rng) >= d->accuracy;
+    /* drawn whatever the accuracy, so that the draws after it do not move */
+    bool missed = gsl_rng_uniform(rng) >= d->accuracy;
     if (missed) delay += d->miss_escalation_s;
     return delay + d->collection_s + d->processing_s;
 }

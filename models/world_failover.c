@@ -24,6 +24,13 @@ void wfo_seed_policy(gsl_rng *rng, uint64_t key, uint32_t onset) {
     gsl_rng_set(rng, (unsigned long)stream_seed64(key, name));
 }
 
+/* A uniform in (0, 1) of (key, what, onset), without a stream. */
+static double policy_uniform(uint64_t key, const char *what, uint32_t onset) {
+    char name[48];
+    snprintf(name, sizeof name, "%s.%u", what, onset);
+    return ((double)(stream_seed64(key, name) >> 11) + 0.5) * 0x1p-53;
+}
+
 static int pick_standby(const world *w) {
     for (int r = 0; r < w->sc->n_regions; r++)
         if (r != w->primary && wacct_region_ok(w, r)) return r;
@@ -95,6 +102,7 @@ void wfo_check_serving(world *w, unit_proc *cause, double duration_s) {
         /* the live model as it was at the fault: the probe compares to it */
         if (w->trainer) trainer_fault(w->trainer, now, w->trainer_err, sizeof w->trainer_err);
         wfo_seed_policy(w->rng_outage, cause->policy_key, cause->onsets);
+        w->standby_u = policy_uniform(cause->policy_key, "standby", cause->onsets);
         double d = detector_delay_s(&w->sc->failover.detector, w->rng_outage);
         w->detection_timer = sim_schedule_in(w->s, simtime_from_s(d), wfo_detected, w, SIM_PAYLOAD_NONE);
     } else if (ok && (w->phase == FO_DETECTING || w->phase == FO_PREPARING || w->phase == FO_AWAITING_REPAIR)) {
@@ -120,7 +128,7 @@ void wfo_detected(sim *s, void *ctx, sim_payload p) {
     }
     standby_mode mode =
         sc->traffic.routing == ROUTING_ACTIVE_ACTIVE ? STANDBY_HOT : scenario_region_standby(sc, w->standby_target);
-    if (gsl_rng_uniform(w->rng_outage) >= f->standby_reliability) {
+    if (w->standby_u >= f->standby_reliability) {
         /* The attempt costs its load time, then we restore from backup. */
         r->failover_failed = 1;
         r->failed_attempt_s = f->load_s;

@@ -82,6 +82,11 @@ typedef struct world {
      * key and onset number: a policy's draws for one incident never shift
      * another incident's */
     gsl_rng *rng_outage, *rng_push;
+    /* Whether the outage's standby comes up: its own uniform of (unit,
+     * onset), not the detector's stream, whose draws vary with the detector
+     * (a phi detector's heartbeats, a miss draw): compared detectors meet
+     * the same standby failures. */
+    double standby_u;
     /* servers taken down by the open capacity faults, summed: a repair
      * gives back exactly what its fault took, however faults overlap */
     double servers_lost[SCENARIO_MAX_REGIONS];

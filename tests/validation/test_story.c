@@ -365,6 +365,52 @@ static void test_policy_draws_are_per_incident(void **state) {
     assert_true(isfinite(detection[0]) && detection[0] == detection[1]);
 }
 
+/* Whether an outage's standby comes up does not depend on the detector:
+ * a timeout detector that never misses and a jittered phi detector that
+ * misses one alarm in five meet the same failed standbys, seed by seed
+ * (the outage lasts far longer than any detection, so every failover
+ * reaches its standby). */
+static void test_standby_failures_do_not_move_with_the_detector(void **state) {
+    (void)state;
+    static const char fmt[] = "{\"name\":\"crn_standby\",\"horizon_s\":\"1d\","
+                              "\"topology\":{\"regions\":[{\"name\":\"a\",\"servers\":4,\"role\":\"primary\"},"
+                              "{\"name\":\"b\",\"servers\":4,\"role\":\"standby\"}]},"
+                              "\"traffic\":{\"base_qps\":100,\"diurnal_amplitude\":0,\"weekend_factor\":1},"
+                              "\"failover\":{\"standby_reliability\":0.5,\"detector\":%s},"
+                              "\"disasters\":[{\"kind\":\"region_outage\",\"region\":\"a\",\"at_s\":[\"2h\"],"
+                              "\"duration\":{\"law\":\"fixed\",\"mean_s\":\"12h\"}}]}";
+    static const char *const detectors[] = {
+        "{\"type\":\"timeout\",\"accuracy\":1}",
+        "{\"type\":\"phi\",\"heartbeat_jitter_s\":0.2,\"accuracy\":0.8}",
+    };
+    int failed[2][40], n_failed = 0;
+    for (size_t d = 0; d < 2; d++) {
+        char json[2048];
+        snprintf(json, sizeof json, fmt, detectors[d]);
+        scenario sc;
+        parse(&sc, json);
+        for (uint64_t seed = 1; seed <= 40; seed++) {
+            world_result r;
+            run(&sc, seed, &r);
+            failed[d][seed - 1] = -1;
+            for (size_t i = 0; i < r.n_incidents; i++)
+                if (strcmp(r.incidents[i].kind, "region_outage") == 0)
+                    failed[d][seed - 1] = r.incidents[i].failover_failed;
+            world_result_free(&r);
+        }
+        scenario_free(&sc);
+    }
+    for (int i = 0; i < 40; i++) {
+        assert_true(failed[0][i] >= 0);
+        if (failed[0][i] != failed[1][i])
+            fail_msg("seed %d: the standby %s with one detector, %s with the other", i + 1,
+                     failed[0][i] ? "failed" : "came up", failed[1][i] ? "failed" : "came up");
+        n_failed += failed[0][i];
+    }
+    printf("standby failed in %d of 40 seeds with either detector\n", n_failed);
+    assert_true(n_failed > 5 && n_failed < 35); /* reliability 0.5: the draw is really made */
+}
+
 /* ---- real against logical state ------------------------------------------------------ */
 /* The same scenario with and without real embedding tables moves the same
  * backup bytes and loses about the same state: the real tables decide what
@@ -445,6 +491,7 @@ int main(void) {
         cmocka_unit_test(test_strategies_meet_the_same_disasters),
         cmocka_unit_test(test_policy_keys_keep_onsets),
         cmocka_unit_test(test_policy_draws_are_per_incident),
+        cmocka_unit_test(test_standby_failures_do_not_move_with_the_detector),
         cmocka_unit_test(test_real_state_agrees_with_logical),
         cmocka_unit_test(test_shared_cache_changes_nothing),
     };
