@@ -70,10 +70,11 @@ static void end_by_repair(world *w) {
     sim_cancel(w->s, w->detection_timer);
     sim_cancel(w->s, w->switch_timer);
     if (w->phase == FO_PREPARING) {
-        /* the standby's preparation is abandoned: its stages did not delay the service */
+        /* the standby's preparation is abandoned: its stages did not delay
+         * the service (failover_failed still says whether the standby had
+         * failed: a planner counts failed standbys whatever ended the outage) */
         r->failover_aborted = 1;
         r->fencing_s = r->failed_attempt_s = r->transfer_s = r->load_s = r->switchover_s = r->warmup_s = 0;
-        r->failover_failed = 0;
     }
     r->outage = 1;
     r->rto_s = now - r->onset_s;

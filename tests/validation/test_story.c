@@ -411,6 +411,37 @@ static void test_standby_failures_do_not_move_with_the_detector(void **state) {
     assert_true(n_failed > 5 && n_failed < 35); /* reliability 0.5: the draw is really made */
 }
 
+/* A standby that failed stays counted when the primary's repair ends the
+ * outage first: the failover is aborted (its stages left out of the RTO)
+ * and failover_failed still says the standby did not come up. */
+static void test_failed_standby_counted_when_aborted(void **state) {
+    (void)state;
+    static const char json[] = "{\"name\":\"aborted\",\"horizon_s\":\"1d\","
+                               "\"topology\":{\"regions\":[{\"name\":\"a\",\"servers\":4,\"role\":\"primary\"},"
+                               "{\"name\":\"b\",\"servers\":4,\"role\":\"standby\"}]},"
+                               "\"traffic\":{\"base_qps\":100,\"diurnal_amplitude\":0,\"weekend_factor\":1},"
+                               "\"model\":{\"logical_bytes\":\"100GB\"},\"backup\":{\"bandwidth_bps\":\"10MB/s\"},"
+                               "\"failover\":{\"standby_reliability\":0,\"load_s\":60},"
+                               "\"disasters\":[{\"kind\":\"region_outage\",\"region\":\"a\",\"at_s\":[\"6h\"],"
+                               "\"duration\":{\"law\":\"fixed\",\"mean_s\":\"20m\"}}]}";
+    scenario sc;
+    parse(&sc, json);
+    world_result r;
+    run(&sc, 1, &r);
+    const incident_record *inc = NULL;
+    for (size_t i = 0; i < r.n_incidents; i++)
+        if (strcmp(r.incidents[i].kind, "region_outage") == 0) inc = &r.incidents[i];
+    assert_non_null(inc);
+    printf("aborted failover: RTO %.1f s, failover_failed %d, failover_aborted %d, failed_attempt_s %g\n", inc->rto_s,
+           inc->failover_failed, inc->failover_aborted, inc->failed_attempt_s);
+    assert_int_equal(inc->failover_aborted, 1);
+    assert_int_equal(inc->failover_failed, 1);
+    assert_true(inc->failed_attempt_s == 0);
+    assert_true(fabs(inc->rto_s - 1200) < 1e-6);
+    world_result_free(&r);
+    scenario_free(&sc);
+}
+
 /* ---- real against logical state ------------------------------------------------------ */
 /* The same scenario with and without real embedding tables moves the same
  * backup bytes and loses about the same state: the real tables decide what
@@ -492,6 +523,7 @@ int main(void) {
         cmocka_unit_test(test_policy_keys_keep_onsets),
         cmocka_unit_test(test_policy_draws_are_per_incident),
         cmocka_unit_test(test_standby_failures_do_not_move_with_the_detector),
+        cmocka_unit_test(test_failed_standby_counted_when_aborted),
         cmocka_unit_test(test_real_state_agrees_with_logical),
         cmocka_unit_test(test_shared_cache_changes_nothing),
     };
