@@ -233,20 +233,38 @@ FORCE:
 -include $(shell find $(BUILD)/obj $(BUILD)/cuda-so $(ASAN_BUILD)/obj -name '*.d' 2>/dev/null)
 
 # --- fuzzing (begin) -----------------------------------------------------------
-# `make fuzz [FUZZ_SECONDS=60]`: libFuzzer on the scenario parser, seeded with
-# the shipped scenarios; needs clang with its fuzzer runtime. Crashes land in
-# build-fuzz/ as crash-* files.
+# `make fuzz [FUZZ_SECONDS=60]`: libFuzzer (clang, ASan, UBSan, every report
+# fatal) on each reader of untrusted input, one target per
+# tests/fuzz/fuzz_*.c: scenario files, sweep files, optimize files and the
+# resume journal. FUZZ_SECONDS is the total, split evenly among the targets,
+# one process at a time. tests/fuzz/run.sh seeds each from the shipped files
+# (the journal target writes real journals), prints executions and crashes
+# per target and fails if any target crashed; each keeps its corpus, log and
+# crash artifacts in build-fuzz/TARGET/. Not part of `make test`.
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS := tests/fuzz/fuzz_scenario.c models/cfg.c models/scenario.c models/traffic.c models/detector.c \
-  models/disaster.c models/phi.c kernels/calib.c kernels/rec_layout.c util/fd_status.c
-.PHONY: fuzz
+FUZZ_BUILD := build-fuzz
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+  -fno-sanitize-recover=all -DFUZZ_ROOT='"$(CURDIR)"'
+.PHONY: fuzz run-fuzz
 fuzz: deps
 	@command -v clang >/dev/null || { echo "make fuzz: needs clang (apt-get install clang)"; exit 1; }
-	@mkdir -p build-fuzz/corpus
-	@cp scenarios/*.json build-fuzz/corpus/
-	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -I. $(PKG_CFLAGS) \
-	  -fsanitize=fuzzer,address,undefined -o build-fuzz/fuzz_scenario $(FUZZ_SRCS) $(PKG_LIBS) -lm
-	cd build-fuzz && ./fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -max_len=8192 corpus
+	@$(MAKE) --no-print-directory run-fuzz
+run-fuzz: $(FUZZ_BINS)
+	@tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	clang $(BASE_CFLAGS) $(FUZZ_CFLAGS) -c $< -o $@
+$(FUZZ_BUILD)/obj/kernels/rec_cuda_loader.o: $(BUILD)/gen/cuda_config.h
+$(FUZZ_BUILD)/obj/kernels/rec_cuda_loader.o: BASE_CFLAGS += -include $(BUILD)/gen/cuda_config.h
+$(FUZZ_BUILD)/libfiredrill.a: $(call objs,$(FUZZ_BUILD))
+	@rm -f $@
+	ar rcs $@ $^
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_BUILD)/libfiredrill.a $(BUILD)/gen/version.c
+	clang $(BASE_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/gen/version.c \
+	  $(FUZZ_BUILD)/libfiredrill.a $(LDLIBS)
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
 # --- fuzzing (end) -------------------------------------------------------------
 
 # --- memcheck (begin) ------------------------------------------------------------

@@ -322,6 +322,28 @@ static int run_gnuplot(const plot_options *o, const char *script, const char *de
     return PLOT_OK;
 }
 
+/* A file under out_dir that could not be written: err, also kept in
+ * o->write_err (the first one) for a caller that carries on. */
+static void write_failed(const plot_options *o, const char *err) {
+    if (o->write_err && o->write_err_len && !o->write_err[0]) snprintf(o->write_err, o->write_err_len, "%s", err);
+}
+
+/* Whether a figure gnuplot wrote ends as a whole file of its format does:
+ * a PNG with its IEND chunk, a PDF with %%EOF. */
+static bool figure_complete(const char *path, bool png) {
+    static const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+    unsigned char tail[32];
+    FILE *f = fopen(path, "rb");
+    if (!f) return false;
+    size_t n = 0;
+    if (fseek(f, -(long)sizeof tail, SEEK_END) == 0 || fseek(f, 0, SEEK_SET) == 0) n = fread(tail, 1, sizeof tail, f);
+    fclose(f);
+    if (png) return n >= sizeof iend && memcmp(tail + n - sizeof iend, iend, sizeof iend) == 0;
+    for (size_t i = 0; i + 5 <= n; i++)
+        if (memcmp(tail + i, "%%EOF", 5) == 0) return true;
+    return false;
+}
+
 /* Runs the kind's script for PNG and PDF; defs holds the kind's variables. */
 static int render(const plot_options *o, plot_kind k, const char *defs, char *png, size_t png_len, char *err,
                   size_t errlen) {
@@ -335,6 +357,12 @@ static int render(const plot_options *o, plot_kind k, const char *defs, char *pn
         plot_def_str(all, sizeof all, "term", terms[t]);
         plot_def_str(all, sizeof all, "out", out);
         int rc = run_gnuplot(o, script, all, err, errlen);
+        if (rc == PLOT_OK && !figure_complete(out, t == 0)) {
+            /* gnuplot exits 0 when it could not write all of it (a full disk) */
+            snprintf(err, errlen, "%s: gnuplot left it incomplete (is the disk full?)", out);
+            write_failed(o, err);
+            rc = PLOT_EFAIL;
+        }
         if (rc != PLOT_OK) {
             remove(out); /* no empty or half-drawn figure left behind */
             return rc;
@@ -356,16 +384,26 @@ int plot_render(const plot_options *o, plot_kind k, const char *defs, char *png,
 FILE *plot_dat_open(const plot_options *o, const char *name, char *path, size_t len, char *err, size_t errlen) {
     snprintf(path, len, "%s/%s", o->out_dir, name);
     FILE *f = fopen(path, "w");
-    if (!f) snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        write_failed(o, err);
+    }
     return f;
 }
 
-int plot_dat_close(FILE *f, const char *path, char *err, size_t errlen) {
-    if (ferror(f) | (fclose(f) != 0)) {
-        snprintf(err, errlen, "%s: write failed", path);
-        return PLOT_EFAIL;
+int plot_dat_close(const plot_options *o, FILE *f, const char *path, char *err, size_t errlen) {
+    /* A failed fprintf leaves errno and the stream's error flag set; fclose
+     * flushes what is left and reports its own failure. */
+    bool bad = ferror(f) != 0;
+    int why = bad ? errno : 0;
+    if (fclose(f) != 0) {
+        bad = true;
+        why = errno;
     }
-    return PLOT_OK;
+    if (!bad) return PLOT_OK;
+    snprintf(err, errlen, "%s: write failed: %s", path, strerror(why ? why : EIO));
+    write_failed(o, err);
+    return PLOT_EFAIL;
 }
 
 static void short_labels(char *label);
@@ -439,10 +477,10 @@ static int plot_cdf(const plot_data *d, const plot_options *o, char *png, size_t
     FILE *f = plot_dat_open(o, "cdf_rto.dat", rto_path, sizeof rto_path, err, errlen);
     if (!f) return PLOT_EFAIL;
     int rc = write_cdf(d, "rto_s", false, f, &rto);
-    if (plot_dat_close(f, rto_path, err, errlen) != PLOT_OK || rc != PLOT_OK) return PLOT_EFAIL;
+    if (plot_dat_close(o, f, rto_path, err, errlen) != PLOT_OK || rc != PLOT_OK) return PLOT_EFAIL;
     if (!(f = plot_dat_open(o, "cdf_rpo.dat", rpo_path, sizeof rpo_path, err, errlen))) return PLOT_EFAIL;
     rc = write_cdf(d, "rpo_s", true, f, &rpo);
-    if (plot_dat_close(f, rpo_path, err, errlen) != PLOT_OK || rc != PLOT_OK) return PLOT_EFAIL;
+    if (plot_dat_close(o, f, rpo_path, err, errlen) != PLOT_OK || rc != PLOT_OK) return PLOT_EFAIL;
     char defs[8192] = "", title[512];
     snprintf(title, sizeof title, "%s: RTO and RPO per incident%s", d->scenario_name,
              d->points->n > PLOT_MAX_CDF_CURVES ? " (a subset of the points)" : "");
@@ -644,7 +682,7 @@ static int plot_backup(const plot_data *d, const plot_options *o, char *png, siz
         }
         free(start);
         free(same_as);
-        int crc = plot_dat_close(f, sim_path, err, errlen);
+        int crc = plot_dat_close(o, f, sim_path, err, errlen);
         if (rc == PLOT_OK) rc = crc;
     }
     if (!nr) lo = hi = 1;
@@ -676,7 +714,7 @@ static int plot_backup(const plot_data *d, const plot_options *o, char *png, siz
         fprintf(f, "%.10g %.10g %.10g\n", t, ana_rpo_mean_s(t, dt), dt);
     }
     if (!have_delta) fprintf(f, "%.10g NaN NaN\n", lo);
-    if (plot_dat_close(f, ana_path, err, errlen) != PLOT_OK) return PLOT_EFAIL;
+    if (plot_dat_close(o, f, ana_path, err, errlen) != PLOT_OK) return PLOT_EFAIL;
     char defs[8192] = "", title[512];
     snprintf(title, sizeof title, "%s: RPO and backup cost against the incremental backup interval", d->scenario_name);
     plot_def_str(defs, sizeof defs, "sim", sim_path);
@@ -837,7 +875,7 @@ static int plot_rto_parts(const plot_data *d, const plot_options *o, char *png, 
         fprintf(f, " %.10g %zu %zu \"%s\"\n", b->rto, i, b->n, tick);
     }
     free(bars);
-    if (plot_dat_close(f, path, err, errlen) != PLOT_OK) return PLOT_EFAIL;
+    if (plot_dat_close(o, f, path, err, errlen) != PLOT_OK) return PLOT_EFAIL;
     char defs[8192] = "", title[512];
     snprintf(title, sizeof title, "%s: mean RTO by part (incidents with an outage)", d->scenario_name);
     plot_def_str(defs, sizeof defs, "dat", path);
@@ -936,7 +974,7 @@ static int plot_capacity(const plot_data *d, const plot_options *o, char *png, s
                     r->avail_time.ci_lo, r->avail_time.ci_hi, r->avail_req.mean, r->avail_req.ci_lo, r->avail_req.ci_hi,
                     r->revenue.mean, r->revenue.ci_lo, r->revenue.ci_hi, r->avail_time.n);
         }
-        rc = plot_dat_close(f, path, err, errlen);
+        rc = plot_dat_close(o, f, path, err, errlen);
     }
     free(rows);
     if (rc != PLOT_OK) {
@@ -1145,7 +1183,7 @@ static int write_series(const plot_data *d, const timeline_pick *tp, double from
         if (last >= 0 && isfinite(to) && tc->values[last] < to)
             fprintf(f, "%.10g %.10g %.10g %.10g %.10g %.10g %.10g\n", to / unit, oc->values[last], cc->values[last],
                     pc->values[last], fc->values[last], vc ? vc->values[last] : 0, bc ? bc->values[last] : 0);
-        rc = plot_dat_close(f, path, err, errlen) == PLOT_OK ? 1 : -1;
+        rc = plot_dat_close(o, f, path, err, errlen) == PLOT_OK ? 1 : -1;
     }
 #undef OVERLAPS
     h5in_table_free(&t);
@@ -1212,7 +1250,7 @@ static int plot_timeline(const plot_data *d, const plot_options *o, char *png, s
         n_rto += isfinite(rend);
         n_fault += dur > 0;
     }
-    if (plot_dat_close(f, path, err, errlen) != PLOT_OK) return PLOT_EFAIL;
+    if (plot_dat_close(o, f, path, err, errlen) != PLOT_OK) return PLOT_EFAIL;
     /* With a traced run, the serving side over time: offered load and
      * capacity, p99 latency and the failed share, per accounting segment. */
     char series_path[4200] = "";

@@ -85,6 +85,12 @@ typedef struct plot_options {
     double rto_max_s, rpo_max_s;
     bool have_baseline;
     uint32_t baseline;
+    /* When not NULL: the first file under out_dir that could not be
+     * written, or that gnuplot left incomplete (a full disk), is named here
+     * ("PATH: reason"), for a caller that carries on after a figure fails
+     * (report) but must not keep output with a file missing. */
+    char *write_err;
+    size_t write_err_len;
 } plot_options;
 
 const char *plot_kind_name(plot_kind k);
@@ -132,7 +138,9 @@ int plot_run_gnuplot(const plot_options *o, const char *script, const char *defs
 
 /* Runs plot_<kind>.gp for out_dir/<kind>.png and .pdf (terminal and output
  * appended to defs as `term` and `out`); png receives the PNG's path. A
- * figure gnuplot failed on is removed. PLOT_OK or PLOT_EFAIL. */
+ * figure gnuplot failed on, or left incomplete (a PNG without its IEND
+ * chunk, a PDF without %%EOF: gnuplot exits 0 on a full disk), is removed.
+ * PLOT_OK or PLOT_EFAIL. */
 int plot_render(const plot_options *o, plot_kind k, const char *defs, char *png, size_t png_len, char *err,
                 size_t errlen);
 
@@ -142,7 +150,7 @@ int plot_render(const plot_options *o, plot_kind k, const char *defs, char *png,
 void plot_def_str(char *buf, size_t len, const char *name, const char *value);
 void plot_def_num(char *buf, size_t len, const char *name, double value);
 FILE *plot_dat_open(const plot_options *o, const char *name, char *path, size_t len, char *err, size_t errlen);
-int plot_dat_close(FILE *f, const char *path, char *err, size_t errlen);
+int plot_dat_close(const plot_options *o, FILE *f, const char *path, char *err, size_t errlen);
 
 /* The gnuplot executable on path_env (a $PATH value): 0 and its path, or -1. */
 int plot_find_gnuplot(const char *path_env, char *out, size_t len);

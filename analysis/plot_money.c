@@ -159,7 +159,7 @@ static int plot_cost(const plot_data *d, const plot_options *o, char *png, size_
         dat_num(f, c->have_total ? c->total.ci_hi : NAN);
         fprintf(f, " %zu %zu %d\n", pos++, c->total.n, view_meets(&v, i));
     }
-    rc = plot_dat_close(f, path, err, errlen);
+    rc = plot_dat_close(o, f, path, err, errlen);
     if (rc == PLOT_OK) {
         char defs[8192] = "", title[512];
         snprintf(title, sizeof title, "%s: mean cost per year by part%s", d->scenario_name,
@@ -275,14 +275,14 @@ static int plot_frontier(const plot_data *d, const plot_options *o, char *png, s
     FILE *f = plot_dat_open(o, "frontier_rto.dat", rto_path, sizeof rto_path, err, errlen);
     if (f) {
         n_rto = frontier_panel(f, d, &v, REPORT_RTO_METRIC, v.rto, rto_range);
-        rc = plot_dat_close(f, rto_path, err, errlen);
+        rc = plot_dat_close(o, f, rto_path, err, errlen);
     } else
         rc = PLOT_EFAIL;
     if (rc == PLOT_OK) {
         f = plot_dat_open(o, "frontier_rpo.dat", rpo_path, sizeof rpo_path, err, errlen);
         if (f) {
             n_rpo = frontier_panel(f, d, &v, REPORT_RPO_METRIC, v.rpo, rpo_range);
-            rc = plot_dat_close(f, rpo_path, err, errlen);
+            rc = plot_dat_close(o, f, rpo_path, err, errlen);
         } else
             rc = PLOT_EFAIL;
     }
@@ -354,7 +354,7 @@ static int plot_bounds(const plot_data *d, const plot_options *o, char *png, siz
         }
         fputc('\n', f);
     }
-    rc = plot_dat_close(f, path, err, errlen);
+    rc = plot_dat_close(o, f, path, err, errlen);
     if (rc == PLOT_OK) {
         double targets[2] = {v.rto, v.rpo};
         for (int t = 0; t < 2; t++)
@@ -409,7 +409,7 @@ static int plot_losses(const plot_data *d, const plot_options *o, char *png, siz
             dat_num(f, mk->incidents);
             fprintf(f, " %zu\n", k);
         }
-        rc = plot_dat_close(f, path, err, errlen);
+        rc = plot_dat_close(o, f, path, err, errlen);
     }
     if (rc == PLOT_OK && !l.n_kinds) {
         snprintf(err, errlen, "point %u has no incidents", (unsigned)point);
@@ -562,7 +562,7 @@ static int plot_heatmap(const plot_data *d, const plot_options *o, char *png, si
                 if (cost > hi) hi = cost;
             }
         }
-        rc = plot_dat_close(f, path, err, errlen);
+        rc = plot_dat_close(o, f, path, err, errlen);
     }
     if (rc == PLOT_OK) {
         char defs[12288] = "", title[600], xt[4096], yt[4096];

@@ -1071,8 +1071,13 @@ int report_write(const plot_data *d, const report_meta *meta, const report_optio
         summary_free(&s);
         return REPORT_EFAIL;
     }
-    /* The figures see the same targets and baseline as the text. */
+    /* The figures see the same targets and baseline as the text. A figure
+     * that cannot be drawn gets a note, but one whose files could not be
+     * written (a full disk) fails the report. */
     plot_options po = o->plot;
+    char write_err[1024] = "";
+    po.write_err = write_err;
+    po.write_err_len = sizeof write_err;
     po.have_rto_max = !isnan(o->rto_max_s);
     po.rto_max_s = o->rto_max_s;
     po.have_rpo_max = !isnan(o->rpo_max_s);
@@ -1146,10 +1151,20 @@ int report_write(const plot_data *d, const report_meta *meta, const report_optio
     cJSON_Delete(resolved);
     free(costs);
     summary_free(&s);
-    if (ferror(f) | (fclose(f) != 0) || rename(tmp, path) != 0) {
-        remove(tmp);
-        snprintf(err, errlen, "%s: write failed", path);
-        return REPORT_EFAIL;
+    bool bad = ferror(f) != 0;
+    int why = bad ? errno : 0;
+    if (fclose(f) != 0) {
+        bad = true;
+        why = errno;
     }
-    return REPORT_OK;
+    if (bad)
+        snprintf(err, errlen, "%s: write failed: %s", tmp, strerror(why ? why : EIO));
+    else if (write_err[0])
+        snprintf(err, errlen, "%s", write_err);
+    else if (rename(tmp, path) != 0)
+        snprintf(err, errlen, "%s: cannot rename into place: %s", path, strerror(errno));
+    else
+        return REPORT_OK;
+    remove(tmp);
+    return REPORT_EFAIL;
 }

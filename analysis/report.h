@@ -79,6 +79,10 @@ const char *report_cost_metric(const summary *s);
  * targets. s must hold the cost of report_cost_metric as well. */
 long report_recommend(const summary *s, double rto_max_s, double rpo_max_s);
 
+/* Writes plot.out_dir/report.md and its figures. A figure that cannot be
+ * drawn gets a note in the text; a file that could not be written (a full
+ * disk: plot_options.write_err) fails it with REPORT_EFAIL, and so does
+ * report.md's own writing, with the path and errno's reason. */
 int report_write(const plot_data *d, const report_meta *meta, const report_options *o, char *err, size_t errlen);
 
 #endif

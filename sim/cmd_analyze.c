@@ -16,6 +16,7 @@
 #include "models/cfg.h"
 #include "sim/cli.h"
 #include "sim/commands.h"
+#include "sim/outdir.h"
 
 static const char summarize_usage[] =
     "usage: firedrill summarize FILE.h5 [--csv] [--baseline P] [--metrics a,b,c] [--confidence C]\n"
@@ -54,6 +55,9 @@ static const char plot_usage[] =
     "  bounds     each point's RTO and RPO bounds against the targets\n"
     "  heatmap    cost per year and feasibility over the two parameters of a 2-D sweep\n"
     "Without --kind, every kind the file supports; the others are skipped with a note.\n"
+    "Files are written into DIR.tmp.PID first and reach DIR only when every one is\n"
+    "complete: a new DIR appears whole, an existing one gets each new file (others in it\n"
+    "stay); on failure (exit 1, a full disk included) nothing is left behind.\n"
     "The gnuplot scripts are found in $FIREDRILL_ANALYSIS_DIR, else next to the\n"
     "executable in ../analysis (the source tree) or ../share/firedrill/analysis (make\n"
     "install), else in ./analysis.\n";
@@ -70,7 +74,8 @@ static const char report_usage[] =
     "(rpo_max_s); the recommendation is the point with the lowest mean total_cost_per_year\n"
     "(older files: backup_cost), then the fewest standby resources, that meets both. Paired\n"
     "differences are against P (default: the sweep's baseline_point). Durations take s, m,\n"
-    "h or d suffixes (default seconds).\n";
+    "h or d suffixes (default seconds). As with plot, the files reach DIR only when all\n"
+    "were written (DIR.tmp.PID first); on failure nothing is left behind.\n";
 
 /* ---- shared ------------------------------------------------------------------------ */
 
@@ -233,19 +238,30 @@ static bool parse_window(const char *text, double *from, double *to) {
     return true;
 }
 
-/* mkdir -p. */
-static int make_dirs(const char *path) {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
-        *p = '/';
+/* The output directory of plot and report (sim/outdir.h): false with the
+ * message printed and *status set. */
+static bool begin_out(const char *cmd, outdir *od, const char *out, int *status) {
+    char err[OUTDIR_PATH_MAX + 256];
+    int rc = outdir_begin(od, out, stderr, err, sizeof err);
+    if (rc == OUTDIR_OK) return true;
+    fprintf(stderr, "firedrill %s: %s\n", cmd, err);
+    *status = rc == OUTDIR_EINPUT ? FD_EINPUT : FD_EFAIL;
+    return false;
+}
+
+/* After the last file: into place when status is OK, else (or when that
+ * fails) everything removed. Returns the status. */
+static int end_out(const char *cmd, outdir *od, int status) {
+    char err[2 * OUTDIR_PATH_MAX + 256];
+    if (status == FD_OK && outdir_commit(od, err, sizeof err) != OUTDIR_OK) {
+        fprintf(stderr, "firedrill %s: %s\n", cmd, err);
+        status = FD_EFAIL;
     }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
-    struct stat st;
-    return stat(buf, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+    if (status != FD_OK) {
+        outdir_abort(od);
+        fprintf(stderr, "firedrill %s: nothing written to %s\n", cmd, od->final);
+    }
+    return status;
 }
 
 /* Finds gnuplot and the scripts; on failure a message in why. */
@@ -447,15 +463,16 @@ int cmd_plot(int argc, char **argv) {
         snprintf(default_dir, sizeof default_dir, "%.*s_plots", stem, path);
         out_dir = default_dir;
     }
-    if (make_dirs(out_dir) != 0) {
-        fprintf(stderr, "firedrill plot: %s: cannot create directory: %s\n", out_dir, strerror(errno));
+    outdir od;
+    if (!begin_out("plot", &od, out_dir, &status)) {
         loaded_free(&l);
-        return FD_EFAIL;
+        return status;
     }
-    po.out_dir = out_dir;
+    po.out_dir = od.tmp;
     po.script_dir = scripts;
     po.gnuplot = gnuplot;
     int drawn = 0;
+    bool wrote[PLOT_KIND_COUNT] = {false};
     for (int k = 0; k < PLOT_KIND_COUNT && status == FD_OK; k++) {
         if (!draw[k]) continue;
         char png[4200], err[4096];
@@ -469,13 +486,16 @@ int cmd_plot(int argc, char **argv) {
             status = rc == PLOT_EINPUT ? FD_EINPUT : FD_EFAIL;
             continue;
         }
-        printf("wrote %s (and .pdf)\n", png);
+        wrote[k] = true;
         drawn++;
     }
     if (status == FD_OK && !drawn) {
         fprintf(stderr, "firedrill plot: %s: nothing to plot\n", path);
         status = FD_EFAIL;
     }
+    status = end_out("plot", &od, status);
+    for (int k = 0; k < PLOT_KIND_COUNT && status == FD_OK; k++)
+        if (wrote[k]) printf("wrote %s/%s.png (and .pdf)\n", od.final, plot_kind_name((plot_kind)k));
     loaded_free(&l);
     return status;
 }
@@ -525,14 +545,14 @@ int cmd_report(int argc, char **argv) {
     loaded l;
     int status = load("report", path, &l);
     if (status != FD_OK) return status;
-    if (make_dirs(out_dir) != 0) {
-        fprintf(stderr, "firedrill report: %s: cannot create directory: %s\n", out_dir, strerror(errno));
+    outdir od;
+    if (!begin_out("report", &od, out_dir, &status)) {
         loaded_free(&l);
-        return FD_EFAIL;
+        return status;
     }
     char gnuplot[4096], scripts[4096], why[1024];
     ro.plot.confidence = ro.confidence;
-    ro.plot.out_dir = out_dir;
+    ro.plot.out_dir = od.tmp;
     if (find_tools(gnuplot, sizeof gnuplot, scripts, sizeof scripts, why, sizeof why)) {
         ro.plot.gnuplot = gnuplot;
         ro.plot.script_dir = scripts;
@@ -558,8 +578,9 @@ int cmd_report(int argc, char **argv) {
     if (rc != REPORT_OK) {
         fprintf(stderr, "firedrill report: %s: %s\n", path, err);
         status = rc == REPORT_EINPUT ? FD_EINPUT : FD_EFAIL;
-    } else
-        printf("wrote %s/report.md\n", out_dir);
+    }
+    status = end_out("report", &od, status);
+    if (status == FD_OK) printf("wrote %s/report.md\n", od.final);
     loaded_free(&l);
     return status;
 }

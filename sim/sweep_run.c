@@ -176,6 +176,11 @@ static bool record_matches_slot(const sweep_exec *x, uint64_t unit, const replic
 static int journal_replay(sweep_exec *x, char *err, size_t errlen) {
     FILE *f = x->journal;
     long good = JOURNAL_HEADER;
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0) {
+        cli_errf(err, errlen, "%s: cannot read the journal: %s", x->opts.journal_path, strerror(errno));
+        return SWEEP_EFAIL;
+    }
     for (uint64_t k = 0;; k++) {
         unsigned char head[RECORD_HEAD], tail[8];
         if (fread(head, sizeof head, 1, f) != 1) break;
@@ -183,6 +188,12 @@ static int journal_replay(sweep_exec *x, char *err, size_t errlen) {
         uint64_t unit = get64(head + 8);
         if (get32(head) != RECORD_MAGIC || n > RECORD_MAX_INCIDENTS || unit >= x->n_units ||
             unit % x->opts.shard_n != x->opts.shard_k)
+            break;
+        /* A count the rest of the file cannot hold is a torn or corrupt
+         * record: cut there rather than allocate for it. */
+        long at = ftell(f);
+        if (at < 0 || at > st.st_size ||
+            (uint64_t)n * sizeof(incident_record) + sizeof(replica_metrics) + 8 > (uint64_t)(st.st_size - at))
             break;
         replica_metrics row;
         incident_record *inc = n ? malloc(n * sizeof *inc) : NULL;

@@ -256,4 +256,55 @@ expect_status 0 "report on it" -- "$FIREDRILL" report "$tmp/dlrm.h5" -o "$tmp/dl
 expect_match "$(cat "$tmp/dlrm_report/report.md")" 'service times \| calibrated, model preset `dlrm-v2`, 200 candidates per query' \
     "the report's provenance names the model preset and its candidates"
 
+# --- plot and report on a full disk: exit 1 with the reason, nothing left behind ------
+# Files go to OUT.tmp.PID and reach OUT only when all are complete (gnuplot
+# exits 0 after a failed write: its PNG/PDF are checked for their trailer).
+check() { # check DESCRIPTION CMD...: passes when CMD succeeds
+    local what=$1
+    shift
+    if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi
+}
+nothing_but() { # nothing_but DIR NAME...: DIR holds exactly these names
+    local want got
+    want=$(printf '%s\n' "${@:2}" | sed '/^$/d' | sort)
+    got=$(ls -A "$1" | sort)
+    [[ "$got" == "$want" ]]
+}
+# Without root: a file size limit (RLIMIT_FSIZE, SIGXFSZ ignored, gnuplot too)
+# fails writes past 8 KiB with EFBIG as a full disk fails them with ENOSPC.
+mkdir -p "$tmp/fsize"
+expect_status 1 "plot past the file size limit" -- \
+    bash -c 'trap "" XFSZ; ulimit -f 8; exec "$@"' _ "$FIREDRILL" plot "$tmp/s.h5" -o "$tmp/fsize/a/plots"
+expect_match "$err" "fsize/a/plots\.tmp\.[0-9]+/[a-z_]+\.(pdf|png): gnuplot left it incomplete \(is the disk full\?\)" \
+    "an incomplete figure named"
+expect_match "$err" "nothing written to $tmp/fsize/a/plots" "plot says nothing was written"
+check "no directory, temporary directory or file left" nothing_but "$tmp/fsize"
+if [[ $EUID -eq 0 ]] && mkdir -p "$tmp/disk" && mount -t tmpfs -o size=40k tmpfs "$tmp/disk" 2>/dev/null; then
+    # A full disk: the first .dat file fails.
+    dd if=/dev/zero of="$tmp/disk/fill" bs=1k count=64 2>/dev/null || true
+    expect_status 1 "plot into a full tmpfs" -- "$FIREDRILL" plot "$tmp/s.h5" -o "$tmp/disk/plots"
+    expect_match "$err" "disk/plots\.tmp\.[0-9]+/cdf_rto\.dat: write failed: No space left on device" \
+        "ENOSPC named with the file"
+    expect_match "$err" "nothing written to $tmp/disk/plots" "plot says nothing was written"
+    check "plot left nothing on the full disk" nothing_but "$tmp/disk" fill
+    expect_status 1 "report into a full tmpfs" -- "$FIREDRILL" report "$tmp/s.h5" -o "$tmp/disk/r/rep"
+    expect_match "$err" "write failed: No space left on device" "report: ENOSPC named"
+    expect_match "$err" "nothing written to $tmp/disk/r/rep" "report says nothing was written"
+    check "report left nothing (nor the parent it made)" nothing_but "$tmp/disk" fill
+    # Room for the data files and some figures, not all: an existing
+    # directory keeps its files as they were.
+    rm "$tmp/disk/fill"
+    mkdir "$tmp/disk/old" && echo "earlier" >"$tmp/disk/old/cdf_rto.dat"
+    expect_status 1 "plot into an existing directory on a 40 KB tmpfs" -- "$FIREDRILL" plot "$tmp/s.h5" -o "$tmp/disk/old"
+    expect_match "$err" "incomplete \(is the disk full\?\)|No space left on device" "the reason named"
+    check "the existing directory is as it was" nothing_but "$tmp/disk/old" cdf_rto.dat
+    expect_match "$(cat "$tmp/disk/old/cdf_rto.dat")" "^earlier$" "its file untouched"
+    check "no temporary directory left" nothing_but "$tmp/disk" old
+    expect_status 1 "report on a 40 KB tmpfs" -- "$FIREDRILL" report "$tmp/strat.h5" -o "$tmp/disk/rep" --rto-max 1h
+    check "report left nothing" nothing_but "$tmp/disk" old
+    umount "$tmp/disk"
+else
+    echo "skip: plot and report into a 40 KB tmpfs (needs root to mount it)"
+fi
+
 finish

@@ -165,6 +165,16 @@ check "run journal removed" test ! -e "$tmp/run_long.h5.journal"
 expect_status 0 "traced run" -- "$FIREDRILL" run "$tmp/long0.json" --seeds 24 --trace -o "$tmp/run_traced.h5" --quiet
 same_tables "$tmp/run_traced.h5" "$tmp/run_ref.h5" "tracing does not change the tables"
 
+# A torn last record that claims 10^7 incidents (found by make fuzz): cut where
+# the file ends, not allocated (2.3 GB, refused here by ulimit -v: the resume
+# used to fail "out of memory reading the journal").
+(trap '' XFSZ; ulimit -f 24; "$FIREDRILL" run scenarios/reference.json --seeds 3 -o "$tmp/huge.h5" --quiet 2>/dev/null) || true
+check "journal kept by a results file over the size limit" test -e "$tmp/huge.h5.journal" -a ! -e "$tmp/huge.h5"
+printf 'FDRC\x7f\x96\x98\x00\x00\x00\x00\x00\x00\x00\x00\x00torn' >>"$tmp/huge.h5.journal"
+expect_status 0 "resume past a torn record with a huge incident count" -- \
+    bash -c 'ulimit -v 1500000 && exec "$@"' _ "$FIREDRILL" run scenarios/reference.json --seeds 3 -o "$tmp/huge.h5" --resume
+expect_match "$err" "resuming: 3 of 3 replicas already in" "every whole record kept"
+
 # --- the Slurm example, run here -------------------------------------------------
 expect_status 0 "slurm_sweep.sh local, 3 shards" -- env FIREDRILL="$FIREDRILL" scripts/slurm_sweep.sh local \
     "$tmp/sweeps/tiny.json" 3 "$tmp/slurm/tiny.h5"
