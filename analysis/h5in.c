@@ -221,6 +221,11 @@ bool h5in_u64_at(const h5in_column *c, size_t i, uint64_t *out) {
     return true;
 }
 
+uint64_t h5in_seed_at(const h5in_column *seed_col, size_t i) {
+    uint64_t seed;
+    return seed_col && h5in_u64_at(seed_col, i, &seed) ? seed : (uint64_t)i;
+}
+
 static char *read_unit(hid_t d, const char *member) {
     char attr[300];
     snprintf(attr, sizeof attr, "%s_unit", member);

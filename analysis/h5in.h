@@ -87,6 +87,10 @@ const char *h5in_string_at(const h5in_column *c, size_t i);
  * columns: false for a string column, a negative or fractional value, or
  * a float beyond uint64. */
 bool h5in_u64_at(const h5in_column *c, size_t i, uint64_t *out);
+/* The seed of row i of a seed column, exact past 2^53; the row number when
+ * there is no column or its value is not a seed. Seeds are compared as
+ * integers: two seeds 1 apart above 2^53 are one double. */
+uint64_t h5in_seed_at(const h5in_column *seed_col, size_t i);
 
 /* replicas: the /replicas table already read (its point column gives the
  * points of files without /points). */

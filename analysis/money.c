@@ -55,14 +55,14 @@ void money_losses_free(money_losses *l) {
     memset(l, 0, sizeof *l);
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
 }
 
 /* Position of seed in the sorted list, or -1. */
-static long seed_pos(const double *seeds, size_t n, double seed) {
-    const double *hit = bsearch(&seed, seeds, n, sizeof *seeds, cmp_double);
+static long seed_pos(const uint64_t *seeds, size_t n, uint64_t seed) {
+    const uint64_t *hit = bsearch(&seed, seeds, n, sizeof *seeds, cmp_u64);
     return hit ? (long)(hit - seeds) : -1;
 }
 
@@ -87,13 +87,13 @@ int money_losses_compute(const h5in_table *replicas, const h5in_table *incidents
     const h5in_column *bg_lost = h5in_column_find(replicas, "lost_revenue_background");
     const h5in_column *bg_slo = h5in_column_find(replicas, "slo_violation_background_min");
     size_t n = replicas->n_rows;
-    double *seeds = malloc((n ? n : 1) * sizeof *seeds);
+    uint64_t *seeds = malloc((n ? n : 1) * sizeof *seeds);
     if (!seeds) return MONEY_EFAIL;
     size_t nr = 0;
     double lost_sum = 0, slo_sum = 0;
     for (size_t r = 0; r < n; r++) {
         if (point_of(rp, r) != (double)point) continue;
-        seeds[nr++] = rs ? rs->values[r] : (double)r;
+        seeds[nr++] = h5in_seed_at(rs, r);
         if (rlost && isfinite(rlost->values[r])) lost_sum += rlost->values[r];
         if (rslo && isfinite(rslo->values[r])) slo_sum += rslo->values[r];
     }
@@ -102,7 +102,7 @@ int money_losses_compute(const h5in_table *replicas, const h5in_table *incidents
         out->lost_revenue_mean = rlost ? lost_sum / (double)nr : NAN;
         out->slo_min_mean = rslo ? slo_sum / (double)nr : NAN;
     }
-    qsort(seeds, nr, sizeof *seeds, cmp_double);
+    qsort(seeds, nr, sizeof *seeds, cmp_u64);
 
     /* The kinds at this point, in order of first appearance. */
     const h5in_column *ip = incidents ? h5in_column_find(incidents, "point") : NULL;
@@ -122,7 +122,7 @@ int money_losses_compute(const h5in_table *replicas, const h5in_table *incidents
     int rc = kinds && incs && slo && fail ? MONEY_OK : MONEY_EFAIL;
     for (size_t r = 0; rc == MONEY_OK && r < n_inc; r++) {
         if (point_of(ip, r) != (double)point) continue;
-        long rep = seed_pos(seeds, nr, is ? is->values[r] : 0);
+        long rep = seed_pos(seeds, nr, is ? h5in_seed_at(is, r) : 0);
         if (rep < 0) continue; /* an incident of a replica the table lacks */
         const char *kind = h5in_string_at(ik, r);
         size_t k = 0;

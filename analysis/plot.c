@@ -998,19 +998,20 @@ static int plot_capacity(const plot_data *d, const plot_options *o, char *png, s
 
 /* The replica the timeline draws and what it holds. */
 typedef struct timeline_pick {
-    double seed, horizon_s; /* horizon NaN when /replicas lacks it */
+    uint64_t seed;    /* exact past 2^53 */
+    double horizon_s; /* NaN when /replicas lacks it */
     uint32_t point;
     size_t incidents;
     bool series; /* /timeline/<seed> exists (files of `firedrill run --trace`, point 0) */
 } timeline_pick;
 
-static size_t replica_incidents(const plot_data *d, double seed, uint32_t point) {
+static size_t replica_incidents(const plot_data *d, uint64_t seed, uint32_t point) {
     const h5in_table *inc = d->incidents;
     const h5in_column *pc = inc ? h5in_column_find(inc, "point") : NULL,
                       *sc = inc ? h5in_column_find(inc, "seed") : NULL;
     size_t k = 0;
     for (size_t r = 0; sc && r < inc->n_rows; r++)
-        if (sc->values[r] == seed && (pc ? pc->values[r] : 0) == (double)point) k++;
+        if (h5in_seed_at(sc, r) == seed && (pc ? pc->values[r] : 0) == (double)point) k++;
     return k;
 }
 
@@ -1020,7 +1021,7 @@ static size_t replica_incidents(const plot_data *d, double seed, uint32_t point)
 static int timeline_replica(const plot_data *d, const plot_options *o, timeline_pick *t, char *err, size_t errlen) {
     const h5in_column *rs = h5in_column_find(d->replicas, "seed"), *rp = h5in_column_find(d->replicas, "point");
     const h5in_column *hc = h5in_column_find(d->replicas, "horizon_s");
-    *t = (timeline_pick){.seed = NAN, .horizon_s = NAN};
+    *t = (timeline_pick){.seed = 0, .horizon_s = NAN};
     if (!rs) {
         snprintf(err, errlen, "/replicas lacks seed");
         return PLOT_EINPUT;
@@ -1029,8 +1030,7 @@ static int timeline_replica(const plot_data *d, const plot_options *o, timeline_
     size_t n = d->replicas->n_rows;
     if (o->have_seed) {
         for (size_t r = 0; r < n; r++)
-            if (rs->values[r] == (double)o->seed &&
-                (pick < 0 || (rp ? rp->values[r] : 0) < (rp ? rp->values[pick] : 0)))
+            if (h5in_seed_at(rs, r) == o->seed && (pick < 0 || (rp ? rp->values[r] : 0) < (rp ? rp->values[pick] : 0)))
                 pick = (long)r;
         if (pick < 0) {
             snprintf(err, errlen, "seed %llu is not in /replicas", (unsigned long long)o->seed);
@@ -1042,7 +1042,7 @@ static int timeline_replica(const plot_data *d, const plot_options *o, timeline_
             for (size_t r = 0; r < n; r++) {
                 double point = rp ? rp->values[r] : 0;
                 if (pass == 0 && point != first_point) continue;
-                if (pass < 2 && !replica_incidents(d, rs->values[r], (uint32_t)point)) continue;
+                if (pass < 2 && !replica_incidents(d, h5in_seed_at(rs, r), (uint32_t)point)) continue;
                 if (pass == 1 && pick >= 0 && point >= (rp ? rp->values[pick] : 0)) continue;
                 if (pass != 1 && pick >= 0) break;
                 pick = (long)r;
@@ -1052,12 +1052,12 @@ static int timeline_replica(const plot_data *d, const plot_options *o, timeline_
             return PLOT_EINPUT;
         }
     }
-    t->seed = rs->values[pick];
+    t->seed = h5in_seed_at(rs, (size_t)pick);
     t->point = rp ? (uint32_t)rp->values[pick] : 0;
     t->horizon_s = hc ? hc->values[pick] : NAN;
     t->incidents = replica_incidents(d, t->seed, t->point);
     char name[64];
-    snprintf(name, sizeof name, "/timeline/%.0f", t->seed);
+    snprintf(name, sizeof name, "/timeline/%llu", (unsigned long long)t->seed);
     t->series = d->file && t->point == 0 && h5in_exists(d->file, name);
     return PLOT_OK;
 }
@@ -1121,7 +1121,7 @@ static int write_series(const plot_data *d, const timeline_pick *tp, double from
     *si = (series_info){.vmin = NAN, .vmax = NAN};
     if (!tp->series) return 0;
     char name[64];
-    snprintf(name, sizeof name, "/timeline/%.0f", tp->seed);
+    snprintf(name, sizeof name, "/timeline/%llu", (unsigned long long)tp->seed);
     h5in_table t;
     if (h5in_table_read(d->file, name, &t, err, errlen) != 0) return -1;
     const h5in_column *tc = h5in_column_find(&t, "time_s");
@@ -1217,7 +1217,7 @@ static int plot_timeline(const plot_data *d, const plot_options *o, char *png, s
     if (!f) return PLOT_EFAIL;
     fprintf(f, "# row onset_%s fault_end_%s rto_end_%s false_alarm kind rto_label\n", unit_name, unit_name, unit_name);
     for (size_t r = 0; r < inc->n_rows; r++) {
-        if (sc->values[r] != tp.seed || (pc ? pc->values[r] : 0) != (double)tp.point) continue;
+        if (h5in_seed_at(sc, r) != tp.seed || (pc ? pc->values[r] : 0) != (double)tp.point) continue;
         double onset = on->values[r], dur = isfinite(du->values[r]) ? du->values[r] : 0;
         double rend = isfinite(rto->values[r]) ? onset + rto->values[r] : NAN;
         double last = fmax(onset + dur, isfinite(rend) ? rend : onset);
@@ -1271,8 +1271,9 @@ static int plot_timeline(const plot_data *d, const plot_options *o, char *png, s
         fmt_duration(to, b, sizeof b);
         snprintf(window, sizeof window, " from %s to %s", a, b);
     }
-    snprintf(title, sizeof title, "%s, seed %.0f, point %u: incidents and RTO windows%s%s", d->scenario_name, tp.seed,
-             (unsigned)tp.point, window, have_series ? "" : " (run with --trace for traffic, capacity and latency)");
+    snprintf(title, sizeof title, "%s, seed %llu, point %u: incidents and RTO windows%s%s", d->scenario_name,
+             (unsigned long long)tp.seed, (unsigned)tp.point, window,
+             have_series ? "" : " (run with --trace for traffic, capacity and latency)");
     plot_def_str(defs, sizeof defs, "series", have_series ? series_path : "");
     plot_def_str(defs, sizeof defs, "dat", path);
     plot_def_str(defs, sizeof defs, "kinds", ytics);
@@ -1312,8 +1313,8 @@ int plot_check_options(const plot_data *d, const plot_options *o, char *err, siz
         }
         if (isfinite(tp.horizon_s) &&
             (o->window_from_s >= tp.horizon_s || (isfinite(o->window_to_s) && o->window_to_s > tp.horizon_s))) {
-            snprintf(err, errlen, "--window %s:%s %s after the simulated horizon of seed %.0f (%s)", a, b,
-                     o->window_from_s >= tp.horizon_s ? "starts" : "ends", tp.seed, h);
+            snprintf(err, errlen, "--window %s:%s %s after the simulated horizon of seed %llu (%s)", a, b,
+                     o->window_from_s >= tp.horizon_s ? "starts" : "ends", (unsigned long long)tp.seed, h);
             return PLOT_EINPUT;
         }
     }
@@ -1340,8 +1341,8 @@ int plot_check(const plot_data *d, const plot_options *o, plot_kind k, char *err
     timeline_pick tp;
     if (timeline_replica(d, o, &tp, err, errlen) != PLOT_OK) return PLOT_EINPUT;
     if (!tp.incidents && !tp.series) {
-        snprintf(err, errlen, "seed %.0f (point %u) had no incidents (and the file has no --trace series for it)",
-                 tp.seed, (unsigned)tp.point);
+        snprintf(err, errlen, "seed %llu (point %u) had no incidents (and the file has no --trace series for it)",
+                 (unsigned long long)tp.seed, (unsigned)tp.point);
         return PLOT_EINPUT;
     }
     return PLOT_OK;

@@ -492,13 +492,13 @@ static void write_no_point(FILE *f, const plot_data *d, const summary *s, const 
 /* ---- recommendation ---------------------------------------------------------------- */
 
 /* Seeds and values of one column at one point. */
-static size_t gather_point(const h5in_table *t, uint32_t point, const char *col, double *seeds, double *vals) {
+static size_t gather_point(const h5in_table *t, uint32_t point, const char *col, uint64_t *seeds, double *vals) {
     const h5in_column *pc = h5in_column_find(t, "point"), *sc = h5in_column_find(t, "seed");
     const h5in_column *c = h5in_column_find(t, col);
     size_t k = 0;
     for (size_t r = 0; c && r < t->n_rows; r++) {
         if ((pc ? pc->values[r] : 0) != (double)point) continue;
-        seeds[k] = sc ? sc->values[r] : (double)r;
+        seeds[k] = h5in_seed_at(sc, r);
         vals[k++] = c->values[r];
     }
     return k;
@@ -643,8 +643,8 @@ static void write_recommendation(FILE *f, const report_meta *meta, const plot_da
         if (second < 0 || ci < summary_cell_at(s, (size_t)second, (size_t)cm)->stat.mean) second = (long)i;
     }
     size_t n = d->replicas->n_rows ? d->replicas->n_rows : 1;
-    double *sa = malloc(n * sizeof *sa), *va = malloc(n * sizeof *va), *sb = malloc(n * sizeof *sb),
-           *vb = malloc(n * sizeof *vb);
+    uint64_t *sa = malloc(n * sizeof *sa), *sb = malloc(n * sizeof *sb);
+    double *va = malloc(n * sizeof *va), *vb = malloc(n * sizeof *vb);
     summary_diff diff = {0, NAN, NAN, NAN};
     if (second >= 0 && sa && va && sb && vb) {
         size_t na = gather_point(d->replicas, s->points->index[second], cost_metric, sa, va);
@@ -1106,13 +1106,14 @@ int report_write(const plot_data *d, const report_meta *meta, const report_optio
         md_duration(f, horizon);
     fputs(" |\n", f);
     const h5in_column *seed = h5in_column_find(d->replicas, "seed");
-    double lo = INFINITY, hi = -INFINITY;
+    uint64_t lo = UINT64_MAX, hi = 0;
     for (size_t r = 0; seed && r < d->replicas->n_rows; r++) {
-        if (seed->values[r] < lo) lo = seed->values[r];
-        if (seed->values[r] > hi) hi = seed->values[r];
+        uint64_t v = h5in_seed_at(seed, r);
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
     }
     fprintf(f, "| replicas | %zu in %zu point(s)", d->replicas->n_rows, d->points->n);
-    if (isfinite(lo)) fprintf(f, ", seeds %.0f..%.0f", lo, hi);
+    if (seed && d->replicas->n_rows) fprintf(f, ", seeds %llu..%llu", (unsigned long long)lo, (unsigned long long)hi);
     fputs(" |\n", f);
     if (d->points->n > 1)
         fprintf(f, "| baseline point | %u (%s) |\n", (unsigned)baseline,
@@ -1140,11 +1141,12 @@ int report_write(const plot_data *d, const report_meta *meta, const report_optio
     write_figures(f, d, &po, o);
     write_caveats(f, d, &s, resolved);
     fprintf(f,
-            "Cite as: firedrill %s (git %s), scenario %s (sha256 %.12s…), seeds %.0f..%.0f, with the %d %% "
+            "Cite as: firedrill %s (git %s), scenario %s (sha256 %.12s…), seeds %llu..%llu, with the %d %% "
             "confidence intervals above.\n",
             meta->firedrill_version ? meta->firedrill_version : "?", meta->git_revision ? meta->git_revision : "?",
-            meta->scenario_name, meta->scenario_sha256 ? meta->scenario_sha256 : "?", isfinite(lo) ? lo : 0,
-            isfinite(hi) ? hi : 0, (int)lround(o->confidence * 100));
+            meta->scenario_name, meta->scenario_sha256 ? meta->scenario_sha256 : "?",
+            (unsigned long long)(lo <= hi ? lo : 0), (unsigned long long)(lo <= hi ? hi : 0),
+            (int)lround(o->confidence * 100));
 
     for (size_t k = 0; k < n_keys; k++) free(keys[k]);
     free(keys);

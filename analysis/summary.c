@@ -119,7 +119,8 @@ int summary_stat_compute_method(const double *x, size_t n, double confidence, su
 }
 
 typedef struct seed_value {
-    double seed, value;
+    uint64_t seed;
+    double value;
     size_t row; /* ties on seed keep file order, so "first row wins" is well defined */
 } seed_value;
 
@@ -130,10 +131,10 @@ static int cmp_seed(const void *a, const void *b) {
 }
 
 /* Finite (seed, value) pairs sorted by seed, one per seed (its first row). */
-static size_t sorted_unique(const double *seeds, const double *value, size_t n, seed_value *out) {
+static size_t sorted_unique(const uint64_t *seeds, const double *value, size_t n, seed_value *out) {
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (isfinite(value[i]) && isfinite(seeds[i])) out[k++] = (seed_value){seeds[i], value[i], i};
+        if (isfinite(value[i])) out[k++] = (seed_value){seeds[i], value[i], i};
     qsort(out, k, sizeof *out, cmp_seed);
     size_t u = 0;
     for (size_t i = 0; i < k; i++)
@@ -141,12 +142,12 @@ static size_t sorted_unique(const double *seeds, const double *value, size_t n, 
     return u;
 }
 
-int summary_paired(const double *seeds, const double *value, size_t n, const double *base_seeds,
+int summary_paired(const uint64_t *seeds, const double *value, size_t n, const uint64_t *base_seeds,
                    const double *base_value, size_t n_base, double confidence, summary_diff *out) {
     return summary_paired_method(seeds, value, n, base_seeds, base_value, n_base, confidence, SUMMARY_T, out);
 }
 
-int summary_paired_method(const double *seeds, const double *value, size_t n, const double *base_seeds,
+int summary_paired_method(const uint64_t *seeds, const double *value, size_t n, const uint64_t *base_seeds,
                           const double *base_value, size_t n_base, double confidence, summary_method method,
                           summary_diff *out) {
     memset(out, 0, sizeof *out);
@@ -206,12 +207,12 @@ long summary_metric_find(const summary *s, const char *name) {
 
 /* Rows of one point: their seeds and values of one column. */
 static size_t gather(const h5in_table *t, const h5in_column *point_col, uint32_t point, const h5in_column *seed_col,
-                     const h5in_column *col, double *seeds, double *values) {
+                     const h5in_column *col, uint64_t *seeds, double *values) {
     size_t k = 0;
     for (size_t r = 0; r < t->n_rows; r++) {
         double p = point_col ? point_col->values[r] : 0;
         if (p != (double)point) continue;
-        if (seeds) seeds[k] = seed_col ? seed_col->values[r] : (double)r;
+        if (seeds) seeds[k] = h5in_seed_at(seed_col, r);
         values[k++] = col ? col->values[r] : NAN;
     }
     return k;
@@ -245,8 +246,8 @@ int summary_build(summary *s, const h5in_table *replicas, const h5in_points *poi
     s->methods = calloc(n_metrics ? n_metrics : 1, sizeof *s->methods);
     s->cells = calloc((points->n ? points->n : 1) * (n_metrics ? n_metrics : 1), sizeof *s->cells);
     s->n_replicas = calloc(points->n ? points->n : 1, sizeof *s->n_replicas);
-    double *seeds = malloc(n * sizeof *seeds), *vals = malloc(n * sizeof *vals);
-    double *bseeds = malloc(n * sizeof *bseeds), *bvals = malloc(n * sizeof *bvals);
+    uint64_t *seeds = malloc(n * sizeof *seeds), *bseeds = malloc(n * sizeof *bseeds);
+    double *vals = malloc(n * sizeof *vals), *bvals = malloc(n * sizeof *bvals);
     int rc = s->metrics && s->units && s->methods && s->cells && s->n_replicas && seeds && vals && bseeds && bvals
                  ? SUMMARY_OK
                  : SUMMARY_EFAIL;

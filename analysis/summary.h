@@ -85,9 +85,9 @@ int summary_stat_compute_method(const double *x, size_t n, double confidence, su
 /* Paired difference value - base over the seeds present in both lists with
  * finite values (a seed listed twice counts once, its first row); t
  * interval, or the given method with _method. */
-int summary_paired(const double *seeds, const double *value, size_t n, const double *base_seeds,
+int summary_paired(const uint64_t *seeds, const double *value, size_t n, const uint64_t *base_seeds,
                    const double *base_value, size_t n_base, double confidence, summary_diff *out);
-int summary_paired_method(const double *seeds, const double *value, size_t n, const double *base_seeds,
+int summary_paired_method(const uint64_t *seeds, const double *value, size_t n, const uint64_t *base_seeds,
                           const double *base_value, size_t n_base, double confidence, summary_method method,
                           summary_diff *out);
 

@@ -117,6 +117,12 @@ n=$(rows "$tmp/big_m.h5" replicas | awk '{print $2}' | sort -u | tr '\n' ' ')
 expect_match "$n" "^9007199254740992 9007199254740993 9007199254740994 9007199254740995 $" \
     "merged /replicas keeps u64 seeds past 2^53 exactly"
 same_tables "$tmp/big_m.h5" "$tmp/big.h5" "merged shards with seeds past 2^53 equal the unsharded sweep"
+# ... and the analysis pairs them as integers: every seed pairs with its own.
+expect_status 0 "summarize seeds past 2^53" -- "$FIREDRILL" summarize "$tmp/big_m.h5" --csv --metrics availability_time
+expect_match "$(head -1 <<<"$out")" "diff_n" "summarize names the paired count"
+pairs=$(python3 -c 'import csv, sys
+print(" ".join(sorted({r["diff_n"] for r in csv.DictReader(sys.stdin) if r["point"] != r["baseline_point"]})))' <<<"$out")
+expect_match "$pairs" "^4$" "paired differences pair all 4 seeds past 2^53, none merged"
 "$FIREDRILL" sweep "$tmp/sweeps/big.json" --emit-point 0 > "$tmp/big0.json"
 expect_status 0 "run --seed past 2^53" -- "$FIREDRILL" run "$tmp/big0.json" --seed 9007199254740992 --seeds 4 \
     -o "$tmp/big_run.h5" --quiet

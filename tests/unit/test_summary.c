@@ -78,8 +78,8 @@ static void test_paired(void **state) {
      * 1, 2, 5: mean 8/3, sd 2.0816660, se 1.2018504, half width
      * 4.302652730 * se = 5.1711450. Seed 6 is NaN in the point; seed 1 and 5
      * are in one list only; the second row of seed 2 is ignored. */
-    const double seeds[] = {1, 2, 3, 4, 6, 2}, vals[] = {10, 12, 14, 20, NAN, 99};
-    const double bseeds[] = {5, 4, 3, 2, 6}, bvals[] = {0, 15, 12, 11, 3};
+    const uint64_t seeds[] = {1, 2, 3, 4, 6, 2}, bseeds[] = {5, 4, 3, 2, 6};
+    const double vals[] = {10, 12, 14, 20, NAN, 99}, bvals[] = {0, 15, 12, 11, 3};
     summary_diff d;
     assert_int_equal(summary_paired(seeds, vals, 6, bseeds, bvals, 5, 0.95, &d), SUMMARY_OK);
     assert_int_equal(d.n, 3);
@@ -87,10 +87,18 @@ static void test_paired(void **state) {
     assert_close(d.ci_lo, 8.0 / 3.0 - 5.171145013, 1e-7);
     assert_close(d.ci_hi, 8.0 / 3.0 + 5.171145013, 1e-7);
     /* Nothing in common: n = 0, NaN. */
-    const double other[] = {100, 101}, ov[] = {1, 2};
+    const uint64_t other[] = {100, 101};
+    const double ov[] = {1, 2};
     assert_int_equal(summary_paired(other, ov, 2, bseeds, bvals, 5, 0.95, &d), SUMMARY_OK);
     assert_int_equal(d.n, 0);
     assert_true(isnan(d.mean));
+    /* Seeds past 2^53 are told apart: 2^53 and 2^53 + 1 are one double but
+     * two replicas, paired each with its own. */
+    const uint64_t big[] = {UINT64_C(9007199254740992), UINT64_C(9007199254740993)};
+    const double bv[] = {1, 4}, bbase[] = {0, 1};
+    assert_int_equal(summary_paired(big, bv, 2, big, bbase, 2, 0.95, &d), SUMMARY_OK);
+    assert_int_equal(d.n, 2);
+    assert_close(d.mean, 2, 1e-12);
 }
 
 static void test_params_and_json(void **state) {
