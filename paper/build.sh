@@ -710,15 +710,18 @@ awk -F, -v pt="$P_NONE" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
 # the outages of the point with both probabilities, paired with the same outages
 # where the standby always comes up: a longer RTO there is a standby that failed
 awk -F, -v both="$P_BOTH" -v det="$P_DET" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
-    $h["outage"] != 1 || $h["rto_s"] == "nan" { next }
-    { k = $h["seed"] SUBSEP $h["id"] }
-    $h["point"] == det { ref[k] = $h["rto_s"] + 0; next }
-    $h["point"] == both {
+    { k = $h["seed"] SUBSEP $h["id"]; outage = $h["outage"] == 1 && $h["rto_s"] != "nan" }
+    $h["point"] == det { seen[k] = 1; if (outage) ref[k] = $h["rto_s"] + 0; next }
+    $h["point"] == both && outage {
         r = $h["rto_s"] + 0; d = $h["detection_s"]; missed = d == "nan" || d + 0 > 60
-        if (!(k in ref)) { print "unpaired outage " $h["seed"] "/" $h["id"] > "/dev/stderr"; exit 1 }
-        g = r > ref[k] + 1e-3 ? ($h["failover_failed"] == 1 ? 3 : 4) : (missed ? (d == "nan" ? 2 : 1) : 0)
+        if (!(k in seen)) { print "unpaired incident " $h["seed"] "/" $h["id"] > "/dev/stderr"; exit 1 }
+        # the same fault was no outage where the standby always comes up:
+        # an earlier failed standby left the service in the region it hit
+        if (!(k in ref)) { print 5, r; next }
+        # a failed standby: rebuilt from backups, or the primary came back first (aborted)
+        g = r > ref[k] + 1e-3 ? ($h["failover_failed"] == 1 && $h["failover_aborted"] != 1 ? 3 : 4) : (missed ? (d == "nan" ? 2 : 1) : 0)
         print g, r
-    }' "$sinc" | sort -k1,1n -k2,2g >"$work/seed_groups.txt" || die "seed case: outages do not pair between points"
+    }' "$sinc" | sort -k1,1n -k2,2g >"$work/seed_groups.txt" || die "seed case: incidents do not pair between points"
 {
     echo "| what happened | outages | share | median RTO [s] | mean RTO [s] | max RTO [s] |"
     echo "|------------------------------|------:|------:|------:|------:|------:|"
@@ -730,7 +733,8 @@ awk -F, -v both="$P_BOTH" -v det="$P_DET" 'NR == 1 { for (i = 1; i <= NF; i++) h
             name[2] = "the detector missed the fault; the primary was repaired before anyone noticed"
             name[3] = "the standby failed; the service was rebuilt from backups"
             name[4] = "the standby failed; the primary was repaired before the restore finished"
-            for (k = 0; k <= 4; k++) {
+            name[5] = "an outage only here: an earlier failed standby left the service in the region this fault hit"
+            for (k = 0; k <= 5; k++) {
                 n = split(substr(g[k], 2), v, " "); s = 0
                 for (i = 1; i <= n; i++) { v[i] += 0; s += v[i] }
                 printf "| %s | %d | %s %% | %s | %s | %s |\n", name[k], n, all ? sprintf("%.2f", 100 * n / all) : "–",
@@ -738,7 +742,7 @@ awk -F, -v both="$P_BOTH" -v det="$P_DET" 'NR == 1 { for (i = 1; i <= NF; i++) h
             }
         }' "$work/seed_groups.txt"
 } | putf SEED_GROUP_TABLE
-put SEED_FAILED "$(awk '$1 >= 3' "$work/seed_groups.txt" | wc -l)"
+put SEED_FAILED "$(awk '$1 == 3 || $1 == 4' "$work/seed_groups.txt" | wc -l)"
 put SEED_RESTORED "$(awk '$1 == 3' "$work/seed_groups.txt" | wc -l)"
 # the figure: the share of outages whose RTO exceeds x (log-log), one line per point
 awk -v list="$P_NONE $P_STANDBY $P_DET $P_BOTH" -v dir="$work" '
