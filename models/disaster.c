@@ -148,10 +148,21 @@ static bool parse_one(cfg_obj *o, disaster_spec *d) {
     d->severity = cfg_number(o, "severity", 0.2, 0, 10, "",
                              "bad_model_push: relative noise on the pushed model's weights and embeddings (its "
                              "recall@k against the good model sets the conversion lost)");
+    d->pool_above = cfg_int(o, "pool_above", 1000, 0, 1000000000,
+                            "per server, exponential interarrival: in regions with at least this many servers, the "
+                            "number of servers down is stepped every pool_step_s (exact in law at the steps for "
+                            "exponential repairs; any repair law keeps the mean and the steady state) instead of one "
+                            "incident per failure; 0: never");
+    d->pool_step_s = cfg_duration(o, "pool_step_s", 3600, CFG_GT0, 1e9, "step of a pool (pool_above)");
     size_t n = cfg_duration_list(o, "at_s", d->scripted_at_s, DISASTER_MAX_SCRIPTED, "scripted onsets");
     d->n_scripted = n;
     if (!d->stochastic && n == 0) cfg_fail(o, "interarrival", "a disaster needs an interarrival law or at_s times");
     return cfg_leave(o);
+}
+
+bool disaster_pooled(const disaster_spec *d, int servers) {
+    return d->per == UNIT_SERVER && d->stochastic && d->n_scripted == 0 && d->interarrival.law == LAW_EXPONENTIAL &&
+           d->pool_above > 0 && servers >= d->pool_above;
 }
 
 bool disaster_parse(cfg_obj *root, disaster_set *set) {

@@ -55,9 +55,18 @@ typedef struct disaster_spec {
     double multiplier; /* traffic_surge: rate factor; link_degradation: latency x, bandwidth / */
     bool crash;        /* bad_model_push: the model fails every request instead of ranking worse */
     double severity;   /* bad_model_push: relative noise on the pushed model's parameters */
+    long pool_above;    /* per server: regions with this many servers or more step a pool (0: never) */
+    double pool_step_s; /* ... every pool_step_s */
     size_t n_scripted;
     double scripted_at_s[DISASTER_MAX_SCRIPTED];
 } disaster_spec;
+
+/* Whether disaster d runs as a pool in a region of `servers` servers: a
+ * per-server kind with exponential up-times and no scripted onsets, in a
+ * region of at least d->pool_above servers. A pool steps the number of
+ * servers down every pool_step_s (models/world_disaster.c) instead of
+ * simulating each failure and repair. */
+bool disaster_pooled(const disaster_spec *d, int servers);
 
 typedef struct disaster_set {
     size_t n;

@@ -51,6 +51,8 @@ const metric_field replica_metric_fields[] = {
     F(replica_metrics, backups_corrupt, METRIC_U32, "1", "backups silently corrupted"),
     F(replica_metrics, backups_skipped, METRIC_U32, "1", "incrementals skipped: a backup was in flight"),
     F(replica_metrics, fulls_skipped, METRIC_U32, "1", "fulls skipped: the previous full was still in flight"),
+    F(replica_metrics, pooled_servers_down_mean, METRIC_F64, "servers",
+      "servers down in pools (disasters[].pool_above), time average"),
     F(replica_metrics, wall_s, METRIC_F64, "s", "wall-clock time of the replica"),
     F(replica_metrics, events, METRIC_U64, "1", "engine events processed"),
     F(replica_metrics, batches_executed, METRIC_U64, "1", "batches ranked by the real kernels (service.execute)"),

@@ -58,6 +58,9 @@ typedef struct replica_metrics {
     uint32_t backups_corrupt;
     uint32_t backups_skipped; /* incrementals skipped while a backup was in flight */
     uint32_t fulls_skipped;   /* fulls due while the previous full was still in flight */
+    /* servers down in pools (disasters[].pool_above), averaged over the
+     * horizon; their failures have no incident rows */
+    double pooled_servers_down_mean;
     double wall_s;
     uint64_t events;
     uint64_t batches_executed; /* service.execute: batches ranked by the kernels */

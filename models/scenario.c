@@ -316,12 +316,19 @@ void scenario_free(scenario *sc) {
 /* Units disaster d runs a renewal process for (models/world_disaster.c's
  * unit_shape: each server, rack, zone or region in scope; a fleet-wide
  * kind once). */
-static double disaster_units(const scenario *sc, const disaster_spec *d) {
+/* The units of d that fail one by one (a pool's servers do not: *pools
+ * gets the number of pools). */
+static double disaster_units(const scenario *sc, const disaster_spec *d, int *pools) {
     double units = 0;
+    *pools = 0;
     for (int r = 0; r < sc->n_regions; r++) {
         const region_spec *g = &sc->regions[r];
         if (d->region[0] && strcmp(d->region, g->name) != 0) continue;
         if (d->per == UNIT_FLEET && !d->region[0] && r > 0) continue;
+        if (disaster_pooled(d, g->servers)) {
+            (*pools)++;
+            continue;
+        }
         switch (d->per) {
         case UNIT_SERVER: units += g->servers; break;
         case UNIT_RACK: units += (double)g->zones * g->racks_per_zone; break;
@@ -359,7 +366,8 @@ double scenario_event_floor(const scenario *sc, char *why, size_t len) {
     } while (0)
     for (size_t i = 0; i < sc->disasters.n; i++) {
         const disaster_spec *d = &sc->disasters.items[i];
-        double units = disaster_units(sc, d), onsets = 0;
+        int pools;
+        double units = disaster_units(sc, d, &pools), onsets = pools * T / d->pool_step_s;
         /* A fault that takes stored backups or the model's quality is
          * instant: the next one follows the up-time alone (no repair in
          * models/world_disaster.c); the others renew after their repair. */

@@ -362,6 +362,12 @@ struct traffic_cache {
     size_t index_cap;
     latency_law *laws;
     size_t n_laws, cap_laws;
+    /* served weight per entry of the replica being accounted, zero between
+     * replicas: kept here, so that a replica does not allocate and clear
+     * arrays as large as the cache (a large fleet's cache holds thousands
+     * of states, a replica uses a few hundred) */
+    double *w_all, *w_incident;
+    size_t n_w;
 };
 
 traffic_cache *traffic_cache_create(void) { return calloc(1, sizeof(traffic_cache)); }
@@ -377,6 +383,8 @@ static void cache_clear(traffic_cache *c) {
 
 void traffic_cache_free(traffic_cache *c) {
     if (!c) return;
+    free(c->w_all);
+    free(c->w_incident);
     free(c->laws);
     free(c->entries);
     free(c->index);
@@ -473,17 +481,18 @@ static cache_entry *cache_get(traffic_acc *acc, const traffic_spec *t, const ser
 
 /* Defers `served` of entry id's latency law to traffic_acc_finish. */
 static bool defer_mass(traffic_acc *acc, uint32_t id, double served, bool incident) {
-    if (id >= acc->n_w) {
-        size_t n = acc->cache->cap;
-        double *wa = realloc(acc->w_all, n * sizeof *wa), *wi = wa ? realloc(acc->w_incident, n * sizeof *wi) : NULL;
-        if (wa) acc->w_all = wa;
+    traffic_cache *c = acc->cache;
+    if (id >= c->n_w) {
+        size_t n = c->cap;
+        double *wa = realloc(c->w_all, n * sizeof *wa), *wi = wa ? realloc(c->w_incident, n * sizeof *wi) : NULL;
+        if (wa) c->w_all = wa;
         if (!wa || !wi) return false;
-        acc->w_incident = wi;
-        memset(wa + acc->n_w, 0, (n - acc->n_w) * sizeof *wa);
-        memset(wi + acc->n_w, 0, (n - acc->n_w) * sizeof *wi);
-        acc->n_w = n;
+        c->w_incident = wi;
+        memset(wa + c->n_w, 0, (n - c->n_w) * sizeof *wa);
+        memset(wi + c->n_w, 0, (n - c->n_w) * sizeof *wi);
+        c->n_w = n;
     }
-    if (acc->w_all[id] == 0 && acc->w_incident[id] == 0) {
+    if (c->w_all[id] == 0 && c->w_incident[id] == 0) {
         if (acc->n_used == acc->cap_used) {
             size_t cap = acc->cap_used ? 2 * acc->cap_used : 256;
             uint32_t *grown = realloc(acc->used, cap * sizeof *grown);
@@ -493,8 +502,8 @@ static bool defer_mass(traffic_acc *acc, uint32_t id, double served, bool incide
         }
         acc->used[acc->n_used++] = id;
     }
-    acc->w_all[id] += served;
-    if (incident) acc->w_incident[id] += served;
+    c->w_all[id] += served;
+    if (incident) c->w_incident[id] += served;
     return true;
 }
 
@@ -550,14 +559,14 @@ void traffic_acc_finish(traffic_acc *acc) {
         int32_t law = order ? entry_law(c, x) : -1;
         if (law < 0) {
             /* no room to keep it: add this replica's share directly */
-            lathist_add_survival(&acc->all, acc->w_all[id], &x->sq.q, x->sq.shift_s);
-            lathist_add_survival(&acc->incident, acc->w_incident[id], &x->sq.q, x->sq.shift_s);
+            lathist_add_survival(&acc->all, c->w_all[id], &x->sq.q, x->sq.shift_s);
+            lathist_add_survival(&acc->incident, c->w_incident[id], &x->sq.q, x->sq.shift_s);
         } else {
             if (law_all[law] == 0 && law_inc[law] == 0) order[n_order++] = law;
-            law_all[law] += acc->w_all[id];
-            law_inc[law] += acc->w_incident[id];
+            law_all[law] += c->w_all[id];
+            law_inc[law] += c->w_incident[id];
         }
-        acc->w_all[id] = acc->w_incident[id] = 0;
+        c->w_all[id] = c->w_incident[id] = 0;
     }
     for (size_t k = 0; k < n_order; k++) {
         const double *mass = c->laws[order[k]].mass;
@@ -571,15 +580,16 @@ void traffic_acc_finish(traffic_acc *acc) {
 }
 
 void traffic_acc_free(traffic_acc *acc) {
+    /* weight never folded (a replica that failed): the cache's next
+     * replica starts from zero all the same */
+    for (size_t k = 0; acc->cache && k < acc->n_used; k++)
+        acc->cache->w_all[acc->used[k]] = acc->cache->w_incident[acc->used[k]] = 0;
     if (acc->own_cache) traffic_cache_free(acc->cache);
     acc->cache = NULL;
     acc->own_cache = false;
-    free(acc->w_all);
-    free(acc->w_incident);
     free(acc->used);
-    acc->w_all = acc->w_incident = NULL;
     acc->used = NULL;
-    acc->n_w = acc->n_used = acc->cap_used = 0;
+    acc->n_used = acc->cap_used = 0;
 }
 
 bool traffic_slo_met(const traffic_spec *t, double t_s, const serving_state *s) {

@@ -128,10 +128,9 @@ typedef struct traffic_acc {
      * one is made and traffic_acc_free frees it */
     traffic_cache *cache;
     bool own_cache;
-    /* served weight per cache entry, in the order this replica first used
-     * them: folded into `all` and `incident` by traffic_acc_finish */
-    double *w_all, *w_incident;
-    size_t n_w;
+    /* the cache entries this replica served with, in the order it first
+     * used them; their served weight waits in the cache (zero between
+     * replicas) until traffic_acc_finish folds it into `all` and `incident` */
     uint32_t *used;
     size_t n_used, cap_used;
 } traffic_acc;

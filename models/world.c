@@ -88,6 +88,7 @@ static void summarise(world *w, replica_metrics *m) {
     m->backups_corrupt = w->backups_corrupt;
     m->backups_skipped = w->backups_skipped;
     m->fulls_skipped = w->fulls_skipped;
+    m->pooled_servers_down_mean = wdis_pooled_down_mean(w, horizon);
     m->requests_failed_background = w->failed_background;
     m->lost_revenue_background = w->failed_background * sc->business.conversion_rate * sc->business.order_value;
     m->slo_violation_background_min = w->slo_background_s / 60;

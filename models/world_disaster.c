@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
 #include <xxhash.h>
 
 #include "models/world_internal.h"
@@ -280,8 +281,71 @@ void wdis_group_repair(sim *s, void *ctx, sim_payload p) {
     group_schedule(u);
 }
 
+/* ---- a region's servers as a pool ---------------------------------------------------
+ * With thousands of servers, one event per failure and repair costs what
+ * the servers cost, while what the serving side sees is the number down, a
+ * few in ten thousand. A pool steps that number every pool_step_s: each of
+ * the k servers down is down again Delta later with p_dd, each of the n - k
+ * up is down with p_ud, the two-state chain's transition probabilities
+ * (up-time rate lambda, repair rate mu, s = lambda + mu):
+ *     p_ud = lambda/s (1 - e^(-s Delta)),  p_dd = lambda/s + mu/s e^(-s Delta),
+ * so N(t + Delta) = Bin(k, p_dd) + Bin(n - k, p_ud). This is exact in law at
+ * the steps for exponential repairs. For another repair law with the same
+ * mean the mean and the steady state (Binomial(n, lambda/s): the
+ * finite-source infinite-server system is insensitive to the repair law)
+ * are kept, and the correlation between steps is that of exponential
+ * repairs. Between steps the number is held. The failures themselves get no
+ * incident rows: their cost lands in the background columns, or in the
+ * outage they cause when the region falls below what it must serve. */
+static void pool_transition(const unit_proc *u, double dt, double *p_ud, double *p_dd) {
+    double lambda = 1 / u->spec->interarrival.mean_s, mu = 1 / u->spec->duration.mean_s, s = lambda + mu;
+    double decay = exp(-s * dt);
+    *p_ud = lambda / s * (1 - decay);
+    *p_dd = lambda / s + mu / s * decay;
+}
+
+void wdis_pool_step(sim *s, void *ctx, sim_payload p) {
+    (void)p;
+    unit_proc *u = ctx;
+    world *w = u->w;
+    wacct_to_now(w);
+    double now = simtime_to_s(sim_now(s)), dt = now - u->pool_last_s;
+    u->pool_down_s += u->n_down * u->servers * dt;
+    u->pool_last_s = now;
+    double p_ud, p_dd;
+    pool_transition(u, dt, &p_ud, &p_dd);
+    int k = u->n_down, n = u->n_members;
+    int next = (int)gsl_ran_binomial(u->pool_rng, p_dd, (unsigned)k) +
+               (int)gsl_ran_binomial(u->pool_rng, p_ud, (unsigned)(n - k));
+    w->servers_lost[u->region] += (next - k) * u->servers;
+    u->n_down = next;
+    u->onsets++; /* numbers the policy streams of an outage the pool causes */
+    /* an outage the pool caused stops being charged once its region has
+     * the capacity back, as a per-server one does at its repair */
+    if (u->incident != NO_INCIDENT && wacct_region_ok(w, u->region)) {
+        wacct_close(w, u->incident);
+        u->incident = NO_INCIDENT;
+    }
+    wfo_check_serving(w, u, u->spec->pool_step_s);
+    if (next < k) wfo_consider_failback(w);
+    sim_schedule_in(s, simtime_from_s(u->spec->pool_step_s), wdis_pool_step, u, SIM_PAYLOAD_NONE);
+}
+
+double wdis_pooled_down_mean(const world *w, double horizon_s) {
+    double down_s = 0;
+    for (size_t i = 0; i < w->n_units; i++) {
+        const unit_proc *u = &w->units[i];
+        if (!u->pool_rng) continue;
+        down_s += u->pool_down_s + u->n_down * u->servers * fmax(0, horizon_s - u->pool_last_s);
+    }
+    return horizon_s > 0 ? down_s / horizon_s : 0;
+}
+
 void wdis_free(world *w) {
-    for (size_t i = 0; i < w->n_units; i++) free(w->units[i].down);
+    for (size_t i = 0; i < w->n_units; i++) {
+        free(w->units[i].down);
+        if (w->units[i].pool_rng) gsl_rng_free(w->units[i].pool_rng);
+    }
 }
 
 /* Whether disaster d has units in region r, and how many servers each takes
@@ -314,7 +378,7 @@ bool wdis_setup(world *w) {
     for (size_t i = 0; i < sc->disasters.n; i++)
         for (int r = 0; r < sc->n_regions; r++)
             if (unit_shape(sc, &sc->disasters.items[i], r, &count, &per_unit))
-                total += as_group(&sc->disasters.items[i]) ? 1 : (size_t)count;
+                total += as_group(&sc->disasters.items[i]) ? 1 : (size_t)count; /* a pool is one too */
     w->units = calloc(total ? total : 1, sizeof *w->units);
     if (!w->units) return false;
     for (size_t i = 0; i < sc->disasters.n; i++) {
@@ -332,6 +396,23 @@ bool wdis_setup(world *w) {
                 snprintf(name + len, sizeof name - (size_t)len, "#%d", same_kind);
             uint64_t region_key = stream_seed64(sim_seed(w->s), name);
             uint64_t policy_region_key = region_key ^ UINT64_C(0x9e3779b97f4a7c15);
+            if (disaster_pooled(d, sc->regions[r].servers)) {
+                unit_proc *u = &w->units[w->n_units++];
+                *u = (unit_proc){.w = w,
+                                 .spec = d,
+                                 .region = r,
+                                 .per_region = true,
+                                 .servers = per_unit,
+                                 .incident = NO_INCIDENT,
+                                 .draw_key = region_key,
+                                 .policy_key = policy_region_key,
+                                 .n_members = count,
+                                 .pool_rng = gsl_rng_alloc(stream_rng_type())};
+                if (!u->pool_rng) return false;
+                gsl_rng_set(u->pool_rng, (unsigned long)region_key);
+                sim_schedule_in(w->s, simtime_from_s(d->pool_step_s), wdis_pool_step, u, SIM_PAYLOAD_NONE);
+                continue;
+            }
             if (as_group(d)) {
                 unit_proc *u = &w->units[w->n_units++];
                 *u = (unit_proc){.w = w,

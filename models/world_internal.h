@@ -62,6 +62,11 @@ typedef struct unit_proc {
     int n_members, n_down;
     uint8_t *down; /* NULL: a unit of its own */
     sim_handle next;
+    /* A pool (disasters[].pool_above): n_down servers down, stepped every
+     * pool_step_s on its own GSL stream; down_s integrates n_down since
+     * the start, up to last_s. */
+    gsl_rng *pool_rng;
+    double pool_down_s, pool_last_s;
 } unit_proc;
 
 /* The serving outage (the world has at most one at a time). */
@@ -200,6 +205,9 @@ void wdis_repair(sim *s, void *ctx, sim_payload p);
 void wdis_rolled_back(sim *s, void *ctx, sim_payload p);
 void wdis_group_fail(sim *s, void *ctx, sim_payload p);
 void wdis_group_repair(sim *s, void *ctx, sim_payload p);
+void wdis_pool_step(sim *s, void *ctx, sim_payload p);
+/* Servers down in pools, averaged over [0, horizon_s]. */
+double wdis_pooled_down_mean(const world *w, double horizon_s);
 void wdis_free(world *w);
 
 /* ---- world_backup.c ---- */

@@ -85,6 +85,33 @@ static void test_shipped_scenarios_add_up(void **state) {
     }
 }
 
+/* A pool (disasters[].pool_above) keeps the story: the reference with its
+ * 16-server regions run as pools adds up as the per-server one does, its
+ * server failures have no rows, and the servers it takes down show. */
+static void test_pools_add_up(void **state) {
+    (void)state;
+    scenario sc;
+    load(&sc, "scenarios/reference.json");
+    size_t pooled = 0;
+    for (size_t i = 0; i < sc.disasters.n; i++)
+        if (sc.disasters.items[i].kind == DIS_SERVER_FAILURE) {
+            sc.disasters.items[i].pool_above = 10;
+            pooled++;
+        }
+    assert_true(pooled > 0);
+    double down = 0;
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        world_result r;
+        run(&sc, seed, &r);
+        for (size_t i = 0; i < r.n_incidents; i++) assert_true(strcmp(r.incidents[i].kind, "server_failure") != 0);
+        down += r.metrics.pooled_servers_down_mean;
+        world_result_free(&r);
+    }
+    printf("reference with pooled server failures: %.4f servers down on average\n", down / 4);
+    assert_true(down > 0);
+    scenario_free(&sc);
+}
+
 /* Request fidelity: failures are counted as requests finish, the SLO per window. */
 static void test_request_fidelity_adds_up(void **state) {
     (void)state;
@@ -515,6 +542,7 @@ static void test_shared_cache_changes_nothing(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped_scenarios_add_up),
+        cmocka_unit_test(test_pools_add_up),
         cmocka_unit_test(test_request_fidelity_adds_up),
         cmocka_unit_test(test_fidelities_agree_on_slo_time),
         cmocka_unit_test(test_rto_is_slo_missed_time),
