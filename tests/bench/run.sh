@@ -23,10 +23,15 @@ median_of_5 "$fd" bench phold --lps 1000 --init 1 --remote 1 --lookahead 0 --mea
 median_of_5 "$fd" bench phold --lps 1000 --init 1000 --remote 1 --lookahead 0 --mean 1 --events 1e7
 
 echo "# world: one replica of 30 days, one thread (targets: reference <= 2 ms; large fleets within 2x of it)"
-"$fd" bench replica scenarios/reference.json --replicas 1000
+ref_line=$("$fd" bench replica scenarios/reference.json --replicas 1000)
+echo "$ref_line"
+ref_ms=$(sed -E 's/.*per_replica_ms=([0-9.]+).*/\1/' <<<"$ref_line")
 for f in fleet_3x3000 fleet_2x100000; do
     "$fd" sweep "tests/bench/$f.json" --emit-point 0 > "$tmp/$f.json" 2>/dev/null
-    "$fd" bench replica "$tmp/$f.json" --replicas 20
+    line=$("$fd" bench replica "$tmp/$f.json" --replicas 200)
+    echo "$line"
+    ms=$(sed -E 's/.*per_replica_ms=([0-9.]+).*/\1/' <<<"$line")
+    awk -v f="$f" -v a="$ms" -v b="$ref_ms" 'BEGIN { printf "replica %s ratio_to_reference=%.2f target=2\n", f, a / b }'
 done
 
 n=${BENCH_SWEEP_REPLICAS:-10000}
