@@ -191,7 +191,12 @@ double traffic_erlang_c(double servers, double a) {
     if (servers <= 0 || a >= servers) return 1;
     if (a <= 0) return 0;
     unsigned c = (unsigned)floor(servers);
-    double b = c ? gsl_ran_poisson_pdf(c, a) / gsl_cdf_poisson_P(c, a) : 1;
+    double pmf = c ? gsl_ran_poisson_pdf(c, a) : 1;
+    /* A pmf that underflows makes B (and C) exactly 0 whatever the cdf: a
+     * large fleet at a sane load, where the cdf (an incomplete gamma
+     * function) would cost the most. */
+    if (pmf == 0) return 0;
+    double b = c ? pmf / gsl_cdf_poisson_P(c, a) : 1;
     double rho = a / servers;
     return b / (1 - rho + rho * b);
 }
