@@ -131,7 +131,9 @@ size_t wacct_open(world *w, const disaster_spec *d, int region, int unit_index, 
     r->seed = sim_seed(w->s);
     r->id = (uint32_t)w->n_inc;
     snprintf(r->kind, sizeof r->kind, "%s", disaster_kind_names[d->kind]);
-    if (region >= 0)
+    if (region >= 0 && unit_index < 0) /* a pool: the region's servers together */
+        snprintf(r->scope, sizeof r->scope, "%s:%s/pool", disaster_unit_names[d->per], w->sc->regions[region].name);
+    else if (region >= 0)
         snprintf(r->scope, sizeof r->scope, "%s:%s/%d", disaster_unit_names[d->per], w->sc->regions[region].name,
                  unit_index);
     else

@@ -402,6 +402,7 @@ bool wdis_setup(world *w) {
                                  .spec = d,
                                  .region = r,
                                  .per_region = true,
+                                 .index = -1, /* its outages' scope: server:REGION/pool */
                                  .servers = per_unit,
                                  .incident = NO_INCIDENT,
                                  .draw_key = region_key,

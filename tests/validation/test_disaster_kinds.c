@@ -938,12 +938,42 @@ static void test_server_pool_matches_the_per_server_model(void **state) {
     assert_true(fabs(pool / per_server - 1) < 0.05);
 }
 
+/* A pool that takes a region below min_capacity_fraction causes outages
+ * like any server failures: region a (1000 servers, each up Exp(5 d), down
+ * Exp(4 h): about 32 down on average) must keep 97 %. Its outages are
+ * scoped server:a/pool, fail over, and add up (run_json's checks). */
+static void test_server_pool_causes_outages(void **state) {
+    (void)state;
+    const char *json = scenario_json(
+        "5d",
+        "{\"name\":\"a\",\"servers\":1000,\"role\":\"primary\"},{\"name\":\"b\",\"servers\":1000,\"role\":\"standby\"}",
+        TRAFFIC "," NO_BACKUP ",\"failover\":{" DETECTOR ",\"fencing_s\":5,\"switchover_s\":30,\"standby\":\"warm\","
+                "\"standby_capacity_fraction\":1,\"standby_reliability\":1,\"sync_s\":0,\"warmup_s\":10,"
+                "\"replication_lag_s\":5,\"failback\":false,\"min_capacity_fraction\":0.97}",
+        "{\"kind\":\"server_failure\",\"region\":\"a\",\"interarrival\":{\"mean_s\":\"5d\"},"
+        "\"duration\":{\"law\":\"exponential\",\"mean_s\":\"4h\"}}");
+    world_result r;
+    run_json(json, 1, &r);
+    size_t outages = 0;
+    for (size_t i = 0; i < r.n_incidents; i++) {
+        const incident_record *inc = &r.incidents[i];
+        assert_string_equal(inc->scope, "server:a/pool");
+        outages += inc->outage;
+    }
+    printf("pool below min capacity: %zu incidents, %zu outages, %u failovers, %.1f servers down on average\n",
+           r.n_incidents, outages, r.metrics.failovers, r.metrics.pooled_servers_down_mean);
+    assert_true(outages > 0 && r.metrics.failovers > 0);
+    assert_true(r.metrics.pooled_servers_down_mean > 20 && r.metrics.pooled_servers_down_mean < 40);
+    world_result_free(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_server_failure_within_capacity),
         cmocka_unit_test(test_server_failures_below_min_capacity_fail_the_region),
         cmocka_unit_test(test_gpu_failure_takes_one_gpu),
         cmocka_unit_test(test_server_pool_matches_the_per_server_model),
+        cmocka_unit_test(test_server_pool_causes_outages),
         cmocka_unit_test(test_rack_power_takes_a_rack),
         cmocka_unit_test(test_zone_outage_takes_a_zone),
         cmocka_unit_test(test_zone_outage_of_a_one_zone_region_fails_over),
