@@ -44,6 +44,8 @@ static const char optimize_usage[] =
     "journal): after a kill or Ctrl-C, --resume replays the procedure on the replicas\n"
     "kept and computes only the rest, with the same choice as an uninterrupted run;\n"
     "--fresh discards the journal. Results do not depend on -j.\n"
+    "Under mpirun -n R: rank 0 runs the procedure and writes, every rank computes each\n"
+    "stage's replicas (the same choice and tables as with threads).\n"
     "\n"
     "--list-keys: every key of optimize files (tab-separated: path, type, unit, default,\n"
     "  min, max, meaning); --schema: their JSON Schema (scenarios/optimize.schema.json)\n";
@@ -186,6 +188,13 @@ static int write_file(const opt_spec *s, const opt_result *r, const char *out_pa
     return rc;
 }
 
+#ifdef FIREDRILL_HAVE_MPI
+/* One stage of the procedure on every rank (opt_exec.run). */
+static int run_stage_mpi(void *ctx, sweep_exec *x, int jobs, char *err, size_t errlen) {
+    return sweep_mpi_run_stage(ctx, x, jobs, err, errlen);
+}
+#endif
+
 int cmd_optimize(int argc, char **argv) {
     static const struct option opts[] = {
         {"jobs", required_argument, 0, 'j'},
@@ -241,46 +250,81 @@ int cmd_optimize(int argc, char **argv) {
     if (optind != argc - 1) return cli_usage_error("optimize", "expected one optimize file");
     if (resume && fresh) return cli_usage_error("optimize", "--resume and --fresh exclude each other");
     const char *file = argv[optind];
+    /* Under mpirun every rank reads the file; rank 0 runs the procedure,
+     * journals and writes, the others compute the units of each stage. */
+    sweep_mpi mpi;
+    int status = sweep_mpi_start(&mpi, "optimize", true);
+    if (status != FD_OK) return status;
+    const bool root = mpi.rank == 0;
     opt_spec spec;
     char err[2048];
-    if (!opt_load(&spec, file, err, sizeof err)) {
-        fprintf(stderr, "firedrill optimize: %s\n", err);
-        int status = spec.sw.out_of_memory ? FD_EFAIL : FD_EINPUT;
+    status = FD_OK;
+    if (!opt_load(&spec, file, err, sizeof err)) status = spec.sw.out_of_memory ? FD_EFAIL : FD_EINPUT;
+    if (status == FD_OK) {
+        char berr[256] = "";
+        if (backend == REC_BACKEND_AUTO)
+            backend = rec_backend_available(REC_BACKEND_CUDA, berr, sizeof berr) ? REC_BACKEND_CUDA : REC_BACKEND_CPU;
+        else if (!rec_backend_available(backend, berr, sizeof berr)) {
+            snprintf(err, sizeof err, "%s", berr);
+            status = FD_EFAIL;
+        }
+        spec.sw.backend = backend;
+        spec.grid = grid;
+    }
+#ifdef FIREDRILL_HAVE_MPI
+    if (mpi.active) status = sweep_mpi_settle(&mpi, "optimize", file, spec.sw.sha256, status, err);
+#endif
+    if (status != FD_OK) {
+        if (!mpi.active) fprintf(stderr, "firedrill optimize: %s\n", err);
         opt_free(&spec);
+#ifdef FIREDRILL_HAVE_MPI
+        if (mpi.active) sweep_mpi_finalize(&mpi);
+#endif
         return status;
     }
-    char berr[256] = "";
-    if (backend == REC_BACKEND_AUTO)
-        backend = rec_backend_available(REC_BACKEND_CUDA, berr, sizeof berr) ? REC_BACKEND_CUDA : REC_BACKEND_CPU;
-    else if (!rec_backend_available(backend, berr, sizeof berr)) {
-        fprintf(stderr, "firedrill optimize: %s\n", berr);
-        opt_free(&spec);
-        return FD_EFAIL;
-    }
-    spec.sw.backend = backend;
-    spec.grid = grid;
-    char default_path[256];
+    char default_path[256], journal[4200];
     if (!out_path) {
-        mkdir("results", 0777);
+        if (root) mkdir("results", 0777);
         snprintf(default_path, sizeof default_path, "results/%s.h5", spec.sw.name);
         out_path = default_path;
     }
-    if (cli_check_output("optimize", out_path, spec.sw.inputs, spec.sw.n_inputs) != FD_OK) {
-        opt_free(&spec);
-        return FD_EINPUT;
-    }
-    char journal[4200];
     snprintf(journal, sizeof journal, "%s.journal", out_path);
     sweep_opts so = {.shard_n = 1, .resume = resume, .fresh = fresh, .select_units = true, .journal_path = journal};
     sweep_exec x;
     opt_result r = {0};
-    int status = sweep_exec_init(&x, &spec.sw, &so, err, sizeof err);
-    const bool journal_held = status == SWEEP_OK;
-    if (!journal_held) fprintf(stderr, "firedrill optimize: %s\n", err);
+    if (root) status = cli_check_output("optimize", out_path, spec.sw.inputs, spec.sw.n_inputs);
+    const bool exec_made = root && status == FD_OK; /* freed whether it failed or not */
+    if (exec_made) {
+        status = sweep_exec_init(&x, &spec.sw, &so, err, sizeof err);
+        if (status != FD_OK) fprintf(stderr, "firedrill optimize: %s\n", err);
+    }
+    const bool journal_held = root && status == FD_OK;
+#ifdef FIREDRILL_HAVE_MPI
+    if (mpi.active) {
+        int s0 = 0;
+        if (sweep_mpi_agree(&mpi, status, &s0) != FD_OK && status == FD_OK) status = s0 ? s0 : FD_EFAIL;
+    }
+    if (status == FD_OK && !root) {
+        status = sweep_mpi_worker(&mpi, &spec.sw, err, sizeof err);
+        opt_free(&spec);
+        sweep_mpi_finalize(&mpi);
+        return status;
+    }
+#endif
     if (journal_held) sweep_exec_begin(&x, "optimize", out_path, quiet);
-    if (status == SWEEP_OK) {
-        status = opt_run(&spec, &x, (int)jobs, !quiet && isatty(STDERR_FILENO), &r, err, sizeof err);
-        if (status != SWEEP_OK) fprintf(stderr, "firedrill optimize: %s: %s\n", file, err);
+    if (status == FD_OK) {
+        opt_exec e = {.x = &x, .jobs = (int)jobs, .progress = !quiet && isatty(STDERR_FILENO)};
+#ifdef FIREDRILL_HAVE_MPI
+        if (mpi.active && mpi.size > 1) {
+            e.run = run_stage_mpi;
+            e.ctx = &mpi;
+        }
+#endif
+        status = opt_run(&spec, &e, &r, err, sizeof err);
+        if (status != FD_OK) fprintf(stderr, "firedrill optimize: %s: %s\n", file, err);
+#ifdef FIREDRILL_HAVE_MPI
+        if (mpi.active && mpi.size > 1) sweep_mpi_stop(&mpi);
+#endif
     }
     if (status == FD_OK) {
         char command[1024];
@@ -304,7 +348,10 @@ int cmd_optimize(int argc, char **argv) {
                pcs);
     }
     opt_result_free(&r);
-    sweep_exec_free(&x);
+    if (exec_made) sweep_exec_free(&x);
     opt_free(&spec);
+#ifdef FIREDRILL_HAVE_MPI
+    if (mpi.active) sweep_mpi_finalize(&mpi);
+#endif
     return status;
 }

@@ -197,23 +197,9 @@ int cmd_sweep(int argc, char **argv) {
     const char *file = argv[optind];
 
     /* Under mpirun every rank runs this; only rank 0 talks and writes. */
-    sweep_mpi mpi = {0, 1, false};
-    int world = sweep_mpi_world_size_from_env();
-#ifdef FIREDRILL_HAVE_MPI
-    char merr[512];
-    if (world > 0 && !list && !emit_given && sweep_mpi_init(&mpi, merr, sizeof merr) != 0) {
-        fprintf(stderr, "firedrill sweep: %s\n", merr);
-        return FD_EFAIL;
-    }
-#else
-    if (world > 1 && !list && !emit_given) {
-        fprintf(stderr,
-                "firedrill sweep: started as one of %d MPI ranks, but this firedrill was built without MPI "
-                "(rebuild with `make MPI=1`, or use -j and --shard)\n",
-                world);
-        return FD_EINPUT;
-    }
-#endif
+    sweep_mpi mpi;
+    int started = sweep_mpi_start(&mpi, "sweep", !list && !emit_given);
+    if (started != FD_OK) return started;
     bool root = mpi.rank == 0;
     char err[2048];
     sweep_spec sw;
@@ -233,16 +219,8 @@ int cmd_sweep(int argc, char **argv) {
     }
 #ifdef FIREDRILL_HAVE_MPI
     if (mpi.active) {
-        if (status == FD_OK && !sweep_mpi_same_sweep(&mpi, sw.sha256)) {
-            snprintf(err, sizeof err, "%s: the ranks read different sweeps (are the files the same on every node?)",
-                     file);
-            status = FD_EINPUT;
-        } else if (status != FD_OK) {
-            sweep_mpi_same_sweep(&mpi, "");
-        }
-        int s0 = 0, all = sweep_mpi_agree(&mpi, status, &s0);
+        int all = sweep_mpi_settle(&mpi, "sweep", file, sw.sha256, status, err);
         if (all != FD_OK) {
-            if (status != FD_OK && (root || s0 == FD_OK)) fprintf(stderr, "firedrill sweep: %s\n", err);
             sweep_free(&sw);
             sweep_mpi_finalize(&mpi);
             return all;

@@ -233,13 +233,14 @@ static void grid_select(const opt_spec *s, const replica_metrics *by_unit, opt_r
 
 /* Runs the selected units on the executor (journaled, skipping those the
  * journal already holds) and marks them used. */
-static int run_units(sweep_exec *x, const uint64_t *units, size_t n, int jobs, unsigned char *used, char *err,
+static int run_units(const opt_exec *e, const uint64_t *units, size_t n, unsigned char *used, char *err,
                      size_t errlen) {
+    sweep_exec *x = e->x;
     if (!sweep_exec_select(x, units, n)) {
         snprintf(err, errlen, "a unit out of range");
         return SWEEP_EFAIL;
     }
-    int rc = sweep_exec_run_threads(x, jobs, err, errlen);
+    int rc = e->run ? e->run(e->ctx, x, e->jobs, err, errlen) : sweep_exec_run_threads(x, e->jobs, err, errlen);
     for (size_t a = 0; rc == SWEEP_OK && a < n; a++) used[units[a]] = 1;
     return rc;
 }
@@ -265,7 +266,9 @@ static int collect_used(const sweep_exec *x, const unsigned char *used, opt_resu
     return SWEEP_OK;
 }
 
-int opt_run(const opt_spec *s, sweep_exec *x, int jobs, bool progress, opt_result *out, char *err, size_t errlen) {
+int opt_run(const opt_spec *s, const opt_exec *e, opt_result *out, char *err, size_t errlen) {
+    sweep_exec *x = e->x;
+    const bool progress = e->progress;
     memset(out, 0, sizeof *out);
     const size_t k = s->sw.n_points, L = s->n_constraints;
     const uint64_t S = s->sw.seeds, n0 = s->grid ? S : s->n0;
@@ -293,14 +296,13 @@ int opt_run(const opt_spec *s, sweep_exec *x, int jobs, bool progress, opt_resul
         free(units), free(wanted), free(used), free(first_means);
         return SWEEP_EFAIL;
     }
-    if (jobs < 1) jobs = 1;
     /* The first stage, n0 seeds of every point, runs as one batch, before
      * the procedure exists: the zone of the objective comes from it. */
     for (size_t i = 0; i < k; i++)
         for (uint64_t r = 0; r < n0; r++) units[i * n0 + r] = i * S + r;
     if (progress)
         fprintf(stderr, "\roptimize: first stage, %llu replicas of each of %zu points   ", (unsigned long long)n0, k);
-    int rc = run_units(x, units, k * n0, jobs, used, err, errlen);
+    int rc = run_units(e, units, k * n0, used, err, errlen);
     rs *proc = NULL;
     if (rc == SWEEP_OK && s->grid) grid_select(s, x->rows, out);
     if (rc == SWEEP_OK && !s->grid) {
@@ -325,7 +327,7 @@ int opt_run(const opt_spec *s, sweep_exec *x, int jobs, bool progress, opt_resul
             if (progress)
                 fprintf(stderr, "\roptimize: replica %llu of at most %llu, %zu of %zu points alive   ",
                         (unsigned long long)r + 1, (unsigned long long)S, n, k);
-            rc = run_units(x, units, n, jobs, used, err, errlen);
+            rc = run_units(e, units, n, used, err, errlen);
         } else {
             for (size_t i = 0; i < k; i++) wanted[i] = i;
         }

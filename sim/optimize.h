@@ -78,12 +78,23 @@ typedef struct opt_result {
     size_t n_incidents;
 } opt_result;
 
-/* Runs the procedure on the sweep executor x (set up by the caller over
+/* Runs the procedure on the sweep executor e->x (set up by the caller over
  * spec->sw with opts.select_units, and usually a journal: units it already
- * holds are not computed again, so a killed run resumes), on `jobs`
- * threads; deterministic for any count. Progress (points alive) on stderr
- * when `progress`. SWEEP_OK, or SWEEP_EFAIL / SWEEP_EUSAGE with a message. */
-int opt_run(const opt_spec *spec, sweep_exec *x, int jobs, bool progress, opt_result *out, char *err, size_t errlen);
+ * holds are not computed again, so a killed run resumes), stage by stage
+ * on e->jobs threads (and MPI ranks with e->run); deterministic for any
+ * count. Progress (points alive) on stderr with e->progress. SWEEP_OK, or
+ * SWEEP_EFAIL / SWEEP_EUSAGE with a message. */
+typedef struct opt_exec {
+    sweep_exec *x;
+    int jobs; /* threads of this process */
+    /* runs x's selected units: NULL, sweep_exec_run_threads; under MPI,
+     * one stage of sweep_mpi_run_stage */
+    int (*run)(void *ctx, sweep_exec *x, int jobs, char *err, size_t errlen);
+    void *ctx;
+    bool progress;
+} opt_exec;
+
+int opt_run(const opt_spec *spec, const opt_exec *e, opt_result *out, char *err, size_t errlen);
 void opt_result_free(opt_result *r);
 
 #endif

@@ -38,6 +38,28 @@ int sweep_mpi_world_size_from_env(void) {
     return 0;
 }
 
+int sweep_mpi_start(sweep_mpi *m, const char *cmd, bool wanted) {
+    *m = (sweep_mpi){.rank = 0, .size = 1};
+    int world = sweep_mpi_world_size_from_env();
+    if (world <= 0 || !wanted) return FD_OK;
+#ifdef FIREDRILL_HAVE_MPI
+    char err[512];
+    if (sweep_mpi_init(m, err, sizeof err) != 0) {
+        fprintf(stderr, "firedrill %s: %s\n", cmd, err);
+        return FD_EFAIL;
+    }
+#else
+    if (world > 1) {
+        fprintf(stderr,
+                "firedrill %s: started as one of %d MPI ranks, but this firedrill was built without MPI "
+                "(rebuild with `make MPI=1`, or use -j and --shard)\n",
+                cmd, world);
+        return FD_EINPUT;
+    }
+#endif
+    return FD_OK;
+}
+
 /* ---- one unit ---------------------------------------------------------------------- */
 
 int sweep_exec_compute(const sweep_spec *sw, uint64_t unit, world_cache *cache, replica_metrics *row,
@@ -530,6 +552,8 @@ bool sweep_exec_select(sweep_exec *x, const uint64_t *units, size_t n) {
     }
     return true;
 }
+
+bool sweep_exec_exhausted(sweep_exec *x) { return atomic_load(&x->stop) || atomic_load(&x->next) >= x->n_pending; }
 
 bool sweep_exec_take(sweep_exec *x, uint64_t *unit) {
     if (atomic_load(&x->stop)) return false;

@@ -115,6 +115,8 @@ bool sweep_exec_select(sweep_exec *x, const uint64_t *units, size_t n);
 
 /* Pieces of run_threads for the MPI driver. */
 bool sweep_exec_take(sweep_exec *x, uint64_t *unit);
+/* No pending unit is left to take (or a unit failed). */
+bool sweep_exec_exhausted(sweep_exec *x);
 int sweep_exec_start_threads(sweep_exec *x, int n_threads, char *err, size_t errlen);
 /* Stores a unit's result (takes ownership of inc, malloc'ed) for the
  * journal; thread-safe. */
@@ -172,10 +174,20 @@ double sweep_now(void);
  * variables of Open MPI or of MPICH/PMI); the size, or 0. */
 int sweep_mpi_world_size_from_env(void);
 
-typedef struct sweep_mpi {
+typedef struct sweep_mpi sweep_mpi;
+/* Under mpirun (the environment names an MPI world) and when `wanted`:
+ * initialises MPI into m; built without MPI, a world of more than one rank
+ * is refused. FD_OK, or a status with the message printed for `cmd`. */
+int sweep_mpi_start(sweep_mpi *m, const char *cmd, bool wanted);
+
+struct sweep_mpi {
     int rank, size;
     bool active; /* MPI_Init was called */
-} sweep_mpi;
+    /* rank 0: ranks whose last message (a request or a result) is not yet
+     * answered: they wait for the next stage's units or for the stop */
+    int *idle;
+    int n_idle;
+};
 
 #ifdef FIREDRILL_HAVE_MPI
 int sweep_mpi_init(sweep_mpi *m, char *err, size_t errlen);
@@ -184,9 +196,19 @@ void sweep_mpi_finalize(sweep_mpi *m);
 int sweep_mpi_agree(sweep_mpi *m, int status, int *status0);
 /* Collective: true when every rank expanded the sweep to the same SHA-256. */
 bool sweep_mpi_same_sweep(sweep_mpi *m, const char *sha256);
+/* Collective, after every rank read the sweep of `file` (status, err):
+ * the ranks read the same sweep, and agree on the worst status; a failing
+ * rank's message is printed once for `cmd`. The agreed status. */
+int sweep_mpi_settle(sweep_mpi *m, const char *cmd, const char *file, const char *sha256, int status, const char *err);
 /* Rank 0: hands out x's pending units and stores results; local_threads
- * threads compute on rank 0 too. */
+ * threads compute on rank 0 too. Then tells the other ranks to stop. */
 int sweep_mpi_master(sweep_mpi *m, sweep_exec *x, int local_threads, char *err, size_t errlen);
+/* Rank 0, one stage of a sequential procedure (optimize): hands out x's
+ * pending units (sweep_exec_select) and returns when all are back; the
+ * other ranks wait for the next stage. */
+int sweep_mpi_run_stage(sweep_mpi *m, sweep_exec *x, int local_threads, char *err, size_t errlen);
+/* Rank 0, after the last stage (or a failure): every other rank stops. */
+void sweep_mpi_stop(sweep_mpi *m);
 /* Ranks > 0: compute what rank 0 hands out until it says stop. */
 int sweep_mpi_worker(sweep_mpi *m, const sweep_spec *sw, char *err, size_t errlen);
 #endif

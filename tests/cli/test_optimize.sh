@@ -53,6 +53,21 @@ expect_match "$(tail -n 1 <<<"$out")" "^$(sed 's/[.]/\\./g' <<<"$ref_last")\$" "
 same_tables "$tmp/long.h5" "$tmp/long_ref.h5" "the resumed run's tables equal an uninterrupted run's"
 check "the journal goes after the resumed run" test ! -e "$tmp/long.h5.journal"
 
+# MPI: rank 0 runs the procedure, both ranks compute each stage's units;
+# the choice, the replicas and the tables are those of -j 1.
+if command -v mpirun >/dev/null; then
+    expect_status 0 "mpirun -n 2 optimize" -- timeout 120 mpirun --allow-run-as-root --oversubscribe -n 2 \
+        "$FIREDRILL" optimize "$tmp/opt.json" -o "$tmp/opt_mpi.h5" --quiet
+    expect_match "$(tail -n 1 <<<"$out")" "^$(sed 's/[.]/\\./g' <<<"$last")\$" "2 MPI ranks choose alike with the same replicas"
+    same_tables "$tmp/opt_mpi.h5" "$tmp/opt1.h5" "2 MPI ranks give the tables of -j 1"
+    printf '{"name":"bad_mpi","base":"%s/scenarios/seed_case.json","seeds":20,"parameters":[{"path":"failover.standby","values":["cold"]}]}' "$PWD" > "$tmp/bad_mpi.json"
+    expect_status 2 "mpirun with a bad optimize file" -- timeout 120 mpirun --allow-run-as-root --oversubscribe -n 2 \
+        "$FIREDRILL" optimize "$tmp/bad_mpi.json" -o "$tmp/bad_mpi.h5"
+    expect_match "$err" "bad_mpi\.json: targets: is required" "the MPI error names the path"
+else
+    echo "skip: MPI test (mpirun not installed)"
+fi
+
 printf '{"name":"bad","base":"%s/scenarios/seed_case.json","seeds":20,"parameters":[{"path":"failover.standby","values":["cold","warm"]}]}' "$PWD" > "$tmp/bad1.json"
 expect_status 2 "no targets" -- "$FIREDRILL" optimize "$tmp/bad1.json" -o "$tmp/bad.h5"
 expect_match "$err" 'bad1\.json: targets: is required' "the missing key is named"

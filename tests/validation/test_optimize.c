@@ -65,7 +65,8 @@ static void test_known_answer(void **state) {
         sweep_exec x;
         if (sweep_exec_init(&x, &spec.sw, &so, err, sizeof err) != SWEEP_OK) fail_msg("%s", err);
         opt_result r;
-        if (opt_run(&spec, &x, 2, false, &r, err, sizeof err) != SWEEP_OK) fail_msg("%s", err);
+        const opt_exec e = {.x = &x, .jobs = 2};
+        if (opt_run(&spec, &e, &r, err, sizeof err) != SWEEP_OK) fail_msg("%s", err);
         right += r.best == 2;
         used += r.replicas;
         grid += spec.sw.n_points * spec.sw.seeds;
