@@ -18,24 +18,12 @@
 /* The keys an optimize file adds to a sweep file. */
 static const char *const opt_keys[] = {"targets", "objective", "budget_replicas", "indifference", "n0"};
 
-/* Fails at key of o unless column is a /replicas column; its field. */
-static const metric_field *find_column(cfg_obj *o, const char *key, const char *column) {
-    const metric_field *field = metric_field_find(replica_metric_fields, replica_metric_field_count, column);
-    if (field) return field;
-    const char *near = sweep_column_near(column);
-    if (near)
-        cfg_fail(o, key, "no /replicas column \"%s\" (did you mean \"%s\"?)", column, near);
-    else
-        cfg_fail(o, key, "no /replicas column \"%s\" (docs/metrics.md lists them)", column);
-    return NULL;
-}
-
 static bool add_constraint(opt_spec *s, cfg_obj *o, const char *key, const char *column, double target, double sign) {
     if (s->n_constraints == RS_MAX_CONSTRAINTS) {
         cfg_fail(o, key, "at most %d targets", RS_MAX_CONSTRAINTS);
         return false;
     }
-    const metric_field *field = find_column(o, key, column);
+    const metric_field *field = sweep_metric_at(o, key, column);
     if (!field) return false;
     opt_constraint *c = &s->constraints[s->n_constraints++];
     snprintf(c->column, sizeof c->column, "%s", column);
@@ -89,7 +77,7 @@ static bool read_opt_keys(cfg_obj *root, opt_spec *s) {
     if (!read_targets(root, s)) return false;
     const char *objective = cfg_string(root, "objective", "total_cost_per_year",
                                        "the /replicas column whose mean the chosen point minimises");
-    if (!(s->objective_field = find_column(root, "objective", objective))) return false;
+    if (!(s->objective_field = sweep_metric_at(root, "objective", objective))) return false;
     snprintf(s->objective, sizeof s->objective, "%s", objective);
     double budget = cfg_number(root, "budget_replicas", NAN, 2, 1e9, "replicas",
                                "at most this many replicas in all (absent: as many as the seeds allow)");

@@ -166,16 +166,15 @@ static bool read_param(cfg_obj *it, sweep_param *p) {
     return p->path && p->values ? true : fail_nomem(it);
 }
 
-/* Whether name is a numeric /replicas column; fails at key otherwise. */
-static bool check_metric(cfg_obj *o, const char *key, const char *name) {
+const metric_field *sweep_metric_at(cfg_obj *o, const char *key, const char *name) {
     const metric_field *f = metric_field_find(replica_metric_fields, replica_metric_field_count, name);
-    if (f && f->type != METRIC_STR) return true;
+    if (f && f->type != METRIC_STR) return f;
     const char *near = sweep_column_near(name);
     if (near)
-        cfg_fail(o, key, "\"%s\" is not a replica metric (did you mean \"%s\"?)", name, near);
+        cfg_fail(o, key, "\"%s\" is not a /replicas column (did you mean \"%s\"?)", name, near);
     else
-        cfg_fail(o, key, "\"%s\" is not a replica metric (see the columns of /replicas)", name);
-    return false;
+        cfg_fail(o, key, "\"%s\" is not a /replicas column (docs/metrics.md lists them)", name);
+    return NULL;
 }
 
 /* Records a file the sweep read (for the output checks of the CLI). */
@@ -276,7 +275,7 @@ bool sweep_read_keys(sweep_spec *sw, cfg_obj *root) {
         const char *metric = m ? m->valuestring : default_metrics[i];
         char key[64];
         snprintf(key, sizeof key, "metrics[%zu]", i);
-        if (!check_metric(root, key, metric)) return false;
+        if (!sweep_metric_at(root, key, metric)) return false;
         sw->n_metrics = i + 1;
         if (!(sw->metrics[i] = strdup(metric))) return fail_nomem(root);
     }

@@ -49,6 +49,7 @@
 
 #include "kernels/rec.h"
 #include "models/cfg.h"
+#include "models/metrics.h"
 #include "models/scenario.h"
 
 #define SWEEP_MAX_PARAMS 64
@@ -128,6 +129,10 @@ bool sweep_known_keys(char ***keys, size_t *n);
 /* The numeric /replicas column nearest to name (cfg_did_you_mean), or
  * NULL: for "did you mean" after a column that does not exist. */
 const char *sweep_column_near(const char *name);
+/* The numeric /replicas column `name`, or NULL after failing at key of o
+ * (with a "did you mean" when one is near): what sweep metrics and
+ * optimize objectives and targets name. */
+const metric_field *sweep_metric_at(cfg_obj *o, const char *key, const char *name);
 
 static inline uint64_t sweep_units(const sweep_spec *sw) { return (uint64_t)sw->n_points * sw->seeds; }
 static inline uint32_t sweep_unit_point(const sweep_spec *sw, uint64_t unit) { return (uint32_t)(unit / sw->seeds); }

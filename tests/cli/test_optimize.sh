@@ -76,7 +76,7 @@ expect_status 2 "a negative target" -- "$FIREDRILL" optimize "$tmp/bad2.json" -o
 expect_match "$err" 'bad2\.json: targets\.rto_max_s: must be in \[0, 1e\+12\] s, got -1' "the bad target is named"
 sed 's/"seeds":20/"seeds":20,"targets":{"max":{"no_such_column":1}}/' "$tmp/bad1.json" > "$tmp/bad3.json"
 expect_status 2 "an unknown column" -- "$FIREDRILL" optimize "$tmp/bad3.json" -o "$tmp/bad.h5"
-expect_match "$err" 'targets\.max\.no_such_column: no /replicas column' "the unknown column is named"
+expect_match "$err" 'targets\.max\.no_such_column: "no_such_column" is not a /replicas column' "the unknown column is named"
 sed 's/"seeds":20/"seeds":5,"targets":{"rto_max_s":60}/' "$tmp/bad1.json" > "$tmp/bad4.json"
 expect_status 2 "fewer seeds than n0" -- "$FIREDRILL" optimize "$tmp/bad4.json" -o "$tmp/bad.h5"
 expect_match "$err" 'seeds: 5 is the most a point may get, fewer than n0' "seeds against n0 explained"

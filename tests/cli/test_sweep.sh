@@ -35,7 +35,7 @@ bad key "{$ref, \"parameters\": [{\"path\": \"backup.intervall_s\", \"values\": 
     "key.json: points\[0\]: backup.intervall_s: unknown key"
 bad zip "{$ref, \"combine\": \"zip\", \"parameters\": [{\"path\": \"failover.fencing_s\", \"values\": [1, 2]}, {\"path\": \"failover.switchover_s\", \"values\": [1]}]}" \
     "zip.json: parameters\[1\]: \"zip\" needs lists of equal length"
-bad metric "{$ref, \"metrics\": [\"rto_mean\"]}" "metric.json: metrics\[0\]: \"rto_mean\" is not a replica metric"
+bad metric "{$ref, \"metrics\": [\"rto_mean\"]}" "metric.json: metrics\[0\]: \"rto_mean\" is not a /replicas column"
 bad log "{$ref, \"parameters\": [{\"path\": \"failover.fencing_s\", \"log\": {\"from\": 0, \"to\": 1, \"count\": 2}}]}" \
     "log.json: parameters\[0\]\.log\.from: a log range needs from > 0"
 bad near "{$ref, \"parameters\": [{\"path\": \"failover.fencing_s\", \"linear\": {\"from\": 1, \"to\": 2, \"cuont\": 2}}]}" \

@@ -171,7 +171,7 @@ static void test_errors_name_file_path_reason(void **state) {
       "parameters[0].linear.count: is required");
     E("\"parameters\": [{\"path\": \"failover.switchover_s\", \"values\": [1], \"linear\": {}}]}",
       "parameters[0]: give exactly one of");
-    E("\"metrics\": [\"rto_mean_s\", \"nonsense\"]}", FILE_LABEL ": metrics[1]: \"nonsense\" is not a replica metric");
+    E("\"metrics\": [\"rto_mean_s\", \"nonsense\"]}", FILE_LABEL ": metrics[1]: \"nonsense\" is not a /replicas column");
     E("\"seeds\": 0}", FILE_LABEL ": seeds: must be in [1, 100000000], got 0");
     E("\"baseline_point\": 3}",
       FILE_LABEL ": baseline_point: must be a point index in [0, 0] (the sweep has 1 point(s)), got 3");
@@ -222,7 +222,7 @@ static void test_errors_of_the_cfg_reader(void **state) {
     P("\"linear\": {\"from\": 1, \"to\": 2, \"cuont\": 2}}",
       ": parameters[1].linear.cuont: unknown key (did you mean \"count\"?)");
     E("\"metrics\": [\"rto_mean_s\", \"rpo_mean\"]}",
-      ": metrics[1]: \"rpo_mean\" is not a replica metric (did you mean \"rpo_mean_s\"?)");
+      ": metrics[1]: \"rpo_mean\" is not a /replicas column (did you mean \"rpo_mean_s\"?)");
     /* Indices in paths. */
     P("\"values\": [1, 2, null]}", ": parameters[1].values[2]: must not be null");
     expect_error("{\"parameters\": [{\"base\": [\"../seed_case.json\", \"../nope.json\"]}]}",
