@@ -160,9 +160,13 @@ static bool parse_one(cfg_obj *o, disaster_spec *d) {
     return cfg_leave(o);
 }
 
+bool disaster_memoryless_units(const disaster_spec *d) {
+    bool members = d->per == UNIT_SERVER || d->per == UNIT_RACK || d->per == UNIT_ZONE;
+    return members && d->stochastic && d->n_scripted == 0 && d->interarrival.law == LAW_EXPONENTIAL;
+}
+
 bool disaster_pooled(const disaster_spec *d, int servers) {
-    return d->per == UNIT_SERVER && d->stochastic && d->n_scripted == 0 && d->interarrival.law == LAW_EXPONENTIAL &&
-           d->pool_above > 0 && servers >= d->pool_above;
+    return disaster_memoryless_units(d) && d->per == UNIT_SERVER && d->pool_above > 0 && servers >= d->pool_above;
 }
 
 bool disaster_parse(cfg_obj *root, disaster_set *set) {

@@ -52,14 +52,19 @@ typedef struct disaster_spec {
     bool stochastic;
     dist_spec interarrival; /* up-time of one unit */
     dist_spec duration;
-    double multiplier; /* traffic_surge: rate factor; link_degradation: latency x, bandwidth / */
-    bool crash;        /* bad_model_push: the model fails every request instead of ranking worse */
-    double severity;   /* bad_model_push: relative noise on the pushed model's parameters */
+    double multiplier;  /* traffic_surge: rate factor; link_degradation: latency x, bandwidth / */
+    bool crash;         /* bad_model_push: the model fails every request instead of ranking worse */
+    double severity;    /* bad_model_push: relative noise on the pushed model's parameters */
     long pool_above;    /* per server: regions with this many servers or more step a pool (0: never) */
     double pool_step_s; /* ... every pool_step_s */
     size_t n_scripted;
     double scripted_at_s[DISASTER_MAX_SCRIPTED];
 } disaster_spec;
+
+/* Whether d's units (servers, racks or zones) have memoryless up-times
+ * and no scripted onsets: a region's units then run as one process (the
+ * first of n up fails after Exp(mean/n)), models/world_disaster.c. */
+bool disaster_memoryless_units(const disaster_spec *d);
 
 /* Whether disaster d runs as a pool in a region of `servers` servers: a
  * per-server kind with exponential up-times and no scripted onsets, in a

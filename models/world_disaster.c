@@ -139,7 +139,7 @@ static void bad_push(world *w, unit_proc *u) {
 static double unit_draw(unit_proc *u, const dist_spec *d) {
     uint64_t n = u->draws++;
     uint64_t h = XXH3_64bits_withSeed(&n, sizeof n, u->draw_key);
-    return dist_quantile(d, ((double)(h >> 11) + 0.5) * 0x1p-53);
+    return dist_quantile(d, stream_open_uniform(h));
 }
 
 /* In disaster_kind order. */
@@ -219,11 +219,6 @@ void wdis_repair(sim *s, void *ctx, sim_payload p) {
  * equal chance. A fleet's per-server process then costs one pending event
  * per region, not one per server; its draws still depend only on (seed, region) and on the
  * disasters themselves, never on a policy. */
-static bool as_group(const disaster_spec *d) {
-    bool members = d->per == UNIT_SERVER || d->per == UNIT_RACK || d->per == UNIT_ZONE;
-    return members && d->stochastic && d->n_scripted == 0 && d->interarrival.law == LAW_EXPONENTIAL;
-}
-
 static void group_schedule(unit_proc *u) {
     sim_cancel(u->w->s, u->next);
     int up = u->n_members - u->n_down;
@@ -378,7 +373,7 @@ bool wdis_setup(world *w) {
     for (size_t i = 0; i < sc->disasters.n; i++)
         for (int r = 0; r < sc->n_regions; r++)
             if (unit_shape(sc, &sc->disasters.items[i], r, &count, &per_unit))
-                total += as_group(&sc->disasters.items[i]) ? 1 : (size_t)count; /* a pool is one too */
+                total += disaster_memoryless_units(&sc->disasters.items[i]) ? 1 : (size_t)count; /* a pool is one too */
     w->units = calloc(total ? total : 1, sizeof *w->units);
     if (!w->units) return false;
     for (size_t i = 0; i < sc->disasters.n; i++) {
@@ -414,7 +409,7 @@ bool wdis_setup(world *w) {
                 sim_schedule_in(w->s, simtime_from_s(d->pool_step_s), wdis_pool_step, u, SIM_PAYLOAD_NONE);
                 continue;
             }
-            if (as_group(d)) {
+            if (disaster_memoryless_units(d)) {
                 unit_proc *u = &w->units[w->n_units++];
                 *u = (unit_proc){.w = w,
                                  .spec = d,

@@ -28,7 +28,7 @@ void wfo_seed_policy(gsl_rng *rng, uint64_t key, uint32_t onset) {
 static double policy_uniform(uint64_t key, const char *what, uint32_t onset) {
     char name[48];
     snprintf(name, sizeof name, "%s.%u", what, onset);
-    return ((double)(stream_seed64(key, name) >> 11) + 0.5) * 0x1p-53;
+    return stream_open_uniform(stream_seed64(key, name));
 }
 
 static int pick_standby(const world *w) {

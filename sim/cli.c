@@ -248,15 +248,33 @@ void cli_join_command(int argc, char **argv, char *out, size_t len) {
     }
 }
 
-int cli_print_keys(char **keys, size_t n, bool schema, const char *title) {
+bool cli_resolve_backend(rec_backend *backend, char *err, size_t errlen) {
+    if (*backend != REC_BACKEND_AUTO) return rec_backend_available(*backend, err, errlen);
+    *backend = rec_backend_available(REC_BACKEND_CUDA, err, errlen) ? REC_BACKEND_CUDA : REC_BACKEND_CPU;
+    return true;
+}
+
+int cli_keys_command(const char *cmd, bool list_keys, bool schema, int extra_args,
+                     bool (*known)(char ***keys, size_t *n)) {
+    if (list_keys && schema) return cli_usage_error(cmd, "--list-keys and --schema exclude each other");
+    if (extra_args) return cli_usage_error(cmd, "--list-keys and --schema take no %s file", cmd);
+    char **keys;
+    size_t n;
+    if (!known(&keys, &n)) {
+        fprintf(stderr, "firedrill %s: out of memory\n", cmd);
+        return FD_EFAIL;
+    }
     int status = FD_OK;
     if (schema) {
+        char title[64];
+        snprintf(title, sizeof title, "firedrill %s file", cmd);
         char *text = cfg_schema_json(keys, n, title);
         if (text)
             puts(text);
-        else
+        else {
+            fprintf(stderr, "firedrill %s: out of memory\n", cmd);
             status = FD_EFAIL;
-        if (!text) fprintf(stderr, "firedrill: out of memory\n");
+        }
         free(text);
     } else {
         for (size_t i = 0; i < n; i++) puts(keys[i]);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "kernels/rec.h"
 #include "models/scenario.h"
 #include "util/fd_status.h"
 
@@ -31,10 +32,16 @@ bool cli_sha256_hex(const void *data, size_t n, char out[65]);
  * the one formatter; new code calls fd_errf itself. */
 void cli_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* `--list-keys` (the registry lines) or `--schema` (cfg_schema_json with
- * title) on stdout for a key registry (models/cfg.h), which it frees.
- * Returns the exit status. */
-int cli_print_keys(char **keys, size_t n, bool schema, const char *title);
+/* --backend as run: auto is the CUDA backend where it loads, else the CPU;
+ * a backend named must load here. false with the reason. */
+bool cli_resolve_backend(rec_backend *backend, char *err, size_t errlen);
+
+/* `firedrill CMD --list-keys | --schema` for the files of CMD ("sweep",
+ * "optimize"): the registry lines of known(), or its JSON Schema
+ * (cfg_schema_json), on stdout; `extra_args` arguments beyond the options
+ * are refused. Returns the status. */
+int cli_keys_command(const char *cmd, bool list_keys, bool schema, int extra_args,
+                     bool (*known)(char ***keys, size_t *n));
 
 /* "firedrill ARGV..." (argv[0] is the subcommand), cut to fit len. */
 void cli_join_command(int argc, char **argv, char *out, size_t len);

@@ -236,17 +236,7 @@ int cmd_optimize(int argc, char **argv) {
         default: return cli_usage_error("optimize", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (list_keys || schema) {
-        if (list_keys && schema) return cli_usage_error("optimize", "--list-keys and --schema exclude each other");
-        if (optind != argc) return cli_usage_error("optimize", "--list-keys and --schema take no optimize file");
-        char **keys;
-        size_t n;
-        if (!opt_known_keys(&keys, &n)) {
-            fprintf(stderr, "firedrill optimize: out of memory\n");
-            return FD_EFAIL;
-        }
-        return cli_print_keys(keys, n, schema, "firedrill optimize file");
-    }
+    if (list_keys || schema) return cli_keys_command("optimize", list_keys, schema, argc - optind, opt_known_keys);
     if (optind != argc - 1) return cli_usage_error("optimize", "expected one optimize file");
     if (resume && fresh) return cli_usage_error("optimize", "--resume and --fresh exclude each other");
     const char *file = argv[optind];
@@ -261,13 +251,7 @@ int cmd_optimize(int argc, char **argv) {
     status = FD_OK;
     if (!opt_load(&spec, file, err, sizeof err)) status = spec.sw.out_of_memory ? FD_EFAIL : FD_EINPUT;
     if (status == FD_OK) {
-        char berr[256] = "";
-        if (backend == REC_BACKEND_AUTO)
-            backend = rec_backend_available(REC_BACKEND_CUDA, berr, sizeof berr) ? REC_BACKEND_CUDA : REC_BACKEND_CPU;
-        else if (!rec_backend_available(backend, berr, sizeof berr)) {
-            snprintf(err, sizeof err, "%s", berr);
-            status = FD_EFAIL;
-        }
+        if (!cli_resolve_backend(&backend, err, sizeof err)) status = FD_EFAIL;
         spec.sw.backend = backend;
         spec.grid = grid;
     }

@@ -326,9 +326,7 @@ int cmd_run(int argc, char **argv) {
     }
     const char *file = argv[optind];
     char berr[256];
-    if (backend == REC_BACKEND_AUTO)
-        backend = rec_backend_available(REC_BACKEND_CUDA, berr, sizeof berr) ? REC_BACKEND_CUDA : REC_BACKEND_CPU;
-    else if (!rec_backend_available(backend, berr, sizeof berr)) {
+    if (!cli_resolve_backend(&backend, berr, sizeof berr)) {
         fprintf(stderr, "firedrill run: %s\n", berr);
         free(sets);
         return FD_EFAIL;

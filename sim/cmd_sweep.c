@@ -181,17 +181,7 @@ int cmd_sweep(int argc, char **argv) {
         default: return cli_usage_error("sweep", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (list_keys || schema) {
-        if (list_keys && schema) return cli_usage_error("sweep", "--list-keys and --schema exclude each other");
-        if (optind != argc) return cli_usage_error("sweep", "--list-keys and --schema take no sweep file");
-        char **keys;
-        size_t n;
-        if (!sweep_known_keys(&keys, &n)) {
-            fprintf(stderr, "firedrill sweep: out of memory\n");
-            return FD_EFAIL;
-        }
-        return cli_print_keys(keys, n, schema, "firedrill sweep file");
-    }
+    if (list_keys || schema) return cli_keys_command("sweep", list_keys, schema, argc - optind, sweep_known_keys);
     if (optind != argc - 1) return cli_usage_error("sweep", "expected one sweep file");
     if (so.resume && so.fresh) return cli_usage_error("sweep", "--resume and --fresh exclude each other");
     const char *file = argv[optind];
@@ -208,13 +198,9 @@ int cmd_sweep(int argc, char **argv) {
     /* As in `firedrill run`: auto resolves here; cuda must be there. Every
      * rank checks its own machine, and the ranks agree below. */
     if (status == FD_OK) {
-        char berr[256] = "";
-        if (backend == REC_BACKEND_AUTO)
-            backend = rec_backend_available(REC_BACKEND_CUDA, berr, sizeof berr) ? REC_BACKEND_CUDA : REC_BACKEND_CPU;
-        else if (!list && !emit_given && !rec_backend_available(backend, berr, sizeof berr)) {
-            snprintf(err, sizeof err, "%s", berr);
+        /* a named backend need not load for --list or --emit-point */
+        if ((backend == REC_BACKEND_AUTO || (!list && !emit_given)) && !cli_resolve_backend(&backend, err, sizeof err))
             status = FD_EFAIL;
-        }
         sw.backend = backend;
     }
 #ifdef FIREDRILL_HAVE_MPI

@@ -132,20 +132,16 @@ bool opt_load(opt_spec *s, const char *file, char *err, size_t errlen) {
     return ok;
 }
 
+static bool registry_opt_keys(cfg_obj *root, sweep_spec *sw, void *ctx) {
+    (void)sw;
+    opt_spec *s = ctx;
+    return read_opt_keys(root, s);
+}
+
 bool opt_known_keys(char ***keys, size_t *n) {
-    cfg_doc doc;
-    cJSON *json;
-    cfg_obj root;
     opt_spec s;
     memset(&s, 0, sizeof s);
-    bool ok = cfg_open(&doc, "optimize.json", "{}", &json, &root) && sweep_read_keys(&s.sw, &root) &&
-              read_opt_keys(&root, &s);
-    sweep_free(&s.sw);
-    *keys = ok ? doc.known_keys : NULL;
-    *n = ok ? doc.n_known : 0;
-    if (ok) doc.known_keys = NULL, doc.n_known = 0;
-    cfg_close(&doc, json);
-    return ok;
+    return sweep_registry("optimize.json", registry_opt_keys, &s, keys, n);
 }
 
 void opt_free(opt_spec *s) { sweep_free(&s->sw); }

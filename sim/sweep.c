@@ -498,13 +498,15 @@ bool sweep_parse(sweep_spec *sw, const char *file, const char *text, char *err, 
     return ok;
 }
 
-bool sweep_known_keys(char ***keys, size_t *n) {
+bool sweep_registry(const char *label, bool (*more)(cfg_obj *root, sweep_spec *sw, void *ctx), void *ctx, char ***keys,
+                    size_t *n) {
     cfg_doc doc;
     cJSON *json;
     cfg_obj root;
     sweep_spec sw;
     memset(&sw, 0, sizeof sw);
-    bool ok = cfg_open(&doc, "sweep.json", "{}", &json, &root) && sweep_read_keys(&sw, &root);
+    bool ok =
+        cfg_open(&doc, label, "{}", &json, &root) && sweep_read_keys(&sw, &root) && (!more || more(&root, &sw, ctx));
     sweep_free(&sw);
     *keys = ok ? doc.known_keys : NULL;
     *n = ok ? doc.n_known : 0;
@@ -512,6 +514,8 @@ bool sweep_known_keys(char ***keys, size_t *n) {
     cfg_close(&doc, json);
     return ok;
 }
+
+bool sweep_known_keys(char ***keys, size_t *n) { return sweep_registry("sweep.json", NULL, NULL, keys, n); }
 
 bool sweep_load(sweep_spec *sw, const char *file, char *err, size_t errlen) {
     char *text = NULL;

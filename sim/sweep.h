@@ -125,6 +125,10 @@ bool sweep_expand(sweep_spec *sw, cfg_obj *root, const char *text);
  * the test that scenarios/README.md and scenarios/sweep.schema.json agree
  * with the parser. Free with cfg_free_keys; false when out of memory. */
 bool sweep_known_keys(char ***keys, size_t *n);
+/* The registry of a file that is a sweep file plus what more() reads (the
+ * sweep's spec and ctx given): optimize files. */
+bool sweep_registry(const char *label, bool (*more)(cfg_obj *root, sweep_spec *sw, void *ctx), void *ctx, char ***keys,
+                    size_t *n);
 
 /* The numeric /replicas column nearest to name (cfg_did_you_mean), or
  * NULL: for "did you mean" after a column that does not exist. */

@@ -30,6 +30,9 @@ gsl_rng *stream_get(stream_set *set, const char *name);
 unsigned long stream_seed(uint64_t seed, const char *name);
 /* The 64-bit seed of stream `name`. */
 uint64_t stream_seed64(uint64_t seed, const char *name);
+/* A uniform in (0, 1), never 0 or 1, from 64 hashed bits (their top 53):
+ * the draws of counter-based streams. */
+static inline double stream_open_uniform(uint64_t bits) { return ((double)(bits >> 11) + 0.5) * 0x1p-53; }
 /* The generator type of the streams. */
 const gsl_rng_type *stream_rng_type(void);
 

@@ -28,16 +28,16 @@ fi
 # From a folder outside the source tree, without FIREDRILL_ANALYSIS_DIR: the
 # scripts are found as ../share/firedrill/analysis next to the program (the
 # tree was installed under DESTDIR, so this also shows it may be moved).
-mkdir -p "$tmp/work"
+mkdir -p "$tmp/wd"
 fd="$root/bin/firedrill"
-run_out() { (cd "$tmp/work" && env -u FIREDRILL_ANALYSIS_DIR "$@"); }
+run_out() { (cd "$tmp/wd" && env -u FIREDRILL_ANALYSIS_DIR "$@"); }
 expect_status 0 "installed --version" -- run_out "$fd" --version
 expect_status 0 "installed init" -- run_out "$fd" init --regions 2 -o mine.json
 expect_status 0 "installed run" -- run_out "$fd" run mine.json --seeds 3 -j 1 -o mine.h5 --quiet
 if command -v gnuplot >/dev/null; then
     expect_status 0 "installed plot finds its scripts" -- run_out "$fd" plot mine.h5 --kind cdf -o plots
-    if ls "$tmp/work/plots/"*.png >/dev/null 2>&1; then echo "ok: the plot was drawn"; else
-        echo "FAIL: no PNG in $tmp/work/plots"; fails=$((fails + 1)); fi
+    if ls "$tmp/wd/plots/"*.png >/dev/null 2>&1; then echo "ok: the plot was drawn"; else
+        echo "FAIL: no PNG in $tmp/wd/plots"; fails=$((fails + 1)); fi
 fi
 mv "$root/share/firedrill/analysis" "$root/share/firedrill/moved"
 expect_status 1 "without its scripts, plot says where it looked" -- run_out "$fd" plot mine.h5 --kind cdf -o plots2

@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 doc=docs/tutorial.md
 
 fd=$(cd "$(dirname "$FIREDRILL")" && pwd)/$(basename "$FIREDRILL")
-mkdir -p "$tmp/bin" "$tmp/work" "$tmp/steps"
+mkdir -p "$tmp/bin" "$tmp/wd" "$tmp/steps"
 ln -s "$fd" "$tmp/bin/firedrill"
 
 # The steps, in document order: NNN.file + NNN.name, or NNN.cmd + NNN.expect.
@@ -40,13 +40,13 @@ for f in "$tmp/steps"/*; do
     case $f in
     *.file)
         name=$(cat "${f%.file}.name")
-        cp "$f" "$tmp/work/$name"
+        cp "$f" "$tmp/wd/$name"
         echo "ok: wrote $name from the tutorial"
         ;;
     *.cmd)
         cmd=$(cat "$f")
         n_cmds=$((n_cmds + 1))
-        expect_status 0 "tutorial: $cmd" -- env PATH="$tmp/bin:$PATH" bash -c "cd '$tmp/work' && $cmd"
+        expect_status 0 "tutorial: $cmd" -- env PATH="$tmp/bin:$PATH" bash -c "cd '$tmp/wd' && $cmd"
         printf '%s\n%s\n' "$out" "$err" | normalize >"$tmp/actual"
         printf '%s\n%s\n' "$out" "$err" | squeeze >"$tmp/actual_exact"
         missing=0

@@ -14,6 +14,7 @@
 #define FUZZ_ROOT "."
 #endif
 
+/* optional: only targets that set up a fixture define it */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,12 +10,6 @@
 
 static const char sweep_file[] = FUZZ_ROOT "/scenarios/sweeps/fuzz.json";
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-    (void)argc;
-    (void)argv;
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *text = fuzz_text(data, size);
     if (!text) return 0;
